@@ -1,0 +1,23 @@
+// Copies what tsc does not emit (manifests, schemas, generator templates) into the built package.
+const { cpSync, readdirSync, statSync } = require('node:fs');
+const { join, relative } = require('node:path');
+
+const packageRoot = __dirname;
+const outDir = join(packageRoot, '../../dist/packages/nx-bentoml');
+
+for (const file of ['package.json', 'generators.json', 'executors.json', 'README.md']) {
+  cpSync(join(packageRoot, file), join(outDir, file));
+}
+
+function copyAssets(dir) {
+  for (const entry of readdirSync(dir)) {
+    const path = join(dir, entry);
+    if (statSync(path).isDirectory()) {
+      if (entry === 'files') cpSync(path, join(outDir, relative(packageRoot, path)), { recursive: true });
+      else copyAssets(path);
+    } else if (entry === 'schema.json') {
+      cpSync(path, join(outDir, relative(packageRoot, path)));
+    }
+  }
+}
+copyAssets(join(packageRoot, 'src'));

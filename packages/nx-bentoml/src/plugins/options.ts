@@ -1,0 +1,32 @@
+import { z } from 'zod';
+import { UserError } from '../lib/errors';
+
+const targetName = z.string().regex(/^[\w:-]+$/, 'must be a target name such as "bento-build"');
+
+const pluginOptionsSchema = z.strictObject({
+  bentoBuildTargetName: targetName.default('bento-build'),
+  containerizeTargetName: targetName.default('containerize'),
+  dockerPushTargetName: targetName.default('docker-push'),
+  publishTargetName: targetName.default('publish'),
+  serveTargetName: targetName.default('serve'),
+  smokeTestTargetName: targetName.default('smoke-test'),
+  /** Globs, relative to the project root, of the model files bento-build imports. */
+  modelFiles: z.array(z.string().min(1)).min(1).default(['**/*.bentomodel']),
+});
+
+export type BentomlPluginOptions = z.input<typeof pluginOptionsSchema>;
+export type NormalizedPluginOptions = z.output<typeof pluginOptionsSchema>;
+
+export function normalizePluginOptions(options: unknown): NormalizedPluginOptions {
+  const result = pluginOptionsSchema.safeParse(options ?? {});
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) =>
+    issue.code === 'unrecognized_keys'
+      ? `unknown option${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`
+      : `"${issue.path.join('.')}" ${issue.message}`,
+  );
+  throw new UserError(
+    `Invalid options for the nx-bentoml plugin in nx.json: ${problems.join('; ')}. ` +
+      `Known options: ${Object.keys(pluginOptionsSchema.shape).join(', ')}.`,
+  );
+}

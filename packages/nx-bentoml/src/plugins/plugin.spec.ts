@@ -1,0 +1,137 @@
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { AggregateCreateNodesError, type CreateNodesContext, type CreateNodesResult } from '@nx/devkit';
+import { minimatch } from 'minimatch';
+import { createNodes, createNodesV2 } from './plugin';
+
+const bentofile = `service: "serve:ClassifierService"
+include:
+  - serve.py
+  - "data/"
+exclude:
+  - "*.tmp"
+python:
+  packages: [scikit-learn]
+`;
+
+describe('nx-bentoml plugin', () => {
+  let workspaceRoot: string;
+  let context: CreateNodesContext;
+  const write = (path: string, content = '') => {
+    mkdirSync(dirname(join(workspaceRoot, path)), { recursive: true });
+    writeFileSync(join(workspaceRoot, path), content);
+  };
+  const run = async (files: string[], options?: unknown) => {
+    const results = await createNodes[1](files, options as never, context);
+    return Object.fromEntries(results) as Record<string, CreateNodesResult>;
+  };
+
+  beforeEach(() => {
+    workspaceRoot = mkdtempSync(join(tmpdir(), 'nx-bentoml-plugin-'));
+    process.env['NX_WORKSPACE_DATA_DIRECTORY'] = join(workspaceRoot, '.nx/workspace-data');
+    context = { workspaceRoot, nxJsonConfiguration: {} } as CreateNodesContext;
+    write('package.json', '{"name":"ws"}');
+    write('apps/classifier/project.json', '{"name":"classifier"}');
+    write('apps/classifier/src/bentofile.yaml', bentofile);
+  });
+
+  afterEach(() => {
+    delete process.env['NX_WORKSPACE_DATA_DIRECTORY'];
+    rmSync(workspaceRoot, { recursive: true, force: true });
+  });
+
+  it('adds the six targets to the project that owns src/bentofile.yaml', async () => {
+    const results = await run(['apps/classifier/src/bentofile.yaml']);
+    const project = results['apps/classifier/src/bentofile.yaml'].projects?.['apps/classifier'];
+    expect(project?.name).toBeUndefined();
+    expect(Object.keys(project?.targets ?? {})).toEqual(['bento-build', 'containerize', 'docker-push', 'publish', 'serve', 'smoke-test']);
+    expect(project?.metadata?.targetGroups?.['BentoML']).toHaveLength(6);
+  });
+
+  it('chains publish through docker-push, containerize and bento-build', async () => {
+    const targets = (await run(['apps/classifier/src/bentofile.yaml']))['apps/classifier/src/bentofile.yaml'].projects!['apps/classifier'].targets!;
+    expect(targets['publish'].dependsOn).toEqual([{ target: 'docker-push', params: 'forward' }]);
+    expect(targets['docker-push'].dependsOn).toEqual(['containerize']);
+    expect(targets['containerize'].dependsOn).toEqual(['bento-build']);
+    expect(targets['smoke-test'].dependsOn).toEqual(['containerize']);
+    expect(targets['bento-build'].cache).toBe(true);
+    expect(targets['bento-build'].outputs).toEqual(['{workspaceRoot}/dist/{projectRoot}/bento']);
+    expect(targets['serve'].continuous).toBe(true);
+    expect(targets['bento-build'].metadata?.technologies).toEqual(['bentoml']);
+  });
+
+  it('keys bento-build on the Bento contents, models, params and requirements, not the rest of the project', async () => {
+    const inputs = (await run(['apps/classifier/src/bentofile.yaml']))['apps/classifier/src/bentofile.yaml'].projects!['apps/classifier']
+      .targets!['bento-build'].inputs as string[];
+    const isInput = (file: string) => {
+      const path = `apps/classifier/${file}`;
+      const globs = inputs.map((input) => input.replace('{projectRoot}', 'apps/classifier'));
+      return globs.some((g) => !g.startsWith('!') && minimatch(path, g, { dot: true })) &&
+        !globs.some((g) => g.startsWith('!') && minimatch(path, g.slice(1), { dot: true }));
+    };
+    for (const file of ['src/bentofile.yaml', 'src/serve.py', 'src/data/labels.csv', 'src/data/x/y.json', 'model/classifier_model.bentomodel',
+      'model/classifier_model.bentomodel.dvc', 'params.yaml', 'requirements.txt', 'dvc.lock', 'src/.bentoignore']) {
+      expect([file, isInput(file)]).toEqual([file, true]);
+    }
+    for (const file of ['README.md', 'train.py', 'src/notes.md', 'src/data/scratch.tmp', 'src/__pycache__/serve.cpython-311.pyc', 'project.json']) {
+      expect([file, isInput(file)]).toEqual([file, false]);
+    }
+  });
+
+  it('honours .bentoignore and the model globs from options', async () => {
+    write('apps/classifier/src/.bentoignore', '# comment\ndata/raw/\n');
+    const inputs = (await run(['apps/classifier/src/bentofile.yaml'], { modelFiles: ['artifacts/*.bentomodel'] }))['apps/classifier/src/bentofile.yaml']
+      .projects!['apps/classifier'].targets!['bento-build'].inputs;
+    expect(inputs).toContain('!{projectRoot}/src/data/raw/**');
+    expect(inputs).toContain('{projectRoot}/artifacts/*.bentomodel');
+    expect(inputs).toContain('{projectRoot}/artifacts/*.bentomodel.dvc');
+    expect(inputs).not.toContain('{projectRoot}/**/*.bentomodel');
+  });
+
+  it('uses configured target names everywhere, dependsOn included', async () => {
+    const targets = (await run(['apps/classifier/src/bentofile.yaml'], { bentoBuildTargetName: 'bento', dockerPushTargetName: 'push' }))[
+      'apps/classifier/src/bentofile.yaml'
+    ].projects!['apps/classifier'].targets!;
+    expect(Object.keys(targets)).toEqual(['bento', 'containerize', 'push', 'publish', 'serve', 'smoke-test']);
+    expect(targets['containerize'].dependsOn).toEqual(['bento']);
+    expect(targets['publish'].dependsOn).toEqual([{ target: 'push', params: 'forward' }]);
+  });
+
+  it('makes a project of a bentofile that no project owns, named after its directory', async () => {
+    write('models/iris/src/bentofile.yaml', bentofile);
+    const project = (await run(['models/iris/src/bentofile.yaml']))['models/iris/src/bentofile.yaml'].projects!['models/iris'];
+    expect(project.name).toBe('iris');
+    expect(project.targets!['bento-build'].options.bentofile).toBe('{projectRoot}/src/bentofile.yaml');
+  });
+
+  it('reports a malformed bentofile with file, line and column', async () => {
+    write('apps/classifier/src/bentofile.yaml', 'service: "serve:S"\ninclude: [serve.py\n');
+    const error = await run(['apps/classifier/src/bentofile.yaml']).catch((e: AggregateCreateNodesError) => e);
+    expect(error).toBeInstanceOf(AggregateCreateNodesError);
+    const [file, cause] = (error as AggregateCreateNodesError).errors[0];
+    expect(file).toBe('apps/classifier/src/bentofile.yaml');
+    expect(cause.message).toMatch(/^apps\/classifier\/src\/bentofile\.yaml:3:1: invalid YAML/);
+  });
+
+  it('rejects unknown plugin options with the list of known ones', async () => {
+    await expect(run(['apps/classifier/src/bentofile.yaml'], { buildTarget: 'x' })).rejects.toThrow(
+      'Invalid options for the nx-bentoml plugin in nx.json: unknown option "buildTarget". Known options: bentoBuildTargetName',
+    );
+  });
+
+  it('memoises targets per options in the workspace data directory and recomputes when the bentofile changes', async () => {
+    await run(['apps/classifier/src/bentofile.yaml']);
+    const cacheFiles = readdirSync(join(workspaceRoot, '.nx/workspace-data')).filter((f) => f.startsWith('nx-bentoml-'));
+    expect(cacheFiles).toHaveLength(1);
+    write('apps/classifier/src/bentofile.yaml', bentofile.replace('serve.py', 'serve.py\n  - "*.json"'));
+    const inputs = (await run(['apps/classifier/src/bentofile.yaml']))['apps/classifier/src/bentofile.yaml'].projects!['apps/classifier']
+      .targets!['bento-build'].inputs;
+    expect(inputs).toContain('{projectRoot}/src/**/*.json');
+  });
+
+  it('exports createNodesV2 as an alias', () => {
+    expect(createNodesV2).toBe(createNodes);
+    expect(createNodes[0]).toBe('**/bentofile.yaml');
+  });
+});

@@ -1,0 +1,122 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, relative } from 'node:path';
+import {
+  type CreateNodes,
+  type CreateNodesContext,
+  type CreateNodesResult,
+  type ProjectConfiguration,
+  createNodesFromFiles,
+  hashArray,
+} from '@nx/devkit';
+import { parseBentofile } from '../lib/bentoml/bentofile';
+import { bentoBuildInputs } from './inputs';
+import { type BentomlPluginOptions, type NormalizedPluginOptions, normalizePluginOptions } from './options';
+import { findOwningProjectRoot } from './project-root';
+import { bentoTargets } from './targets';
+
+export const bentofileGlob = '**/bentofile.yaml';
+
+type TargetsCache = Record<string, CreateNodesResult>;
+
+export const createNodes: CreateNodes<BentomlPluginOptions> = [
+  bentofileGlob,
+  async (bentofiles, rawOptions, context) => {
+    const options = normalizePluginOptions(rawOptions);
+    const cachePath = join(workspaceDataDirectory(context.workspaceRoot), `nx-bentoml-${hashArray([JSON.stringify(options)])}.hash`);
+    const previous = readTargetsCache(cachePath);
+    // Only entries used in this run are written back, so the file does not grow forever.
+    const current: TargetsCache = {};
+    try {
+      return await createNodesFromFiles(
+        (bentofile, _options, nodeContext) => createNodesForBentofile(bentofile, options, nodeContext, previous, current),
+        bentofiles,
+        options,
+        context,
+      );
+    } finally {
+      writeTargetsCache(cachePath, current);
+    }
+  },
+];
+
+/** Kept for workspaces that still register plugins by the v2 name. */
+export const createNodesV2 = createNodes;
+
+function createNodesForBentofile(
+  bentofilePath: string,
+  options: NormalizedPluginOptions,
+  context: CreateNodesContext,
+  previous: TargetsCache,
+  current: TargetsCache,
+): CreateNodesResult {
+  const { root, hasConfig } = findOwningProjectRoot(bentofilePath, context.workspaceRoot);
+  const contextDir = dirname(bentofilePath);
+  const bentofileText = readFileSync(join(context.workspaceRoot, bentofilePath), 'utf8');
+  const bentoignorePath = join(context.workspaceRoot, contextDir, '.bentoignore');
+  const bentoignoreText = existsSync(bentoignorePath) ? readFileSync(bentoignorePath, 'utf8') : '';
+
+  const projectName = hasConfig ? readProjectName(context.workspaceRoot, root) : basename(root);
+
+  // The targets depend only on these; parsing and validating YAML is what the cache saves.
+  const key = hashArray([bentofilePath, root, projectName, String(hasConfig), bentofileText, bentoignoreText]);
+  if (previous[key]) return (current[key] = previous[key]);
+
+  const bentofile = parseBentofile(bentofileText, bentofilePath);
+  const inputs = bentoBuildInputs({
+    contextDir: relative(root, contextDir),
+    bentofileName: basename(bentofilePath),
+    bentofile,
+    bentoignore: bentoignoreText.split(/\r?\n/),
+    modelFiles: options.modelFiles,
+  });
+  const project: ProjectConfiguration = {
+    root,
+    targets: bentoTargets(options, { projectName, bentofile: relative(root, bentofilePath), bentoBuildInputs: inputs }),
+    metadata: {
+      targetGroups: {
+        BentoML: [
+          options.bentoBuildTargetName,
+          options.containerizeTargetName,
+          options.dockerPushTargetName,
+          options.publishTargetName,
+          options.serveTargetName,
+          options.smokeTestTargetName,
+        ],
+      },
+    },
+  };
+  if (!hasConfig) project.name = projectName;
+  return (current[key] = { projects: { [root]: project } });
+}
+
+/** Only used in help examples; the project.json or package.json name, else the directory name. */
+function readProjectName(workspaceRoot: string, root: string): string {
+  for (const file of ['project.json', 'package.json']) {
+    try {
+      const name = JSON.parse(readFileSync(join(workspaceRoot, root, file), 'utf8')).name;
+      if (typeof name === 'string' && name) return name;
+    } catch {
+      // A missing or unreadable file leaves the directory name.
+    }
+  }
+  return basename(root);
+}
+
+// Mirrors Nx's own location for plugin caches; read through the environment so that
+// no internal Nx module is imported.
+function workspaceDataDirectory(workspaceRoot: string) {
+  return process.env['NX_WORKSPACE_DATA_DIRECTORY'] ?? process.env['NX_PROJECT_GRAPH_CACHE_DIRECTORY'] ?? join(workspaceRoot, '.nx', 'workspace-data');
+}
+
+function readTargetsCache(path: string): TargetsCache {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8'));
+  } catch {
+    return {};
+  }
+}
+
+function writeTargetsCache(path: string, cache: TargetsCache) {
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, JSON.stringify(cache));
+}

@@ -1,0 +1,97 @@
+import type { TargetConfiguration } from '@nx/devkit';
+import type { NormalizedPluginOptions } from './options';
+
+export interface BentoTargetsContext {
+  projectName: string;
+  /** The bentofile path relative to the project root, e.g. "src/bentofile.yaml". */
+  bentofile: string;
+  bentoBuildInputs: string[];
+}
+
+export const bentoOutputDir = '{workspaceRoot}/dist/{projectRoot}/bento';
+export const imageOutputDir = '{workspaceRoot}/dist/{projectRoot}/image';
+export const pushOutputDir = '{workspaceRoot}/dist/{projectRoot}/push';
+
+/** The six inferred targets of a project that owns a bentofile, keyed by their configured names. */
+export function bentoTargets(options: NormalizedPluginOptions, context: BentoTargetsContext): Record<string, TargetConfiguration> {
+  const project = context.projectName;
+  const bentofile = `{projectRoot}/${context.bentofile}`;
+  const names = {
+    build: options.bentoBuildTargetName,
+    containerize: options.containerizeTargetName,
+    push: options.dockerPushTargetName,
+    publish: options.publishTargetName,
+    serve: options.serveTargetName,
+    smokeTest: options.smokeTestTargetName,
+  };
+  return {
+    [names.build]: {
+      executor: 'nx-bentoml:bento-build',
+      options: { bentofile, outputPath: bentoOutputDir },
+      cache: true,
+      inputs: context.bentoBuildInputs,
+      outputs: [bentoOutputDir],
+      metadata: {
+        description: 'Import the model files, build the Bento with a version derived from its inputs and export it',
+        technologies: ['bentoml'],
+        help: { command: 'bentoml build --help', example: { options: { python: '.venv/bin/python' } } },
+      },
+    },
+    [names.containerize]: {
+      executor: 'nx-bentoml:containerize',
+      options: { bentoPath: bentoOutputDir, outputPath: imageOutputDir },
+      dependsOn: [names.build],
+      cache: false,
+      outputs: [imageOutputDir],
+      metadata: {
+        description: 'Build the Docker image of the exported Bento through the Docker Engine API',
+        technologies: ['bentoml', 'docker'],
+        help: { command: `nx run ${project}:${names.containerize} --help`, example: { options: { imageName: 'classifier', tags: ['latest'] } } },
+      },
+    },
+    [names.push]: {
+      executor: 'nx-bentoml:docker-push',
+      options: { imagePath: imageOutputDir, outputPath: pushOutputDir },
+      dependsOn: [names.containerize],
+      cache: false,
+      outputs: [pushOutputDir],
+      metadata: {
+        description: 'Tag and push the image to the registry with Docker credentials',
+        technologies: ['docker'],
+        help: { command: `nx run ${project}:${names.push} --help`, example: { options: { registry: 'europe-west6-docker.pkg.dev/my-project/models' } } },
+      },
+    },
+    [names.publish]: {
+      executor: 'nx-bentoml:publish',
+      options: { pushPath: pushOutputDir },
+      dependsOn: [{ target: names.push, params: 'forward' }],
+      cache: false,
+      metadata: {
+        description: 'Build, containerize and push the model service: the whole publishing flow in one command',
+        technologies: ['bentoml', 'docker'],
+        help: { command: `nx run ${project}:${names.publish} --help`, example: { args: ['--registry=127.0.0.1:5000'] } },
+      },
+    },
+    [names.serve]: {
+      executor: 'nx-bentoml:serve',
+      options: { bentofile },
+      continuous: true,
+      metadata: {
+        description: 'Serve the model service locally with bentoml serve, for development',
+        technologies: ['bentoml'],
+        help: { command: 'bentoml serve --help', example: { options: { port: 3000 } } },
+      },
+    },
+    [names.smokeTest]: {
+      executor: 'nx-bentoml:smoke-test',
+      options: { imagePath: imageOutputDir, sampleRequest: '{projectRoot}/smoke-test.json' },
+      dependsOn: [names.containerize],
+      cache: false,
+      metadata: {
+        description: 'Run the image on a free loopback port, wait until ready and check a sample prediction',
+        technologies: ['docker'],
+        help: { command: `nx run ${project}:${names.smokeTest} --help`, example: { options: { readinessTimeoutSeconds: 120 } } },
+      },
+    },
+  };
+}

@@ -1,0 +1,408 @@
+#!/usr/bin/env bash
+# Prepares everything the nx-bentoml e2e tests need on this machine:
+#   1. a running Docker Engine (installs Debian's docker.io and starts dockerd if needed)
+#   2. a local Python base image (debootstrap + docker import; nothing is pulled)
+#   3. a Python virtualenv with pinned bentoml + scikit-learn
+#   4. a loopback-only container registry with htpasswd auth (Debian's docker-registry)
+#   5. $STATE/env.sh with the variables the e2e tests source
+#   6. .e2e-env/ in .gitignore
+#
+# Idempotent: a second run only checks that everything still answers.
+#
+# Environment overrides:
+#   NX_BENTOML_ENV_DIR        state directory            (default: <repo>/.e2e-env)
+#   NX_BENTOML_BASE_IMAGE     base image name            (default: nx-bentoml/python:3.11-bookworm)
+#   NX_BENTOML_REGISTRY_PORT  registry port on 127.0.0.1 (default: 5055)
+#   DOCKER_HOST               respected when checking for a running engine
+set -euo pipefail
+
+BENTOML_VERSION="1.4.39"
+SKLEARN_VERSION="1.9.1"
+REGISTRY_USER="nxbento"
+DEBIAN_SUITE="bookworm"
+# Extra packages the base image needs (see BentoML's base_v2.j2 Dockerfile template):
+#   python3 + python3-pip : `pip install uv` (hash-pinned) and `uv venv --python 3.11`
+#   python3-venv          : plain `python3 -m venv` inside the image
+#   ca-certificates       : TLS trust store (the host bundle with the proxy CA is copied over it)
+#   passwd                : groupadd/useradd for the `bentoml` user
+#   bash                  : env/docker/entrypoint.sh is `#!/usr/bin/env bash`
+#   curl                  : handy for health checks / system_packages scripts
+BASE_IMAGE_PACKAGES="python3,python3-venv,python3-pip,ca-certificates,passwd,bash,curl"
+
+SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+REPO_ROOT="$(cd "$SCRIPT_DIR/.." && pwd)"
+STATE="${NX_BENTOML_ENV_DIR:-$REPO_ROOT/.e2e-env}"
+BASE_IMAGE="${NX_BENTOML_BASE_IMAGE:-nx-bentoml/python:3.11-bookworm}"
+REGISTRY_PORT="${NX_BENTOML_REGISTRY_PORT:-5055}"
+REGISTRY_DIR="$STATE/registry"
+VENV="$STATE/venv"
+HOST_CA_BUNDLE="/etc/ssl/certs/ca-certificates.crt"
+
+log() { printf '[setup-environment] %s\n' "$*" >&2; }
+die() { printf '[setup-environment] ERROR: %s\n' "$*" >&2; exit 1; }
+elapsed() { printf '%ss' "$(( $(date +%s) - $1 ))"; }
+
+[ "$(id -u)" -eq 0 ] || die "must run as root (installs packages and starts dockerd)"
+
+mkdir -p "$STATE"
+chmod 700 "$STATE"
+
+# One run at a time.
+exec 9>"$STATE/.setup.lock"
+flock 9
+
+SCRIPT_START=$(date +%s)
+CLEANUP_PATHS=()
+POLICY_RC_CREATED=0
+cleanup() {
+  local p
+  for p in "${CLEANUP_PATHS[@]+"${CLEANUP_PATHS[@]}"}"; do
+    if [ -d "$p" ]; then
+      # debootstrap may leave proc/sys mounted if it was interrupted.
+      grep -F " $p/" /proc/mounts | awk '{print $2}' | sort -r | while read -r m; do umount -l "$m" 2>/dev/null || true; done
+      rm -rf --one-file-system "$p" 2>/dev/null || true
+    fi
+  done
+  if [ "$POLICY_RC_CREATED" = 1 ]; then rm -f /usr/sbin/policy-rc.d; fi
+}
+trap cleanup EXIT
+
+# ---------------------------------------------------------------------------
+# apt helpers
+# ---------------------------------------------------------------------------
+APT_UPDATED=0
+apt_install() {
+  # Never let package maintainer scripts start services (dockerd, docker-registry on :5000).
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
+    chmod 755 /usr/sbin/policy-rc.d
+    POLICY_RC_CREATED=1
+  fi
+  if [ "$APT_UPDATED" = 0 ]; then
+    log "apt-get update"
+    apt-get update -qq >/dev/null || die "apt-get update failed"
+    APT_UPDATED=1
+  fi
+  log "apt-get install $*"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null \
+    || die "apt-get install $* failed"
+}
+
+need_cmd() { # need_cmd COMMAND PACKAGE
+  command -v "$1" >/dev/null 2>&1 || apt_install "$2"
+}
+
+need_cmd curl curl
+
+# ---------------------------------------------------------------------------
+# 1. Docker Engine
+# ---------------------------------------------------------------------------
+docker_ok() { timeout 20 docker info >/dev/null 2>&1; }
+
+ensure_docker() {
+  local t0; t0=$(date +%s)
+  if ! command -v docker >/dev/null 2>&1; then
+    apt_install docker.io
+  fi
+  if docker_ok; then
+    log "docker: engine answers ($(docker version --format '{{.Server.Version}}' 2>/dev/null || echo '?'))"
+    return
+  fi
+  if [ -n "${DOCKER_HOST:-}" ] && [ "$DOCKER_HOST" != "unix:///var/run/docker.sock" ] \
+     && [ "$DOCKER_HOST" != "unix:///run/docker.sock" ]; then
+    die "DOCKER_HOST=$DOCKER_HOST does not answer 'docker info'; start that engine or unset DOCKER_HOST"
+  fi
+  if ! command -v dockerd >/dev/null 2>&1; then
+    apt_install docker.io
+  fi
+  # Stale pid file (dockerd refuses to start if the pid in it is alive, and warns otherwise).
+  if [ -f /var/run/docker.pid ]; then
+    local pid; pid="$(cat /var/run/docker.pid 2>/dev/null || true)"
+    if [ -n "$pid" ] && [ -r "/proc/$pid/comm" ] && [ "$(cat "/proc/$pid/comm")" = dockerd ]; then
+      log "docker: dockerd (pid $pid) is running but does not answer yet; waiting for it"
+    else
+      log "docker: removing stale /var/run/docker.pid (pid '${pid}')"
+      rm -f /var/run/docker.pid
+    fi
+  fi
+  if [ ! -f /var/run/docker.pid ]; then
+    log "docker: starting dockerd (log: $STATE/dockerd.log)"
+    setsid nohup dockerd >>"$STATE/dockerd.log" 2>&1 </dev/null &
+  fi
+  local i
+  for i in $(seq 1 60); do
+    if docker_ok; then
+      log "docker: engine up after ${i}s ($(docker version --format '{{.Server.Version}}' 2>/dev/null || echo '?'))"
+      log "docker: $(elapsed "$t0")"
+      return
+    fi
+    sleep 1
+  done
+  tail -n 30 "$STATE/dockerd.log" >&2 || true
+  die "dockerd did not answer 'docker info' within 60 s (see $STATE/dockerd.log)"
+}
+
+# ---------------------------------------------------------------------------
+# 2. Base image
+# ---------------------------------------------------------------------------
+debian_mirror() {
+  # First http(s) URI that serves the $DEBIAN_SUITE suite (not -security/-updates) in apt's config.
+  local f uri
+  for f in /etc/apt/sources.list.d/*.sources; do
+    [ -f "$f" ] || continue
+    uri="$(awk -v suite="$DEBIAN_SUITE" '
+      BEGIN { RS=""; FS="\n" }
+      {
+        u=""; s=""
+        for (i = 1; i <= NF; i++) {
+          if ($i ~ /^URIs:/)   { u = $i; sub(/^URIs:[ \t]*/, "", u); split(u, a, /[ \t]+/); u = a[1] }
+          if ($i ~ /^Suites:/) { s = " " $i " " }
+        }
+        if (u != "" && s ~ (" " suite " ")) { print u; exit }
+      }' "$f")"
+    if [ -n "$uri" ]; then echo "$uri"; return; fi
+  done
+  for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
+    [ -f "$f" ] || continue
+    uri="$(awk -v suite="$DEBIAN_SUITE" '$1 == "deb" {
+        for (i = 2; i <= NF; i++) if ($i !~ /^\[/ && $i ~ /^https?:/) { if ($(i+1) == suite) { print $i; exit } ; break } }' "$f")"
+    if [ -n "$uri" ]; then echo "$uri"; return; fi
+  done
+  echo "http://deb.debian.org/debian"
+}
+
+ensure_base_image() {
+  if docker image inspect "$BASE_IMAGE" >/dev/null 2>&1; then
+    log "base image: $BASE_IMAGE present"
+    return
+  fi
+  [ -f "$HOST_CA_BUNDLE" ] || die "host CA bundle $HOST_CA_BUNDLE not found"
+  need_cmd debootstrap debootstrap
+  local mirror; mirror="$(debian_mirror)"
+  local rootfs="$STATE/tmp/rootfs"
+  mkdir -p "$STATE/tmp"
+  CLEANUP_PATHS+=("$rootfs")
+  rm -rf --one-file-system "$rootfs"
+  local t0; t0=$(date +%s)
+  log "base image: debootstrap $DEBIAN_SUITE from $mirror (log: $STATE/debootstrap.log)"
+  if ! debootstrap --variant=minbase --include="$BASE_IMAGE_PACKAGES" \
+        "$DEBIAN_SUITE" "$rootfs" "$mirror" >"$STATE/debootstrap.log" 2>&1; then
+    tail -n 30 "$STATE/debootstrap.log" >&2 || true
+    die "debootstrap failed (see $STATE/debootstrap.log)"
+  fi
+  log "base image: debootstrap took $(elapsed "$t0")"
+
+  # Trust the host's CA bundle (it contains the TLS-intercepting proxy's CA). Also keep a copy
+  # where update-ca-certificates picks it up, so an `apt-get install ca-certificates` inside a
+  # derived image does not drop the proxy CA when it regenerates the bundle.
+  install -m 644 "$HOST_CA_BUNDLE" "$rootfs/etc/ssl/certs/ca-certificates.crt"
+  mkdir -p "$rootfs/usr/local/share/ca-certificates"
+  install -m 644 "$HOST_CA_BUNDLE" "$rootfs/usr/local/share/ca-certificates/nx-bentoml-host-ca-bundle.crt"
+  # PEP 668: allow `pip install` into the system python (BentoML's Dockerfile runs `pip install uv`).
+  rm -f "$rootfs"/usr/lib/python3*/EXTERNALLY-MANAGED
+  # Slim down: package caches and lists are useless in the image.
+  rm -rf "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/lib/apt/lists/* "$rootfs"/tmp/* "$rootfs"/var/tmp/*
+  [ -x "$rootfs/usr/bin/python3" ] || die "debootstrap produced no /usr/bin/python3"
+
+  t0=$(date +%s)
+  log "base image: docker import -> $BASE_IMAGE"
+  tar -C "$rootfs" --numeric-owner --exclude='./dev/*' --exclude='./proc/*' --exclude='./sys/*' -c . \
+    | docker import \
+        --change 'ENV SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt' \
+        --change 'ENV PIP_CERT=/etc/ssl/certs/ca-certificates.crt' \
+        --change 'ENV REQUESTS_CA_BUNDLE=/etc/ssl/certs/ca-certificates.crt' \
+        --change 'ENV UV_NATIVE_TLS=1' \
+        --change 'ENV PIP_BREAK_SYSTEM_PACKAGES=1' \
+        --change 'ENV LANG=C.UTF-8' \
+        --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+        --change 'LABEL org.opencontainers.image.description=nx-bentoml-e2e-python-base' \
+        --change 'CMD ["python3"]' \
+        - "$BASE_IMAGE" >/dev/null \
+    || die "docker import of $BASE_IMAGE failed"
+  log "base image: import took $(elapsed "$t0")"
+  rm -rf --one-file-system "$rootfs"
+}
+
+# ---------------------------------------------------------------------------
+# 3. Python virtualenv with bentoml
+# ---------------------------------------------------------------------------
+venv_ok() {
+  [ -x "$VENV/bin/python" ] || return 1
+  "$VENV/bin/python" - "$BENTOML_VERSION" "$SKLEARN_VERSION" <<'EOF' >/dev/null 2>&1
+import sys
+from importlib.metadata import version
+ok = version("bentoml") == sys.argv[1] and version("scikit-learn") == sys.argv[2]
+sys.exit(0 if ok else 1)
+EOF
+}
+
+ensure_venv() {
+  if venv_ok; then
+    log "venv: $VENV has bentoml==$BENTOML_VERSION scikit-learn==$SKLEARN_VERSION"
+    return
+  fi
+  local host_python; host_python="$(command -v python3 || true)"
+  [ -n "$host_python" ] || apt_install python3 python3-venv
+  host_python="$(command -v python3)"
+  if [ -x "$VENV/bin/python" ] && ! "$VENV/bin/python" -c 'import sys' >/dev/null 2>&1; then
+    log "venv: $VENV is broken, recreating"
+    rm -rf "$VENV"
+  fi
+  if [ ! -x "$VENV/bin/python" ]; then
+    log "venv: creating $VENV with $host_python ($("$host_python" --version 2>&1))"
+    if ! "$host_python" -m venv "$VENV" 2>/dev/null; then
+      # Debian's python3 needs python3-venv for ensurepip.
+      apt_install python3-venv
+      rm -rf "$VENV"
+      "$host_python" -m venv "$VENV" || die "python3 -m venv failed"
+    fi
+  fi
+  local t0; t0=$(date +%s)
+  log "venv: pip install bentoml==$BENTOML_VERSION scikit-learn==$SKLEARN_VERSION (log: $STATE/pip.log)"
+  if ! "$VENV/bin/python" -m pip install --disable-pip-version-check \
+        "bentoml==$BENTOML_VERSION" "scikit-learn==$SKLEARN_VERSION" >"$STATE/pip.log" 2>&1; then
+    tail -n 30 "$STATE/pip.log" >&2 || true
+    die "pip install failed (see $STATE/pip.log)"
+  fi
+  venv_ok || die "venv check failed after pip install"
+  log "venv: pip install took $(elapsed "$t0")"
+}
+
+# ---------------------------------------------------------------------------
+# 4. Registry
+# ---------------------------------------------------------------------------
+registry_status() {
+  curl -s -o /dev/null -m 5 -w '%{http_code}' "http://127.0.0.1:$REGISTRY_PORT/v2/" 2>/dev/null || true
+}
+
+write_if_changed() { # write_if_changed FILE MODE  (content on stdin); returns 0 if changed
+  local file="$1" mode="$2" tmp
+  tmp="$(mktemp "$file.XXXXXX")"
+  cat >"$tmp"
+  chmod "$mode" "$tmp"
+  if [ -f "$file" ] && cmp -s "$tmp" "$file"; then
+    rm -f "$tmp"
+    return 1
+  fi
+  mv -f "$tmp" "$file"
+  return 0
+}
+
+ensure_registry() {
+  command -v docker-registry >/dev/null 2>&1 || apt_install docker-registry
+  command -v htpasswd >/dev/null 2>&1 || apt_install apache2-utils
+  mkdir -p "$REGISTRY_DIR/data"
+  chmod 700 "$REGISTRY_DIR"
+
+  local pwfile="$REGISTRY_DIR/password" changed=0
+  if [ ! -s "$pwfile" ]; then
+    (umask 077; python3 -c 'import secrets; print(secrets.token_hex(20))' >"$pwfile")
+    log "registry: generated a new password in $pwfile"
+  fi
+  chmod 600 "$pwfile"
+  local password; password="$(head -n 1 "$pwfile")"
+  local htfile="$REGISTRY_DIR/htpasswd"
+  if [ ! -f "$htfile" ] || ! htpasswd -vb "$htfile" "$REGISTRY_USER" "$password" >/dev/null 2>&1; then
+    (umask 077; htpasswd -Bbn "$REGISTRY_USER" "$password" >"$htfile")
+    changed=1
+  fi
+  chmod 600 "$htfile"
+
+  if write_if_changed "$REGISTRY_DIR/config.yml" 600 <<EOF
+version: 0.1
+log:
+  level: info
+  fields:
+    service: nx-bentoml-e2e-registry
+storage:
+  filesystem:
+    rootdirectory: $REGISTRY_DIR/data
+  delete:
+    enabled: true
+http:
+  addr: 127.0.0.1:$REGISTRY_PORT
+  headers:
+    X-Content-Type-Options: [nosniff]
+auth:
+  htpasswd:
+    realm: nx-bentoml-e2e-registry
+    path: $htfile
+EOF
+  then changed=1; fi
+
+  local pidfile="$REGISTRY_DIR/registry.pid" status
+  status="$(registry_status)"
+  if [ "$changed" = 1 ] && [ "$status" != "000" ] && [ -f "$pidfile" ]; then
+    local pid; pid="$(cat "$pidfile")"
+    if [ -r "/proc/$pid/cmdline" ] && tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q "docker-registry serve $REGISTRY_DIR/config.yml"; then
+      log "registry: configuration changed, restarting pid $pid"
+      kill "$pid" 2>/dev/null || true
+      for _ in $(seq 1 20); do [ -d "/proc/$pid" ] || break; sleep 0.5; done
+      status="$(registry_status)"
+    fi
+  fi
+
+  case "$status" in
+    401)
+      log "registry: 127.0.0.1:$REGISTRY_PORT answers (401 = auth required)"
+      return ;;
+    000) ;;
+    *) die "port 127.0.0.1:$REGISTRY_PORT answers HTTP $status on /v2/ (expected 401); is something else listening? set NX_BENTOML_REGISTRY_PORT" ;;
+  esac
+
+  log "registry: starting docker-registry on 127.0.0.1:$REGISTRY_PORT (log: $REGISTRY_DIR/registry.log)"
+  setsid nohup docker-registry serve "$REGISTRY_DIR/config.yml" >>"$REGISTRY_DIR/registry.log" 2>&1 </dev/null &
+  echo $! >"$pidfile"
+  for _ in $(seq 1 60); do
+    status="$(registry_status)"
+    if [ "$status" = 401 ]; then
+      log "registry: up"
+      return
+    fi
+    sleep 0.5
+  done
+  tail -n 20 "$REGISTRY_DIR/registry.log" >&2 || true
+  die "registry did not answer 401 on http://127.0.0.1:$REGISTRY_PORT/v2/ within 30 s"
+}
+
+# ---------------------------------------------------------------------------
+# 5. env.sh  6. .gitignore
+# ---------------------------------------------------------------------------
+write_env_sh() {
+  {
+    echo "# Generated by scripts/setup-environment.sh; source it before running the e2e tests."
+    printf 'export NX_BENTOML_ENV_DIR=%q\n' "$STATE"
+    printf 'export NX_BENTOML_PYTHON=%q\n' "$VENV/bin/python"
+    printf 'export NX_BENTOML_BASE_IMAGE=%q\n' "$BASE_IMAGE"
+    printf 'export NX_BENTOML_REGISTRY=%q\n' "127.0.0.1:$REGISTRY_PORT"
+    printf 'export NX_BENTOML_REGISTRY_USERNAME=%q\n' "$REGISTRY_USER"
+    printf 'export NX_BENTOML_REGISTRY_PASSWORD_FILE=%q\n' "$REGISTRY_DIR/password"
+  } | write_if_changed "$STATE/env.sh" 644 || true
+}
+
+ensure_gitignore() {
+  local gi="$REPO_ROOT/.gitignore"
+  if [ ! -f "$gi" ]; then
+    echo ".e2e-env/" >"$gi"
+  elif ! grep -qxF ".e2e-env/" "$gi"; then
+    # keep the file newline-terminated before appending
+    if [ -s "$gi" ] && [ "$(tail -c 1 "$gi" | od -An -c | tr -d ' ')" != '\n' ]; then echo >>"$gi"; fi
+    echo ".e2e-env/" >>"$gi"
+  fi
+}
+
+ensure_docker
+ensure_base_image
+ensure_venv
+ensure_registry
+write_env_sh
+ensure_gitignore
+
+cat >&2 <<EOF
+[setup-environment] ready in $(elapsed "$SCRIPT_START")
+  docker engine : $(docker version --format '{{.Server.Version}}' 2>/dev/null || echo '?')
+  base image    : $BASE_IMAGE
+  python        : $VENV/bin/python (bentoml $BENTOML_VERSION, scikit-learn $SKLEARN_VERSION)
+  registry      : 127.0.0.1:$REGISTRY_PORT (user $REGISTRY_USER, password in $REGISTRY_DIR/password)
+  env file      : source $STATE/env.sh
+EOF
