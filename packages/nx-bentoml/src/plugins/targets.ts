@@ -27,7 +27,7 @@ export function bentoTargets(options: NormalizedPluginOptions, context: BentoTar
   return {
     [names.build]: {
       executor: 'nx-bentoml:bento-build',
-      options: { bentofile, outputPath: bentoOutputDir },
+      options: { bentofile, outputPath: bentoOutputDir, modelFiles: options.modelFiles },
       cache: true,
       inputs: context.bentoBuildInputs,
       outputs: [bentoOutputDir],
@@ -74,7 +74,7 @@ export function bentoTargets(options: NormalizedPluginOptions, context: BentoTar
     },
     [names.serve]: {
       executor: 'nx-bentoml:serve',
-      options: { bentofile },
+      options: { bentofile, modelFiles: options.modelFiles },
       continuous: true,
       metadata: {
         description: 'Serve the model service locally with bentoml serve, for development',

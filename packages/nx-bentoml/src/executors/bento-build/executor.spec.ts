@@ -1,0 +1,89 @@
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { logger } from '@nx/devkit';
+import { UserError } from '../../lib/errors';
+import { fakeExecutorContext } from '../../testing/executor-context';
+import { fakeBentoml } from '../../testing/fake-bentoml';
+import bentoBuildExecutor from './executor';
+
+describe('bento-build executor', () => {
+  let root: string;
+  const options = { bentofile: 'apps/classifier/src/bentofile.yaml', outputPath: 'dist/apps/classifier/bento' };
+  const write = (path: string, content: string) => {
+    mkdirSync(dirname(join(root, path)), { recursive: true });
+    writeFileSync(join(root, path), content);
+  };
+
+  beforeEach(() => {
+    root = mkdtempSync(join(tmpdir(), 'bento-build-'));
+    write('apps/classifier/src/bentofile.yaml', 'service: "serve:ClassifierService"\ninclude: [serve.py]\n');
+    write('apps/classifier/src/serve.py', 'import bentoml\n\n@bentoml.service\nclass ClassifierService:\n    pass\n');
+    write('apps/classifier/model/classifier_model.bentomodel', 'model');
+    jest.spyOn(logger, 'info').mockImplementation(() => undefined);
+    jest.spyOn(logger, 'error').mockImplementation(() => undefined);
+  });
+  afterEach(() => {
+    jest.restoreAllMocks();
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  it('imports the models, builds with the version derived from the task hash and exports the Bento', async () => {
+    const { client, calls } = fakeBentoml();
+    const result = await bentoBuildExecutor(options, fakeExecutorContext(root, 'apps/classifier', 'bento-build', '42'), () => client);
+    expect(result).toEqual({ success: true, tag: 'classifier:nx16' });
+    expect(calls).toEqual([`import ${join(root, 'apps/classifier/model/classifier_model.bentomodel')}`, 'build nx16', 'export classifier:nx16']);
+    expect(JSON.parse(readFileSync(join(root, 'dist/apps/classifier/bento/bento.json'), 'utf8'))).toEqual({
+      tag: 'classifier:nx16',
+      name: 'classifier',
+      version: 'nx16',
+      models: ['classifier_model:abc'],
+      bentomlVersion: '1.4.39',
+      archive: 'bento.tar',
+    });
+    expect(existsSync(join(root, 'dist/apps/classifier/bento/bento.tar'))).toBe(true);
+  });
+
+  it('does not rebuild a Bento that the same inputs already produced', async () => {
+    const { client, calls, store } = fakeBentoml();
+    store.add('classifier:nx16');
+    await bentoBuildExecutor(options, fakeExecutorContext(root, 'apps/classifier', 'bento-build', '42'), () => client);
+    expect(calls.filter((call) => call.startsWith('build'))).toEqual([]);
+    expect(calls).toContain('export classifier:nx16');
+  });
+
+  it('fails with one message and leaves no output when the service class is missing', async () => {
+    write('apps/classifier/src/serve.py', 'class Other:\n    pass\n');
+    const { client, calls } = fakeBentoml();
+    const result = await bentoBuildExecutor(options, fakeExecutorContext(root, 'apps/classifier', 'bento-build'), () => client);
+    expect(result).toEqual({ success: false });
+    expect(logger.error).toHaveBeenCalledWith(
+      'apps/classifier/src/serve.py does not define the class ClassifierService named by the bentofile\'s service "serve:ClassifierService".',
+    );
+    expect(calls).toEqual([]);
+    expect(existsSync(join(root, 'dist'))).toBe(false);
+  });
+
+  it('keeps the previous output when the export fails', async () => {
+    write('dist/apps/classifier/bento/bento.json', '{"tag":"old"}');
+    const { client } = fakeBentoml({
+      exportBento: async () => {
+        throw new UserError('bentoml export failed');
+      },
+    });
+    const result = await bentoBuildExecutor(options, fakeExecutorContext(root, 'apps/classifier', 'bento-build'), () => client);
+    expect(result).toEqual({ success: false });
+    expect(readFileSync(join(root, 'dist/apps/classifier/bento/bento.json'), 'utf8')).toBe('{"tag":"old"}');
+    expect(existsSync(join(root, `dist/apps/classifier/bento.partial-${process.pid}`))).toBe(false);
+  });
+
+  it('reports a missing BentoML installation with how to install it', async () => {
+    const { client } = fakeBentoml({
+      version: async () => {
+        throw new UserError('BentoML is not installed for python3. Install it with "python3 -m pip install bentoml"');
+      },
+    });
+    expect(await bentoBuildExecutor(options, fakeExecutorContext(root, 'apps/classifier', 'bento-build'), () => client)).toEqual({ success: false });
+    expect(logger.error).toHaveBeenCalledWith(expect.stringContaining('pip install bentoml'));
+  });
+});

@@ -1,0 +1,6 @@
+export interface BentoBuildExecutorSchema {
+  bentofile: string;
+  outputPath: string;
+  python?: string;
+  modelFiles?: string[];
+}

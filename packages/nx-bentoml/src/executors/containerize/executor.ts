@@ -1,0 +1,51 @@
+import { join, relative } from 'node:path';
+import { type ExecutorContext, logger } from '@nx/devkit';
+import { readBentoManifest } from '../../lib/bentoml/manifest';
+import { type DockerClient, createDockerClient } from '../../lib/docker/client';
+import { buildKeyLabel, imageLabels } from '../../lib/docker/image-labels';
+import { writeImageManifest } from '../../lib/docker/image-manifest';
+import { resolveOption } from '../../lib/executor-context';
+import { readSourceInfo } from '../../lib/git';
+import { assertDockerTag, assertImageName, toImageName } from '../../lib/names';
+import { writeOutputDirectory } from '../../lib/outputs';
+import { runExecutor } from '../../lib/run-executor';
+import type { ContainerizeExecutorSchema } from './schema';
+
+export default async function containerizeExecutor(
+  options: ContainerizeExecutorSchema,
+  context: ExecutorContext,
+  docker: DockerClient = createDockerClient(),
+) {
+  return runExecutor(async () => {
+    const bentoPath = resolveOption(options.bentoPath, context);
+    const bento = readBentoManifest(bentoPath, context.root);
+    const imageName = options.imageName ?? toImageName(bento.name);
+    assertImageName(imageName);
+    const tags = options.tags?.length ? options.tags : [bento.version, 'latest'];
+    tags.forEach(assertDockerTag);
+    const dockerfile = options.dockerfile ?? 'env/docker/Dockerfile';
+
+    await docker.ping();
+    const labels = imageLabels(bento, dockerfile, await readSourceInfo(context.root), options.labels);
+    const existing = await docker.findImageByLabel(buildKeyLabel, labels[buildKeyLabel]);
+    let imageId: string;
+    if (existing) {
+      imageId = existing.id;
+      logger.info(`Image ${shortId(imageId)} was already built from ${bento.tag}; reusing it.`);
+    } else {
+      logger.info(`Building ${imageName} from ${relative(context.root, join(bentoPath, bento.archive))} (${bento.tag})...`);
+      imageId = await docker.buildImage(join(bentoPath, bento.archive), { dockerfile, tags: [`${imageName}:${tags[0]}`], labels }, (line) => logger.info(line));
+    }
+    for (const tag of tags) await docker.tagImage(imageId, imageName, tag);
+
+    await writeOutputDirectory(resolveOption(options.outputPath, context), async (dir) =>
+      writeImageManifest(dir, { imageId, imageName, tags, bentoTag: bento.tag, built: !existing }),
+    );
+    logger.info(`Image ${shortId(imageId)} tagged ${tags.map((tag) => `${imageName}:${tag}`).join(', ')}.`);
+    return { success: true, imageId };
+  });
+}
+
+function shortId(imageId: string) {
+  return imageId.replace(/^sha256:/, '').slice(0, 12);
+}

@@ -1,0 +1,8 @@
+export interface ContainerizeExecutorSchema {
+  bentoPath: string;
+  outputPath: string;
+  imageName?: string;
+  tags?: string[];
+  labels?: Record<string, string>;
+  dockerfile?: string;
+}

@@ -1,0 +1,4 @@
+export interface PublishExecutorSchema {
+  pushPath: string;
+  registry?: string;
+}

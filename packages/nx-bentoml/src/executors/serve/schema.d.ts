@@ -1,0 +1,7 @@
+export interface ServeExecutorSchema {
+  bentofile: string;
+  python?: string;
+  host?: string;
+  port?: number;
+  modelFiles?: string[];
+}

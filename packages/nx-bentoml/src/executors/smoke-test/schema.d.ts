@@ -1,0 +1,6 @@
+export interface SmokeTestExecutorSchema {
+  imagePath: string;
+  sampleRequest?: string;
+  port?: number;
+  readinessTimeoutSeconds?: number;
+}

@@ -1,0 +1,10 @@
+export interface InitGeneratorSchema {
+  bentoBuildTargetName?: string;
+  containerizeTargetName?: string;
+  dockerPushTargetName?: string;
+  publishTargetName?: string;
+  serveTargetName?: string;
+  smokeTestTargetName?: string;
+  skipFormat?: boolean;
+  keepExistingVersions?: boolean;
+}

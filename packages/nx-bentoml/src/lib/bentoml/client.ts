@@ -1,0 +1,129 @@
+import { z } from 'zod';
+import { UserError } from '../errors';
+import { type CommandResult, runCommand } from '../process/run-command';
+
+/** The BentoML CLI, run as `<python> -m bentoml` so that the project's interpreter decides. */
+export interface BentomlClient {
+  version(): Promise<string>;
+  /** Imports a .bentomodel file; a model already in the store is not an error. */
+  importModel(file: string): Promise<'imported' | 'present'>;
+  /** Finds a Bento of any name with this version in the store. */
+  findBentoByVersion(version: string): Promise<string | undefined>;
+  build(options: { contextDir: string; bentofile: string; version: string }): Promise<string>;
+  getBento(tag: string): Promise<BentoInfo>;
+  exportBento(tag: string, file: string): Promise<void>;
+  /** Imports an exported Bento; one already in the store is not an error. */
+  importBento(file: string): Promise<'imported' | 'present'>;
+  /** Runs `bentoml serve` in the foreground until it exits or is stopped; resolves to its exit code. */
+  serve(options: { contextDir: string; host: string; port: number }): Promise<number>;
+}
+
+const bentoInfoSchema = z.looseObject({
+  name: z.string(),
+  version: z.string(),
+  bentoml_version: z.string().optional(),
+  services: z.array(z.looseObject({ models: z.array(z.looseObject({ tag: z.string() })).default([]) })).default([]),
+  models: z.array(z.looseObject({ tag: z.string() })).default([]),
+});
+export type BentoInfo = z.infer<typeof bentoInfoSchema>;
+
+const bentoListSchema = z.array(z.looseObject({ tag: z.string() }));
+
+export interface BentomlClientOptions {
+  python: string;
+  cwd: string;
+  env?: Record<string, string | undefined>;
+  /** Show BentoML's own output while it builds. */
+  echo?: boolean;
+}
+
+export function createBentomlClient(options: BentomlClientOptions): BentomlClient {
+  // Wide columns: Rich wraps messages at 80 when not on a terminal.
+  const env = { ...process.env, BENTOML_DO_NOT_TRACK: 'true', COLUMNS: '200', ...options.env };
+  const bentoml = (args: string[], echo = false) => runCommand(options.python, ['-m', 'bentoml', ...args], { cwd: options.cwd, env, echo });
+  const json = async (args: string[]) => {
+    const result = await bentoml([...args, '-o', 'json']);
+    if (result.exitCode !== 0) throw commandError(args, result);
+    return JSON.parse(result.stdout) as unknown;
+  };
+
+  return {
+    async version() {
+      const result = await runCommand(options.python, ['-c', 'import bentoml; print(bentoml.__version__)'], { cwd: options.cwd, env });
+      if (result.exitCode !== 0) {
+        throw new UserError(
+          `BentoML is not installed for ${options.python}. Install it with "${options.python} -m pip install bentoml", ` +
+            `or point the "python" option at an interpreter that has it (a .venv in the project or workspace is found automatically).`,
+        );
+      }
+      return result.stdout.trim();
+    },
+
+    async importModel(file) {
+      const result = await bentoml(['models', 'import', file]);
+      if (result.exitCode === 0) return 'imported';
+      if (/already exists in the store/.test(result.stderr)) return 'present';
+      throw commandError(['models', 'import', file], result, `Check that ${file} is a model exported with bentoml.models.export_model.`);
+    },
+
+    async findBentoByVersion(version) {
+      const bentos = bentoListSchema.parse(await json(['list']));
+      return bentos.map((bento) => bento.tag).find((tag) => tag.endsWith(`:${version}`));
+    },
+
+    async build({ contextDir, bentofile, version }) {
+      const result = await bentoml(['build', contextDir, '--bentofile', bentofile, '--version', version, '--output', 'tag']);
+      const tag = /__tag__:(\S+)/.exec(result.stdout)?.[1];
+      if (result.exitCode === 0 && tag) return tag;
+      // Another process built the same inputs first: its Bento is ours.
+      const existing = /Item '([^']+)' already exists in the store/.exec(result.stderr)?.[1];
+      if (existing) return existing;
+      throw commandError(['build'], result);
+    },
+
+    async getBento(tag) {
+      return bentoInfoSchema.parse(await json(['get', tag]));
+    },
+
+    async exportBento(tag, file) {
+      const result = await bentoml(['export', tag, file]);
+      if (result.exitCode !== 0) throw commandError(['export', tag], result);
+    },
+
+    async importBento(file) {
+      const result = await bentoml(['import', file]);
+      if (result.exitCode === 0) return 'imported';
+      if (/already exists in the store/.test(result.stderr)) return 'present';
+      throw commandError(['import', file], result);
+    },
+
+    async serve({ contextDir, host, port }) {
+      const { execa } = await import('execa');
+      const child = execa(options.python, ['-m', 'bentoml', 'serve', contextDir, '--host', host, '--port', String(port)], {
+        cwd: contextDir,
+        env,
+        stdio: 'inherit',
+        reject: false,
+        forceKillAfterDelay: 10_000,
+      });
+      const stop = () => child.kill('SIGTERM');
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+      try {
+        return (await child).exitCode ?? 1;
+      } finally {
+        process.off('SIGINT', stop);
+        process.off('SIGTERM', stop);
+      }
+    },
+  };
+}
+
+/** BentoML reports failures as "Error: [group] `cmd` failed: message" or as a traceback; keep the useful part. */
+export function commandError(args: string[], result: CommandResult, hint?: string): UserError {
+  const output = `${result.stderr}\n${result.stdout}`.trim();
+  const errorLine = /^Error: .*$/m.exec(output)?.[0];
+  const lastLines = output.split('\n').filter(Boolean).slice(-12).join('\n');
+  const detail = errorLine ? output.slice(output.indexOf(errorLine)).split('\n').slice(0, 6).join('\n') : lastLines;
+  return new UserError(`bentoml ${args.join(' ')} failed (exit ${result.exitCode}):\n${detail}${hint ? `\n${hint}` : ''}`);
+}

@@ -1,0 +1,22 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { glob } from 'tinyglobby';
+import { UserError } from '../errors';
+
+const ignored = ['**/node_modules/**', '**/.venv/**', '**/.git/**'];
+
+/**
+ * The model files a project's Bento imports. A DVC pointer (`x.bentomodel.dvc`) without its file
+ * means the data was never pulled: say so instead of letting BentoML fail later.
+ */
+export async function findModelFiles(projectDir: string, patterns: string[]): Promise<string[]> {
+  const files = await glob(patterns, { cwd: projectDir, ignore: ignored, absolute: false, dot: false });
+  const pointers = await glob(patterns.map((pattern) => `${pattern}.dvc`), { cwd: projectDir, ignore: ignored });
+  const missing = pointers.map((pointer) => pointer.replace(/\.dvc$/, '')).filter((file) => !existsSync(join(projectDir, file)));
+  if (missing.length > 0) {
+    throw new UserError(
+      `The model file ${missing.join(', ')} is tracked by DVC but not present in ${projectDir}. Run "dvc pull" and try again.`,
+    );
+  }
+  return files.sort().map((file) => join(projectDir, file));
+}

@@ -1,0 +1,161 @@
+import { createReadStream } from 'node:fs';
+import Docker from 'dockerode';
+import { UserError } from '../errors';
+import type { RegistryAuth } from './credentials';
+import { type EngineAddress, resolveEngineAddress } from './engine-address';
+import { type ProgressEvent, followProgress } from './progress';
+
+export interface ImageSummary {
+  id: string;
+  labels: Record<string, string>;
+  repoTags: string[];
+}
+
+export interface PushResult {
+  digest: string;
+  size?: number;
+}
+
+export interface RunningContainer {
+  id: string;
+  logs(): Promise<string>;
+  remove(): Promise<void>;
+}
+
+/** Everything nx-bentoml asks of the Docker Engine, through its HTTP API (no docker CLI). */
+export interface DockerClient {
+  ping(): Promise<void>;
+  findImageByLabel(label: string, value: string): Promise<ImageSummary | undefined>;
+  inspectImage(reference: string): Promise<ImageSummary | undefined>;
+  /** Builds from a tar archive (the build context) and returns the image id. */
+  buildImage(contextArchive: string, options: { dockerfile: string; tags: string[]; labels: Record<string, string> }, log: (line: string) => void): Promise<string>;
+  tagImage(imageId: string, repository: string, tag: string): Promise<void>;
+  pushImage(repository: string, tag: string, auth: RegistryAuth | undefined, log: (line: string) => void): Promise<PushResult>;
+  runContainer(image: string, ports: { containerPort: number; hostPort: number }): Promise<RunningContainer>;
+}
+
+export function createDockerClient(address: EngineAddress = resolveEngineAddress()): DockerClient {
+  const { description, ...connection } = address;
+  const docker = new Docker(connection);
+  const call = async <T>(action: () => Promise<T>): Promise<T> => {
+    try {
+      return await action();
+    } catch (error) {
+      throw engineError(error, description);
+    }
+  };
+
+  const summary = (image: Docker.ImageInspectInfo): ImageSummary => ({ id: image.Id, labels: image.Config?.Labels ?? {}, repoTags: image.RepoTags ?? [] });
+
+  return {
+    ping: () => call(async () => void (await docker.ping())),
+
+    findImageByLabel: (label, value) =>
+      call(async () => {
+        const [image] = await docker.listImages({ filters: { label: [`${label}=${value}`] } });
+        return image ? { id: image.Id, labels: image.Labels ?? {}, repoTags: image.RepoTags ?? [] } : undefined;
+      }),
+
+    inspectImage: (reference) =>
+      call(async () => {
+        try {
+          return summary(await docker.getImage(reference).inspect());
+        } catch (error) {
+          if ((error as { statusCode?: number }).statusCode === 404) return undefined;
+          throw error;
+        }
+      }),
+
+    buildImage: (contextArchive, options, log) =>
+      call(async () => {
+        // The classic builder: BentoML's stored Dockerfile needs no BuildKit feature, and
+        // BuildKit would first pull its Dockerfile frontend, which offline machines cannot.
+        const stream = await docker.buildImage(createReadStream(contextArchive), {
+          dockerfile: options.dockerfile,
+          t: options.tags,
+          labels: options.labels,
+          rm: true,
+          forcerm: true,
+          version: '1',
+        } as unknown as Docker.ImageBuildOptions);
+        let imageId: string | undefined;
+        const transcript: string[] = [];
+        await followProgress(docker, stream, (event: ProgressEvent) => {
+          if (event.stream) {
+            transcript.push(...event.stream.split('\n').filter(Boolean));
+            event.stream.split('\n').filter((line) => line.trim()).forEach((line) => log(line));
+          }
+          if (event.aux?.ID) imageId = event.aux.ID;
+        }).catch((error: Error) => {
+          throw new UserError(`The image build failed: ${error.message}\n${failingStep(transcript)}`);
+        });
+        if (!imageId) throw new UserError('The Docker Engine finished the build without reporting an image id.');
+        return imageId;
+      }),
+
+    tagImage: (imageId, repository, tag) => call(async () => void (await docker.getImage(imageId).tag({ repo: repository, tag }))),
+
+    pushImage: (repository, tag, auth, log) =>
+      call(async () => {
+        const stream = await docker.getImage(`${repository}:${tag}`).push({ tag, authconfig: auth } as Docker.ImagePushOptions);
+        let result: PushResult | undefined;
+        const seen = new Set<string>();
+        await followProgress(docker, stream, (event: ProgressEvent) => {
+          if (event.aux?.Digest) result = { digest: event.aux.Digest, size: event.aux.Size };
+          // One line per layer state, not per progress tick.
+          const line = event.id && event.status ? `${event.id}: ${event.status}` : event.status;
+          if (line && !event.progressDetail?.current && !seen.has(line)) {
+            seen.add(line);
+            log(line);
+          }
+        });
+        if (!result) throw new UserError(`The push of ${repository}:${tag} ended without a digest from the registry.`);
+        return result;
+      }),
+
+    runContainer: (image, { containerPort, hostPort }) =>
+      call(async () => {
+        const container = await docker.createContainer({
+          Image: image,
+          ExposedPorts: { [`${containerPort}/tcp`]: {} },
+          HostConfig: { PortBindings: { [`${containerPort}/tcp`]: [{ HostIp: '127.0.0.1', HostPort: String(hostPort) }] } },
+        });
+        const remove = () => call(async () => void (await container.remove({ force: true }).catch(ignoreMissing)));
+        try {
+          await container.start();
+        } catch (error) {
+          await remove();
+          throw error;
+        }
+        return {
+          id: container.id,
+          remove,
+          logs: async () => (await container.logs({ stdout: true, stderr: true, follow: false })).toString('utf8').replace(/[\x00-\x08]/g, ''),
+        };
+      }),
+  };
+}
+
+function ignoreMissing(error: { statusCode?: number }) {
+  if (error.statusCode !== 404) throw error;
+}
+
+/** The last "Step n/m" of a classic build transcript and what it printed. */
+export function failingStep(transcript: string[]): string {
+  const start = transcript.map((line) => /^Step \d+\/\d+ :/.test(line)).lastIndexOf(true);
+  return (start >= 0 ? transcript.slice(start) : transcript).slice(-40).join('\n');
+}
+
+function engineError(error: unknown, description: string): Error {
+  if (error instanceof UserError) return error;
+  const code = (error as { code?: string }).code;
+  if (code === 'ENOENT' || code === 'ECONNREFUSED') {
+    return new UserError(`Cannot reach the Docker Engine at ${description}: is it running? Start Docker (Docker Desktop, or "dockerd"), or set DOCKER_HOST.`);
+  }
+  if (code === 'EACCES') {
+    return new UserError(`Permission denied on the Docker socket ${description}. Add your user to the "docker" group (then log in again), or set DOCKER_HOST.`);
+  }
+  const statusCode = (error as { statusCode?: number }).statusCode;
+  const message = (error as { json?: { message?: string } }).json?.message ?? (error as Error).message;
+  return statusCode ? new UserError(`The Docker Engine answered ${statusCode}: ${message}`) : (error as Error);
+}

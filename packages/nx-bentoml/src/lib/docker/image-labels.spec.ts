@@ -1,0 +1,29 @@
+import { buildKeyLabel, imageLabels, redactUrl } from './image-labels';
+
+const bento = { tag: 'classifier:nx1', name: 'classifier', version: 'nx1', models: ['classifier_model:abc'], bentomlVersion: '1.4.39', archive: 'bento.tar' };
+
+describe('imageLabels', () => {
+  it('carries OCI source, revision and the Bento and model tags', () => {
+    const labels = imageLabels(bento, 'env/docker/Dockerfile', { revision: 'abc123', url: 'https://git.example/ml.git' });
+    expect(labels).toMatchObject({
+      'org.opencontainers.image.title': 'classifier',
+      'org.opencontainers.image.version': 'nx1',
+      'org.opencontainers.image.revision': 'abc123',
+      'org.opencontainers.image.source': 'https://git.example/ml.git',
+      'dev.nx-bentoml.bento.tag': 'classifier:nx1',
+      'dev.nx-bentoml.models': 'classifier_model:abc',
+    });
+  });
+
+  it('keys reuse on content, not on the commit', () => {
+    const a = imageLabels(bento, 'env/docker/Dockerfile', { revision: 'a' })[buildKeyLabel];
+    expect(imageLabels(bento, 'env/docker/Dockerfile', { revision: 'b' })[buildKeyLabel]).toBe(a);
+    expect(imageLabels({ ...bento, tag: 'classifier:nx2' }, 'env/docker/Dockerfile', {})[buildKeyLabel]).not.toBe(a);
+    expect(imageLabels(bento, 'env/docker/Dockerfile', {}, { team: 'ml' })[buildKeyLabel]).not.toBe(a);
+  });
+
+  it('removes credentials from repository URLs', () => {
+    expect(redactUrl('https://ci:ghp_secret@git.example/ml.git')).toBe('https://git.example/ml.git');
+    expect(redactUrl('git@git.example:ml.git')).toBe('git@git.example:ml.git');
+  });
+});

@@ -1,0 +1,48 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { z } from 'zod';
+import { UserError } from '../errors';
+
+const imageManifestName = 'image.json';
+const pushManifestName = 'push.json';
+
+const imageManifestSchema = z.object({
+  imageId: z.string(),
+  imageName: z.string(),
+  tags: z.array(z.string()),
+  bentoTag: z.string(),
+  built: z.boolean(),
+});
+export type ImageManifest = z.infer<typeof imageManifestSchema>;
+
+const pushManifestSchema = z.object({
+  registry: z.string(),
+  imageName: z.string(),
+  imageId: z.string(),
+  pushed: z.array(z.object({ reference: z.string(), tag: z.string(), digest: z.string(), size: z.number().optional() })),
+});
+export type PushManifest = z.infer<typeof pushManifestSchema>;
+
+export function writeImageManifest(dir: string, manifest: ImageManifest) {
+  writeFileSync(join(dir, imageManifestName), `${JSON.stringify(manifest, null, 2)}\n`);
+}
+
+export function writePushManifest(dir: string, manifest: PushManifest) {
+  writeFileSync(join(dir, pushManifestName), `${JSON.stringify(manifest, null, 2)}\n`);
+}
+
+export function readImageManifest(dir: string, workspaceRoot: string): ImageManifest {
+  return readManifest(dir, imageManifestName, imageManifestSchema, workspaceRoot, 'containerize');
+}
+
+export function readPushManifest(dir: string, workspaceRoot: string): PushManifest {
+  return readManifest(dir, pushManifestName, pushManifestSchema, workspaceRoot, 'docker-push');
+}
+
+function readManifest<T>(dir: string, name: string, schema: z.ZodType<T>, workspaceRoot: string, target: string): T {
+  try {
+    return schema.parse(JSON.parse(readFileSync(join(dir, name), 'utf8')));
+  } catch {
+    throw new UserError(`No ${name} in ${relative(workspaceRoot, dir)}. Run the ${target} target first.`);
+  }
+}

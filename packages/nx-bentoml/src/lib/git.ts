@@ -1,0 +1,13 @@
+import { redactUrl } from './docker/image-labels';
+import type { SourceInfo } from './docker/image-labels';
+import { runCommand } from './process/run-command';
+
+/** The commit and remote of the workspace, when it is a git repository with them. */
+export async function readSourceInfo(workspaceRoot: string): Promise<SourceInfo> {
+  const git = async (args: string[]) => {
+    const result = await runCommand('git', args, { cwd: workspaceRoot }).catch(() => undefined);
+    return result?.exitCode === 0 && result.stdout.trim() ? result.stdout.trim() : undefined;
+  };
+  const [revision, url] = await Promise.all([git(['rev-parse', 'HEAD']), git(['config', '--get', 'remote.origin.url'])]);
+  return { revision, url: url ? redactUrl(url) : undefined };
+}
