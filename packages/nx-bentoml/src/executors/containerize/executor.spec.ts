@@ -1,0 +1,59 @@
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { logger } from '@nx/devkit';
+import { fakeDocker } from '../../testing/fake-docker';
+import { fakeExecutorContext } from '../../testing/executor-context';
+import containerizeExecutor from './executor';
+
+describe('containerize executor', () => {
+  let root: string;
+  const options = { bentoPath: 'dist/apps/classifier/bento', outputPath: 'dist/apps/classifier/image' };
+  const context = () => fakeExecutorContext(root, 'apps/classifier', 'containerize');
+  const readImage = () => JSON.parse(readFileSync(join(root, 'dist/apps/classifier/image/image.json'), 'utf8'));
+
+  beforeEach(() => {
+    root = mkdtempSync(join(tmpdir(), 'containerize-'));
+    mkdirSync(join(root, 'dist/apps/classifier/bento'), { recursive: true });
+    writeFileSync(
+      join(root, 'dist/apps/classifier/bento/bento.json'),
+      JSON.stringify({ tag: 'iris_classifier:nx1', name: 'iris_classifier', version: 'nx1', models: ['iris_model:abc'], bentomlVersion: '1.4.39', archive: 'bento.tar' }),
+    );
+    jest.spyOn(logger, 'info').mockImplementation(() => undefined);
+    jest.spyOn(logger, 'error').mockImplementation(() => undefined);
+  });
+  afterEach(() => {
+    jest.restoreAllMocks();
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  it('builds the exported Bento with its own Dockerfile, named after the Bento, tagged with its version and latest', async () => {
+    const docker = fakeDocker();
+    expect(await containerizeExecutor(options, context(), docker.client)).toMatchObject({ success: true });
+    expect(docker.calls).toEqual(['build iris-classifier:nx1', 'tag iris-classifier:nx1', 'tag iris-classifier:latest']);
+    const [image] = docker.images.values();
+    expect(image.labels).toMatchObject({ 'dev.nx-bentoml.bento.tag': 'iris_classifier:nx1', 'org.opencontainers.image.version': 'nx1' });
+    expect(readImage()).toEqual({ imageId: image.id, imageName: 'iris-classifier', tags: ['nx1', 'latest'], bentoTag: 'iris_classifier:nx1', built: true });
+  });
+
+  it('reuses an image already built from the same Bento instead of rebuilding', async () => {
+    const docker = fakeDocker();
+    await containerizeExecutor(options, context(), docker.client);
+    await containerizeExecutor({ ...options, tags: ['v2'] }, context(), docker.client);
+    expect(docker.calls.filter((call) => call.startsWith('build'))).toHaveLength(1);
+    expect(readImage()).toMatchObject({ tags: ['v2'], built: false });
+  });
+
+  it('rejects an invalid image name before touching Docker', async () => {
+    const docker = fakeDocker();
+    expect(await containerizeExecutor({ ...options, imageName: 'My Image' }, context(), docker.client)).toEqual({ success: false });
+    expect(logger.error).toHaveBeenCalledWith(expect.stringMatching(/^Invalid imageName "My Image"/));
+    expect(docker.calls).toEqual([]);
+  });
+
+  it('asks for bento-build when there is no exported Bento', async () => {
+    rmSync(join(root, 'dist'), { recursive: true });
+    expect(await containerizeExecutor(options, context(), fakeDocker().client)).toEqual({ success: false });
+    expect(logger.error).toHaveBeenCalledWith('No exported Bento in dist/apps/classifier/bento. Run the bento-build target first (publish and containerize do it for you).');
+  });
+});

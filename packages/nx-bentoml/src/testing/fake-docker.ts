@@ -1,0 +1,38 @@
+import type { DockerClient, ImageSummary } from '../lib/docker/client';
+
+/** An in-memory Docker Engine and registry: images by id, tags, pushed digests, started containers. */
+export function fakeDocker(overrides: Partial<DockerClient> = {}) {
+  const calls: string[] = [];
+  const images = new Map<string, ImageSummary>();
+  const registry = new Map<string, string>();
+  let builds = 0;
+  const client: DockerClient = {
+    ping: async () => undefined,
+    findImageByLabel: async (label, value) => [...images.values()].find((image) => image.labels[label] === value),
+    inspectImage: async (reference) => images.get(reference),
+    buildImage: async (_context, { tags, labels }, log) => {
+      const id = `sha256:${String(++builds).padStart(64, '0')}`;
+      calls.push(`build ${tags.join(',')}`);
+      log('Step 1/1 : FROM base');
+      images.set(id, { id, labels, repoTags: tags });
+      return id;
+    },
+    tagImage: async (imageId, repository, tag) => {
+      calls.push(`tag ${repository}:${tag}`);
+      images.get(imageId)?.repoTags.push(`${repository}:${tag}`);
+    },
+    pushImage: async (repository, tag, auth, log) => {
+      calls.push(`push ${repository}:${tag}${auth ? ` as ${auth.username}` : ''}`);
+      log('Pushed');
+      const digest = `sha256:${Buffer.from(`${repository}:${tag}`).toString('hex').padEnd(64, '0').slice(0, 64)}`;
+      registry.set(`${repository}:${tag}`, digest);
+      return { digest, size: 1234 };
+    },
+    runContainer: async (image, { hostPort }) => {
+      calls.push(`run ${image} on ${hostPort}`);
+      return { id: 'c1', logs: async () => 'container log line', remove: async () => void calls.push('remove c1') };
+    },
+    ...overrides,
+  };
+  return { client, calls, images, registry };
+}
