@@ -5,9 +5,11 @@ const { join, relative } = require('node:path');
 const packageRoot = __dirname;
 const outDir = join(packageRoot, '../../dist/packages/nx-bentoml');
 
-for (const file of ['package.json', 'generators.json', 'executors.json', 'README.md']) {
+for (const file of ['package.json', 'generators.json', 'executors.json']) {
   cpSync(join(packageRoot, file), join(outDir, file));
 }
+// The workspace README documents the plugin; it is the package's README too.
+cpSync(join(packageRoot, '../../README.md'), join(outDir, 'README.md'));
 
 function copyAssets(dir) {
   for (const entry of readdirSync(dir)) {

@@ -38,8 +38,9 @@ export interface BentomlClientOptions {
 }
 
 export function createBentomlClient(options: BentomlClientOptions): BentomlClient {
-  // Wide columns: Rich wraps messages at 80 when not on a terminal.
-  const env = { ...process.env, BENTOML_DO_NOT_TRACK: 'true', COLUMNS: '200', ...options.env };
+  // Parsed output must be plain: Nx sets FORCE_COLOR for tasks, and Rich wraps at 80 columns.
+  const { FORCE_COLOR: _forceColor, CLICOLOR_FORCE: _clicolorForce, ...inherited } = process.env;
+  const env = { ...inherited, NO_COLOR: '1', BENTOML_DO_NOT_TRACK: 'true', COLUMNS: '200', ...options.env };
   const bentoml = (args: string[], echo = false) => runCommand(options.python, ['-m', 'bentoml', ...args], { cwd: options.cwd, env, echo });
   const json = async (args: string[]) => {
     const result = await bentoml([...args, '-o', 'json']);

@@ -24,6 +24,8 @@ export async function runCommand(file: string, args: string[], options: RunOptio
   const child = execa(file, args, {
     cwd: options.cwd,
     env: options.env,
+    // A given environment is the whole environment, so removed variables stay removed.
+    extendEnv: options.env === undefined,
     input: options.input,
     reject: false,
     all: false,
