@@ -1,0 +1,115 @@
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { parse } from 'yaml';
+import { inputsInclude } from './support/inputs';
+import { runNx, runNxUnchecked } from './support/run';
+import { type TestWorkspace, createWorkspace } from './support/workspace';
+
+const bentoTargets = ['bento-build', 'containerize', 'docker-push', 'publish', 'serve', 'smoke-test'];
+
+interface ShownProject {
+  root: string;
+  targets: Record<string, { inputs?: Array<string | Record<string, unknown>>; dependsOn?: unknown[]; metadata?: { technologies?: string[] } }>;
+  metadata?: { targetGroups?: Record<string, string[]> };
+}
+
+describe('nx-bentoml foundations in a fresh Nx workspace', () => {
+  let workspace: TestWorkspace;
+  const path = (file: string) => join(workspace.root, file);
+  const read = (file: string) => readFileSync(path(file), 'utf8');
+  const write = (file: string, content: string) => {
+    mkdirSync(dirname(path(file)), { recursive: true });
+    writeFileSync(path(file), content);
+  };
+  const showProject = (name: string): ShownProject => JSON.parse(runNx(workspace.root, ['show', 'project', name, '--json']).stdout);
+
+  beforeAll(() => {
+    workspace = createWorkspace('bento-ws');
+  });
+
+  afterAll(() => workspace?.cleanup());
+
+  it('installs the packed plugin without breaking nx', () => {
+    expect(existsSync(path('node_modules/nx-bentoml/package.json'))).toBe(true);
+    runNx(workspace.root, ['show', 'projects']);
+  });
+
+  it('init registers nx-bentoml in nx.json plugins', () => {
+    runNx(workspace.root, ['g', 'nx-bentoml:init', '--no-interactive']);
+    const plugins: Array<string | { plugin: string }> = JSON.parse(read('nx.json')).plugins ?? [];
+    expect(plugins.map((entry) => (typeof entry === 'string' ? entry : entry.plugin))).toContain('nx-bentoml');
+  });
+
+  it('service creates a runnable model service project', () => {
+    runNx(workspace.root, ['g', 'nx-bentoml:service', 'classifier', '--no-interactive']);
+    for (const file of ['src/serve.py', 'src/bentofile.yaml', 'train.py', 'params.yaml', 'smoke-test.json']) {
+      expect(existsSync(path(`apps/classifier/${file}`))).toBe(true);
+    }
+  });
+
+  it('infers the BentoML targets, with inputs limited to what goes into the Bento', () => {
+    const project = showProject('classifier');
+    expect(Object.keys(project.targets)).toEqual(expect.arrayContaining(bentoTargets));
+
+    const inputs = project.targets['bento-build'].inputs ?? [];
+    expect(inputs).toEqual(
+      expect.arrayContaining([
+        '{projectRoot}/src/bentofile.yaml',
+        '{projectRoot}/src/serve.py',
+        '{projectRoot}/**/*.bentomodel',
+        '{projectRoot}/params.yaml',
+      ]),
+    );
+    const namedInputs = JSON.parse(read('nx.json')).namedInputs ?? {};
+    expect(inputsInclude(inputs, 'apps/classifier/src/serve.py', 'apps/classifier', namedInputs)).toBe(true);
+    expect(inputsInclude(inputs, 'apps/classifier/README.md', 'apps/classifier', namedInputs)).toBe(false);
+
+    const dependsOn = (project.targets['publish'].dependsOn ?? []).map((d) => (typeof d === 'string' ? d : (d as { target?: string }).target));
+    expect(dependsOn).toContain('docker-push');
+
+    for (const target of bentoTargets) {
+      expect(project.targets[target].metadata?.technologies?.length).toBeGreaterThan(0);
+    }
+    expect(project.metadata?.targetGroups?.['BentoML']).toEqual(expect.arrayContaining(bentoTargets));
+  });
+
+  it('bentofile adds a bentofile.yaml to a project with a hand-written service', () => {
+    write('apps/celestial/project.json', JSON.stringify({ name: 'celestial' }, null, 2));
+    write(
+      'apps/celestial/src/serve.py',
+      [
+        'import bentoml',
+        '',
+        '',
+        '@bentoml.service(',
+        '    resources={"cpu": "1"},',
+        '    traffic={"timeout": 10},',
+        ')',
+        'class CelestialBodiesClassifierService:',
+        '    @bentoml.api',
+        '    def predict(self, features: list[float]) -> str:',
+        '        return "star"',
+        '',
+      ].join('\n'),
+    );
+
+    runNx(workspace.root, ['g', 'nx-bentoml:bentofile', '--project=celestial', '--no-interactive']);
+
+    expect(parse(read('apps/celestial/src/bentofile.yaml')).service).toBe('serve:CelestialBodiesClassifierService');
+    expect(Object.keys(showProject('celestial').targets)).toEqual(expect.arrayContaining(bentoTargets));
+  });
+
+  it('reports a malformed bentofile with its file, line and column', () => {
+    write('apps/broken/project.json', JSON.stringify({ name: 'broken' }, null, 2));
+    // Line 4 is indented by one space where a top-level key is expected.
+    write('apps/broken/src/bentofile.yaml', 'service: "serve:BrokenService"\ninclude:\n  - serve.py\n docker: {python_version: 3.11\n');
+    try {
+      const result = runNxUnchecked(workspace.root, ['show', 'projects']);
+      expect(result.status).not.toBe(0);
+      expect(`${result.stdout}\n${result.stderr}`).toMatch(/apps\/broken\/src\/bentofile\.yaml:4:\d+/);
+    } finally {
+      rmSync(path('apps/broken'), { recursive: true, force: true });
+    }
+    runNx(workspace.root, ['show', 'projects']);
+  });
+});
