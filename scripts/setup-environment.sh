@@ -20,14 +20,16 @@ BENTOML_VERSION="1.4.39"
 SKLEARN_VERSION="1.9.1"
 REGISTRY_USER="nxbento"
 DEBIAN_SUITE="bookworm"
-# Extra packages the base image needs (see BentoML's base_v2.j2 Dockerfile template):
-#   python3 + python3-pip : `pip install uv` (hash-pinned) and `uv venv --python 3.11`
-#   python3-venv          : plain `python3 -m venv` inside the image
-#   ca-certificates       : TLS trust store (the host bundle with the proxy CA is copied over it)
+UV_VERSION="0.13.9" # `bentoml build` pip-installs uv into the venv on the fly when it is missing
+# Packages of the base image. BentoML 1.4's generated Dockerfile (template base_v2.j2) needs:
+#   python3 + python3-pip : `pip install uv` and `uv venv --python 3.11` (finds /usr/bin/python3.11)
 #   passwd                : groupadd/useradd for the `bentoml` user
 #   bash                  : env/docker/entrypoint.sh is `#!/usr/bin/env bash`
-#   curl                  : handy for health checks / system_packages scripts
-BASE_IMAGE_PACKAGES="python3,python3-venv,python3-pip,ca-certificates,passwd,bash,curl"
+#   ca-certificates, gnupg2, build-essential, git : BentoML always prepends
+#       `apt-get update && apt-get install ... ca-certificates gnupg2 bash build-essential git`
+#       for distro debian; having them preinstalled turns that step into a no-op.
+#   python3-venv, curl    : plain `python3 -m venv` and health checks in derived images
+BASE_IMAGE_PACKAGES="python3,python3-venv,python3-pip,ca-certificates,passwd,bash,curl,gnupg2,build-essential,git"
 
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO_ROOT="$(cd "$SCRIPT_DIR/.." && pwd)"
@@ -47,8 +49,8 @@ elapsed() { printf '%ss' "$(( $(date +%s) - $1 ))"; }
 mkdir -p "$STATE"
 chmod 700 "$STATE"
 
-# One run at a time.
-exec 9>"$STATE/.setup.lock"
+# One run at a time. (fd 9 is closed for the daemons started below, so they never hold the lock.)
+exec 9>"$STATE/setup.lock"
 flock 9
 
 SCRIPT_START=$(date +%s)
@@ -80,12 +82,15 @@ apt_install() {
   fi
   if [ "$APT_UPDATED" = 0 ]; then
     log "apt-get update"
-    apt-get update -qq >/dev/null || die "apt-get update failed"
+    apt-get update -q >>"$STATE/apt.log" 2>&1 || { tail -n 30 "$STATE/apt.log" >&2; die "apt-get update failed (see $STATE/apt.log)"; }
     APT_UPDATED=1
   fi
   log "apt-get install $*"
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null \
-    || die "apt-get install $* failed"
+  if ! DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$@" \
+        >>"$STATE/apt.log" 2>&1; then
+    tail -n 30 "$STATE/apt.log" >&2 || true
+    die "apt-get install $* failed (see $STATE/apt.log)"
+  fi
 }
 
 need_cmd() { # need_cmd COMMAND PACKAGE
@@ -127,7 +132,7 @@ ensure_docker() {
   fi
   if [ ! -f /var/run/docker.pid ]; then
     log "docker: starting dockerd (log: $STATE/dockerd.log)"
-    setsid nohup dockerd >>"$STATE/dockerd.log" 2>&1 </dev/null &
+    setsid nohup dockerd >>"$STATE/dockerd.log" 2>&1 </dev/null 9>&- &
   fi
   local i
   for i in $(seq 1 60); do
@@ -228,17 +233,18 @@ ensure_base_image() {
 # ---------------------------------------------------------------------------
 venv_ok() {
   [ -x "$VENV/bin/python" ] || return 1
-  "$VENV/bin/python" - "$BENTOML_VERSION" "$SKLEARN_VERSION" <<'EOF' >/dev/null 2>&1
+  "$VENV/bin/python" - "$BENTOML_VERSION" "$SKLEARN_VERSION" "$UV_VERSION" <<'EOF' >/dev/null 2>&1
 import sys
 from importlib.metadata import version
-ok = version("bentoml") == sys.argv[1] and version("scikit-learn") == sys.argv[2]
+ok = (version("bentoml") == sys.argv[1] and version("scikit-learn") == sys.argv[2]
+      and version("uv") == sys.argv[3])
 sys.exit(0 if ok else 1)
 EOF
 }
 
 ensure_venv() {
   if venv_ok; then
-    log "venv: $VENV has bentoml==$BENTOML_VERSION scikit-learn==$SKLEARN_VERSION"
+    log "venv: $VENV has bentoml==$BENTOML_VERSION scikit-learn==$SKLEARN_VERSION uv==$UV_VERSION"
     return
   fi
   local host_python; host_python="$(command -v python3 || true)"
@@ -258,9 +264,10 @@ ensure_venv() {
     fi
   fi
   local t0; t0=$(date +%s)
-  log "venv: pip install bentoml==$BENTOML_VERSION scikit-learn==$SKLEARN_VERSION (log: $STATE/pip.log)"
+  log "venv: pip install bentoml==$BENTOML_VERSION scikit-learn==$SKLEARN_VERSION uv==$UV_VERSION (log: $STATE/pip.log)"
   if ! "$VENV/bin/python" -m pip install --disable-pip-version-check \
-        "bentoml==$BENTOML_VERSION" "scikit-learn==$SKLEARN_VERSION" >"$STATE/pip.log" 2>&1; then
+        "bentoml==$BENTOML_VERSION" "scikit-learn==$SKLEARN_VERSION" "uv==$UV_VERSION" \
+        >"$STATE/pip.log" 2>&1; then
     tail -n 30 "$STATE/pip.log" >&2 || true
     die "pip install failed (see $STATE/pip.log)"
   fi
@@ -289,8 +296,10 @@ write_if_changed() { # write_if_changed FILE MODE  (content on stdin); returns 0
 }
 
 ensure_registry() {
-  command -v docker-registry >/dev/null 2>&1 || apt_install docker-registry
-  command -v htpasswd >/dev/null 2>&1 || apt_install apache2-utils
+  local missing=()
+  command -v docker-registry >/dev/null 2>&1 || missing+=(docker-registry)
+  command -v htpasswd >/dev/null 2>&1 || missing+=(apache2-utils)
+  if [ "${#missing[@]}" -gt 0 ]; then apt_install "${missing[@]}"; fi
   mkdir -p "$REGISTRY_DIR/data"
   chmod 700 "$REGISTRY_DIR"
 
@@ -351,7 +360,7 @@ EOF
   esac
 
   log "registry: starting docker-registry on 127.0.0.1:$REGISTRY_PORT (log: $REGISTRY_DIR/registry.log)"
-  setsid nohup docker-registry serve "$REGISTRY_DIR/config.yml" >>"$REGISTRY_DIR/registry.log" 2>&1 </dev/null &
+  setsid nohup docker-registry serve "$REGISTRY_DIR/config.yml" >>"$REGISTRY_DIR/registry.log" 2>&1 </dev/null 9>&- &
   echo $! >"$pidfile"
   for _ in $(seq 1 60); do
     status="$(registry_status)"

@@ -21,15 +21,15 @@ export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv 
 }
 
 /** Runs a command to completion and returns its exit status and output, whatever the status. */
-export function run(command: string, args: string[], cwd: string, timeoutMs = 10 * 60 * 1000): RunResult {
-  const result = spawnSync(command, args, { cwd, env: cleanEnv(), encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, timeout: timeoutMs });
+export function run(command: string, args: string[], cwd: string, timeoutMs = 15 * 60 * 1000, env: Record<string, string> = {}): RunResult {
+  const result = spawnSync(command, args, { cwd, env: cleanEnv(env), encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, timeout: timeoutMs });
   if (result.error) throw new Error(`${command} ${args.join(' ')} (in ${cwd}) could not run: ${result.error.message}`);
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
 /** Like run, but throws with the full stdout and stderr when the command fails. */
-export function runOrThrow(command: string, args: string[], cwd: string, timeoutMs?: number): RunResult {
-  const result = run(command, args, cwd, timeoutMs);
+export function runOrThrow(command: string, args: string[], cwd: string, timeoutMs?: number, env?: Record<string, string>): RunResult {
+  const result = run(command, args, cwd, timeoutMs, env);
   if (result.status !== 0) {
     throw new Error(
       `${command} ${args.join(' ')} (in ${cwd}) exited with ${result.status}\n--- stdout ---\n${result.stdout}\n--- stderr ---\n${result.stderr}`,
@@ -39,11 +39,11 @@ export function runOrThrow(command: string, args: string[], cwd: string, timeout
 }
 
 /** `npx nx <args>` in a test workspace, without the daemon or Nx Cloud; throws on failure. */
-export function runNx(cwd: string, args: string[]): RunResult {
-  return runOrThrow('npx', ['nx', ...args], cwd);
+export function runNx(cwd: string, args: string[], env?: Record<string, string>): RunResult {
+  return runOrThrow('npx', ['nx', ...args], cwd, undefined, env);
 }
 
 /** `npx nx <args>` for a command that is expected to fail: returns the result instead of throwing. */
-export function runNxUnchecked(cwd: string, args: string[]): RunResult {
-  return run('npx', ['nx', ...args], cwd);
+export function runNxUnchecked(cwd: string, args: string[], env?: Record<string, string>): RunResult {
+  return run('npx', ['nx', ...args], cwd, undefined, env);
 }

@@ -40,6 +40,7 @@ describe('bento-build executor', () => {
       models: ['classifier_model:abc'],
       bentomlVersion: '1.4.39',
       archive: 'bento.tar',
+      sizeBytes: 3,
     });
     expect(existsSync(join(root, 'dist/apps/classifier/bento/bento.tar'))).toBe(true);
   });

@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { type ExecutorContext, logger } from '@nx/devkit';
 import { readBentofile } from '../../lib/bentoml/bentofile';
@@ -50,7 +50,15 @@ export default async function bentoBuildExecutor(
       const info = await bentoml.getBento(builtTag);
       const models = [...info.models, ...info.services.flatMap((service) => service.models)].map((model) => model.tag);
       if (models.length === 0) logger.warn(`The Bento ${builtTag} references no model; serve.py declares none with bentoml.models.BentoModel.`);
-      const bento: BentoManifest = { tag: builtTag, name: info.name, version: info.version, models: [...new Set(models)], bentomlVersion, archive: bentoArchiveName };
+      const bento: BentoManifest = {
+        tag: builtTag,
+        name: info.name,
+        version: info.version,
+        models: [...new Set(models)],
+        bentomlVersion,
+        archive: bentoArchiveName,
+        sizeBytes: statSync(join(tempDir, bentoArchiveName)).size,
+      };
       writeFileSync(join(tempDir, bentoManifestName), `${JSON.stringify(bento, null, 2)}\n`);
       return bento;
     });

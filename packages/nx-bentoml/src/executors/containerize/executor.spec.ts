@@ -17,7 +17,7 @@ describe('containerize executor', () => {
     mkdirSync(join(root, 'dist/apps/classifier/bento'), { recursive: true });
     writeFileSync(
       join(root, 'dist/apps/classifier/bento/bento.json'),
-      JSON.stringify({ tag: 'iris_classifier:nx1', name: 'iris_classifier', version: 'nx1', models: ['iris_model:abc'], bentomlVersion: '1.4.39', archive: 'bento.tar' }),
+      JSON.stringify({ tag: 'iris_classifier:nx1', name: 'iris_classifier', version: 'nx1', models: ['iris_model:abc'], bentomlVersion: '1.4.39', archive: 'bento.tar', sizeBytes: 1 }),
     );
     jest.spyOn(logger, 'info').mockImplementation(() => undefined);
     jest.spyOn(logger, 'error').mockImplementation(() => undefined);

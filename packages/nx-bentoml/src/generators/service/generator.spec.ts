@@ -80,3 +80,13 @@ describe('service generator', () => {
     await expect(serviceGenerator(tree, { skipFormat: true, name: 'classifier' })).rejects.toThrow('"apps/classifier" already exists and is not empty');
   });
 });
+
+describe('service generator bentofile layout', () => {
+  it('ends the bentofile with one newline, with or without a base image', async () => {
+    const tree = createTreeWithEmptyWorkspace();
+    await serviceGenerator(tree, { skipFormat: true, name: 'a' });
+    await serviceGenerator(tree, { skipFormat: true, name: 'b', baseImage: 'local/python:3.11' });
+    expect(tree.read('apps/a/src/bentofile.yaml', 'utf-8')).toMatch(/python_version: "3\.11"\n$/);
+    expect(tree.read('apps/b/src/bentofile.yaml', 'utf-8')).toMatch(/base_image: "local\/python:3\.11"\n$/);
+  });
+});

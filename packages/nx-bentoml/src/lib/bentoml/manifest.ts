@@ -13,6 +13,7 @@ const bentoManifestSchema = z.object({
   models: z.array(z.string()),
   bentomlVersion: z.string(),
   archive: z.string(),
+  sizeBytes: z.number(),
 });
 export type BentoManifest = z.infer<typeof bentoManifestSchema>;
 

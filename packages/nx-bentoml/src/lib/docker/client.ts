@@ -102,9 +102,9 @@ export function createDockerClient(address: EngineAddress = resolveEngineAddress
         const seen = new Set<string>();
         await followProgress(docker, stream, (event: ProgressEvent) => {
           if (event.aux?.Digest) result = { digest: event.aux.Digest, size: event.aux.Size };
-          // One line per layer state, not per progress tick.
+          // One line per layer outcome, not per progress tick or queue state.
           const line = event.id && event.status ? `${event.id}: ${event.status}` : event.status;
-          if (line && !event.progressDetail?.current && !seen.has(line)) {
+          if (line && !/^(Preparing|Waiting|Pushing)$/.test(event.status ?? '') && !seen.has(line)) {
             seen.add(line);
             log(line);
           }

@@ -1,6 +1,6 @@
 import { buildKeyLabel, imageLabels, redactUrl } from './image-labels';
 
-const bento = { tag: 'classifier:nx1', name: 'classifier', version: 'nx1', models: ['classifier_model:abc'], bentomlVersion: '1.4.39', archive: 'bento.tar' };
+const bento = { tag: 'classifier:nx1', name: 'classifier', version: 'nx1', models: ['classifier_model:abc'], bentomlVersion: '1.4.39', archive: 'bento.tar', sizeBytes: 1 };
 
 describe('imageLabels', () => {
   it('carries OCI source, revision and the Bento and model tags', () => {

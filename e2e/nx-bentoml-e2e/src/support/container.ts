@@ -1,0 +1,59 @@
+import { createServer } from 'node:net';
+import type Docker from 'dockerode';
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export async function pullImage(docker: Docker, reference: string, auth: { username: string; password: string; serveraddress: string }) {
+  const stream = await docker.pull(reference, { authconfig: auth });
+  await new Promise<void>((resolve, reject) =>
+    docker.modem.followProgress(stream, (error: Error | null, events: Array<{ error?: string }>) => {
+      const failure = events?.find((event) => event.error);
+      return error || failure ? reject(error ?? new Error(failure?.error)) : resolve();
+    }),
+  );
+}
+
+/** Removes an image and every tag pointing at it, so the next use must pull it. */
+export async function removeImageEverywhere(docker: Docker, imageId: string) {
+  const info = await docker.getImage(imageId).inspect();
+  for (const tag of info.RepoTags ?? []) await docker.getImage(tag).remove({ force: true }).catch(() => undefined);
+  await docker.getImage(imageId).remove({ force: true }).catch(() => undefined);
+}
+
+/** Runs an image on a loopback port, waits until BentoML is ready, posts one request, always removes the container. */
+export async function predictWithContainer(docker: Docker, image: string, path: string, body: unknown): Promise<unknown> {
+  const port = await freePort();
+  const container = await docker.createContainer({
+    Image: image,
+    ExposedPorts: { '3000/tcp': {} },
+    HostConfig: { PortBindings: { '3000/tcp': [{ HostIp: '127.0.0.1', HostPort: String(port) }] } },
+  });
+  try {
+    await container.start();
+    await waitForReady(`http://127.0.0.1:${port}/readyz`, 120_000);
+    const response = await fetch(`http://127.0.0.1:${port}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    if (!response.ok) throw new Error(`POST ${path} answered ${response.status}: ${await response.text()}`);
+    return await response.json();
+  } finally {
+    await container.remove({ force: true });
+  }
+}
+
+export async function waitForReady(url: string, timeoutMs: number) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const ok = await fetch(url).then((response) => response.ok, () => false);
+    if (ok) return;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  throw new Error(`${url} was not ready within ${timeoutMs / 1000} s`);
+}

@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# The main job, end to end: prepare the machine, create a fresh Nx workspace with a classifier
+# model service, publish it to the local authenticated registry with one Nx command, and print
+# the pushed image reference and a prediction from the published image.
+#
+#   npm run demo                     (workspace in tmp/demo; NX_BENTOML_DEMO_DIR to change it)
+set -euo pipefail
+repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+demo_dir="${NX_BENTOML_DEMO_DIR:-$repo/tmp/demo}"
+say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+
+say "Preparing Docker Engine, base image, BentoML and the registry"
+bash "$repo/scripts/setup-environment.sh"
+# shellcheck disable=SC1091
+source "$repo/.e2e-env/env.sh"
+
+say "Building and packing the nx-bentoml plugin"
+cd "$repo"
+[ -d node_modules ] || npm ci --no-audit --no-fund
+npx nx build nx-bentoml --outputStyle=static >/dev/null
+tarball="$(cd dist/packages/nx-bentoml && npm pack --pack-destination "$repo/tmp" --silent 2>/dev/null | tail -n 1)"
+
+say "Creating a fresh Nx workspace in $demo_dir"
+rm -rf "$demo_dir" && mkdir -p "$(dirname "$demo_dir")"
+cd "$(dirname "$demo_dir")"
+npx -y create-nx-workspace@latest "$(basename "$demo_dir")" --preset=apps --nxCloud=skip --interactive=false \
+  --packageManager=npm --aiAgents=none --analytics=false >/dev/null
+cd "$demo_dir"
+npm install -D "$repo/tmp/$tarball" --no-audit --no-fund >/dev/null 2>&1
+ln -s "$(dirname "$(dirname "$NX_BENTOML_PYTHON")")" .venv
+printf '\n.venv\n' >> .gitignore
+export NX_DAEMON=false NX_NO_CLOUD=true BENTOML_HOME="$demo_dir/.bentoml-home"
+
+say "nx g nx-bentoml:service classifier"
+npx nx g nx-bentoml:service classifier --baseImage="$NX_BENTOML_BASE_IMAGE" --registry="$NX_BENTOML_REGISTRY" --no-interactive
+
+say "Training the model (apps/classifier/train.py)"
+.venv/bin/python apps/classifier/train.py
+
+say "nx run classifier:publish"
+NX_BENTOML_REGISTRY_USERNAME="$NX_BENTOML_REGISTRY_USERNAME" NX_BENTOML_REGISTRY_PASSWORD="$(cat "$NX_BENTOML_REGISTRY_PASSWORD_FILE")" \
+  npx nx run classifier:publish --outputStyle=static
+
+say "nx run classifier:smoke-test (runs the image and sends smoke-test.json)"
+smoke="$(npx nx run classifier:smoke-test --outputStyle=static)"
+printf '%s\n' "$smoke" | grep -E 'Starting|ready|answered'
+
+reference="$(node -p "const p=require('./dist/apps/classifier/push/push.json').pushed[0]; p.reference + '@' + p.digest")"
+prediction="$(printf '%s\n' "$smoke" | sed -n 's/.*answered \(.*\), as expected\./\1/p')"
+say "Done"
+echo "Pushed image:  $reference"
+echo "Prediction:    $(node -p "JSON.stringify(require('./apps/classifier/smoke-test.json').request)") -> $prediction"
+echo "Workspace:     $demo_dir"
