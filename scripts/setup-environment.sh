@@ -134,11 +134,9 @@ ensure_docker() {
     log "docker: starting dockerd (log: $STATE/dockerd.log)"
     setsid nohup dockerd >>"$STATE/dockerd.log" 2>&1 </dev/null 9>&- &
   fi
-  local i
-  for i in $(seq 1 60); do
+  for _ in $(seq 1 60); do
     if docker_ok; then
-      log "docker: engine up after ${i}s ($(docker version --format '{{.Server.Version}}' 2>/dev/null || echo '?'))"
-      log "docker: $(elapsed "$t0")"
+      log "docker: engine up after $(elapsed "$t0") ($(docker version --format '{{.Server.Version}}' 2>/dev/null || echo '?'))"
       return
     fi
     sleep 1
@@ -411,7 +409,7 @@ cat >&2 <<EOF
 [setup-environment] ready in $(elapsed "$SCRIPT_START")
   docker engine : $(docker version --format '{{.Server.Version}}' 2>/dev/null || echo '?')
   base image    : $BASE_IMAGE
-  python        : $VENV/bin/python (bentoml $BENTOML_VERSION, scikit-learn $SKLEARN_VERSION)
+  python        : $VENV/bin/python (bentoml $BENTOML_VERSION, scikit-learn $SKLEARN_VERSION, uv $UV_VERSION)
   registry      : 127.0.0.1:$REGISTRY_PORT (user $REGISTRY_USER, password in $REGISTRY_DIR/password)
   env file      : source $STATE/env.sh
 EOF
