@@ -16,7 +16,7 @@ source "$repo/.e2e-env/env.sh"
 
 say "Building and packing the nx-bentoml plugin"
 cd "$repo"
-[ -d node_modules ] || npm ci --no-audit --no-fund
+[ -d node_modules ] || npm install --no-audit --no-fund
 npx nx build nx-bentoml --outputStyle=static >/dev/null
 tarball="$(cd dist/packages/nx-bentoml && npm pack --pack-destination "$repo/tmp" --silent 2>/dev/null | tail -n 1)"
 
