@@ -10,6 +10,7 @@ export interface BentoInputsContext {
   /** Lines of the .bentoignore at the top of the build context, if any. */
   bentoignore: string[];
   modelFiles: string[];
+  metricsFile: string;
 }
 
 // BentoML always leaves these out of a Bento (BentoPathSpec.extra).
@@ -33,6 +34,7 @@ export function bentoBuildInputs(context: BentoInputsContext): string[] {
     ...context.modelFiles.flatMap((glob) => [joinGlob('{projectRoot}', glob), joinGlob('{projectRoot}', `${glob}.dvc`)]),
     '{projectRoot}/dvc.lock',
     '{projectRoot}/params.yaml',
+    joinGlob('{projectRoot}', context.metricsFile),
     '{projectRoot}/requirements*.txt',
     ...requirementFiles,
   ];

@@ -12,6 +12,8 @@ const pluginOptionsSchema = z.strictObject({
   smokeTestTargetName: targetName.default('smoke-test'),
   /** Globs, relative to the project root, of the model files bento-build imports. */
   modelFiles: z.array(z.string().min(1)).min(1).default(['**/*.bentomodel']),
+  /** JSON metrics file, relative to the project root, recorded in the image labels. */
+  metricsFile: z.string().min(1).default('evaluation/metrics.json'),
 });
 
 export type BentomlPluginOptions = z.input<typeof pluginOptionsSchema>;

@@ -68,6 +68,7 @@ function createNodesForBentofile(
     bentofile,
     bentoignore: bentoignoreText.split(/\r?\n/),
     modelFiles: options.modelFiles,
+    metricsFile: options.metricsFile,
   });
   const project: ProjectConfiguration = {
     root,

@@ -27,7 +27,7 @@ export function bentoTargets(options: NormalizedPluginOptions, context: BentoTar
   return {
     [names.build]: {
       executor: 'nx-bentoml:bento-build',
-      options: { bentofile, outputPath: bentoOutputDir, modelFiles: options.modelFiles },
+      options: { bentofile, outputPath: bentoOutputDir, modelFiles: options.modelFiles, metricsFile: options.metricsFile },
       cache: true,
       inputs: context.bentoBuildInputs,
       outputs: [bentoOutputDir],

@@ -41,8 +41,23 @@ describe('bento-build executor', () => {
       bentomlVersion: '1.4.39',
       archive: 'bento.tar',
       sizeBytes: 3,
+      lineage: {},
     });
     expect(existsSync(join(root, 'dist/apps/classifier/bento/bento.tar'))).toBe(true);
+  });
+
+  it('records the lineage of the model: params.yaml, metrics and the DVC hash', async () => {
+    write('apps/classifier/params.yaml', 'train:\n  c: 0.5\n');
+    write('apps/classifier/evaluation/metrics.json', '{"accuracy": 0.9}');
+    write('apps/classifier/model/classifier_model.bentomodel.dvc', 'outs:\n- md5: abc123\n  path: classifier_model.bentomodel\n');
+    const { client } = fakeBentoml();
+    await bentoBuildExecutor(options, fakeExecutorContext(root, 'apps/classifier', 'bento-build'), () => client);
+    const { lineage } = JSON.parse(readFileSync(join(root, 'dist/apps/classifier/bento/bento.json'), 'utf8'));
+    expect(lineage).toEqual({
+      params: { sha256: expect.stringMatching(/^[0-9a-f]{64}$/), values: { 'train.c': '0.5' } },
+      metrics: { accuracy: '0.9' },
+      dvc: { 'model/classifier_model.bentomodel': 'abc123' },
+    });
   });
 
   it('does not rebuild a Bento that the same inputs already produced', async () => {

@@ -5,6 +5,7 @@ import { readBentofile } from '../../lib/bentoml/bentofile';
 import { bentoVersionFromHash } from '../../lib/bentoml/bento-version';
 import { checkService } from '../../lib/bentoml/check-service';
 import { type BentomlClient, createBentomlClient } from '../../lib/bentoml/client';
+import { readLineage } from '../../lib/bentoml/lineage';
 import { findModelFiles } from '../../lib/bentoml/model-files';
 import { type BentoManifest, bentoArchiveName, bentoManifestName } from '../../lib/bentoml/manifest';
 import { writeOutputDirectory } from '../../lib/outputs';
@@ -29,7 +30,14 @@ export default async function bentoBuildExecutor(
     const bentoml = createClient(resolvePython(options.python, projectRoot, context.root));
     const bentomlVersion = await bentoml.version();
 
-    for (const modelFile of await findModelFiles(join(context.root, projectRoot), options.modelFiles ?? ['**/*.bentomodel'])) {
+    const projectDir = join(context.root, projectRoot);
+    const modelFiles = await findModelFiles(projectDir, options.modelFiles ?? ['**/*.bentomodel']);
+    const lineage = readLineage(projectDir, {
+      params: 'params.yaml',
+      metrics: options.metricsFile ?? 'evaluation/metrics.json',
+      models: modelFiles.map((file) => relative(projectDir, file)),
+    });
+    for (const modelFile of modelFiles) {
       const state = await bentoml.importModel(modelFile);
       logger.info(`Model ${relative(context.root, modelFile)}: ${state === 'imported' ? 'imported into the BentoML store' : 'already in the store'}`);
     }
@@ -58,6 +66,7 @@ export default async function bentoBuildExecutor(
         bentomlVersion,
         archive: bentoArchiveName,
         sizeBytes: statSync(join(tempDir, bentoArchiveName)).size,
+        lineage,
       };
       writeFileSync(join(tempDir, bentoManifestName), `${JSON.stringify(bento, null, 2)}\n`);
       return bento;

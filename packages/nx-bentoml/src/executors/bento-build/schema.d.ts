@@ -3,4 +3,5 @@ export interface BentoBuildExecutorSchema {
   outputPath: string;
   python?: string;
   modelFiles?: string[];
+  metricsFile?: string;
 }

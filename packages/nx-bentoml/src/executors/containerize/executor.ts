@@ -6,7 +6,8 @@ import { buildKeyLabel, imageLabels } from '../../lib/docker/image-labels';
 import { writeImageManifest } from '../../lib/docker/image-manifest';
 import { resolveOption } from '../../lib/executor-context';
 import { readSourceInfo } from '../../lib/git';
-import { assertDockerTag, assertImageName, toImageName } from '../../lib/names';
+import { defaultTagTemplates, renderTags } from '../../lib/docker/tag-templates';
+import { assertImageName, toImageName } from '../../lib/names';
 import { writeOutputDirectory } from '../../lib/outputs';
 import { runExecutor } from '../../lib/run-executor';
 import type { ContainerizeExecutorSchema } from './schema';
@@ -21,12 +22,13 @@ export default async function containerizeExecutor(
     const bento = readBentoManifest(bentoPath, context.root);
     const imageName = options.imageName ?? toImageName(bento.name);
     assertImageName(imageName);
-    const tags = options.tags?.length ? options.tags : [bento.version, 'latest'];
-    tags.forEach(assertDockerTag);
     const dockerfile = options.dockerfile ?? 'env/docker/Dockerfile';
+    const source = await readSourceInfo(context.root);
+    const now = new Date();
+    const tags = renderTags(options.tags?.length ? options.tags : defaultTagTemplates, { bentoVersion: bento.version, gitSha: source.revision, branch: source.branch, now });
 
     await docker.ping();
-    const labels = imageLabels(bento, dockerfile, await readSourceInfo(context.root), options.labels);
+    const labels = imageLabels(bento, dockerfile, source, options.labels, now);
     const existing = await docker.findImageByLabel(buildKeyLabel, labels[buildKeyLabel]);
     let imageId: string;
     if (existing) {

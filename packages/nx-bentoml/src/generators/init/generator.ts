@@ -12,7 +12,7 @@ export async function initGenerator(tree: Tree, schema: InitGeneratorSchema): Pr
 
   if (!findPluginEntry(tree)) {
     const nxJson = readNxJson(tree) ?? {};
-    const { modelFiles: _defaultGlobs, ...names } = options;
+    const { modelFiles: _modelFiles, metricsFile: _metricsFile, ...names } = options;
     nxJson.plugins = [...(nxJson.plugins ?? []), { plugin: pluginName, options: names }];
     updateNxJson(tree, nxJson);
   }

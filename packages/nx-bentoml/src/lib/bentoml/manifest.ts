@@ -14,8 +14,15 @@ const bentoManifestSchema = z.object({
   bentomlVersion: z.string(),
   archive: z.string(),
   sizeBytes: z.number(),
+  lineage: z
+    .object({
+      params: z.object({ sha256: z.string(), values: z.record(z.string(), z.string()) }).optional(),
+      metrics: z.record(z.string(), z.string()).optional(),
+      dvc: z.record(z.string(), z.string()).optional(),
+    })
+    .default({}),
 });
-export type BentoManifest = z.infer<typeof bentoManifestSchema>;
+export type BentoManifest = z.input<typeof bentoManifestSchema>;
 
 /** Reads what bento-build left in its output directory. */
 export function readBentoManifest(bentoDir: string, workspaceRoot: string): BentoManifest {

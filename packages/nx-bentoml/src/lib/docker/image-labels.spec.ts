@@ -15,7 +15,21 @@ describe('imageLabels', () => {
     });
   });
 
-  it('keys reuse on content, not on the commit', () => {
+  it('carries the lineage: params hash and values, metrics, DVC hash, and the build time', () => {
+    const lineage = { params: { sha256: 'f'.repeat(64), values: { 'train.c': '1' } }, metrics: { accuracy: '0.97' }, dvc: { 'model/clf.bentomodel': 'abc' } };
+    const labels = imageLabels({ ...bento, lineage }, 'env/docker/Dockerfile', {}, {}, new Date('2026-11-23T00:00:00Z'));
+    expect(labels).toMatchObject({
+      'dev.nx-bentoml.params.sha256': 'f'.repeat(64),
+      'dev.nx-bentoml.params.train.c': '1',
+      'dev.nx-bentoml.metrics.accuracy': '0.97',
+      'dev.nx-bentoml.dvc.md5.model_clf.bentomodel': 'abc',
+      'org.opencontainers.image.created': '2026-11-23T00:00:00.000Z',
+    });
+  });
+
+  it('keys reuse on content, not on the commit or the time', () => {
+    expect(imageLabels(bento, 'd', {}, {}, new Date(1))[buildKeyLabel]).toBe(imageLabels(bento, 'd', {}, {}, new Date(2))[buildKeyLabel]);
+    expect(imageLabels({ ...bento, lineage: { metrics: { accuracy: '1' } } }, 'd', {})[buildKeyLabel]).not.toBe(imageLabels(bento, 'd', {})[buildKeyLabel]);
     const a = imageLabels(bento, 'env/docker/Dockerfile', { revision: 'a' })[buildKeyLabel];
     expect(imageLabels(bento, 'env/docker/Dockerfile', { revision: 'b' })[buildKeyLabel]).toBe(a);
     expect(imageLabels({ ...bento, tag: 'classifier:nx2' }, 'env/docker/Dockerfile', {})[buildKeyLabel]).not.toBe(a);

@@ -7,13 +7,17 @@ export const buildKeyLabel = 'dev.nx-bentoml.build-key';
 export interface SourceInfo {
   revision?: string;
   url?: string;
+  branch?: string;
 }
 
 /**
- * OCI labels of a Bento image. The build key covers everything that decides the image's content
- * (Bento tag, Dockerfile, labels other than the revision), so an image with the same key is reused.
+ * The labels of a Bento image: OCI annotations and the model's lineage (Bento and model tags,
+ * params.yaml hash and values, metrics, DVC data hash), readable with docker image inspect and
+ * from the image config in the registry. The build key covers everything that decides the image's
+ * content, so an image with the same key is reused; the commit and the build time are left out.
  */
-export function imageLabels(bento: BentoManifest, dockerfile: string, source: SourceInfo, extra: Record<string, string> = {}) {
+export function imageLabels(bento: BentoManifest, dockerfile: string, source: SourceInfo, extra: Record<string, string> = {}, now = new Date()) {
+  const lineage = bento.lineage ?? {};
   const content: Record<string, string> = {
     'org.opencontainers.image.title': bento.name,
     'org.opencontainers.image.version': bento.version,
@@ -21,14 +25,23 @@ export function imageLabels(bento: BentoManifest, dockerfile: string, source: So
     [bentoTagLabel]: bento.tag,
     'dev.nx-bentoml.models': bento.models.join(','),
     'dev.nx-bentoml.bentoml-version': bento.bentomlVersion,
+    ...(lineage.params ? { 'dev.nx-bentoml.params.sha256': lineage.params.sha256 } : {}),
+    ...prefixed('dev.nx-bentoml.params.', lineage.params?.values),
+    ...prefixed('dev.nx-bentoml.metrics.', lineage.metrics),
+    ...prefixed('dev.nx-bentoml.dvc.md5.', lineage.dvc),
     ...extra,
   };
   const buildKey = createHash('sha256').update(JSON.stringify({ content, dockerfile })).digest('hex').slice(0, 32);
   return {
     ...content,
     ...(source.revision ? { 'org.opencontainers.image.revision': source.revision } : {}),
+    'org.opencontainers.image.created': now.toISOString(),
     [buildKeyLabel]: buildKey,
   };
+}
+
+function prefixed(prefix: string, values: Record<string, string> | undefined) {
+  return Object.fromEntries(Object.entries(values ?? {}).map(([key, value]) => [`${prefix}${key.replace(/[^\w.-]+/g, '_')}`, value]));
 }
 
 /** A repository URL without credentials: "https://user:token@host/x.git" -> "https://host/x.git". */
