@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { DockerClient, ImageSummary } from '../lib/docker/client';
 
 /** An in-memory Docker Engine and registry: images by id, tags, pushed digests, started containers. */
@@ -9,12 +10,12 @@ export function fakeDocker(overrides: Partial<DockerClient> = {}) {
   const client: DockerClient = {
     ping: async () => undefined,
     findImageByLabel: async (label, value) => [...images.values()].find((image) => image.labels[label] === value),
-    inspectImage: async (reference) => images.get(reference),
+    inspectImage: async (reference) => images.get(reference) ?? [...images.values()].find((image) => image.repoTags.includes(reference)),
     buildImage: async (_context, { tags, labels }, log) => {
       const id = `sha256:${String(++builds).padStart(64, '0')}`;
       calls.push(`build ${tags.join(',')}`);
       log('Step 1/1 : FROM base');
-      images.set(id, { id, labels, repoTags: tags });
+      images.set(id, { id, labels, repoTags: tags, repoDigests: [], sizeBytes: 1000 });
       return id;
     },
     tagImage: async (imageId, repository, tag) => {
@@ -24,10 +25,14 @@ export function fakeDocker(overrides: Partial<DockerClient> = {}) {
     pushImage: async (repository, tag, auth, log) => {
       calls.push(`push ${repository}:${tag}${auth ? ` as ${auth.username}` : ''}`);
       log('Pushed');
-      const digest = `sha256:${Buffer.from(`${repository}:${tag}`).toString('hex').padEnd(64, '0').slice(0, 64)}`;
+      // As in a real registry, the manifest digest depends on the image, not on the tag or registry.
+      const image = [...images.values()].find((candidate) => candidate.repoTags.includes(`${repository}:${tag}`));
+      const digest = `sha256:${createHash('sha256').update(image?.id ?? `${repository}:${tag}`).digest('hex')}`;
       registry.set(`${repository}:${tag}`, digest);
+      if (image && !image.repoDigests.includes(`${repository}@${digest}`)) image.repoDigests.push(`${repository}@${digest}`);
       return { digest, size: 1234 };
     },
+    registryDigest: async (reference) => registry.get(reference),
     runContainer: async (image, { hostPort }) => {
       calls.push(`run ${image} on ${hostPort}`);
       return { id: 'c1', logs: async () => 'container log line', remove: async () => void calls.push('remove c1') };

@@ -39,6 +39,32 @@ describe('docker-push executor', () => {
     ]);
   });
 
+  it('pushes every tag to each of several registries', async () => {
+    const docker = fakeDocker();
+    await dockerPushExecutor({ ...options, registries: ['127.0.0.1:5001', '127.0.0.1:5000'] }, context(), docker.client, noCredentials());
+    expect(docker.calls.filter((call) => call.startsWith('push'))).toEqual([
+      'push 127.0.0.1:5001/classifier:nx1',
+      'push 127.0.0.1:5001/classifier:latest',
+      'push 127.0.0.1:5000/classifier:nx1',
+      'push 127.0.0.1:5000/classifier:latest',
+    ]);
+  });
+
+  it('skips a tag whose digest the registry already holds, unless forced', async () => {
+    const docker = fakeDocker();
+    docker.images.set('sha256:1', { id: 'sha256:1', labels: {}, repoTags: [], repoDigests: [], sizeBytes: 1000 });
+    await dockerPushExecutor(options, context(), docker.client, noCredentials());
+    docker.calls.length = 0;
+    await dockerPushExecutor(options, context(), docker.client, noCredentials());
+    expect(docker.calls.filter((call) => call.startsWith('push'))).toEqual([]);
+    const manifest = JSON.parse(readFileSync(join(root, 'dist/apps/classifier/push/push.json'), 'utf8'));
+    expect(manifest.pushed.map((entry: { status: string }) => entry.status)).toEqual(['up-to-date', 'up-to-date']);
+    expect(logger.info).toHaveBeenCalledWith(expect.stringMatching(/^127\.0\.0\.1:5000\/classifier:nx1 is up to date \(sha256:.*\); not pushing\.$/));
+
+    await dockerPushExecutor({ ...options, force: true }, context(), docker.client, noCredentials());
+    expect(docker.calls.filter((call) => call.startsWith('push'))).toHaveLength(2);
+  });
+
   it('pushes with the credentials from the environment and never logs the password', async () => {
     const docker = fakeDocker();
     const env = { DOCKER_CONFIG: join(root, 'none'), NX_BENTOML_REGISTRY_USERNAME: 'nxbento', NX_BENTOML_REGISTRY_PASSWORD: 'hunter2-secret' };

@@ -1,4 +1,6 @@
 export interface PublishExecutorSchema {
   pushPath: string;
   registry?: string;
+  registries?: string[];
+  force?: boolean;
 }

@@ -9,6 +9,9 @@ export interface ImageSummary {
   id: string;
   labels: Record<string, string>;
   repoTags: string[];
+  /** "registry/name@sha256:..." for each repository the image was pushed to or pulled from. */
+  repoDigests: string[];
+  sizeBytes: number;
 }
 
 export interface PushResult {
@@ -31,6 +34,8 @@ export interface DockerClient {
   buildImage(contextArchive: string, options: { dockerfile: string; tags: string[]; labels: Record<string, string> }, log: (line: string) => void): Promise<string>;
   tagImage(imageId: string, repository: string, tag: string): Promise<void>;
   pushImage(repository: string, tag: string, auth: RegistryAuth | undefined, log: (line: string) => void): Promise<PushResult>;
+  /** The digest the registry holds for a reference (asked through the engine), or undefined when it has none. */
+  registryDigest(reference: string, auth: RegistryAuth | undefined): Promise<string | undefined>;
   runContainer(image: string, ports: { containerPort: number; hostPort: number }): Promise<RunningContainer>;
 }
 
@@ -45,7 +50,13 @@ export function createDockerClient(address: EngineAddress = resolveEngineAddress
     }
   };
 
-  const summary = (image: Docker.ImageInspectInfo): ImageSummary => ({ id: image.Id, labels: image.Config?.Labels ?? {}, repoTags: image.RepoTags ?? [] });
+  const summary = (image: Docker.ImageInspectInfo): ImageSummary => ({
+    id: image.Id,
+    labels: image.Config?.Labels ?? {},
+    repoTags: image.RepoTags ?? [],
+    repoDigests: image.RepoDigests ?? [],
+    sizeBytes: image.Size,
+  });
 
   return {
     ping: () => call(async () => void (await docker.ping())),
@@ -53,7 +64,7 @@ export function createDockerClient(address: EngineAddress = resolveEngineAddress
     findImageByLabel: (label, value) =>
       call(async () => {
         const [image] = await docker.listImages({ filters: { label: [`${label}=${value}`] } });
-        return image ? { id: image.Id, labels: image.Labels ?? {}, repoTags: image.RepoTags ?? [] } : undefined;
+        return image ? summary(await docker.getImage(image.Id).inspect()) : undefined;
       }),
 
     inspectImage: (reference) =>
@@ -111,6 +122,19 @@ export function createDockerClient(address: EngineAddress = resolveEngineAddress
         });
         if (!result) throw new UserError(`The push of ${repository}:${tag} ended without a digest from the registry.`);
         return result;
+      }),
+
+    registryDigest: (reference, auth) =>
+      call(async () => {
+        try {
+          const descriptor = (await docker.getImage(reference).distribution({ authconfig: auth } as never)) as unknown as { Descriptor?: { digest?: string } };
+          return descriptor.Descriptor?.digest;
+        } catch (error) {
+          // The engine answers 401 or 404 ("manifest unknown") for a tag the registry does not hold.
+          const status = (error as { statusCode?: number }).statusCode;
+          if (status === 401 || status === 404 || /manifest unknown|not found/i.test((error as Error).message)) return undefined;
+          throw error;
+        }
       }),
 
     runContainer: (image, { containerPort, hostPort }) =>

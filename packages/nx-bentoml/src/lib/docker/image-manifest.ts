@@ -16,10 +16,18 @@ const imageManifestSchema = z.object({
 export type ImageManifest = z.infer<typeof imageManifestSchema>;
 
 const pushManifestSchema = z.object({
-  registry: z.string(),
   imageName: z.string(),
   imageId: z.string(),
-  pushed: z.array(z.object({ reference: z.string(), tag: z.string(), digest: z.string(), size: z.number().optional() })),
+  imageSizeBytes: z.number(),
+  pushed: z.array(
+    z.object({
+      registry: z.string(),
+      reference: z.string(),
+      tag: z.string(),
+      digest: z.string(),
+      status: z.enum(['pushed', 'up-to-date']),
+    }),
+  ),
 });
 export type PushManifest = z.infer<typeof pushManifestSchema>;
 

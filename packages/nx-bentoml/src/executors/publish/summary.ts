@@ -1,0 +1,23 @@
+import type { PushManifest } from '../../lib/docker/image-manifest';
+
+/** The table publish ends with: one row per pushed reference. */
+export function summaryTable(manifest: PushManifest): string {
+  const size = formatBytes(manifest.imageSizeBytes);
+  const rows = [
+    ['image', 'tag', 'digest', 'size', 'status'],
+    ...manifest.pushed.map((entry) => [`${entry.registry}/${manifest.imageName}`, entry.tag, entry.digest, size, entry.status === 'pushed' ? 'pushed' : 'up to date']),
+  ];
+  const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => row[column].length)));
+  return rows.map((row) => row.map((cell, column) => cell.padEnd(widths[column])).join('  ').trimEnd()).join('\n');
+}
+
+export function formatBytes(bytes: number): string {
+  const units = ['B', 'KB', 'MB', 'GB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1000 && unit < units.length - 1) {
+    value /= 1000;
+    unit++;
+  }
+  return `${unit === 0 ? value : value.toFixed(1)} ${units[unit]}`;
+}
