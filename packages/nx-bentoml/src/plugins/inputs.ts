@@ -1,7 +1,10 @@
+import { posix } from 'node:path';
 import type { Bentofile } from '../lib/bentoml/bentofile';
 import { parseServiceReference } from '../lib/bentoml/bentofile';
 
 export interface BentoInputsContext {
+  /** The project root, relative to the workspace root. */
+  projectRoot: string;
   /** Directory of the bentofile relative to the project root ('' when they are the same). */
   contextDir: string;
   /** File name of the bentofile inside contextDir. */
@@ -14,38 +17,71 @@ export interface BentoInputsContext {
 }
 
 // BentoML always leaves these out of a Bento (BentoPathSpec.extra).
-const alwaysExcluded = ['.git/', '.venv/', 'venv/', '__pycache__/'];
+const alwaysExcluded = ['.git/', '.venv/', 'venv/', '__pycache__/', '.DS_Store'];
 
 /**
- * The Nx inputs of bento-build: exactly what BentoML puts into the Bento plus the model files,
- * params.yaml and Python requirement files, so that nothing else in the project busts the cache.
+ * The Nx inputs of bento-build, in two groups. The Bento's sources, selected by the bentofile's
+ * include/exclude rules and .bentoignore, are {projectRoot} globs with negations. Everything else
+ * that decides the Bento (bentofile, service module, model files, params, metrics, requirement and
+ * build files) is listed as {workspaceRoot} globs: Nx applies a target's {projectRoot} negations to
+ * all its {projectRoot} globs, and an exclude rule must never hide those files from the hash.
  */
 export function bentoBuildInputs(context: BentoInputsContext): string[] {
   const { bentofile } = context;
-  const inContext = (path: string) => joinGlob('{projectRoot}', context.contextDir, path);
-  const includes = bentofile.include ?? ['*'];
-  const requirementFiles = bentofile.python?.requirements_txt ? [inContext(bentofile.python.requirements_txt)] : [];
+  const contextRoot = posix.join(context.projectRoot, context.contextDir);
+  const inContext = (path: string) => `{workspaceRoot}/${posix.normalize(posix.join(contextRoot, path))}`;
+  const inProject = (path: string) => `{workspaceRoot}/${posix.normalize(posix.join(context.projectRoot, path))}`;
+  const serviceFile = parseServiceReference(bentofile.service).file;
 
-  const positive = [
+  const decisive = [
     inContext(context.bentofileName),
-    inContext(parseServiceReference(bentofile.service).file),
-    ...includes.filter((p) => !p.startsWith('!')).flatMap((p) => gitignoreToGlobs(p, inContext)),
+    inContext(serviceFile),
+    inContext(serviceFile.replace(/\.py$/, '/__init__.py')),
     inContext('**/.bentoignore'),
-    ...context.modelFiles.flatMap((glob) => [joinGlob('{projectRoot}', glob), joinGlob('{projectRoot}', `${glob}.dvc`)]),
-    '{projectRoot}/dvc.lock',
-    '{projectRoot}/params.yaml',
-    joinGlob('{projectRoot}', context.metricsFile),
-    '{projectRoot}/requirements*.txt',
-    ...requirementFiles,
+    ...packedBuildFiles(bentofile).map(inContext),
+    ...context.modelFiles.flatMap((glob) => [inProject(glob), inProject(`${glob}.dvc`)]),
+    inProject('dvc.lock'),
+    inProject('params.yaml'),
+    inProject(context.metricsFile),
+    inProject('requirements*.txt'),
   ];
-  const negative = [
-    ...includes.filter((p) => p.startsWith('!')).map((p) => p.slice(1)),
-    ...(bentofile.exclude ?? []),
-    ...context.bentoignore,
-    ...alwaysExcluded,
-  ].flatMap((p) => gitignoreToGlobs(p, inContext).map((glob) => `!${glob}`));
+  const selection = (path: string) => joinGlob('{projectRoot}', context.contextDir, path);
+  const includes = bentofile.include ?? ['*'];
+  const sources = [
+    ...includes.filter((p) => !p.startsWith('!')).flatMap((p) => gitignoreToGlobs(p, selection)),
+    ...[...safeNegations(includes, true), ...safeNegations(bentofile.exclude ?? []), ...safeNegations(context.bentoignore), ...alwaysExcluded]
+      .flatMap((p) => gitignoreToGlobs(p, selection))
+      .map((glob) => `!${glob}`),
+  ];
+  return unique([...decisive, ...sources]);
+}
 
-  return unique([...positive, ...negative]);
+/** Files outside `include` that BentoML still reads into the Bento or its image. */
+function packedBuildFiles(bentofile: Bentofile): string[] {
+  const docker = bentofile.docker as { setup_script?: string; dockerfile_template?: string } | undefined;
+  const python = bentofile.python as { requirements_txt?: string; wheels?: string[] } | undefined;
+  const conda = bentofile.conda as { environment_yml?: string } | undefined;
+  // Without a description BentoML copies the build context's README.md into the Bento.
+  const description = bentofile.description?.startsWith('file:') ? bentofile.description.slice(5).trim() : bentofile.description ? undefined : 'README.md';
+  return [docker?.setup_script, docker?.dockerfile_template, python?.requirements_txt, ...(python?.wheels ?? []), conda?.environment_yml, description].filter(
+    (path): path is string => Boolean(path),
+  );
+}
+
+/**
+ * The patterns of one gitignore-style list that may become Nx negations. Nx cannot express a
+ * later "!pattern" re-including what an earlier line excluded, so a list with a re-inclusion
+ * contributes no negation at all: the hash may cover more than BentoML packs, never less.
+ * For `include`, the negated lines are the exclusions, valid only when nothing is re-included after them.
+ */
+function safeNegations(lines: string[], isInclude = false): string[] {
+  const patterns = lines.map((line) => line.trim()).filter((line) => line && !line.startsWith('#'));
+  if (isInclude) {
+    const firstNegation = patterns.findIndex((line) => line.startsWith('!'));
+    if (firstNegation < 0 || patterns.slice(firstNegation).some((line) => !line.startsWith('!'))) return [];
+    return patterns.filter((line) => line.startsWith('!')).map((line) => line.slice(1));
+  }
+  return patterns.some((line) => line.startsWith('!')) ? [] : patterns.map((line) => line.replace(/^\\([#!])/, '$1'));
 }
 
 /**

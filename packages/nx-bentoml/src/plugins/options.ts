@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { defaultMetricsFile } from '../lib/bentoml/lineage';
+import { defaultModelFiles } from '../lib/bentoml/prepare';
 import { UserError } from '../lib/errors';
 
 const targetName = z.string().regex(/^[\w:-]+$/, 'must be a target name such as "bento-build"');
@@ -11,10 +13,20 @@ const pluginOptionsSchema = z.strictObject({
   serveTargetName: targetName.default('serve'),
   smokeTestTargetName: targetName.default('smoke-test'),
   /** Globs, relative to the project root, of the model files bento-build imports. */
-  modelFiles: z.array(z.string().min(1)).min(1).default(['**/*.bentomodel']),
+  modelFiles: z.array(z.string().min(1)).min(1).default(defaultModelFiles),
   /** JSON metrics file, relative to the project root, recorded in the image labels. */
-  metricsFile: z.string().min(1).default('evaluation/metrics.json'),
+  metricsFile: z.string().min(1).default(defaultMetricsFile),
 });
+
+/** The options that name targets, as `nx g nx-bentoml:init` writes them into nx.json. */
+export const targetNameOptions = [
+  'bentoBuildTargetName',
+  'containerizeTargetName',
+  'dockerPushTargetName',
+  'publishTargetName',
+  'serveTargetName',
+  'smokeTestTargetName',
+] as const;
 
 export type BentomlPluginOptions = z.input<typeof pluginOptionsSchema>;
 export type NormalizedPluginOptions = z.output<typeof pluginOptionsSchema>;

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { AggregateCreateNodesError, type CreateNodesContext, type CreateNodesResult } from '@nx/devkit';
@@ -61,32 +61,72 @@ describe('nx-bentoml plugin', () => {
     expect(targets['bento-build'].metadata?.technologies).toEqual(['bentoml']);
   });
 
-  it('keys bento-build on the Bento contents, models, params and requirements, not the rest of the project', async () => {
-    const inputs = (await run(['apps/classifier/src/bentofile.yaml']))['apps/classifier/src/bentofile.yaml'].projects!['apps/classifier']
-      .targets!['bento-build'].inputs as string[];
-    const isInput = (file: string) => {
-      const path = `apps/classifier/${file}`;
-      const globs = inputs.map((input) => input.replace('{projectRoot}', 'apps/classifier'));
+  const inputsOf = async (options?: unknown) =>
+    (await run(['apps/classifier/src/bentofile.yaml'], options))['apps/classifier/src/bentofile.yaml'].projects!['apps/classifier'].targets!['bento-build']
+      .inputs as string[];
+
+  /** Nx's semantics: {projectRoot} globs form one set with its negations, {workspaceRoot} globs another. */
+  const isInput = (inputs: string[], file: string) => {
+    const path = `apps/classifier/${file}`;
+    const group = (token: string, prefix: string) => {
+      const globs = inputs.filter((input) => input.replace(/^!/, '').startsWith(token)).map((input) => input.replace(token, prefix));
       return globs.some((g) => !g.startsWith('!') && minimatch(path, g, { dot: true })) &&
         !globs.some((g) => g.startsWith('!') && minimatch(path, g.slice(1), { dot: true }));
     };
+    return group('{projectRoot}', 'apps/classifier') || group('{workspaceRoot}/', '');
+  };
+
+  it('keys bento-build on the Bento contents, models, params and requirements, not the rest of the project', async () => {
+    const inputs = await inputsOf();
     for (const file of ['src/bentofile.yaml', 'src/serve.py', 'src/data/labels.csv', 'src/data/x/y.json', 'model/classifier_model.bentomodel',
-      'model/classifier_model.bentomodel.dvc', 'params.yaml', 'requirements.txt', 'dvc.lock', 'src/.bentoignore']) {
-      expect([file, isInput(file)]).toEqual([file, true]);
+      'model/classifier_model.bentomodel.dvc', 'params.yaml', 'requirements.txt', 'dvc.lock', 'src/.bentoignore', 'evaluation/metrics.json', 'src/README.md']) {
+      expect([file, isInput(inputs, file)]).toEqual([file, true]);
     }
     for (const file of ['README.md', 'train.py', 'src/notes.md', 'src/data/scratch.tmp', 'src/__pycache__/serve.cpython-311.pyc', 'project.json']) {
-      expect([file, isInput(file)]).toEqual([file, false]);
+      expect([file, isInput(inputs, file)]).toEqual([file, false]);
     }
+  });
+
+  it('never lets exclude rules hide the bentofile, the service, models or params from the hash', async () => {
+    write('apps/classifier/src/bentofile.yaml', 'service: "serve:S"\nexclude: ["*.yaml", "*.py", "*.bentomodel", "*.txt", "*.json"]\n');
+    write('apps/classifier/src/.bentoignore', '*.lock\n');
+    const inputs = await inputsOf();
+    for (const file of ['src/bentofile.yaml', 'src/serve.py', 'model/classifier_model.bentomodel', 'params.yaml', 'requirements.txt', 'dvc.lock', 'evaluation/metrics.json']) {
+      expect([file, isInput(inputs, file)]).toEqual([file, true]);
+    }
+    expect(isInput(inputs, 'src/helpers.py')).toBe(false);
+  });
+
+  it('hashes what a re-inclusion brings back: a list with "!" lines adds no negation', async () => {
+    write('apps/classifier/src/bentofile.yaml', 'service: "serve:S"\nexclude: ["data/", "!data/keep.csv"]\n');
+    const inputs = await inputsOf();
+    expect(isInput(inputs, 'src/data/keep.csv')).toBe(true);
+    expect(inputs.some((input) => input.includes('!data'))).toBe(false);
+  });
+
+  it('hashes the files BentoML reads besides include: setup script, wheels, description file', async () => {
+    write('apps/classifier/src/bentofile.yaml', 'service: "serve:S"\ndescription: "file: ./DESCRIPTION.md"\ndocker:\n  setup_script: ./setup.sh\npython:\n  wheels: ["../wheels/lib.whl"]\n');
+    const inputs = await inputsOf();
+    expect(inputs).toEqual(expect.arrayContaining([
+      '{workspaceRoot}/apps/classifier/src/DESCRIPTION.md',
+      '{workspaceRoot}/apps/classifier/src/setup.sh',
+      '{workspaceRoot}/apps/classifier/wheels/lib.whl',
+    ]));
+    expect(inputs).not.toContain('{workspaceRoot}/apps/classifier/src/README.md');
+  });
+
+  it('infers targets from a bentofile with a key it does not know, leaving the check to bento-build', async () => {
+    write('apps/classifier/src/bentofile.yaml', 'service: "serve"\nfuture_option: 1\n');
+    expect(await inputsOf()).toContain('{workspaceRoot}/apps/classifier/src/serve.py');
   });
 
   it('honours .bentoignore and the model globs from options', async () => {
     write('apps/classifier/src/.bentoignore', '# comment\ndata/raw/\n');
-    const inputs = (await run(['apps/classifier/src/bentofile.yaml'], { modelFiles: ['artifacts/*.bentomodel'] }))['apps/classifier/src/bentofile.yaml']
-      .projects!['apps/classifier'].targets!['bento-build'].inputs;
+    const inputs = await inputsOf({ modelFiles: ['artifacts/*.bentomodel'] });
     expect(inputs).toContain('!{projectRoot}/src/data/raw/**');
-    expect(inputs).toContain('{projectRoot}/artifacts/*.bentomodel');
-    expect(inputs).toContain('{projectRoot}/artifacts/*.bentomodel.dvc');
-    expect(inputs).not.toContain('{projectRoot}/**/*.bentomodel');
+    expect(inputs).toContain('{workspaceRoot}/apps/classifier/artifacts/*.bentomodel');
+    expect(inputs).toContain('{workspaceRoot}/apps/classifier/artifacts/*.bentomodel.dvc');
+    expect(inputs).not.toContain('{workspaceRoot}/apps/classifier/**/*.bentomodel');
   });
 
   it('uses configured target names everywhere, dependsOn included', async () => {
@@ -128,6 +168,16 @@ describe('nx-bentoml plugin', () => {
     const inputs = (await run(['apps/classifier/src/bentofile.yaml']))['apps/classifier/src/bentofile.yaml'].projects!['apps/classifier']
       .targets!['bento-build'].inputs;
     expect(inputs).toContain('{projectRoot}/src/**/*.json');
+  });
+
+  it('reads the memoised targets instead of parsing the bentofile again', async () => {
+    await run(['apps/classifier/src/bentofile.yaml']);
+    // Mark the memoised entry: a second run that returns the mark did not recompute it.
+    const dataDir = join(workspaceRoot, '.nx/workspace-data');
+    const cacheFile = join(dataDir, readdirSync(dataDir).find((f) => f.startsWith('nx-bentoml-'))!);
+    writeFileSync(cacheFile, readFileSync(cacheFile, 'utf8').replace('"nx-bentoml:bento-build"', '"nx-bentoml:memoised"'));
+    const targets = (await run(['apps/classifier/src/bentofile.yaml']))['apps/classifier/src/bentofile.yaml'].projects!['apps/classifier'].targets!;
+    expect(targets['bento-build'].executor).toBe('nx-bentoml:memoised');
   });
 
   it('exports createNodesV2 as an alias', () => {

@@ -1,5 +1,5 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join, relative } from 'node:path';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import {
   type CreateNodes,
   type CreateNodesContext,
@@ -58,11 +58,14 @@ function createNodesForBentofile(
   const projectName = hasConfig ? readProjectName(context.workspaceRoot, root) : basename(root);
 
   // The targets depend only on these; parsing and validating YAML is what the cache saves.
-  const key = hashArray([bentofilePath, root, projectName, String(hasConfig), bentofileText, bentoignoreText]);
+  const key = hashArray([pluginVersion, bentofilePath, root, projectName, String(hasConfig), bentofileText, bentoignoreText]);
   if (previous[key]) return (current[key] = previous[key]);
 
-  const bentofile = parseBentofile(bentofileText, bentofilePath);
+  // Loose: one unknown key must not break the project graph of the whole workspace; the
+  // executors validate strictly when the Bento is built.
+  const bentofile = parseBentofile(bentofileText, bentofilePath, { strict: false });
   const inputs = bentoBuildInputs({
+    projectRoot: root,
     contextDir: relative(root, contextDir),
     bentofileName: basename(bentofilePath),
     bentofile,
@@ -70,20 +73,12 @@ function createNodesForBentofile(
     modelFiles: options.modelFiles,
     metricsFile: options.metricsFile,
   });
+  const targets = bentoTargets(options, { projectName, bentofile: relative(root, bentofilePath), bentoBuildInputs: inputs });
   const project: ProjectConfiguration = {
     root,
-    targets: bentoTargets(options, { projectName, bentofile: relative(root, bentofilePath), bentoBuildInputs: inputs }),
+    targets,
     metadata: {
-      targetGroups: {
-        BentoML: [
-          options.bentoBuildTargetName,
-          options.containerizeTargetName,
-          options.dockerPushTargetName,
-          options.publishTargetName,
-          options.serveTargetName,
-          options.smokeTestTargetName,
-        ],
-      },
+      targetGroups: { BentoML: Object.keys(targets) },
     },
   };
   if (!hasConfig) project.name = projectName;
@@ -106,8 +101,12 @@ function readProjectName(workspaceRoot: string, root: string): string {
 // Mirrors Nx's own location for plugin caches; read through the environment so that
 // no internal Nx module is imported.
 function workspaceDataDirectory(workspaceRoot: string) {
-  return process.env['NX_WORKSPACE_DATA_DIRECTORY'] ?? process.env['NX_PROJECT_GRAPH_CACHE_DIRECTORY'] ?? join(workspaceRoot, '.nx', 'workspace-data');
+  const configured = process.env['NX_WORKSPACE_DATA_DIRECTORY'] ?? process.env['NX_PROJECT_GRAPH_CACHE_DIRECTORY'];
+  return configured ? resolve(workspaceRoot, configured) : join(workspaceRoot, '.nx', 'workspace-data');
 }
+
+// Cached targets from another version of the plugin may be inferred differently.
+const pluginVersion: string = JSON.parse(readFileSync(join(__dirname, '../../package.json'), 'utf8')).version;
 
 function readTargetsCache(path: string): TargetsCache {
   try {

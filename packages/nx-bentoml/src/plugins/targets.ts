@@ -34,7 +34,7 @@ export function bentoTargets(options: NormalizedPluginOptions, context: BentoTar
       metadata: {
         description: 'Import the model files, build the Bento with a version derived from its inputs and export it',
         technologies: ['bentoml'],
-        help: { command: 'bentoml build --help', example: { options: { python: '.venv/bin/python' } } },
+        help: { command: `nx run ${project}:${names.build} --help`, example: { options: { python: '.venv/bin/python' } } },
       },
     },
     [names.containerize]: {
@@ -79,7 +79,7 @@ export function bentoTargets(options: NormalizedPluginOptions, context: BentoTar
       metadata: {
         description: 'Serve the model service locally with bentoml serve, for development',
         technologies: ['bentoml'],
-        help: { command: 'bentoml serve --help', example: { options: { port: 3000 } } },
+        help: { command: `nx run ${project}:${names.serve} --help`, example: { options: { port: 3000 } } },
       },
     },
     [names.smokeTest]: {

@@ -7,7 +7,7 @@ export function fakeBentoml(overrides: Partial<BentomlClient> = {}) {
   const store = new Set<string>();
   const client: BentomlClient = {
     version: async () => '1.4.39',
-    importModel: async (file) => (calls.push(`import ${file}`), 'imported'),
+    importModel: async (file) => (calls.push(`import ${file}`), { tag: 'classifier_model:abc', state: 'imported' }),
     findBentoByVersion: async (version) => [...store].find((tag) => tag.endsWith(`:${version}`)),
     build: async ({ version }) => (calls.push(`build ${version}`), store.add(`classifier:${version}`), `classifier:${version}`),
     getBento: async (tag) => ({ name: 'classifier', version: tag.split(':')[1], services: [{ models: [{ tag: 'classifier_model:abc' }] }], models: [] }),

@@ -60,6 +60,14 @@ describe('bento-build executor', () => {
     });
   });
 
+  it('refuses a Bento that packs another version of the model than the project file holds', async () => {
+    const { client } = fakeBentoml({ importModel: async () => ({ tag: 'classifier_model:older', state: 'present' }) });
+    const result = await bentoBuildExecutor(options, fakeExecutorContext(root, 'apps/classifier', 'bento-build'), () => client);
+    expect(result).toEqual({ success: false });
+    expect(logger.error).toHaveBeenCalledWith(expect.stringContaining('packs classifier_model:abc, but the project\'s model file holds classifier_model:older'));
+    expect(existsSync(join(root, 'dist'))).toBe(false);
+  });
+
   it('does not rebuild a Bento that the same inputs already produced', async () => {
     const { client, calls, store } = fakeBentoml();
     store.add('classifier:nx16');

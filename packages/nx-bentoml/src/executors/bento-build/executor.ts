@@ -1,17 +1,15 @@
 import { statSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { join, relative } from 'node:path';
 import { type ExecutorContext, logger } from '@nx/devkit';
-import { readBentofile } from '../../lib/bentoml/bentofile';
 import { bentoVersionFromHash } from '../../lib/bentoml/bento-version';
-import { checkService } from '../../lib/bentoml/check-service';
-import { type BentomlClient, createBentomlClient } from '../../lib/bentoml/client';
-import { readLineage } from '../../lib/bentoml/lineage';
-import { findModelFiles } from '../../lib/bentoml/model-files';
+import { type BentoInfo, type BentomlClient, createBentomlClient } from '../../lib/bentoml/client';
+import { defaultMetricsFile, readLineage } from '../../lib/bentoml/lineage';
 import { type BentoManifest, bentoArchiveName, bentoManifestName } from '../../lib/bentoml/manifest';
+import { prepareBentoml } from '../../lib/bentoml/prepare';
+import { UserError } from '../../lib/errors';
+import { resolveOption, taskHash } from '../../lib/executor-context';
 import { writeOutputDirectory } from '../../lib/outputs';
-import { resolvePython } from '../../lib/python';
 import { runExecutor } from '../../lib/run-executor';
-import { projectRootOf, resolveOption, taskHash } from '../../lib/executor-context';
 import type { BentoBuildExecutorSchema } from './schema';
 
 export default async function bentoBuildExecutor(
@@ -20,27 +18,12 @@ export default async function bentoBuildExecutor(
   createClient: (python: string) => BentomlClient = (python) => createBentomlClient({ python, cwd: context.root }),
 ) {
   return runExecutor(async () => {
-    const projectRoot = projectRootOf(context);
-    const bentofilePath = resolveOption(options.bentofile, context);
-    const outputPath = resolveOption(options.outputPath, context);
-    const contextDir = dirname(bentofilePath);
-
-    const bentofile = readBentofile(bentofilePath, relative(context.root, bentofilePath));
-    checkService(bentofile, contextDir, context.root);
-    const bentoml = createClient(resolvePython(options.python, projectRoot, context.root));
-    const bentomlVersion = await bentoml.version();
-
-    const projectDir = join(context.root, projectRoot);
-    const modelFiles = await findModelFiles(projectDir, options.modelFiles ?? ['**/*.bentomodel']);
+    const { bentoml, bentofilePath, contextDir, projectDir, bentomlVersion, modelFiles, modelTags } = await prepareBentoml(options, context, createClient);
     const lineage = readLineage(projectDir, {
       params: 'params.yaml',
-      metrics: options.metricsFile ?? 'evaluation/metrics.json',
+      metrics: options.metricsFile ?? defaultMetricsFile,
       models: modelFiles.map((file) => relative(projectDir, file)),
     });
-    for (const modelFile of modelFiles) {
-      const state = await bentoml.importModel(modelFile);
-      logger.info(`Model ${relative(context.root, modelFile)}: ${state === 'imported' ? 'imported into the BentoML store' : 'already in the store'}`);
-    }
 
     const version = bentoVersionFromHash(taskHash(context));
     let tag = await bentoml.findBentoByVersion(version);
@@ -52,17 +35,18 @@ export default async function bentoBuildExecutor(
       logger.info(`Built Bento ${tag}.`);
     }
     const builtTag = tag;
+    const info = await bentoml.getBento(builtTag);
+    const models = packedModels(info);
+    assertPacksProjectModels(builtTag, models, modelTags);
 
+    const outputPath = resolveOption(options.outputPath, context);
     const manifest = await writeOutputDirectory(outputPath, async (tempDir) => {
       await bentoml.exportBento(builtTag, join(tempDir, bentoArchiveName));
-      const info = await bentoml.getBento(builtTag);
-      const models = [...info.models, ...info.services.flatMap((service) => service.models)].map((model) => model.tag);
-      if (models.length === 0) logger.warn(`The Bento ${builtTag} references no model; serve.py declares none with bentoml.models.BentoModel.`);
       const bento: BentoManifest = {
         tag: builtTag,
         name: info.name,
         version: info.version,
-        models: [...new Set(models)],
+        models,
         bentomlVersion,
         archive: bentoArchiveName,
         sizeBytes: statSync(join(tempDir, bentoArchiveName)).size,
@@ -76,3 +60,26 @@ export default async function bentoBuildExecutor(
   });
 }
 
+function packedModels(info: BentoInfo): string[] {
+  const models = [...info.models, ...info.services.flatMap((service) => service.models)].map((model) => model.tag);
+  if (models.length === 0) logger.warn(`The Bento ${info.name}:${info.version} packs no model; serve.py declares none with bentoml.models.BentoModel.`);
+  return [...new Set(models)];
+}
+
+/**
+ * serve.py usually asks for "<model>:latest", which BentoML resolves in its store, not from the
+ * project's file: after checking out an older model the store may still hold a newer one.
+ * A Bento that packs another version of a model than the project's file is refused.
+ */
+function assertPacksProjectModels(bentoTag: string, packed: string[], fromFiles: string[]) {
+  for (const packedTag of packed) {
+    const [name] = packedTag.split(':');
+    const expected = fromFiles.find((tag) => tag.split(':')[0] === name);
+    if (expected && expected !== packedTag) {
+      throw new UserError(
+        `The Bento ${bentoTag} packs ${packedTag}, but the project's model file holds ${expected}: serve.py resolved ${name} from the BentoML store, ` +
+          `where another version is the latest. Remove it ("bentoml models delete ${packedTag}") or pin ${expected} in serve.py, then run again.`,
+      );
+    }
+  }
+}

@@ -1,6 +1,6 @@
 import { type GeneratorCallback, type Tree, formatFiles, joinPathFragments, readProjectConfiguration } from '@nx/devkit';
 import { stringify } from 'yaml';
-import { parseServiceReference } from '../../lib/bentoml/bentofile';
+import { parseServiceReference, serviceReferencePattern } from '../../lib/bentoml/bentofile';
 import { UserError } from '../../lib/errors';
 import { defaultPythonVersion } from '../../lib/versions';
 import { initGenerator } from '../init/generator';
@@ -16,7 +16,7 @@ export async function bentofileGenerator(tree: Tree, schema: BentofileGeneratorS
   }
 
   const service = schema.service ?? detectService(tree, contextDir);
-  if (!/^[A-Za-z_][\w.]*:[A-Za-z_]\w*$/.test(service)) {
+  if (!serviceReferencePattern.test(service)) {
     throw new UserError(`Invalid service "${service}": give it as <module>:<Class>, for example "serve:ClassifierService".`);
   }
   const serviceFile = parseServiceReference(service).file;

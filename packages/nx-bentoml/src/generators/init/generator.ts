@@ -1,5 +1,5 @@
 import { type GeneratorCallback, type Tree, formatFiles, readNxJson, updateNxJson } from '@nx/devkit';
-import { normalizePluginOptions } from '../../plugins/options';
+import { normalizePluginOptions, targetNameOptions } from '../../plugins/options';
 import { findPluginEntry, pluginName } from '../plugin-registration';
 import type { InitGeneratorSchema } from './schema';
 
@@ -12,7 +12,7 @@ export async function initGenerator(tree: Tree, schema: InitGeneratorSchema): Pr
 
   if (!findPluginEntry(tree)) {
     const nxJson = readNxJson(tree) ?? {};
-    const { modelFiles: _modelFiles, metricsFile: _metricsFile, ...names } = options;
+    const names = Object.fromEntries(targetNameOptions.map((name) => [name, options[name]]));
     nxJson.plugins = [...(nxJson.plugins ?? []), { plugin: pluginName, options: names }];
     updateNxJson(tree, nxJson);
   }

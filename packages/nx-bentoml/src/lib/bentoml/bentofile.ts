@@ -5,12 +5,15 @@ import { UserError } from '../errors';
 
 const stringList = z.array(z.string());
 
+/** "serve:ClassifierService": a Python module path and the service class in it. */
+export const serviceReferencePattern = /^[A-Za-z_][\w.]*:[A-Za-z_]\w*$/;
+
 // The keys BentoML 1.4 accepts (BentoBuildConfig forbids extra keys); nested sections we
 // do not read stay loose so that new BentoML options do not break the plugin.
 const bentofileSchema = z.strictObject({
   service: z
     .string()
-    .regex(/^[A-Za-z_][\w.]*:[A-Za-z_]\w*$/, 'must be "<module>:<ServiceClass>", for example "serve:ClassifierService"'),
+    .regex(serviceReferencePattern, 'must be "<module>:<ServiceClass>", for example "serve:ClassifierService"'),
   name: z.string().optional(),
   description: z.string().optional(),
   labels: z.record(z.string(), z.string()).optional(),
@@ -38,6 +41,10 @@ const bentofileSchema = z.strictObject({
 
 export type Bentofile = z.infer<typeof bentofileSchema>;
 
+// For inferring targets: unknown keys pass, and so does a service without a class, which BentoML
+// resolves itself; bento-build insists on the strict form.
+const looseBentofileSchema = bentofileSchema.loose().extend({ service: z.string().regex(/^[A-Za-z_][\w.]*(:[A-Za-z_]\w*)?$/, 'must be "<module>:<ServiceClass>"') });
+
 /** `serve:ClassifierService` -> { module: 'serve', className: 'ClassifierService', file: 'serve.py' } */
 export function parseServiceReference(service: string) {
   const [module, className] = service.split(':');
@@ -45,7 +52,7 @@ export function parseServiceReference(service: string) {
 }
 
 /** Parses and validates bentofile text; every problem is reported as `file:line:col: message`. */
-export function parseBentofile(text: string, file: string): Bentofile {
+export function parseBentofile(text: string, file: string, { strict = true } = {}): Bentofile {
   const lineCounter = new LineCounter();
   const document = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   const where = (offset: number | undefined) => {
@@ -56,7 +63,7 @@ export function parseBentofile(text: string, file: string): Bentofile {
     const error = document.errors[0];
     throw new UserError(`${where(error.pos[0])}: invalid YAML: ${firstLine(error.message)}. Fix the syntax and run again.`);
   }
-  const result = bentofileSchema.safeParse(document.toJS() ?? {});
+  const result = (strict ? bentofileSchema : looseBentofileSchema).safeParse(document.toJS() ?? {});
   if (result.success) return result.data;
 
   const issue = result.error.issues[0];

@@ -6,7 +6,7 @@ import { type CommandResult, runCommand } from '../process/run-command';
 export interface BentomlClient {
   version(): Promise<string>;
   /** Imports a .bentomodel file; a model already in the store is not an error. */
-  importModel(file: string): Promise<'imported' | 'present'>;
+  importModel(file: string): Promise<{ tag: string; state: 'imported' | 'present' }>;
   /** Finds a Bento of any name with this version in the store. */
   findBentoByVersion(version: string): Promise<string | undefined>;
   build(options: { contextDir: string; bentofile: string; version: string }): Promise<string>;
@@ -62,8 +62,10 @@ export function createBentomlClient(options: BentomlClientOptions): BentomlClien
 
     async importModel(file) {
       const result = await bentoml(['models', 'import', file]);
-      if (result.exitCode === 0) return 'imported';
-      if (/already exists in the store/.test(result.stderr)) return 'present';
+      const imported = /Model\(tag="([^"]+)"\) imported/.exec(result.stdout)?.[1];
+      if (result.exitCode === 0 && imported) return { tag: imported, state: 'imported' };
+      const present = /Item '([^']+)' already exists in the store/.exec(result.stderr)?.[1];
+      if (present) return { tag: present, state: 'present' };
       throw commandError(['models', 'import', file], result, `Check that ${file} is a model exported with bentoml.models.export_model.`);
     },
 
@@ -111,7 +113,9 @@ export function createBentomlClient(options: BentomlClientOptions): BentomlClien
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
       try {
-        return (await child).exitCode ?? 1;
+        const result = await child;
+        // Stopped by a signal (Ctrl+C, or Nx ending a continuous task) is a normal end.
+        return result.signal ? 0 : (result.exitCode ?? 1);
       } finally {
         process.off('SIGINT', stop);
         process.off('SIGTERM', stop);

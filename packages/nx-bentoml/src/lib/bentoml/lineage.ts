@@ -12,6 +12,8 @@ export interface Lineage {
   dvc?: Record<string, string>;
 }
 
+export const defaultMetricsFile = 'evaluation/metrics.json';
+
 // Labels travel in every image config; keep them small.
 const maxValues = 40;
 const maxValueLength = 120;
