@@ -1,0 +1,189 @@
+import { type Tree, addProjectConfiguration, readNxJson, updateNxJson } from '@nx/devkit';
+import { createTreeWithEmptyWorkspace } from '@nx/devkit/testing';
+import { parse } from 'yaml';
+import { bentomlVersion } from '../../lib/versions';
+import { ciGenerator } from './generator';
+import type { CiGeneratorSchema } from './schema';
+
+interface Step {
+  name?: string;
+  uses?: string;
+  run?: string;
+  with?: Record<string, unknown>;
+  env?: Record<string, string>;
+}
+
+const workflowPath = '.github/workflows/publish-models.yml';
+
+describe('ci generator', () => {
+  let tree: Tree;
+  beforeEach(() => {
+    tree = createTreeWithEmptyWorkspace();
+  });
+
+  async function generate(options: Partial<CiGeneratorSchema> = {}, path = workflowPath) {
+    await ciGenerator(tree, { skipFormat: true, ...options });
+    const text = tree.read(path, 'utf-8')!;
+    const workflow = parse(text);
+    const steps: Step[] = workflow.jobs.publish.steps;
+    const publish = steps.find((step) => step.run?.startsWith('npx nx affected'))!;
+    return { text, workflow, steps, publish };
+  }
+
+  it('writes a workflow that publishes only affected services', async () => {
+    const { workflow, steps, publish } = await generate();
+    expect(workflow.on).toEqual({ push: { branches: ['main'] }, workflow_dispatch: null });
+    expect(steps.map((step) => step.uses ?? step.run)).toEqual([
+      'actions/checkout@v4',
+      'actions/setup-node@v4',
+      'npm ci',
+      'nrwl/nx-set-shas@v4',
+      'actions/setup-python@v5',
+      'python -m venv .venv && .venv/bin/pip install -r requirements.txt',
+      'actions/cache@v4',
+      'npx nx affected -t publish --base=$NX_BASE --head=$NX_HEAD --parallel=1',
+    ]);
+    expect(publish.name).toBe('Publish affected model services');
+  });
+
+  it('compares with the last successful run on the default branch, with the whole history checked out', async () => {
+    const { steps } = await generate();
+    expect(steps[0].with).toEqual({ 'fetch-depth': 0 });
+    expect(steps.find((step) => step.uses === 'nrwl/nx-set-shas@v4')?.with).toEqual({ 'main-branch-name': 'main' });
+  });
+
+  it('triggers on the defaultBase of nx.json', async () => {
+    updateNxJson(tree, { ...readNxJson(tree), defaultBase: 'master' });
+    const { workflow, steps } = await generate();
+    expect(workflow.on.push.branches).toEqual(['master']);
+    expect(steps.find((step) => step.uses === 'nrwl/nx-set-shas@v4')?.with).toEqual({ 'main-branch-name': 'master' });
+  });
+
+  it('sets up Node with the npm cache and Python with BentoML in the workspace .venv', async () => {
+    const { steps } = await generate({ nodeVersion: '22', pythonVersion: '3.12', requirements: 'ci/requirements.txt' });
+    expect(steps[1].with).toEqual({ 'node-version': '22', cache: 'npm' });
+    expect(steps[4].with).toEqual({ 'python-version': '3.12' });
+    expect(steps[5].run).toBe('python -m venv .venv && .venv/bin/pip install -r ci/requirements.txt');
+  });
+
+  it('logs in to the registry from secrets through the environment of the publish step, without docker login', async () => {
+    const { text, workflow, publish } = await generate();
+    expect(publish.env).toEqual({
+      NX_BENTOML_REGISTRY_USERNAME: '${{ secrets.REGISTRY_USERNAME }}',
+      NX_BENTOML_REGISTRY_PASSWORD: '${{ secrets.REGISTRY_PASSWORD }}',
+    });
+    expect(workflow.jobs.publish.env).toBeUndefined();
+    expect(text).not.toMatch(/docker login|docker\/login-action/);
+  });
+
+  it('uses the secrets it is given, and github.actor with GITHUB_TOKEN for ghcr.io', async () => {
+    expect((await generate({ usernameSecret: 'GAR_USER', passwordSecret: 'GAR_KEY', force: true })).publish.env).toEqual({
+      NX_BENTOML_REGISTRY_USERNAME: '${{ secrets.GAR_USER }}',
+      NX_BENTOML_REGISTRY_PASSWORD: '${{ secrets.GAR_KEY }}',
+    });
+    expect((await generate({ registry: 'ghcr.io/my-org', passwordSecret: 'GITHUB_TOKEN', force: true })).publish.env).toEqual({
+      NX_BENTOML_REGISTRY_USERNAME: '${{ github.actor }}',
+      NX_BENTOML_REGISTRY_PASSWORD: '${{ secrets.GITHUB_TOKEN }}',
+    });
+  });
+
+  it('grants the token read access and package writes only', async () => {
+    const { workflow } = await generate();
+    expect(workflow.permissions).toEqual({ actions: 'read', contents: 'read', packages: 'write' });
+    expect(workflow.concurrency).toEqual({ group: '${{ github.workflow }}-${{ github.ref }}', 'cancel-in-progress': false });
+  });
+
+  it('passes the registry and the parallelism to nx affected', async () => {
+    const { publish } = await generate({ registry: 'europe-west6-docker.pkg.dev/my-project/models', parallel: 2 });
+    expect(publish.run).toBe('npx nx affected -t publish --base=$NX_BASE --head=$NX_HEAD --registry=europe-west6-docker.pkg.dev/my-project/models --parallel=2');
+  });
+
+  it('runs the publish target under the name registered in nx.json', async () => {
+    updateNxJson(tree, { ...readNxJson(tree), plugins: [{ plugin: 'nx-bentoml', options: { publishTargetName: 'release' } }] });
+    const { publish } = await generate();
+    expect(publish.run).toMatch(/^npx nx affected -t release /);
+  });
+
+  it('keeps the Nx cache between runs', async () => {
+    const { steps } = await generate();
+    expect(steps.find((step) => step.uses === 'actions/cache@v4')?.with).toEqual({
+      path: '.nx/cache',
+      key: '${{ runner.os }}-nx-${{ github.sha }}',
+      'restore-keys': '${{ runner.os }}-nx-',
+    });
+  });
+
+  it('caches the cacheDirectory of nx.json', async () => {
+    updateNxJson(tree, { ...readNxJson(tree), cacheDirectory: 'tmp/nx-cache' });
+    const { steps } = await generate();
+    expect(steps.find((step) => step.uses === 'actions/cache@v4')?.with?.['path']).toBe('tmp/nx-cache');
+  });
+
+  it('reads the self-hosted remote cache from secrets only with --remoteCache', async () => {
+    expect((await generate()).text).not.toContain('NX_SELF_HOSTED_REMOTE_CACHE');
+    const { publish } = await generate({ remoteCache: true, force: true });
+    expect(publish.env).toMatchObject({
+      NX_SELF_HOSTED_REMOTE_CACHE_SERVER: '${{ secrets.NX_SELF_HOSTED_REMOTE_CACHE_SERVER }}',
+      NX_SELF_HOSTED_REMOTE_CACHE_ACCESS_TOKEN: '${{ secrets.NX_SELF_HOSTED_REMOTE_CACHE_ACCESS_TOKEN }}',
+    });
+  });
+
+  it('writes the workflow under the name it is given', async () => {
+    await generate({ name: 'models' }, '.github/workflows/models.yml');
+    await generate({ name: 'release.yaml' }, '.github/workflows/release.yaml');
+    expect(tree.exists(workflowPath)).toBe(false);
+  });
+
+  it('ends the workflow with one newline, with or without the remote cache', async () => {
+    expect((await generate()).text).toMatch(/REGISTRY_PASSWORD }}\n$/);
+    expect((await generate({ remoteCache: true, force: true })).text).toMatch(/ACCESS_TOKEN }}\n$/);
+  });
+
+  it('refuses to overwrite an existing workflow without --force', async () => {
+    tree.write(workflowPath, 'name: mine\n');
+    await expect(ciGenerator(tree, { skipFormat: true })).rejects.toThrow(
+      '.github/workflows/publish-models.yml already exists. Edit it, or run again with --force to replace it.',
+    );
+    expect(tree.read(workflowPath, 'utf-8')).toBe('name: mine\n');
+    await ciGenerator(tree, { skipFormat: true, force: true });
+    expect(tree.read(workflowPath, 'utf-8')).toContain('nrwl/nx-set-shas@v4');
+  });
+
+  it('writes a requirements file with BentoML and the services it finds when there is none', async () => {
+    addProjectConfiguration(tree, 'classifier', { root: 'apps/classifier' });
+    tree.write('apps/classifier/src/bentofile.yaml', 'service: "serve:ClassifierService"\n');
+    tree.write('apps/classifier/requirements.txt', 'bentoml\n');
+    addProjectConfiguration(tree, 'web', { root: 'apps/web' });
+    tree.write('apps/web/requirements.txt', 'flask\n');
+    await generate();
+    expect(tree.read('requirements.txt', 'utf-8')).toBe(
+      '# Python packages the publish workflow installs into .venv: BentoML and what the services import.\n' +
+        `bentoml==${bentomlVersion}\n-r apps/classifier/requirements.txt\n`,
+    );
+    await generate({ requirements: 'ci/requirements.txt', force: true });
+    expect(tree.read('ci/requirements.txt', 'utf-8')).toContain('-r ../apps/classifier/requirements.txt\n');
+  });
+
+  it('leaves an existing requirements file alone', async () => {
+    tree.write('requirements.txt', 'bentoml==1.4.0\n');
+    await generate();
+    expect(tree.read('requirements.txt', 'utf-8')).toBe('bentoml==1.4.0\n');
+  });
+
+  it.each([
+    [{ registry: 'https://ghcr.io' }, /Invalid registry/],
+    [{ usernameSecret: 'registry-user' }, /Invalid usernameSecret "registry-user": give the name of a repository secret/],
+    [{ passwordSecret: '1PASSWORD' }, /Invalid passwordSecret "1PASSWORD"/],
+    [{ passwordSecret: 'GITHUB_PAT' }, /GitHub reserves secret names starting with GITHUB_/],
+    [{ name: '../deploy' }, /Invalid name "..\/deploy"/],
+    [{ nodeVersion: 'twenty' }, /Invalid nodeVersion/],
+    [{ pythonVersion: '3' }, /Invalid pythonVersion/],
+    [{ requirements: 'req.txt; rm -rf /' }, /Invalid requirements/],
+    [{ requirements: '../requirements.txt' }, /Invalid requirements/],
+    [{ parallel: 0 }, /Invalid parallel/],
+  ])('rejects %j with a clear message and writes nothing', async (options, message) => {
+    await expect(ciGenerator(tree, { skipFormat: true, ...options })).rejects.toThrow(message);
+    expect(tree.exists('.github')).toBe(false);
+    expect(tree.exists('requirements.txt')).toBe(false);
+  });
+});

@@ -1,0 +1,118 @@
+import { type GeneratorCallback, type Tree, formatFiles, generateFiles, getProjects, joinPathFragments, readNxJson } from '@nx/devkit';
+import { join, posix } from 'node:path';
+import { UserError } from '../../lib/errors';
+import { assertRegistry } from '../../lib/names';
+import { bentomlVersion, defaultPythonVersion } from '../../lib/versions';
+import { readRegisteredOptions } from '../plugin-registration';
+import type { CiGeneratorSchema } from './schema';
+
+// GitHub Actions reads workflows from this directory only (not from subdirectories).
+const workflowsDir = '.github/workflows';
+const secretName = /^[A-Z_][A-Z0-9_]*$/;
+
+export async function ciGenerator(tree: Tree, schema: CiGeneratorSchema): Promise<GeneratorCallback> {
+  const options = normalizeOptions(tree, schema);
+  const workflowPath = joinPathFragments(workflowsDir, options.workflowFile);
+  if (tree.exists(workflowPath) && !schema.force) {
+    throw new UserError(`${workflowPath} already exists. Edit it, or run again with --force to replace it.`);
+  }
+
+  const command = [
+    `npx nx affected -t ${options.publishTarget} --base=$NX_BASE --head=$NX_HEAD`,
+    ...(options.registry ? [`--registry=${options.registry}`] : []),
+    `--parallel=${options.parallel}`,
+  ].join(' ');
+  generateFiles(tree, join(__dirname, 'files'), workflowsDir, { ...options, command, quote: JSON.stringify, tmpl: '' });
+  if (!tree.exists(options.requirements)) writeRequirements(tree, options.requirements);
+
+  if (!schema.skipFormat) await formatFiles(tree);
+  return () => undefined;
+}
+
+function normalizeOptions(tree: Tree, schema: CiGeneratorSchema) {
+  const name = schema.name?.trim() || 'publish-models';
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name)) {
+    throw new UserError(`Invalid name "${name}": give a file name such as "publish-models" (GitHub reads workflows from ${workflowsDir} only, not from subdirectories).`);
+  }
+  const workflowFile = /\.ya?ml$/.test(name) ? name : `${name}.yml`;
+
+  const registry = schema.registry?.trim() || undefined;
+  if (registry) assertRegistry(registry);
+  const passwordSecret = schema.passwordSecret ?? 'REGISTRY_PASSWORD';
+  assertSecretName(passwordSecret, 'passwordSecret');
+  if (schema.usernameSecret !== undefined) assertSecretName(schema.usernameSecret, 'usernameSecret');
+  // GITHUB_TOKEN belongs to the user or app that started the run; ghcr.io takes that name with it.
+  const username =
+    schema.usernameSecret === undefined && passwordSecret === 'GITHUB_TOKEN'
+      ? '${{ github.actor }}'
+      : `\${{ secrets.${schema.usernameSecret ?? 'REGISTRY_USERNAME'} }}`;
+
+  const nodeVersion = String(schema.nodeVersion ?? '20').trim();
+  if (!/^(?:\d+(?:\.(?:\d+|x)){0,2}|lts\/(?:\*|[a-z]+)|node|latest)$/.test(nodeVersion)) {
+    throw new UserError(`Invalid nodeVersion "${nodeVersion}": give a version actions/setup-node accepts, such as "20", "22.x" or "lts/*".`);
+  }
+  const pythonVersion = String(schema.pythonVersion ?? defaultPythonVersion).trim();
+  if (!/^3\.\d{1,2}(?:\.\d+)?$/.test(pythonVersion)) {
+    throw new UserError(`Invalid pythonVersion "${pythonVersion}": give a version such as "3.11" (the one your services' bentofiles use).`);
+  }
+  const requirements = posix.normalize(schema.requirements?.trim() || 'requirements.txt');
+  if (!/^[\w.@+-][\w./@+-]*$/.test(requirements) || requirements.split('/').includes('..')) {
+    throw new UserError(`Invalid requirements "${schema.requirements}": give a path inside the workspace, such as "requirements.txt" (letters, digits, ".", "_", "-", "/").`);
+  }
+  const parallel = schema.parallel ?? 1;
+  if (!Number.isInteger(parallel) || parallel < 1) {
+    throw new UserError(`Invalid parallel "${parallel}": give the number of tasks nx may run at once, 1 or more.`);
+  }
+
+  const nxJson = readNxJson(tree);
+  const branch = nxJson?.defaultBase ?? nxJson?.affected?.defaultBase ?? 'main';
+  const cacheDirectory = nxJson?.cacheDirectory ?? '.nx/cache';
+
+  return {
+    workflowFile,
+    registry,
+    passwordSecret,
+    username,
+    nodeVersion,
+    pythonVersion,
+    requirements,
+    parallel,
+    remoteCache: schema.remoteCache ?? false,
+    branch,
+    cacheDirectory,
+    publishTarget: readRegisteredOptions(tree).publishTargetName,
+  };
+}
+
+function assertSecretName(name: string, option: string) {
+  if (!secretName.test(name)) {
+    throw new UserError(`Invalid ${option} "${name}": give the name of a repository secret in capitals, digits and "_", such as "REGISTRY_PASSWORD".`);
+  }
+  if (name.startsWith('GITHUB_') && name !== 'GITHUB_TOKEN') {
+    throw new UserError(`Invalid ${option} "${name}": GitHub reserves secret names starting with GITHUB_ (only GITHUB_TOKEN exists). Choose another name.`);
+  }
+}
+
+/**
+ * A requirements file the workflow can install: BentoML and what each BentoML service project
+ * already lists in its requirements.txt (bentoml build imports the service module).
+ */
+function writeRequirements(tree: Tree, requirements: string) {
+  const from = posix.dirname(requirements);
+  const services = [...getProjects(tree).values()]
+    .map((project) => joinPathFragments(project.root, 'requirements.txt'))
+    .filter((file) => file !== requirements && tree.exists(file) && hasBentofile(tree, posix.dirname(file)))
+    .sort();
+  const lines = [
+    '# Python packages the publish workflow installs into .venv: BentoML and what the services import.',
+    `bentoml==${bentomlVersion}`,
+    ...services.map((file) => `-r ${posix.relative(from, file)}`),
+  ];
+  tree.write(requirements, `${lines.join('\n')}\n`);
+}
+
+function hasBentofile(tree: Tree, projectRoot: string) {
+  return ['bentofile.yaml', 'src/bentofile.yaml'].some((file) => tree.exists(joinPathFragments(projectRoot, file)));
+}
+
+export default ciGenerator;
