@@ -3,7 +3,8 @@
 #   1. a running Docker Engine (installs Debian's docker.io and starts dockerd if needed)
 #   2. a local Python base image (debootstrap + docker import; nothing is pulled)
 #   3. a Python virtualenv with pinned bentoml + scikit-learn
-#   4. a loopback-only container registry with htpasswd auth (Debian's docker-registry)
+#   4. two loopback-only container registries with htpasswd auth (Debian's docker-registry),
+#      on NX_BENTOML_REGISTRY_PORT and the port after it
 #   5. $STATE/env.sh with the variables the e2e tests source
 #   6. .e2e-env/ in .gitignore
 #
@@ -36,6 +37,7 @@ REPO_ROOT="$(cd "$SCRIPT_DIR/.." && pwd)"
 STATE="${NX_BENTOML_ENV_DIR:-$REPO_ROOT/.e2e-env}"
 BASE_IMAGE="${NX_BENTOML_BASE_IMAGE:-nx-bentoml/python:3.11-bookworm}"
 REGISTRY_PORT="${NX_BENTOML_REGISTRY_PORT:-5055}"
+SECOND_REGISTRY_PORT="$((REGISTRY_PORT + 1))"
 REGISTRY_DIR="$STATE/registry"
 VENV="$STATE/venv"
 HOST_CA_BUNDLE="/etc/ssl/certs/ca-certificates.crt"
@@ -276,8 +278,8 @@ ensure_venv() {
 # ---------------------------------------------------------------------------
 # 4. Registry
 # ---------------------------------------------------------------------------
-registry_status() {
-  curl -s -o /dev/null -m 5 -w '%{http_code}' "http://127.0.0.1:$REGISTRY_PORT/v2/" 2>/dev/null || true
+registry_status() { # registry_status PORT
+  curl -s -o /dev/null -m 5 -w '%{http_code}' "http://127.0.0.1:$1/v2/" 2>/dev/null || true
 }
 
 write_if_changed() { # write_if_changed FILE MODE  (content on stdin); returns 0 if changed
@@ -293,29 +295,44 @@ write_if_changed() { # write_if_changed FILE MODE  (content on stdin); returns 0
   return 0
 }
 
-ensure_registry() {
+# One user and password (kept in $REGISTRY_DIR) for both registries. Sets HTPASSWD_CHANGED.
+ensure_registry_credentials() {
   local missing=()
   command -v docker-registry >/dev/null 2>&1 || missing+=(docker-registry)
   command -v htpasswd >/dev/null 2>&1 || missing+=(apache2-utils)
   if [ "${#missing[@]}" -gt 0 ]; then apt_install "${missing[@]}"; fi
-  mkdir -p "$REGISTRY_DIR/data"
+  mkdir -p "$REGISTRY_DIR"
   chmod 700 "$REGISTRY_DIR"
 
-  local pwfile="$REGISTRY_DIR/password" changed=0
+  local pwfile="$REGISTRY_DIR/password"
   if [ ! -s "$pwfile" ]; then
     (umask 077; python3 -c 'import secrets; print(secrets.token_hex(20))' >"$pwfile")
     log "registry: generated a new password in $pwfile"
   fi
   chmod 600 "$pwfile"
-  local password; password="$(head -n 1 "$pwfile")"
+  # The password reaches htpasswd on stdin (-i), never on a command line, where ps would show it.
+  # -i reads all of stdin as the password, hence the first line only.
   local htfile="$REGISTRY_DIR/htpasswd"
-  if [ ! -f "$htfile" ] || ! htpasswd -vb "$htfile" "$REGISTRY_USER" "$password" >/dev/null 2>&1; then
-    (umask 077; htpasswd -Bbn "$REGISTRY_USER" "$password" >"$htfile")
-    changed=1
+  HTPASSWD_CHANGED=0
+  if [ ! -f "$htfile" ] || ! head -n 1 "$pwfile" | htpasswd -iv "$htfile" "$REGISTRY_USER" >/dev/null 2>&1; then
+    (umask 077; head -n 1 "$pwfile" | htpasswd -iBn "$REGISTRY_USER" >"$htfile.new" 2>/dev/null) || die "htpasswd could not hash the registry password"
+    mv -f "$htfile.new" "$htfile"
+    log "registry: wrote $htfile"
+    HTPASSWD_CHANGED=1
   fi
   chmod 600 "$htfile"
+}
 
-  if write_if_changed "$REGISTRY_DIR/config.yml" 600 <<EOF
+serves_config() { # serves_config PIDFILE CONFIG: the pid in PIDFILE is a docker-registry serving CONFIG
+  local pid; pid="$(cat "$1" 2>/dev/null || true)"
+  [ -n "$pid" ] && [ -r "/proc/$pid/cmdline" ] && tr '\0' ' ' <"/proc/$pid/cmdline" | grep -qF "docker-registry serve $2 "
+}
+
+ensure_registry() { # ensure_registry PORT DIR: an htpasswd-protected registry on 127.0.0.1:PORT storing in DIR
+  local port="$1" dir="$2" changed="$HTPASSWD_CHANGED"
+  mkdir -p "$dir/data"
+  chmod 700 "$dir"
+  if write_if_changed "$dir/config.yml" 600 <<EOF
 version: 0.1
 log:
   level: info
@@ -323,53 +340,55 @@ log:
     service: nx-bentoml-e2e-registry
 storage:
   filesystem:
-    rootdirectory: $REGISTRY_DIR/data
+    rootdirectory: $dir/data
   delete:
     enabled: true
 http:
-  addr: 127.0.0.1:$REGISTRY_PORT
+  addr: 127.0.0.1:$port
   headers:
     X-Content-Type-Options: [nosniff]
 auth:
   htpasswd:
     realm: nx-bentoml-e2e-registry
-    path: $htfile
+    path: $REGISTRY_DIR/htpasswd
 EOF
   then changed=1; fi
 
-  local pidfile="$REGISTRY_DIR/registry.pid" status
-  status="$(registry_status)"
-  if [ "$changed" = 1 ] && [ "$status" != "000" ] && [ -f "$pidfile" ]; then
+  local pidfile="$dir/registry.pid" status
+  status="$(registry_status "$port")"
+  if [ "$changed" = 1 ] && [ "$status" != "000" ] && serves_config "$pidfile" "$dir/config.yml"; then
     local pid; pid="$(cat "$pidfile")"
-    if [ -r "/proc/$pid/cmdline" ] && tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q "docker-registry serve $REGISTRY_DIR/config.yml"; then
-      log "registry: configuration changed, restarting pid $pid"
-      kill "$pid" 2>/dev/null || true
-      for _ in $(seq 1 20); do [ -d "/proc/$pid" ] || break; sleep 0.5; done
-      status="$(registry_status)"
-    fi
+    log "registry: configuration changed, restarting pid $pid"
+    kill "$pid" 2>/dev/null || true
+    for _ in $(seq 1 20); do [ -d "/proc/$pid" ] || break; sleep 0.5; done
+    status="$(registry_status "$port")"
+  fi
+  # Another checkout's registry (other password, other storage) must not pass for this one.
+  if [ "$status" != "000" ] && ! serves_config "$pidfile" "$dir/config.yml"; then
+    die "127.0.0.1:$port answers, but not from the registry of $dir; stop that process or set NX_BENTOML_REGISTRY_PORT (this script uses it and the next port)"
   fi
 
   case "$status" in
     401)
-      log "registry: 127.0.0.1:$REGISTRY_PORT answers (401 = auth required)"
+      log "registry: 127.0.0.1:$port answers (401 = auth required)"
       return ;;
     000) ;;
-    *) die "port 127.0.0.1:$REGISTRY_PORT answers HTTP $status on /v2/ (expected 401); is something else listening? set NX_BENTOML_REGISTRY_PORT" ;;
+    *) die "port 127.0.0.1:$port answers HTTP $status on /v2/ (expected 401); is something else listening? set NX_BENTOML_REGISTRY_PORT" ;;
   esac
 
-  log "registry: starting docker-registry on 127.0.0.1:$REGISTRY_PORT (log: $REGISTRY_DIR/registry.log)"
-  setsid nohup docker-registry serve "$REGISTRY_DIR/config.yml" >>"$REGISTRY_DIR/registry.log" 2>&1 </dev/null 9>&- &
+  log "registry: starting docker-registry on 127.0.0.1:$port (log: $dir/registry.log)"
+  setsid nohup docker-registry serve "$dir/config.yml" >>"$dir/registry.log" 2>&1 </dev/null 9>&- &
   echo $! >"$pidfile"
   for _ in $(seq 1 60); do
-    status="$(registry_status)"
+    status="$(registry_status "$port")"
     if [ "$status" = 401 ]; then
-      log "registry: up"
+      log "registry: 127.0.0.1:$port up"
       return
     fi
     sleep 0.5
   done
-  tail -n 20 "$REGISTRY_DIR/registry.log" >&2 || true
-  die "registry did not answer 401 on http://127.0.0.1:$REGISTRY_PORT/v2/ within 30 s"
+  tail -n 20 "$dir/registry.log" >&2 || true
+  die "registry did not answer 401 on http://127.0.0.1:$port/v2/ within 30 s"
 }
 
 # ---------------------------------------------------------------------------
@@ -382,6 +401,7 @@ write_env_sh() {
     printf 'export NX_BENTOML_PYTHON=%q\n' "$VENV/bin/python"
     printf 'export NX_BENTOML_BASE_IMAGE=%q\n' "$BASE_IMAGE"
     printf 'export NX_BENTOML_REGISTRY=%q\n' "127.0.0.1:$REGISTRY_PORT"
+    printf 'export NX_BENTOML_SECOND_REGISTRY=%q\n' "127.0.0.1:$SECOND_REGISTRY_PORT"
     printf 'export NX_BENTOML_REGISTRY_USERNAME=%q\n' "$REGISTRY_USER"
     printf 'export NX_BENTOML_REGISTRY_PASSWORD_FILE=%q\n' "$REGISTRY_DIR/password"
   } | write_if_changed "$STATE/env.sh" 644 || true
@@ -401,7 +421,10 @@ ensure_gitignore() {
 ensure_docker
 ensure_base_image
 ensure_venv
-ensure_registry
+ensure_registry_credentials
+ensure_registry "$REGISTRY_PORT" "$REGISTRY_DIR"
+# A second registry, to publish to two registries in one run.
+ensure_registry "$SECOND_REGISTRY_PORT" "$STATE/registry-2"
 write_env_sh
 ensure_gitignore
 
@@ -410,6 +433,6 @@ cat >&2 <<EOF
   docker engine : $(docker version --format '{{.Server.Version}}' 2>/dev/null || echo '?')
   base image    : $BASE_IMAGE
   python        : $VENV/bin/python (bentoml $BENTOML_VERSION, scikit-learn $SKLEARN_VERSION, uv $UV_VERSION)
-  registry      : 127.0.0.1:$REGISTRY_PORT (user $REGISTRY_USER, password in $REGISTRY_DIR/password)
+  registries    : 127.0.0.1:$REGISTRY_PORT and 127.0.0.1:$SECOND_REGISTRY_PORT (user $REGISTRY_USER, password in $REGISTRY_DIR/password)
   env file      : source $STATE/env.sh
 EOF

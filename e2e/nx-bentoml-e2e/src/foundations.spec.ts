@@ -54,15 +54,19 @@ describe('nx-bentoml foundations in a fresh Nx workspace', () => {
     const inputs = project.targets['bento-build'].inputs ?? [];
     expect(inputs).toEqual(
       expect.arrayContaining([
-        '{projectRoot}/src/bentofile.yaml',
-        '{projectRoot}/src/serve.py',
-        '{projectRoot}/**/*.bentomodel',
-        '{projectRoot}/params.yaml',
+        '{workspaceRoot}/apps/classifier/src/bentofile.yaml',
+        '{workspaceRoot}/apps/classifier/src/serve.py',
+        '{workspaceRoot}/apps/classifier/**/*.bentomodel',
+        '{workspaceRoot}/apps/classifier/params.yaml',
       ]),
     );
     const namedInputs = JSON.parse(read('nx.json')).namedInputs ?? {};
-    expect(inputsInclude(inputs, 'apps/classifier/src/serve.py', 'apps/classifier', namedInputs)).toBe(true);
-    expect(inputsInclude(inputs, 'apps/classifier/README.md', 'apps/classifier', namedInputs)).toBe(false);
+    for (const file of ['src/serve.py', 'src/bentofile.yaml', 'model/classifier_model.bentomodel', 'params.yaml', 'evaluation/metrics.json']) {
+      expect([file, inputsInclude(inputs, `apps/classifier/${file}`, 'apps/classifier', namedInputs)]).toEqual([file, true]);
+    }
+    for (const file of ['README.md', 'train.py', 'smoke-test.json', 'project.json']) {
+      expect([file, inputsInclude(inputs, `apps/classifier/${file}`, 'apps/classifier', namedInputs)]).toEqual([file, false]);
+    }
 
     const dependsOn = (project.targets['publish'].dependsOn ?? []).map((d) => (typeof d === 'string' ? d : (d as { target?: string }).target));
     expect(dependsOn).toContain('docker-push');

@@ -1,16 +1,16 @@
-import { spawn } from 'node:child_process';
-import { appendFileSync, mkdirSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { appendFileSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { type ChainEnvironment, requireChainEnvironment } from './support/environment';
-import { freePort, predictWithContainer, pullImage, removeImageEverywhere, waitForReady } from './support/container';
-import { registryManifestDigest } from './support/registry';
+import { freePort, predictWithContainer, pullImage, removeImageEverywhere, removeRepositoryImages, waitForReady } from './support/container';
+import { registryImageConfig, registryManifestDigest } from './support/registry';
 import { cleanEnv, runNx, runOrThrow } from './support/run';
 import { type TestWorkspace, createWorkspace } from './support/workspace';
 
 interface PushManifest {
   imageName: string;
   imageId: string;
-  pushed: Array<{ reference: string; tag: string; digest: string }>;
+  pushed: Array<{ registry: string; reference: string; tag: string; digest: string; status: 'pushed' | 'up-to-date' }>;
 }
 
 const sample = { input: [[5.1, 3.5, 1.4, 0.2], [6.7, 3.0, 5.2, 2.3]] };
@@ -40,13 +40,19 @@ describe('the real chain: BentoML, Docker Engine and an authenticated registry',
     // The workspace's Python environment, found by the plugin as users have it: <workspace>/.venv
     symlinkSync(dirname(dirname(environment.python)), file('.venv'));
     appendFileSync(file('.gitignore'), '\n.venv\n.bentoml-home\n.docker-config\n');
+    // A remote with credentials in its URL: the source label must carry the URL without them.
+    runOrThrow('git', ['remote', 'add', 'origin', 'https://ci-bot:remote-token-123@git.example.com/ml/models.git'], workspace.root);
 
     nx(['g', 'nx-bentoml:init', '--no-interactive']);
     nx(['g', 'nx-bentoml:service', 'classifier', `--baseImage=${environment.baseImage}`, `--registry=${environment.registry}`, `--imageName=${imageName}`, '--no-interactive']);
     runOrThrow(file('.venv/bin/python'), [file('apps/classifier/train.py')], workspace.root, undefined, taskEnv);
   });
 
-  afterAll(() => workspace?.cleanup());
+  afterAll(async () => {
+    // The engine is shared and outlives the test: leave none of this run's images in it.
+    if (environment) await removeRepositoryImages(environment.docker, imageName).catch(() => undefined);
+    workspace?.cleanup();
+  });
 
   it('publishes the service with one command and the registry holds a manifest for every tag', async () => {
     const output = nx(['run', 'classifier:publish']).stdout;
@@ -60,6 +66,29 @@ describe('the real chain: BentoML, Docker Engine and an authenticated registry',
     const labels = (await environment.docker.getImage(push.imageId).inspect()).Config.Labels;
     expect(labels['dev.nx-bentoml.bento.tag']).toMatch(/^classifier:nx/);
     expect(labels['org.opencontainers.image.revision']).toMatch(/^[0-9a-f]{40}$/);
+  });
+
+  it('carries the lineage in labels that the registry serves with the image config', async () => {
+    const push = readJson<PushManifest>('dist/apps/classifier/push/push.json');
+    const config = await registryImageConfig(environment.registry, imageName, push.pushed[0].tag, auth());
+    const labels = config.config.Labels;
+    const bento = readJson<{ tag: string; version: string; models: string[] }>('dist/apps/classifier/bento/bento.json');
+    const metrics = readJson<{ accuracy: number }>('apps/classifier/evaluation/metrics.json');
+    expect(labels).toMatchObject({
+      'org.opencontainers.image.title': 'classifier',
+      'org.opencontainers.image.version': bento.version,
+      'org.opencontainers.image.source': 'https://git.example.com/ml/models.git',
+      'dev.nx-bentoml.bento.tag': bento.tag,
+      'dev.nx-bentoml.models': bento.models.join(','),
+      'dev.nx-bentoml.params.train.c': '1',
+      'dev.nx-bentoml.params.train.seed': '42',
+      'dev.nx-bentoml.metrics.accuracy': String(metrics.accuracy),
+    });
+    expect(bento.models[0]).toMatch(/^classifier_model:/);
+    expect(labels['org.opencontainers.image.revision']).toMatch(/^[0-9a-f]{40}$/);
+    expect(labels['dev.nx-bentoml.params.sha256']).toMatch(/^[0-9a-f]{64}$/);
+    expect(Date.parse(labels['org.opencontainers.image.created'])).not.toBeNaN();
+    expect(JSON.stringify(config)).not.toContain('remote-token-123');
   });
 
   it('serves a correct prediction from the image pulled back from the registry', async () => {
@@ -83,11 +112,13 @@ describe('the real chain: BentoML, Docker Engine and an authenticated registry',
     // Nx replays the cached task's log, so the proof that BentoML built nothing is the store itself.
     expect(output).toMatch(/nx run classifier:bento-build\s+\[(local|remote) cache\]/);
     expect(output).toContain('reusing it');
-    expect(output).not.toMatch(/: Pushed$/m);
+    expect(output).not.toContain('Pushing ');
+    expect(output).toMatch(/Published e2e-\w+\/classifier: 0 pushed, 2 up to date\./);
+    expect(output).toMatch(/^image\s+tag\s+digest\s+size\s+status$/m);
     expect(bentosInStore()).toEqual(storeBefore);
     const after = readJson<PushManifest>('dist/apps/classifier/push/push.json');
     expect(after.imageId).toBe(before.imageId);
-    expect(after.pushed.map((entry) => entry.digest)).toEqual(before.pushed.map((entry) => entry.digest));
+    expect(after.pushed.map((entry) => [entry.digest, entry.status])).toEqual(before.pushed.map((entry) => [entry.digest, 'up-to-date']));
   });
 
   it('a serve.py change produces a new Bento tag, a new image and a new digest', async () => {
@@ -104,6 +135,25 @@ describe('the real chain: BentoML, Docker Engine and an authenticated registry',
     expect(await registryManifestDigest(environment.registry, imageName, after.pushed[0].tag, auth())).toEqual({ status: 200, digest: after.pushed[0].digest });
   });
 
+  it('publishes to two registries in one run, skipping what the first already holds', async () => {
+    const secondRegistry = process.env['NX_BENTOML_SECOND_REGISTRY'] as string;
+    const project = readJson<{ targets: Record<string, { options: Record<string, unknown> }> }>('apps/classifier/project.json');
+    project.targets['docker-push'].options['registries'] = [environment.registry, secondRegistry];
+    writeFileSync(file('apps/classifier/project.json'), JSON.stringify(project, null, 2));
+    nx(['run', 'classifier:publish']);
+    const push = readJson<PushManifest>('dist/apps/classifier/push/push.json');
+    expect(push.pushed.map((entry) => [entry.registry, entry.status])).toEqual([
+      [environment.registry, 'up-to-date'],
+      [environment.registry, 'up-to-date'],
+      [secondRegistry, 'pushed'],
+      [secondRegistry, 'pushed'],
+    ]);
+    for (const entry of push.pushed) {
+      expect(await registryManifestDigest(entry.registry, imageName, entry.tag, auth())).toEqual({ status: 200, digest: entry.digest });
+    }
+    expect(new Set(push.pushed.map((entry) => entry.digest)).size).toBe(1);
+  });
+
   it('serves the service locally with bentoml serve on a loopback port', async () => {
     const port = await freePort();
     const serve = spawn('npx', ['nx', 'run', 'classifier:serve', `--port=${port}`], { cwd: workspace.root, env: cleanEnv(taskEnv), detached: true, stdio: 'ignore' });
@@ -112,7 +162,47 @@ describe('the real chain: BentoML, Docker Engine and an authenticated registry',
       const response = await fetch(`http://127.0.0.1:${port}/predict`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(sample) });
       expect(await response.json()).toEqual(['setosa', 'virginica']);
     } finally {
-      if (serve.pid) process.kill(-serve.pid, 'SIGTERM');
+      await stopProcessGroup(serve, 15_000);
     }
   });
 });
+
+/**
+ * Ends a detached process with its whole group (npx, nx, bentoml serve and its workers) and waits
+ * until all of them are gone, so nothing outlives the test; SIGKILL after `timeoutMs`.
+ */
+async function stopProcessGroup(child: ChildProcess, timeoutMs: number) {
+  if (!child.pid) return;
+  signalGroup(child.pid, 'SIGTERM');
+  if (await groupEnded(child, timeoutMs)) return;
+  signalGroup(child.pid, 'SIGKILL');
+  await groupEnded(child, 5_000);
+}
+
+function signalGroup(pgid: number, signal: NodeJS.Signals) {
+  try {
+    process.kill(-pgid, signal);
+  } catch {
+    // The group is already gone.
+  }
+}
+
+async function groupEnded(child: ChildProcess, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const leaderExited = child.exitCode !== null || child.signalCode !== null;
+    if (leaderExited && !groupAlive(child.pid as number)) return true;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  return false;
+}
+
+/** Signal 0 checks whether any process of the group is left. */
+function groupAlive(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -29,6 +29,24 @@ export async function removeImageEverywhere(docker: Docker, imageId: string) {
   await docker.getImage(imageId).remove({ force: true }).catch(() => undefined);
 }
 
+/**
+ * Removes every local image tagged in a repository named `imageName`, with or without a registry
+ * in front ("e2e-x/classifier:nx1", "127.0.0.1:5055/e2e-x/classifier:latest"), so a run leaves
+ * nothing in a shared engine. Errors are ignored: this is cleanup.
+ */
+export async function removeRepositoryImages(docker: Docker, imageName: string) {
+  const images = await docker.listImages().catch(() => []);
+  const tags = images.flatMap((image) => image.RepoTags ?? []).filter((tag) => isInRepository(tag, imageName));
+  for (const tag of tags) await docker.getImage(tag).remove({ force: true }).catch(() => undefined);
+}
+
+/** "127.0.0.1:5055/e2e-x/classifier:nx1" and "e2e-x/classifier:latest" are in "e2e-x/classifier"; "e2e-x/classifier-2:1" is not. */
+function isInRepository(tag: string, imageName: string): boolean {
+  // Tags hold neither ":" nor "/", so the last ":" ends the repository, even after a registry port.
+  const repository = tag.slice(0, tag.lastIndexOf(':'));
+  return repository === imageName || repository.endsWith(`/${imageName}`);
+}
+
 /** Runs an image on a loopback port, waits until BentoML is ready, posts one request, always removes the container. */
 export async function predictWithContainer(docker: Docker, image: string, path: string, body: unknown): Promise<unknown> {
   const port = await freePort();

@@ -18,7 +18,7 @@ const setupHint = 'Run "bash scripts/setup-environment.sh && source .e2e-env/env
  * these tests never skip themselves.
  */
 export async function requireChainEnvironment(): Promise<ChainEnvironment> {
-  const missing = ['NX_BENTOML_PYTHON', 'NX_BENTOML_BASE_IMAGE', 'NX_BENTOML_REGISTRY', 'NX_BENTOML_REGISTRY_USERNAME', 'NX_BENTOML_REGISTRY_PASSWORD_FILE'].filter(
+  const missing = ['NX_BENTOML_PYTHON', 'NX_BENTOML_BASE_IMAGE', 'NX_BENTOML_REGISTRY', 'NX_BENTOML_SECOND_REGISTRY', 'NX_BENTOML_REGISTRY_USERNAME', 'NX_BENTOML_REGISTRY_PASSWORD_FILE'].filter(
     (name) => !process.env[name],
   );
   if (missing.length) throw new Error(`The e2e chain tests need ${missing.join(', ')}. ${setupHint}`);
@@ -42,8 +42,10 @@ export async function requireChainEnvironment(): Promise<ChainEnvironment> {
   }
 
   const registry = env('NX_BENTOML_REGISTRY');
-  const status = await fetch(`http://${registry}/v2/`).then((response) => response.status, (error: Error) => error.message);
-  if (status !== 401) throw new Error(`The registry at ${registry} should ask for authentication (401) but answered ${status}. ${setupHint}`);
+  for (const address of [registry, env('NX_BENTOML_SECOND_REGISTRY')]) {
+    const status = await fetch(`http://${address}/v2/`).then((response) => response.status, (error: Error) => error.message);
+    if (status !== 401) throw new Error(`The registry at ${address} should ask for authentication (401) but answered ${status}. ${setupHint}`);
+  }
 
   return { python, baseImage, registry, username: env('NX_BENTOML_REGISTRY_USERNAME'), password: readFileSync(env('NX_BENTOML_REGISTRY_PASSWORD_FILE'), 'utf8').trim(), docker };
 }

@@ -3,8 +3,9 @@ import { minimatch } from 'minimatch';
 type Input = string | Record<string, unknown>;
 
 /**
- * Whether the file inputs of a target take in `file` (workspace-relative): it matches one of the
- * globs and none of the "!" exclusions, with {projectRoot} and named inputs resolved as Nx does.
+ * Whether the file inputs of a target take in `file` (workspace-relative), as Nx decides it:
+ * {projectRoot} globs form one set with their "!" exclusions and {workspaceRoot} globs another;
+ * the file counts when one set takes it in. Named inputs are resolved.
  * Inputs on dependencies ("^..."), runtime, env and externalDependencies inputs are not files of
  * this project and are ignored.
  */
@@ -14,13 +15,13 @@ export function inputsInclude(
   projectRoot: string,
   namedInputs: Record<string, Input[]> = {},
 ): boolean {
-  const globs = fileGlobs(inputs, namedInputs, new Set()).map((glob) =>
-    glob.replace(/\{projectRoot\}/g, projectRoot).replace(/\{workspaceRoot\}\/?/g, ''),
-  );
+  const all = fileGlobs(inputs, namedInputs, new Set());
   const matches = (glob: string) => minimatch(file, glob, { dot: true });
-  const included = globs.filter((g) => !g.startsWith('!')).some(matches);
-  const excluded = globs.filter((g) => g.startsWith('!')).some((g) => matches(g.slice(1)));
-  return included && !excluded;
+  const takesIn = (token: string, replacement: string) => {
+    const globs = all.filter((glob) => glob.replace(/^!/, '').startsWith(token)).map((glob) => glob.replace(token, replacement));
+    return globs.filter((g) => !g.startsWith('!')).some(matches) && !globs.filter((g) => g.startsWith('!')).some((g) => matches(g.slice(1)));
+  };
+  return takesIn('{projectRoot}', projectRoot) || takesIn('{workspaceRoot}/', '');
 }
 
 function fileGlobs(inputs: Input[], namedInputs: Record<string, Input[]>, seen: Set<string>): string[] {

@@ -1,9 +1,17 @@
 import { createHash } from 'node:crypto';
-import type { DockerClient, ImageSummary } from '../lib/docker/client';
+import type { ContainerOptions, DockerClient, ImageSummary } from '../lib/docker/client';
+
+export interface FakeEngineBehaviour {
+  /** The port a container started with hostPort 0 is published on, as the Engine would pick one. */
+  publishedPort?: number;
+  /** Started containers report that they exited with this code; without it they keep running. */
+  containerExitCode?: number;
+}
 
 /** An in-memory Docker Engine and registry: images by id, tags, pushed digests, started containers. */
-export function fakeDocker(overrides: Partial<DockerClient> = {}) {
+export function fakeDocker(overrides: Partial<DockerClient> = {}, behaviour: FakeEngineBehaviour = {}) {
   const calls: string[] = [];
+  const containers: Array<{ image: string } & ContainerOptions> = [];
   const images = new Map<string, ImageSummary>();
   const registry = new Map<string, string>();
   let builds = 0;
@@ -33,11 +41,19 @@ export function fakeDocker(overrides: Partial<DockerClient> = {}) {
       return { digest, size: 1234 };
     },
     registryDigest: async (reference) => registry.get(reference),
-    runContainer: async (image, { hostPort }) => {
-      calls.push(`run ${image} on ${hostPort}`);
-      return { id: 'c1', logs: async () => 'container log line', remove: async () => void calls.push('remove c1') };
+    runContainer: async (image, options) => {
+      calls.push(`run ${image} on ${options.hostPort}`);
+      containers.push({ image, ...options });
+      const exited = behaviour.containerExitCode !== undefined;
+      return {
+        id: 'c1',
+        hostPort: options.hostPort || (behaviour.publishedPort ?? 49153),
+        state: async () => ({ running: !exited, exitCode: behaviour.containerExitCode ?? 0 }),
+        logs: async () => 'container log line',
+        remove: async () => void calls.push('remove c1'),
+      };
     },
     ...overrides,
   };
-  return { client, calls, images, registry };
+  return { client, calls, containers, images, registry };
 }

@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { logger } from '@nx/devkit';
+import type { DockerClient } from '../../lib/docker/client';
 import { fakeDocker } from '../../testing/fake-docker';
 import { fakeExecutorContext } from '../../testing/executor-context';
 import dockerPushExecutor from './executor';
@@ -11,6 +12,22 @@ describe('docker-push executor', () => {
   const options = { imagePath: 'dist/apps/classifier/image', outputPath: 'dist/apps/classifier/push', registry: '127.0.0.1:5000' };
   const context = () => fakeExecutorContext(root, 'apps/classifier', 'docker-push');
   const noCredentials = () => ({ env: { DOCKER_CONFIG: join(root, 'no-docker-config') } });
+  const credentialsFromEnvironment = () => ({
+    env: { DOCKER_CONFIG: join(root, 'none'), NX_BENTOML_REGISTRY_USERNAME: 'nxbento', NX_BENTOML_REGISTRY_PASSWORD: 'hunter2-secret' },
+  });
+  /** A fake engine that holds the image containerize built. */
+  const dockerWithImage = (overrides: Partial<DockerClient> = {}) => {
+    const docker = fakeDocker(overrides);
+    docker.images.set('sha256:1', { id: 'sha256:1', labels: {}, repoTags: ['classifier:nx1', 'classifier:latest'], repoDigests: [], sizeBytes: 1000 });
+    return docker;
+  };
+  const refusingDocker = () =>
+    dockerWithImage({
+      pushImage: async () => {
+        throw new Error('unauthorized: authentication required');
+      },
+    });
+  const everythingLogged = () => JSON.stringify((['info', 'warn', 'error'] as const).map((level) => (logger[level] as jest.Mock).mock.calls));
 
   beforeEach(() => {
     root = mkdtempSync(join(tmpdir(), 'docker-push-'));
@@ -29,18 +46,20 @@ describe('docker-push executor', () => {
   });
 
   it('tags and pushes every tag and records the digests', async () => {
-    const docker = fakeDocker();
+    const docker = dockerWithImage();
     expect(await dockerPushExecutor(options, context(), docker.client, noCredentials())).toEqual({ success: true });
     expect(docker.calls).toEqual(['tag 127.0.0.1:5000/classifier:nx1', 'push 127.0.0.1:5000/classifier:nx1', 'tag 127.0.0.1:5000/classifier:latest', 'push 127.0.0.1:5000/classifier:latest']);
     const manifest = JSON.parse(readFileSync(join(root, 'dist/apps/classifier/push/push.json'), 'utf8'));
+    expect(manifest.imageSizeBytes).toBe(1000);
     expect(manifest.pushed.map((entry: { reference: string; digest: string }) => [entry.reference, entry.digest])).toEqual([
       ['127.0.0.1:5000/classifier:nx1', docker.registry.get('127.0.0.1:5000/classifier:nx1')],
       ['127.0.0.1:5000/classifier:latest', docker.registry.get('127.0.0.1:5000/classifier:latest')],
     ]);
   });
 
-  it('pushes every tag to each of several registries', async () => {
-    const docker = fakeDocker();
+  it('pushes every tag to each of several registries, inspecting the image once', async () => {
+    const docker = dockerWithImage();
+    const inspectImage = jest.spyOn(docker.client, 'inspectImage');
     await dockerPushExecutor({ ...options, registries: ['127.0.0.1:5001', '127.0.0.1:5000'] }, context(), docker.client, noCredentials());
     expect(docker.calls.filter((call) => call.startsWith('push'))).toEqual([
       'push 127.0.0.1:5001/classifier:nx1',
@@ -48,11 +67,11 @@ describe('docker-push executor', () => {
       'push 127.0.0.1:5000/classifier:nx1',
       'push 127.0.0.1:5000/classifier:latest',
     ]);
+    expect(inspectImage).toHaveBeenCalledTimes(1);
   });
 
   it('skips a tag whose digest the registry already holds, unless forced', async () => {
-    const docker = fakeDocker();
-    docker.images.set('sha256:1', { id: 'sha256:1', labels: {}, repoTags: [], repoDigests: [], sizeBytes: 1000 });
+    const docker = dockerWithImage();
     await dockerPushExecutor(options, context(), docker.client, noCredentials());
     docker.calls.length = 0;
     await dockerPushExecutor(options, context(), docker.client, noCredentials());
@@ -65,37 +84,67 @@ describe('docker-push executor', () => {
     expect(docker.calls.filter((call) => call.startsWith('push'))).toHaveLength(2);
   });
 
+  it('knows a tag is up to date from the digest the image got in another repository', async () => {
+    const docker = dockerWithImage();
+    const digest = `sha256:${'a'.repeat(64)}`;
+    docker.images.get('sha256:1')?.repoDigests.push(`127.0.0.1:5001/classifier@${digest}`);
+    docker.registry.set('127.0.0.1:5000/classifier:nx1', digest);
+    // Another image under this tag: it must be replaced.
+    docker.registry.set('127.0.0.1:5000/classifier:latest', `sha256:${'b'.repeat(64)}`);
+    await dockerPushExecutor(options, context(), docker.client, noCredentials());
+    expect(docker.calls.filter((call) => call.startsWith('push'))).toEqual(['push 127.0.0.1:5000/classifier:latest']);
+  });
+
   it('pushes with the credentials from the environment and never logs the password', async () => {
-    const docker = fakeDocker();
-    const env = { DOCKER_CONFIG: join(root, 'none'), NX_BENTOML_REGISTRY_USERNAME: 'nxbento', NX_BENTOML_REGISTRY_PASSWORD: 'hunter2-secret' };
-    await dockerPushExecutor(options, context(), docker.client, { env });
+    const docker = dockerWithImage();
+    await dockerPushExecutor(options, context(), docker.client, credentialsFromEnvironment());
     expect(docker.calls).toContain('push 127.0.0.1:5000/classifier:nx1 as nxbento');
-    const logged = JSON.stringify([(logger.info as jest.Mock).mock.calls, (logger.warn as jest.Mock).mock.calls]);
-    expect(logged).not.toContain('hunter2-secret');
+    expect(everythingLogged()).toContain('as nxbento');
+    expect(everythingLogged()).not.toContain('hunter2-secret');
     expect(readFileSync(join(root, 'dist/apps/classifier/push/push.json'), 'utf8')).not.toContain('hunter2-secret');
   });
 
-  it('retries a transient failure and then succeeds', async () => {
-    const docker = fakeDocker();
+  it('never logs the password when the registry refuses it', async () => {
+    expect(await dockerPushExecutor(options, context(), refusingDocker().client, credentialsFromEnvironment())).toEqual({ success: false });
+    expect(everythingLogged()).toContain('401 unauthorized');
+    expect(everythingLogged()).not.toContain('hunter2-secret');
+  });
+
+  it('never logs the password when the credential helper fails', async () => {
+    const dockerConfig = join(root, 'docker-config');
+    mkdirSync(dockerConfig);
+    writeFileSync(join(dockerConfig, 'config.json'), JSON.stringify({ credHelpers: { '127.0.0.1:5000': 'desktop' } }));
+    // A helper that wrote the credentials and still failed.
+    const runHelper = async () => ({ exitCode: 1, stdout: '{"Username":"nxbento","Secret":"hunter2-secret"}', stderr: 'keychain locked' });
+
+    expect(await dockerPushExecutor(options, context(), dockerWithImage().client, { env: { DOCKER_CONFIG: dockerConfig }, runHelper })).toEqual({ success: false });
+    expect(everythingLogged()).toContain('docker-credential-desktop get failed for 127.0.0.1:5000 (exit 1): keychain locked.');
+    expect(everythingLogged()).not.toContain('hunter2-secret');
+  });
+
+  it('retries a transient failure after the backoff and then succeeds', async () => {
+    const docker = dockerWithImage();
     const push = docker.client.pushImage;
     let failures = 1;
     docker.client.pushImage = async (...args) => {
       if (failures-- > 0) throw new Error('connection reset by peer');
       return push(...args);
     };
-    expect(await dockerPushExecutor({ ...options, retries: 2 }, context(), docker.client, noCredentials())).toEqual({ success: true });
+    const backoff = jest.fn(() => 0);
+    expect(await dockerPushExecutor({ ...options, retries: 2 }, context(), docker.client, noCredentials(), backoff)).toEqual({ success: true });
+    expect(backoff).toHaveBeenCalledWith(1);
     expect(logger.warn).toHaveBeenCalledWith(expect.stringContaining('retrying'));
-  }, 10_000);
+  });
 
   it('explains a 401 and writes no output', async () => {
-    const docker = fakeDocker({
-      pushImage: async () => {
-        throw new Error('unauthorized: authentication required');
-      },
-    });
-    expect(await dockerPushExecutor(options, context(), docker.client, noCredentials())).toEqual({ success: false });
+    expect(await dockerPushExecutor(options, context(), refusingDocker().client, noCredentials())).toEqual({ success: false });
     expect(logger.error).toHaveBeenCalledWith(expect.stringContaining('refused the credentials for 127.0.0.1:5000/classifier:nx1 (401 unauthorized). Run "docker login 127.0.0.1:5000"'));
     expect(existsSync(join(root, 'dist/apps/classifier/push'))).toBe(false);
+  });
+
+  it('explains an image that is no longer in the engine', async () => {
+    expect(await dockerPushExecutor(options, context(), fakeDocker().client, noCredentials())).toEqual({ success: false });
+    expect(logger.error).toHaveBeenCalledWith('The image classifier (sha256:1) is no longer in the Docker Engine. Run the containerize target again.');
   });
 
   it('asks for a registry when none is configured', async () => {

@@ -1,5 +1,5 @@
 import { type ExecutorContext, logger } from '@nx/devkit';
-import { type DockerClient, createDockerClient } from '../../lib/docker/client';
+import { type DockerClient, type ImageSummary, createDockerClient } from '../../lib/docker/client';
 import { type CredentialSources, type RegistryAuth, resolveRegistryAuth } from '../../lib/docker/credentials';
 import { type ImageManifest, type PushManifest, readImageManifest, writePushManifest } from '../../lib/docker/image-manifest';
 import { explainPushError, isTransientPushError } from '../../lib/docker/push-errors';
@@ -13,29 +13,52 @@ import type { DockerPushExecutorSchema } from './schema';
 
 type PushedTag = PushManifest['pushed'][number];
 
+/** How one tag is pushed: the engine, the image, the digests it is known by, and the retry policy. */
+interface PushPlan {
+  docker: DockerClient;
+  image: ImageManifest;
+  /**
+   * Manifest digests of this image: from its RepoDigests and from this run's pushes. A digest names
+   * the manifest, which names the image's config and layers, so a registry tag with one of these
+   * digests holds this very image, whichever repository the digest was first seen in.
+   */
+  knownDigests: Set<string>;
+  options: DockerPushExecutorSchema;
+  retryDelayMs?: (attempt: number) => number;
+}
+
 export default async function dockerPushExecutor(
   options: DockerPushExecutorSchema,
   context: ExecutorContext,
   docker: DockerClient = createDockerClient(),
   credentials: CredentialSources = {},
+  /** The wait before each retry; by default 1 s, doubling. */
+  retryDelayMs?: (attempt: number) => number,
 ) {
   return runExecutor(async () => {
     const image = readImageManifest(resolveOption(options.imagePath, context), context.root);
     const registries = targetRegistries(options, image.imageName);
     await docker.ping();
+    const local = await inspectLocalImage(docker, image);
+    const plan: PushPlan = { docker, image, knownDigests: new Set(local.repoDigests.map((entry) => entry.split('@')[1])), options, retryDelayMs };
 
     const pushed: PushedTag[] = [];
     for (const registry of registries) {
       const auth = await resolveRegistryAuth(registry, { username: options.username, passwordEnv: options.passwordEnv, ...credentials });
-      for (const tag of image.tags) pushed.push(await pushTag(docker, image, registry, tag, auth, options));
+      for (const tag of image.tags) pushed.push(await pushTag(plan, registry, tag, auth));
     }
-    const imageSizeBytes = (await docker.inspectImage(image.imageId))?.sizeBytes ?? 0;
 
     await writeOutputDirectory(resolveOption(options.outputPath, context), async (dir) =>
-      writePushManifest(dir, { imageName: image.imageName, imageId: image.imageId, imageSizeBytes, pushed }),
+      writePushManifest(dir, { imageName: image.imageName, imageId: image.imageId, imageSizeBytes: local.sizeBytes, pushed }),
     );
     return { success: true };
   });
+}
+
+async function inspectLocalImage(docker: DockerClient, image: ImageManifest): Promise<ImageSummary> {
+  const local = await docker.inspectImage(image.imageId);
+  if (!local) throw new UserError(`The image ${image.imageName} (${image.imageId}) is no longer in the Docker Engine. Run the containerize target again.`);
+  return local;
 }
 
 /** `registries` and `registry` together, without duplicates; at least one is required. */
@@ -51,15 +74,15 @@ function targetRegistries(options: DockerPushExecutorSchema, imageName: string):
 }
 
 /** Pushes one tag, unless the registry already holds this very image under it (and force is off). */
-async function pushTag(docker: DockerClient, image: ImageManifest, registry: string, tag: string, auth: RegistryAuth | undefined, options: DockerPushExecutorSchema): Promise<PushedTag> {
+async function pushTag(plan: PushPlan, registry: string, tag: string, auth: RegistryAuth | undefined): Promise<PushedTag> {
+  const { docker, image, options } = plan;
   const repository = `${registry}/${image.imageName}`;
   const reference = `${repository}:${tag}`;
   await docker.tagImage(image.imageId, repository, tag);
 
-  if (!options.force) {
-    const local = (await docker.inspectImage(image.imageId))?.repoDigests.find((entry) => entry.startsWith(`${repository}@`))?.split('@')[1];
-    const remote = local ? await docker.registryDigest(reference, auth) : undefined;
-    if (local && remote === local) {
+  if (!options.force && plan.knownDigests.size > 0) {
+    const remote = await docker.registryDigest(reference, auth);
+    if (remote && plan.knownDigests.has(remote)) {
       logger.info(`${reference} is up to date (${remote}); not pushing.`);
       return { registry, reference, tag, digest: remote, status: 'up-to-date' };
     }
@@ -70,9 +93,11 @@ async function pushTag(docker: DockerClient, image: ImageManifest, registry: str
     attempts: options.retries ?? 3,
     isRetryable: (error) => isTransientPushError(error.message),
     onRetry: (error, attempt) => logger.warn(`Push of ${reference} failed (${error.message}); retrying (attempt ${attempt + 1}).`),
+    delayMs: plan.retryDelayMs,
   }).catch((error: Error) => {
     throw explainPushError(error.message, reference, registry);
   });
+  plan.knownDigests.add(result.digest);
   logger.info(`Pushed ${reference}@${result.digest}`);
   return { registry, reference, tag, digest: result.digest, status: 'pushed' };
 }

@@ -20,6 +20,8 @@ function fakeService(answer: { status: number; body: unknown }, ready = true): P
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
 }
 
+const portOf = (server: Server) => (server.address() as AddressInfo).port;
+
 describe('smoke-test executor', () => {
   let root: string;
   let server: Server | undefined;
@@ -33,6 +35,7 @@ describe('smoke-test executor', () => {
     mkdirSync(join(root, 'apps/classifier'), { recursive: true });
     writeFileSync(join(root, 'apps/classifier/smoke-test.json'), JSON.stringify({ endpoint: '/predict', request: { input: [[5.1, 3.5, 1.4, 0.2]] }, expect: ['setosa'] }));
     jest.spyOn(logger, 'info').mockImplementation(() => undefined);
+    jest.spyOn(logger, 'warn').mockImplementation(() => undefined);
     jest.spyOn(logger, 'error').mockImplementation(() => undefined);
   });
   afterEach(() => {
@@ -41,34 +44,85 @@ describe('smoke-test executor', () => {
     rmSync(root, { recursive: true, force: true });
   });
 
-  it('checks the sample answer and removes the container', async () => {
+  it('runs the image on a port the Engine picks, labelled with the project, checks the answer and removes the container', async () => {
     server = await fakeService({ status: 200, body: ['setosa'] });
-    const port = (server.address() as AddressInfo).port;
-    const docker = fakeDocker();
-    expect(await smokeTestExecutor(options(port), context(), docker.client)).toEqual({ success: true });
-    expect(docker.calls).toEqual([`run sha256:1 on ${port}`, 'remove c1']);
+    const docker = fakeDocker({}, { publishedPort: portOf(server) });
+    expect(await smokeTestExecutor(options(0), context(), docker.client)).toEqual({ success: true });
+    expect(docker.containers).toEqual([{ image: 'sha256:1', containerPort: 3000, hostPort: 0, labels: { 'dev.nx-bentoml.smoke-test': 'classifier' } }]);
+    expect(docker.calls).toEqual(['run sha256:1 on 0', 'remove c1']);
+    expect(logger.info).toHaveBeenCalledWith(`The service is ready on http://127.0.0.1:${portOf(server)}.`);
+  });
+
+  it('binds the port it is given', async () => {
+    server = await fakeService({ status: 200, body: ['setosa'] });
+    const docker = fakeDocker({}, { publishedPort: 1 });
+    expect(await smokeTestExecutor(options(portOf(server)), context(), docker.client)).toEqual({ success: true });
+    expect(docker.calls).toEqual([`run sha256:1 on ${portOf(server)}`, 'remove c1']);
   });
 
   it('fails on a wrong answer, shows the container output and still removes the container', async () => {
     server = await fakeService({ status: 200, body: ['virginica'] });
-    const docker = fakeDocker();
-    expect(await smokeTestExecutor(options((server.address() as AddressInfo).port), context(), docker.client)).toEqual({ success: false });
+    const docker = fakeDocker({}, { publishedPort: portOf(server) });
+    expect(await smokeTestExecutor(options(0), context(), docker.client)).toEqual({ success: false });
     expect(logger.error).toHaveBeenCalledWith(expect.stringContaining('POST /predict answered ["virginica"], expected ["setosa"].\nLast container output:\ncontainer log line'));
     expect(docker.calls).toContain('remove c1');
   });
 
+  it('reports the failure, not the failed removal of the container', async () => {
+    server = await fakeService({ status: 200, body: ['virginica'] });
+    const docker = fakeDocker({}, { publishedPort: portOf(server) });
+    const run = docker.client.runContainer;
+    docker.client.runContainer = async (...args) => ({
+      ...(await run(...args)),
+      remove: async () => {
+        throw new Error('The Docker Engine answered 500: removal failed');
+      },
+    });
+    expect(await smokeTestExecutor(options(0), context(), docker.client)).toEqual({ success: false });
+    expect(logger.error).toHaveBeenCalledWith(expect.stringContaining('POST /predict answered ["virginica"], expected ["setosa"].'));
+    expect(logger.warn).toHaveBeenCalledWith('Could not remove the container c1 (The Docker Engine answered 500: removal failed). Remove it with "docker rm -f c1".');
+  });
+
   it('fails on a non-2xx answer', async () => {
     server = await fakeService({ status: 400, body: { error: 'validation' } });
-    expect(await smokeTestExecutor(options((server.address() as AddressInfo).port), context(), fakeDocker().client)).toEqual({ success: false });
+    expect(await smokeTestExecutor(options(0), context(), fakeDocker({}, { publishedPort: portOf(server) }).client)).toEqual({ success: false });
     expect(logger.error).toHaveBeenCalledWith(expect.stringContaining('POST /predict answered HTTP 400'));
   });
 
   it('times out when the service never gets ready', async () => {
     server = await fakeService({ status: 200, body: [] }, false);
-    const docker = fakeDocker();
-    expect(await smokeTestExecutor(options((server.address() as AddressInfo).port, { readinessTimeoutSeconds: 1 }), context(), docker.client)).toEqual({ success: false });
+    const docker = fakeDocker({}, { publishedPort: portOf(server) });
+    expect(await smokeTestExecutor(options(0, { readinessTimeoutSeconds: 1 }), context(), docker.client)).toEqual({ success: false });
     expect(logger.error).toHaveBeenCalledWith(expect.stringContaining('was not ready at http://127.0.0.1:'));
     expect(docker.calls).toContain('remove c1');
+  });
+
+  it('stops waiting as soon as the container has exited, with its exit code and output', async () => {
+    server = await fakeService({ status: 200, body: [] }, false);
+    const docker = fakeDocker({}, { publishedPort: portOf(server), containerExitCode: 3 });
+    const started = Date.now();
+    expect(await smokeTestExecutor(options(0, { readinessTimeoutSeconds: 60 }), context(), docker.client)).toEqual({ success: false });
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(logger.error).toHaveBeenCalledWith(
+      `The container exited with code 3 before the service was ready at http://127.0.0.1:${portOf(server)}.\nLast container output:\ncontainer log line`,
+    );
+    expect(docker.calls).toEqual(['run sha256:1 on 0', 'remove c1']);
+  });
+
+  it('removes the container and exits when interrupted, and stops listening for signals afterwards', async () => {
+    server = await fakeService({ status: 200, body: [] }, false);
+    const docker = fakeDocker({}, { publishedPort: portOf(server) });
+    const run = docker.client.runContainer;
+    docker.client.runContainer = async (...args) => {
+      setTimeout(() => process.emit('SIGTERM', 'SIGTERM'), 50);
+      return run(...args);
+    };
+    const exit = jest.spyOn(process, 'exit').mockImplementation((code) => void docker.calls.push(`exit ${code}`) as never);
+    const listeners = process.listenerCount('SIGTERM') + process.listenerCount('SIGINT');
+    await smokeTestExecutor(options(0, { readinessTimeoutSeconds: 1 }), context(), docker.client);
+    expect(exit).toHaveBeenCalledWith(143);
+    expect(docker.calls.slice(0, 3)).toEqual(['run sha256:1 on 0', 'remove c1', 'exit 143']);
+    expect(process.listenerCount('SIGTERM') + process.listenerCount('SIGINT')).toBe(listeners);
   });
 
   it('reports a port already in use with what to do', async () => {

@@ -1,13 +1,14 @@
 import { existsSync } from 'node:fs';
 import { relative } from 'node:path';
 import { type ExecutorContext, logger } from '@nx/devkit';
-import { type DockerClient, createDockerClient } from '../../lib/docker/client';
+import { type DockerClient, type RunningContainer, createDockerClient } from '../../lib/docker/client';
+import { smokeTestContainerLabel } from '../../lib/docker/image-labels';
 import { readImageManifest } from '../../lib/docker/image-manifest';
 import { UserError } from '../../lib/errors';
 import { resolveOption } from '../../lib/executor-context';
-import { findFreePort } from '../../lib/http/free-port';
-import { checkSampleRequest, readSampleRequest, waitUntilReady } from '../../lib/http/service-checks';
+import { ServiceStoppedError, checkSampleRequest, readSampleRequest, waitUntilReady } from '../../lib/http/service-checks';
 import { runExecutor } from '../../lib/run-executor';
+import { withContainer } from './container-scope';
 import type { SmokeTestExecutorSchema } from './schema';
 
 const bentoPort = 3000;
@@ -19,18 +20,12 @@ export default async function smokeTestExecutor(options: SmokeTestExecutorSchema
     const sample = samplePath && existsSync(samplePath) ? readSampleRequest(samplePath, relative(context.root, samplePath)) : undefined;
     await docker.ping();
 
-    const port = options.port || (await findFreePort());
-    const baseUrl = `http://127.0.0.1:${port}`;
-    logger.info(`Starting ${image.imageName}:${image.tags[0]} on ${baseUrl}...`);
-    const container = await docker.runContainer(image.imageId, { containerPort: bentoPort, hostPort: port }).catch((error: Error) => {
-      if (/port is already allocated|address already in use/i.test(error.message)) {
-        throw new UserError(`Port ${port} on 127.0.0.1 is already in use. Free it, or pass --port=0 to use a free port.`);
-      }
-      throw error;
-    });
-    try {
-      await waitUntilReady(`${baseUrl}/readyz`, (options.readinessTimeoutSeconds ?? 120) * 1000);
-      logger.info('The service is ready.');
+    logger.info(`Starting ${image.imageName}:${image.tags[0]}...`);
+    const container = await startContainer(docker, image.imageId, options.port ?? 0, context.projectName ?? 'unknown');
+    return withContainer(container, async () => {
+      const baseUrl = `http://127.0.0.1:${container.hostPort}`;
+      await waitForService(container, baseUrl, (options.readinessTimeoutSeconds ?? 120) * 1000);
+      logger.info(`The service is ready on ${baseUrl}.`);
       if (sample) {
         const answer = await checkSampleRequest(baseUrl, sample);
         logger.info(`POST ${sample.endpoint} answered ${JSON.stringify(answer)}, as expected.`);
@@ -38,12 +33,26 @@ export default async function smokeTestExecutor(options: SmokeTestExecutorSchema
         logger.info(`No sample request${samplePath ? ` at ${relative(context.root, samplePath)}` : ''}; checked readiness only.`);
       }
       return { success: true };
-    } catch (error) {
-      const logs = await container.logs().catch(() => '');
-      if (error instanceof UserError && logs) throw new UserError(`${error.message}\nLast container output:\n${logs.split('\n').slice(-25).join('\n')}`);
-      throw error;
-    } finally {
-      await container.remove();
+    });
+  });
+}
+
+/** Port 0 leaves the choice of a free port to the Engine, at start. */
+async function startContainer(docker: DockerClient, imageId: string, port: number, project: string): Promise<RunningContainer> {
+  return docker.runContainer(imageId, { containerPort: bentoPort, hostPort: port, labels: { [smokeTestContainerLabel]: project } }).catch((error: Error) => {
+    if (port && /port is already allocated|address already in use/i.test(error.message)) {
+      throw new UserError(`Port ${port} on 127.0.0.1 is already in use. Free it, or pass --port=0 to use a free port.`);
     }
+    throw error;
+  });
+}
+
+/** Waits for /readyz, and stops early when the container has exited (a crash at startup, a missing model). */
+async function waitForService(container: RunningContainer, baseUrl: string, timeoutMs: number) {
+  const isAlive = async () => (await container.state()).running;
+  await waitUntilReady(`${baseUrl}/readyz`, timeoutMs, { isAlive }).catch(async (error: Error) => {
+    if (!(error instanceof ServiceStoppedError)) throw error;
+    const { exitCode } = await container.state();
+    throw new UserError(`The container exited with code ${exitCode} before the service was ready at ${baseUrl}.`);
   });
 }

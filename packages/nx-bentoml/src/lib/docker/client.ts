@@ -3,7 +3,9 @@ import Docker from 'dockerode';
 import { UserError } from '../errors';
 import type { RegistryAuth } from './credentials';
 import { type EngineAddress, resolveEngineAddress } from './engine-address';
+import { demultiplexLogs } from './container-logs';
 import { type ProgressEvent, followProgress } from './progress';
+import { publishedHostPort } from './published-port';
 
 export interface ImageSummary {
   id: string;
@@ -21,8 +23,18 @@ export interface PushResult {
 
 export interface RunningContainer {
   id: string;
+  /** The port on 127.0.0.1 that reaches the container port. */
+  hostPort: number;
+  state(): Promise<{ running: boolean; exitCode: number }>;
   logs(): Promise<string>;
   remove(): Promise<void>;
+}
+
+export interface ContainerOptions {
+  containerPort: number;
+  /** 0 lets the Engine choose a free port when it starts the container. */
+  hostPort: number;
+  labels: Record<string, string>;
 }
 
 /** Everything nx-bentoml asks of the Docker Engine, through its HTTP API (no docker CLI). */
@@ -36,11 +48,11 @@ export interface DockerClient {
   pushImage(repository: string, tag: string, auth: RegistryAuth | undefined, log: (line: string) => void): Promise<PushResult>;
   /** The digest the registry holds for a reference (asked through the engine), or undefined when it has none. */
   registryDigest(reference: string, auth: RegistryAuth | undefined): Promise<string | undefined>;
-  runContainer(image: string, ports: { containerPort: number; hostPort: number }): Promise<RunningContainer>;
+  runContainer(image: string, options: ContainerOptions): Promise<RunningContainer>;
 }
 
 export function createDockerClient(address: EngineAddress = resolveEngineAddress()): DockerClient {
-  const { description, ...connection } = address;
+  const { description, connection } = address;
   const docker = new Docker(connection);
   const call = async <T>(action: () => Promise<T>): Promise<T> => {
     try {
@@ -137,25 +149,41 @@ export function createDockerClient(address: EngineAddress = resolveEngineAddress
         }
       }),
 
-    runContainer: (image, { containerPort, hostPort }) =>
+    runContainer: (image, { containerPort, hostPort, labels }) =>
       call(async () => {
+        const port = `${containerPort}/tcp`;
         const container = await docker.createContainer({
           Image: image,
-          ExposedPorts: { [`${containerPort}/tcp`]: {} },
-          HostConfig: { PortBindings: { [`${containerPort}/tcp`]: [{ HostIp: '127.0.0.1', HostPort: String(hostPort) }] } },
+          Labels: labels,
+          ExposedPorts: { [port]: {} },
+          // HostPort "" makes the Engine pick a free port as it starts the container: no window for another process to take it.
+          HostConfig: { PortBindings: { [port]: [{ HostIp: '127.0.0.1', HostPort: hostPort ? String(hostPort) : '' }] } },
         });
         const remove = () => call(async () => void (await container.remove({ force: true }).catch(ignoreMissing)));
+        const logs = async () => demultiplexLogs(await container.logs({ stdout: true, stderr: true, follow: false }));
         try {
           await container.start();
+          const started = await container.inspect();
+          // An exited container has no published ports left: say why it stopped instead.
+          if (!started.State.Running) {
+            throw new UserError(`The container exited with code ${started.State.ExitCode} as soon as it started. Its output:\n${(await logs()).split('\n').slice(-25).join('\n')}`);
+          }
+          return {
+            id: container.id,
+            hostPort: publishedHostPort(started, port),
+            remove,
+            logs,
+            state: () =>
+              call(async () => {
+                const { State } = await container.inspect();
+                return { running: State.Running, exitCode: State.ExitCode };
+              }),
+          };
         } catch (error) {
-          await remove();
+          // The start failure is what the user needs to see; a failed removal must not replace it.
+          await remove().catch(() => undefined);
           throw error;
         }
-        return {
-          id: container.id,
-          remove,
-          logs: async () => (await container.logs({ stdout: true, stderr: true, follow: false })).toString('utf8').replace(/[\x00-\x08]/g, ''),
-        };
       }),
   };
 }

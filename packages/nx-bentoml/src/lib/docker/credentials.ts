@@ -3,7 +3,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { UserError } from '../errors';
-import { runCommand } from '../process/run-command';
+import { type CommandResult, runCommand } from '../process/run-command';
 
 /** What the Engine's push API takes as X-Registry-Auth. */
 export interface RegistryAuth {
@@ -18,8 +18,8 @@ export interface CredentialSources {
   username?: string;
   passwordEnv?: string;
   env?: NodeJS.ProcessEnv;
-  /** Runs `docker-credential-<name> get`; replaceable in tests. */
-  runHelper?: (helper: string, serverAddress: string) => Promise<{ Username: string; Secret: string }>;
+  /** Runs a credential helper program (`docker-credential-<name>`) with `get` and the server address on stdin; replaceable in tests. */
+  runHelper?: (program: string, serverAddress: string) => Promise<CommandResult>;
 }
 
 const dockerConfigSchema = z.looseObject({
@@ -35,6 +35,16 @@ export function registryHost(registry: string): string {
   return registry.replace(/^[a-z]+:\/\//, '').split('/')[0];
 }
 
+const dockerHubHosts = new Set(['docker.io', 'index.docker.io', 'registry-1.docker.io']);
+/** The key docker login, config.json and credential helpers use for Docker Hub, whatever host name the image uses. */
+const dockerHubServerAddress = 'https://index.docker.io/v1/';
+
+/** The server address credentials are stored under: the host, or Docker Hub's one key for any of its host names. */
+export function credentialServerAddress(registry: string): string {
+  const host = registryHost(registry);
+  return dockerHubHosts.has(host) ? dockerHubServerAddress : host;
+}
+
 /**
  * Resolves credentials for a registry as the docker CLI does: explicit options or environment
  * first (for CI), then ~/.docker/config.json: credHelpers, credsStore, then auths.
@@ -42,28 +52,27 @@ export function registryHost(registry: string): string {
  */
 export async function resolveRegistryAuth(registry: string, sources: CredentialSources = {}): Promise<RegistryAuth | undefined> {
   const env = sources.env ?? process.env;
-  const host = registryHost(registry);
+  const server = credentialServerAddress(registry);
   const passwordEnv = sources.passwordEnv ?? 'NX_BENTOML_REGISTRY_PASSWORD';
   const username = sources.username ?? env['NX_BENTOML_REGISTRY_USERNAME'];
   if (username) {
     const password = env[passwordEnv];
     if (!password) throw new UserError(`A registry username is set but ${passwordEnv} is empty. Export the password (or token) in ${passwordEnv}.`);
-    return { serveraddress: host, username, password };
+    return { serveraddress: server, username, password };
   }
 
   const config = readDockerConfig(env);
-  const runHelper = sources.runHelper ?? runCredentialHelper;
-  const helper = findByHost(config.credHelpers, host) ?? config.credsStore;
+  const helper = findByServer(config.credHelpers, server) ?? config.credsStore;
   if (helper) {
-    const stored = await runHelper(helper, host);
-    if (stored) return stored.Username === '<token>' ? { serveraddress: host, identitytoken: stored.Secret } : { serveraddress: host, username: stored.Username, password: stored.Secret };
+    const stored = await credentialsFromHelper(`docker-credential-${helper}`, server, sources.runHelper ?? runHelperGet);
+    if (stored) return stored.Username === '<token>' ? { serveraddress: server, identitytoken: stored.Secret } : { serveraddress: server, username: stored.Username, password: stored.Secret };
   }
-  const entry = findByHost(config.auths, host);
-  if (entry?.identitytoken) return { serveraddress: host, identitytoken: entry.identitytoken };
+  const entry = findByServer(config.auths, server);
+  if (entry?.identitytoken) return { serveraddress: server, identitytoken: entry.identitytoken };
   if (entry?.auth) {
     const decoded = Buffer.from(entry.auth, 'base64').toString('utf8');
     const separator = decoded.indexOf(':');
-    return { serveraddress: host, username: decoded.slice(0, separator), password: decoded.slice(separator + 1) };
+    return { serveraddress: server, username: decoded.slice(0, separator), password: decoded.slice(separator + 1) };
   }
   return undefined;
 }
@@ -76,23 +85,29 @@ function readDockerConfig(env: NodeJS.ProcessEnv) {
   } catch {
     return {};
   }
-  const parsed = dockerConfigSchema.safeParse(JSON.parse(text));
+  // Not the parser's message: it quotes the text near the error, which may be part of a credential.
+  const data = safeJson(text);
+  if (data === undefined) throw new UserError(`${file} is not valid JSON. Fix it, or move it away and log in again with "docker login".`);
+  const parsed = dockerConfigSchema.safeParse(data);
   if (!parsed.success) throw new UserError(`${file} is not a valid Docker config file. Fix it or log in again with "docker login".`);
   return parsed.data;
 }
 
-/** Config keys may carry a scheme or path ("https://index.docker.io/v1/"); compare hosts. */
-function findByHost<T>(entries: Record<string, T> | undefined, host: string): T | undefined {
+/** Config keys may carry a scheme or path ("https://127.0.0.1:5000", "docker.io"); compare server addresses. */
+function findByServer<T>(entries: Record<string, T> | undefined, serverAddress: string): T | undefined {
   if (!entries) return undefined;
-  const key = Object.keys(entries).find((candidate) => registryHost(candidate) === host);
+  const key = Object.keys(entries).find((candidate) => credentialServerAddress(candidate) === serverAddress);
   return key === undefined ? undefined : entries[key];
 }
 
-async function runCredentialHelper(helper: string, serverAddress: string) {
-  const program = `docker-credential-${helper}`;
-  let result;
+function runHelperGet(program: string, serverAddress: string): Promise<CommandResult> {
+  return runCommand(program, ['get'], { input: serverAddress });
+}
+
+async function credentialsFromHelper(program: string, serverAddress: string, runHelper: NonNullable<CredentialSources['runHelper']>) {
+  let result: CommandResult;
   try {
-    result = await runCommand(program, ['get'], { input: serverAddress });
+    result = await runHelper(program, serverAddress);
   } catch {
     throw new UserError(
       `The Docker credential helper ${program} is configured for ${serverAddress} in your Docker config but is not installed. ` +
@@ -102,7 +117,8 @@ async function runCredentialHelper(helper: string, serverAddress: string) {
   if (result.exitCode !== 0) {
     // Helpers print "credentials not found in native keychain" when there is simply nothing stored.
     if (/not found/i.test(result.stdout + result.stderr)) return undefined;
-    throw new UserError(`${program} get failed for ${serverAddress} (exit ${result.exitCode}): ${firstLine(result.stderr || result.stdout)}. Log in again with your registry's tool.`);
+    // Only stderr: stdout is where a helper writes the secret.
+    throw new UserError(`${program} get failed for ${serverAddress} (exit ${result.exitCode}): ${firstLine(result.stderr)}. Log in again with your registry's tool.`);
   }
   const parsed = helperOutputSchema.safeParse(safeJson(result.stdout));
   if (!parsed.success) throw new UserError(`${program} get returned something other than credentials for ${serverAddress}.`);

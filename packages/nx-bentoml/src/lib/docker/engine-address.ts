@@ -1,16 +1,21 @@
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import type { DockerOptions } from 'dockerode';
 
 export interface EngineAddress {
-  /** What the user would recognise: the DOCKER_HOST value, context name or socket path. */
+  /** What the user would recognise in an error: the DOCKER_HOST value, context name or socket path. */
   description: string;
-  socketPath?: string;
-  host?: string;
-  port?: number;
-  protocol?: 'http' | 'https';
+  /**
+   * dockerode connection options, set only for a docker context. Without them docker-modem reads
+   * DOCKER_HOST (unix, npipe, tcp, ssh) with DOCKER_TLS_VERIFY and DOCKER_CERT_PATH itself, or
+   * finds the default socket (Docker Desktop's ~/.docker/run/docker.sock included).
+   */
+  connection?: DockerOptions;
 }
+
+const defaultSocket = process.platform === 'win32' ? '//./pipe/docker_engine' : '/var/run/docker.sock';
 
 /**
  * Finds the Docker Engine the way the docker CLI does: DOCKER_HOST, else the current context
@@ -18,24 +23,39 @@ export interface EngineAddress {
  */
 export function resolveEngineAddress(env: NodeJS.ProcessEnv = process.env): EngineAddress {
   const dockerHost = env['DOCKER_HOST'];
-  if (dockerHost) return { ...parseDockerHost(dockerHost, env), description: `DOCKER_HOST=${dockerHost}` };
+  if (dockerHost) return { description: `DOCKER_HOST=${dockerHost}` };
 
   const configDir = env['DOCKER_CONFIG'] ?? join(homedir(), '.docker');
   const contextName = env['DOCKER_CONTEXT'] ?? readCurrentContext(configDir);
   if (contextName && contextName !== 'default') {
-    const contextHost = readContextHost(configDir, contextName);
-    if (contextHost) return { ...parseDockerHost(contextHost, env), description: `docker context "${contextName}" (${contextHost})` };
+    const context = readContext(configDir, contextName);
+    if (context) return { description: `docker context "${contextName}" (${context.host})`, connection: contextConnection(context) };
   }
-  const socketPath = process.platform === 'win32' ? '//./pipe/docker_engine' : '/var/run/docker.sock';
-  return { socketPath, description: socketPath };
+  return { description: defaultSocket };
 }
 
-export function parseDockerHost(value: string, env: NodeJS.ProcessEnv = process.env): Omit<EngineAddress, 'description'> {
-  if (value.startsWith('unix://')) return { socketPath: value.slice('unix://'.length) };
-  if (value.startsWith('npipe://')) return { socketPath: value.slice('npipe://'.length) };
-  const url = new URL(value.replace(/^tcp:\/\//, 'http://'));
-  const tls = env['DOCKER_TLS_VERIFY'] === '1' || url.protocol === 'https:';
-  return { host: url.hostname, port: Number(url.port || (tls ? 2376 : 2375)), protocol: tls ? 'https' : 'http' };
+interface DockerContext {
+  host: string;
+  /** Where `docker context create --docker "ca=...,cert=...,key=..."` stores the TLS files. */
+  tlsDir: string;
+}
+
+/** Connection options for a context's endpoint: unix://, npipe://, tcp:// (TLS when the context has certificates) or ssh://. */
+function contextConnection(context: DockerContext): DockerOptions {
+  const { host } = context;
+  if (host.startsWith('unix://')) return { socketPath: host.slice('unix://'.length) };
+  if (host.startsWith('npipe://')) return { socketPath: host.slice('npipe://'.length) };
+  const url = new URL(host.replace(/^tcp:\/\//, 'http://'));
+  if (url.protocol === 'ssh:') return { protocol: 'ssh', host: url.hostname, port: Number(url.port || 22), ...(url.username ? { username: url.username } : {}) };
+  const tls = readTlsFiles(context.tlsDir);
+  const secure = Boolean(tls) || url.protocol === 'https:';
+  return { protocol: secure ? 'https' : 'http', host: url.hostname, port: Number(url.port || (secure ? 2376 : 2375)), ...tls };
+}
+
+function readTlsFiles(dir: string) {
+  if (!existsSync(join(dir, 'ca.pem'))) return undefined;
+  const read = (name: string) => (existsSync(join(dir, name)) ? readFileSync(join(dir, name)) : undefined);
+  return { ca: read('ca.pem'), cert: read('cert.pem'), key: read('key.pem') };
 }
 
 function readCurrentContext(configDir: string): string | undefined {
@@ -46,10 +66,13 @@ function readCurrentContext(configDir: string): string | undefined {
   }
 }
 
-function readContextHost(configDir: string, name: string): string | undefined {
+/** Contexts live under a directory named after the sha256 of their name. */
+function readContext(configDir: string, name: string): DockerContext | undefined {
   const id = createHash('sha256').update(name).digest('hex');
   try {
-    return JSON.parse(readFileSync(join(configDir, 'contexts', 'meta', id, 'meta.json'), 'utf8')).Endpoints?.docker?.Host;
+    const endpoint = JSON.parse(readFileSync(join(configDir, 'contexts', 'meta', id, 'meta.json'), 'utf8')).Endpoints?.docker;
+    if (typeof endpoint?.Host !== 'string') return undefined;
+    return { host: endpoint.Host, tlsDir: join(configDir, 'contexts', 'tls', id, 'docker') };
   } catch {
     return undefined;
   }

@@ -3,6 +3,8 @@ import type { BentoManifest } from '../bentoml/manifest';
 
 export const bentoTagLabel = 'dev.nx-bentoml.bento.tag';
 export const buildKeyLabel = 'dev.nx-bentoml.build-key';
+/** On the containers smoke-test starts, valued with the project, so a left-over one can be found: docker ps -af label=dev.nx-bentoml.smoke-test */
+export const smokeTestContainerLabel = 'dev.nx-bentoml.smoke-test';
 
 export interface SourceInfo {
   revision?: string;

@@ -24,8 +24,19 @@ export function readSampleRequest(file: string, shown: string): SampleRequest {
   return parsed.data;
 }
 
+/** The service's process ended before it answered: waiting longer cannot help. */
+export class ServiceStoppedError extends UserError {
+  override name = 'ServiceStoppedError';
+}
+
+export interface ReadinessOptions {
+  intervalMs?: number;
+  /** Asked after each unanswered poll; false stops the wait at once with a ServiceStoppedError. */
+  isAlive?: () => Promise<boolean>;
+}
+
 /** Polls BentoML's readiness endpoint until it answers 200 or the time is up. */
-export async function waitUntilReady(url: string, timeoutMs: number, intervalMs = 500): Promise<void> {
+export async function waitUntilReady(url: string, timeoutMs: number, { intervalMs = 500, isAlive }: ReadinessOptions = {}): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let last = 'no answer';
   while (Date.now() < deadline) {
@@ -36,6 +47,7 @@ export async function waitUntilReady(url: string, timeoutMs: number, intervalMs 
     } catch (error) {
       last = (error as Error).cause ? String((error as { cause: { code?: string } }).cause.code ?? (error as Error).message) : (error as Error).message;
     }
+    if (isAlive && !(await isAlive())) throw new ServiceStoppedError(`The service stopped before it was ready at ${url} (last: ${last}).`);
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
   throw new UserError(`The service was not ready at ${url} after ${Math.round(timeoutMs / 1000)} s (last: ${last}). Check the container output below, or raise readinessTimeoutSeconds.`);

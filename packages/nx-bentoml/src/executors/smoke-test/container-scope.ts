@@ -1,0 +1,47 @@
+import { constants } from 'node:os';
+import { logger } from '@nx/devkit';
+import type { RunningContainer } from '../../lib/docker/client';
+import { UserError } from '../../lib/errors';
+
+const interruptions: NodeJS.Signals[] = ['SIGINT', 'SIGTERM'];
+
+/**
+ * Runs `body` while the container exists and removes the container afterwards, also when the
+ * process is interrupted. A failure of `body` gets the container's last output and is never
+ * replaced by a failure to remove the container.
+ */
+export async function withContainer<T>(container: RunningContainer, body: () => Promise<T>): Promise<T> {
+  const stopListening = removeOnInterrupt(container);
+  let result: T;
+  try {
+    result = await body();
+  } catch (error) {
+    const failure = await withContainerOutput(error, container);
+    await container.remove().catch((removeError: Error) => logger.warn(`Could not remove the container ${container.id} (${removeError.message}). Remove it with "docker rm -f ${container.id}".`));
+    throw failure;
+  } finally {
+    stopListening();
+  }
+  await container.remove();
+  return result;
+}
+
+/** `finally` does not run when a signal ends the process, so remove the container first, then exit as the signal would. */
+function removeOnInterrupt(container: RunningContainer): () => void {
+  const onSignal = (signal: NodeJS.Signals) => {
+    logger.warn(`Interrupted (${signal}); removing the container ${container.id}.`);
+    void container
+      .remove()
+      .catch(() => logger.warn(`Could not remove the container ${container.id}. Remove it with "docker rm -f ${container.id}".`))
+      .finally(() => process.exit(128 + constants.signals[signal]));
+  };
+  // once: a second Ctrl+C while removing ends the process at once.
+  interruptions.forEach((signal) => process.once(signal, onSignal));
+  return () => interruptions.forEach((signal) => process.off(signal, onSignal));
+}
+
+async function withContainerOutput(error: unknown, container: RunningContainer): Promise<unknown> {
+  if (!(error instanceof UserError)) return error;
+  const logs = await container.logs().catch(() => '');
+  return logs ? new UserError(`${error.message}\nLast container output:\n${logs.split('\n').slice(-25).join('\n')}`) : error;
+}

@@ -1,0 +1,66 @@
+import Docker from 'dockerode';
+import { createDockerClient } from './client';
+
+jest.mock('dockerode');
+
+/** A container as dockerode returns it, with the state and ports the Engine would report after start. */
+function fakeContainer(state: { Running: boolean; ExitCode: number }, hostPort = '49153') {
+  const frame = (text: string) => Buffer.concat([Buffer.from([1, 0, 0, 0, 0, 0, 0, text.length]), Buffer.from(text)]);
+  return {
+    id: 'c1',
+    start: jest.fn(async () => undefined),
+    inspect: jest.fn(async () => ({ State: state, NetworkSettings: { Ports: { '3000/tcp': [{ HostIp: '127.0.0.1', HostPort: hostPort }] } } })),
+    logs: jest.fn(async () => Buffer.concat([frame('Starting\n'), frame('Traceback: no model\n')])),
+    remove: jest.fn(async () => undefined),
+  };
+}
+
+describe('createDockerClient', () => {
+  beforeEach(() => jest.mocked(Docker).mockClear());
+
+  it('gives dockerode no connection options for DOCKER_HOST, so docker-modem reads it with its TLS and ssh settings', () => {
+    createDockerClient({ description: 'DOCKER_HOST=ssh://me@build-host' });
+    expect(Docker).toHaveBeenCalledWith(undefined);
+  });
+
+  it("connects to a docker context's endpoint", () => {
+    createDockerClient({ description: 'docker context "desktop-linux"', connection: { socketPath: '/home/u/.docker/desktop/docker.sock' } });
+    expect(Docker).toHaveBeenCalledWith({ socketPath: '/home/u/.docker/desktop/docker.sock' });
+  });
+});
+
+describe('DockerClient.runContainer', () => {
+  const engineWith = (container: ReturnType<typeof fakeContainer>) => {
+    const createContainer = jest.fn(async () => container);
+    jest.mocked(Docker).mockImplementation(() => ({ createContainer }) as unknown as Docker);
+    return { client: createDockerClient({ description: 'test engine' }), createContainer };
+  };
+
+  it('lets the Engine pick the host port on 127.0.0.1, labels the container and reports the port it bound', async () => {
+    const { client, createContainer } = engineWith(fakeContainer({ Running: true, ExitCode: 0 }));
+    const container = await client.runContainer('sha256:1', { containerPort: 3000, hostPort: 0, labels: { 'dev.nx-bentoml.smoke-test': 'classifier' } });
+    expect(createContainer).toHaveBeenCalledWith({
+      Image: 'sha256:1',
+      Labels: { 'dev.nx-bentoml.smoke-test': 'classifier' },
+      ExposedPorts: { '3000/tcp': {} },
+      HostConfig: { PortBindings: { '3000/tcp': [{ HostIp: '127.0.0.1', HostPort: '' }] } },
+    });
+    expect(container.hostPort).toBe(49153);
+    expect(await container.logs()).toBe('Starting\nTraceback: no model\n');
+  });
+
+  it('binds a given host port', async () => {
+    const { client, createContainer } = engineWith(fakeContainer({ Running: true, ExitCode: 0 }, '8080'));
+    expect((await client.runContainer('sha256:1', { containerPort: 3000, hostPort: 8080, labels: {} })).hostPort).toBe(8080);
+    expect(createContainer).toHaveBeenCalledWith(expect.objectContaining({ HostConfig: { PortBindings: { '3000/tcp': [{ HostIp: '127.0.0.1', HostPort: '8080' }] } } }));
+  });
+
+  it('reports a container that exited as it started, with its output, and removes it', async () => {
+    const exited = fakeContainer({ Running: false, ExitCode: 1 });
+    const { client } = engineWith(exited);
+    await expect(client.runContainer('sha256:1', { containerPort: 3000, hostPort: 0, labels: {} })).rejects.toThrow(
+      'The container exited with code 1 as soon as it started. Its output:\nStarting\nTraceback: no model\n',
+    );
+    expect(exited.remove).toHaveBeenCalledWith({ force: true });
+  });
+});
