@@ -1,0 +1,122 @@
+import { appendFileSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { removeRepositoryImages } from './support/container';
+import { type ChainEnvironment, requireChainEnvironment } from './support/environment';
+import { registryManifestDigest } from './support/registry';
+import { runNx, runOrThrow } from './support/run';
+import { type TestWorkspace, createWorkspace } from './support/workspace';
+
+const services = ['alpha', 'beta', 'gamma'] as const;
+type Service = (typeof services)[number];
+
+interface Published {
+  bentoTag: string;
+  imageId: string;
+  digest: string;
+}
+
+/**
+ * Three services in one workspace: each kind of change rebuilds exactly the service it touches,
+ * judged by what was really produced (Bentos in the store, image ids, registry digests).
+ */
+describe('nx affected -t publish rebuilds exactly the services that changed', () => {
+  let environment: ChainEnvironment;
+  let workspace: TestWorkspace;
+  let taskEnv: Record<string, string>;
+  const prefix = `affected-${Date.now().toString(36)}`;
+  const file = (path: string) => join(workspace.root, path);
+  const nx = (args: string[]) => runNx(workspace.root, args, taskEnv);
+  const git = (...args: string[]) => runOrThrow('git', ['-c', 'user.email=e2e@nx-bentoml.test', '-c', 'user.name=e2e', ...args], workspace.root);
+  const commit = (message: string) => {
+    git('add', '-A');
+    git('commit', '-q', '-m', message);
+  };
+  const affected = () => nx(['show', 'projects', '--affected', '--base=HEAD', '-t', 'publish', '--json']).stdout;
+  const affectedProjects = (): string[] => JSON.parse(affected()).sort();
+  const bentosInStore = (service: Service) =>
+    readdirSync(join(taskEnv['BENTOML_HOME'], 'bentos', service)).filter((entry) => entry !== 'latest').sort();
+
+  const published = async (service: Service): Promise<Published> => {
+    const read = (path: string) => JSON.parse(readFileSync(file(`dist/apps/${service}/${path}`), 'utf8'));
+    const push = read('push/push.json');
+    const entry = push.pushed[0];
+    const registry = await registryManifestDigest(environment.registry, `${prefix}/${service}`, entry.tag, environment);
+    expect(registry).toEqual({ status: 200, digest: entry.digest });
+    return { bentoTag: read('bento/bento.json').tag, imageId: push.imageId, digest: entry.digest };
+  };
+  const snapshot = async () => Object.fromEntries(await Promise.all(services.map(async (s) => [s, await published(s)] as const))) as Record<Service, Published>;
+
+  /** Publishes what is affected, then checks that exactly `changed` got new Bentos, images and digests. */
+  const publishAffectedAndExpect = async (changed: Service[]) => {
+    const before = await snapshot();
+    const storesBefore = Object.fromEntries(services.map((s) => [s, bentosInStore(s)]));
+    nx(['affected', '-t', 'publish', '--base=HEAD', '--parallel=1']);
+    const after = await snapshot();
+    for (const service of services) {
+      const isChanged = changed.includes(service);
+      const store = bentosInStore(service);
+      expect([service, 'new Bento in the store', store.length - storesBefore[service].length]).toEqual([service, 'new Bento in the store', isChanged ? 1 : 0]);
+      expect([service, 'new Bento tag', after[service].bentoTag !== before[service].bentoTag]).toEqual([service, 'new Bento tag', isChanged]);
+      expect([service, 'new image', after[service].imageId !== before[service].imageId]).toEqual([service, 'new image', isChanged]);
+      expect([service, 'new digest', after[service].digest !== before[service].digest]).toEqual([service, 'new digest', isChanged]);
+    }
+  };
+
+  beforeAll(async () => {
+    environment = await requireChainEnvironment();
+    workspace = createWorkspace('affected-ws');
+    taskEnv = {
+      BENTOML_HOME: file('.bentoml-home'),
+      DOCKER_CONFIG: file('.docker-config'),
+      NX_BENTOML_REGISTRY_USERNAME: environment.username,
+      NX_BENTOML_REGISTRY_PASSWORD: environment.password,
+    };
+    mkdirSync(taskEnv['DOCKER_CONFIG']);
+    symlinkSync(dirname(dirname(environment.python)), file('.venv'));
+    appendFileSync(file('.gitignore'), '\n.venv\n.bentoml-home\n.docker-config\n');
+    nx(['g', 'nx-bentoml:init', '--no-interactive']);
+    for (const service of services) {
+      nx(['g', 'nx-bentoml:service', service, `--baseImage=${environment.baseImage}`, `--registry=${environment.registry}`, `--imageName=${prefix}/${service}`, '--no-interactive']);
+      runOrThrow(file('.venv/bin/python'), [file(`apps/${service}/train.py`)], workspace.root, undefined, taskEnv);
+    }
+    nx(['run-many', '-t', 'publish', '--parallel=1']);
+    commit('three model services, published');
+  });
+
+  afterAll(async () => {
+    if (environment) for (const service of services) await removeRepositoryImages(environment.docker, `${prefix}/${service}`);
+    workspace?.cleanup();
+  });
+
+  it('does nothing when nothing changed', async () => {
+    expect(affectedProjects()).toEqual([]);
+    await publishAffectedAndExpect([]);
+  });
+
+  it('rebuilds only alpha after a serve.py change in alpha', async () => {
+    appendFileSync(file('apps/alpha/src/serve.py'), '\n# Changed service code.\n');
+    expect(affectedProjects()).toEqual(['alpha']);
+    await publishAffectedAndExpect(['alpha']);
+    commit('alpha: serve.py');
+  });
+
+  it('rebuilds only beta after a params.yaml change in beta', async () => {
+    writeFileSync(file('apps/beta/params.yaml'), readFileSync(file('apps/beta/params.yaml'), 'utf8').replace('c: 1.0', 'c: 0.5'));
+    expect(affectedProjects()).toEqual(['beta']);
+    await publishAffectedAndExpect(['beta']);
+    commit('beta: params.yaml');
+  });
+
+  it('rebuilds only gamma after its model file changes', async () => {
+    runOrThrow(file('.venv/bin/python'), [file('apps/gamma/train.py')], workspace.root, undefined, taskEnv);
+    expect(affectedProjects()).toEqual(['gamma']);
+    await publishAffectedAndExpect(['gamma']);
+    commit('gamma: retrained model');
+  });
+
+  it('builds and pushes nothing after a README change, although the project is affected', async () => {
+    appendFileSync(file('apps/alpha/README.md'), '\nMore documentation.\n');
+    expect(affectedProjects()).toEqual(['alpha']);
+    await publishAffectedAndExpect([]);
+  });
+});
