@@ -9,10 +9,14 @@ repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 demo_dir="${NX_BENTOML_DEMO_DIR:-$repo/tmp/demo}"
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
-say "Preparing Docker Engine, base image, BentoML and the registry"
-bash "$repo/scripts/setup-environment.sh"
-# shellcheck disable=SC1091
-source "$repo/.e2e-env/env.sh"
+if [ -n "${NX_BENTOML_PYTHON:-}" ] && [ -n "${NX_BENTOML_REGISTRY:-}" ]; then
+  say "Using the environment already configured (NX_BENTOML_PYTHON, NX_BENTOML_REGISTRY, ...)"
+else
+  say "Preparing Docker Engine, base image, BentoML and the registry"
+  bash "$repo/scripts/setup-environment.sh"
+  # shellcheck disable=SC1091
+  source "$repo/.e2e-env/env.sh"
+fi
 
 say "Building and packing the nx-bentoml plugin"
 cd "$repo"

@@ -1,10 +1,11 @@
-import { appendFileSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { appendFileSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { removeRepositoryImages } from './support/container';
 import { type ChainEnvironment, requireChainEnvironment } from './support/environment';
 import { registryManifestDigest } from './support/registry';
-import { runNx, runOrThrow } from './support/run';
-import { type TestWorkspace, createWorkspace } from './support/workspace';
+import { runNx, runNxUnchecked, runOrThrow } from './support/run';
+import { type ChainWorkspace, createChainWorkspace } from './support/chain-workspace';
 
 const services = ['alpha', 'beta', 'gamma'] as const;
 type Service = (typeof services)[number];
@@ -21,7 +22,7 @@ interface Published {
  */
 describe('nx affected -t publish rebuilds exactly the services that changed', () => {
   let environment: ChainEnvironment;
-  let workspace: TestWorkspace;
+  let workspace: ChainWorkspace;
   let taskEnv: Record<string, string>;
   const prefix = `affected-${Date.now().toString(36)}`;
   const file = (path: string) => join(workspace.root, path);
@@ -64,17 +65,8 @@ describe('nx affected -t publish rebuilds exactly the services that changed', ()
 
   beforeAll(async () => {
     environment = await requireChainEnvironment();
-    workspace = createWorkspace('affected-ws');
-    taskEnv = {
-      BENTOML_HOME: file('.bentoml-home'),
-      DOCKER_CONFIG: file('.docker-config'),
-      NX_BENTOML_REGISTRY_USERNAME: environment.username,
-      NX_BENTOML_REGISTRY_PASSWORD: environment.password,
-    };
-    mkdirSync(taskEnv['DOCKER_CONFIG']);
-    symlinkSync(dirname(dirname(environment.python)), file('.venv'));
-    appendFileSync(file('.gitignore'), '\n.venv\n.bentoml-home\n.docker-config\n');
-    nx(['g', 'nx-bentoml:init', '--no-interactive']);
+    workspace = createChainWorkspace('affected-ws', environment);
+    taskEnv = workspace.taskEnv;
     for (const service of services) {
       nx(['g', 'nx-bentoml:service', service, `--baseImage=${environment.baseImage}`, `--registry=${environment.registry}`, `--imageName=${prefix}/${service}`, '--no-interactive']);
       runOrThrow(file('.venv/bin/python'), [file(`apps/${service}/train.py`)], workspace.root, undefined, taskEnv);
@@ -118,5 +110,24 @@ describe('nx affected -t publish rebuilds exactly the services that changed', ()
     appendFileSync(file('apps/alpha/README.md'), '\nMore documentation.\n');
     expect(affectedProjects()).toEqual(['alpha']);
     await publishAffectedAndExpect([]);
+  });
+
+  it('keys a DVC-tracked model on its pointer, and asks for dvc pull when the model file is missing', async () => {
+    // As `dvc add` leaves it: the model ignored by git, its .dvc pointer tracked.
+    const model = 'apps/gamma/model/gamma_model.bentomodel';
+    const md5 = createHash('md5').update(readFileSync(file(model))).digest('hex');
+    writeFileSync(file('apps/gamma/model/.gitignore'), '/gamma_model.bentomodel\n');
+    writeFileSync(file(`${model}.dvc`), `outs:\n- md5: ${md5}\n  size: 1\n  path: gamma_model.bentomodel\n`);
+    commit('gamma: model tracked by DVC');
+
+    // Another machine retrained and pushed with DVC: the pointer changed, the data is not pulled.
+    writeFileSync(file(`${model}.dvc`), `outs:\n- md5: ${'0'.repeat(32)}\n  size: 1\n  path: gamma_model.bentomodel\n`);
+    rmSync(file(model));
+    expect(affectedProjects()).toEqual(['gamma']);
+    const result = runNxUnchecked(workspace.root, ['run', 'gamma:bento-build'], taskEnv);
+    expect(result.status).not.toBe(0);
+    expect(`${result.stdout}${result.stderr}`).toContain('is tracked by DVC but not present');
+    expect(`${result.stdout}${result.stderr}`).toContain('Run "dvc pull"');
+    expect(`${result.stdout}${result.stderr}`).not.toMatch(/^\s+at .+\(.+:\d+:\d+\)$/m);
   });
 });

@@ -1,11 +1,11 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { appendFileSync, mkdirSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { appendFileSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { type ChainEnvironment, requireChainEnvironment } from './support/environment';
 import { freePort, predictWithContainer, pullImage, removeImageEverywhere, removeRepositoryImages, waitForReady } from './support/container';
 import { registryImageConfig, registryManifestDigest } from './support/registry';
 import { cleanEnv, runNx, runOrThrow } from './support/run';
-import { type TestWorkspace, createWorkspace } from './support/workspace';
+import { type ChainWorkspace, createChainWorkspace } from './support/chain-workspace';
 
 interface PushManifest {
   imageName: string;
@@ -17,7 +17,7 @@ const sample = { input: [[5.1, 3.5, 1.4, 0.2], [6.7, 3.0, 5.2, 2.3]] };
 
 describe('the real chain: BentoML, Docker Engine and an authenticated registry', () => {
   let environment: ChainEnvironment;
-  let workspace: TestWorkspace;
+  let workspace: ChainWorkspace;
   let taskEnv: Record<string, string>;
   // A fresh repository name per run: the registry outlives the test.
   const imageName = `e2e-${Date.now().toString(36)}/classifier`;
@@ -29,21 +29,11 @@ describe('the real chain: BentoML, Docker Engine and an authenticated registry',
 
   beforeAll(async () => {
     environment = await requireChainEnvironment();
-    workspace = createWorkspace('chain-ws');
-    taskEnv = {
-      BENTOML_HOME: file('.bentoml-home'),
-      DOCKER_CONFIG: file('.docker-config'),
-      NX_BENTOML_REGISTRY_USERNAME: environment.username,
-      NX_BENTOML_REGISTRY_PASSWORD: environment.password,
-    };
-    mkdirSync(taskEnv['DOCKER_CONFIG']);
-    // The workspace's Python environment, found by the plugin as users have it: <workspace>/.venv
-    symlinkSync(dirname(dirname(environment.python)), file('.venv'));
-    appendFileSync(file('.gitignore'), '\n.venv\n.bentoml-home\n.docker-config\n');
+    workspace = createChainWorkspace('chain-ws', environment);
+    taskEnv = workspace.taskEnv;
     // A remote with credentials in its URL: the source label must carry the URL without them.
     runOrThrow('git', ['remote', 'add', 'origin', 'https://ci-bot:remote-token-123@git.example.com/ml/models.git'], workspace.root);
 
-    nx(['g', 'nx-bentoml:init', '--no-interactive']);
     nx(['g', 'nx-bentoml:service', 'classifier', `--baseImage=${environment.baseImage}`, `--registry=${environment.registry}`, `--imageName=${imageName}`, '--no-interactive']);
     runOrThrow(file('.venv/bin/python'), [file('apps/classifier/train.py')], workspace.root, undefined, taskEnv);
   });
