@@ -22,6 +22,7 @@ say "Building and packing the nx-bentoml plugin"
 cd "$repo"
 [ -d node_modules ] || npm install --no-audit --no-fund
 npx nx build nx-bentoml --outputStyle=static >/dev/null
+mkdir -p "$repo/tmp"
 tarball="$(cd dist/packages/nx-bentoml && npm pack --pack-destination "$repo/tmp" --silent 2>/dev/null | tail -n 1)"
 
 say "Creating a fresh Nx workspace in $demo_dir"
@@ -32,7 +33,7 @@ npx -y create-nx-workspace@latest "$(basename "$demo_dir")" --preset=apps --nxCl
 cd "$demo_dir"
 npm install -D "$repo/tmp/$tarball" --no-audit --no-fund >/dev/null 2>&1
 ln -s "$(dirname "$(dirname "$NX_BENTOML_PYTHON")")" .venv
-printf '\n.venv\n' >> .gitignore
+printf '\n.venv\n.bentoml-home\n' >> .gitignore
 export NX_DAEMON=false NX_NO_CLOUD=true BENTOML_HOME="$demo_dir/.bentoml-home"
 
 say "nx g nx-bentoml:service classifier"

@@ -180,6 +180,13 @@ describe('nx-bentoml plugin', () => {
     expect(targets['bento-build'].executor).toBe('nx-bentoml:memoised');
   });
 
+  it('ignores the bentofile copies inside built Bentos, as a BentoML home in the workspace holds them', async () => {
+    write('.bentoml/bentos/classifier/v1/bento.yaml', 'service: serve:S\n');
+    write('.bentoml/bentos/classifier/v1/src/bentofile.yaml', 'service: serve:S\nmodels:\n- alias: x\n');
+    const results = await createNodes[1](['.bentoml/bentos/classifier/v1/src/bentofile.yaml', 'apps/classifier/src/bentofile.yaml'], undefined, context);
+    expect(results.map(([file]) => file)).toEqual(['apps/classifier/src/bentofile.yaml']);
+  });
+
   it('exports createNodesV2 as an alias', () => {
     expect(createNodesV2).toBe(createNodes);
     expect(createNodes[0]).toBe('**/bentofile.yaml');

@@ -29,7 +29,7 @@ export const createNodes: CreateNodes<BentomlPluginOptions> = [
     try {
       return await createNodesFromFiles(
         (bentofile, _options, nodeContext) => createNodesForBentofile(bentofile, options, nodeContext, previous, current),
-        bentofiles,
+        bentofiles.filter((bentofile) => !isInsideBuiltBento(bentofile, context.workspaceRoot)),
         options,
         context,
       );
@@ -83,6 +83,14 @@ function createNodesForBentofile(
   };
   if (!hasConfig) project.name = projectName;
   return (current[key] = { projects: { [root]: project } });
+}
+
+/**
+ * A built Bento keeps a copy of its bentofile in src/ next to bento.yaml; a BentoML home inside the
+ * workspace (BENTOML_HOME=./.bentoml) must not turn every built Bento into a project.
+ */
+function isInsideBuiltBento(bentofilePath: string, workspaceRoot: string): boolean {
+  return existsSync(join(workspaceRoot, dirname(dirname(bentofilePath)), 'bento.yaml'));
 }
 
 /** Only used in help examples; the project.json or package.json name, else the directory name. */
