@@ -1,6 +1,7 @@
 import { posix } from 'node:path';
 import type { Bentofile } from '../lib/bentoml/bentofile';
 import { parseServiceReference } from '../lib/bentoml/bentofile';
+import { gitignoreToGlobs } from '../lib/bentoml/gitwildmatch';
 
 export interface BentoInputsContext {
   /** The project root, relative to the workspace root. */
@@ -82,20 +83,6 @@ function safeNegations(lines: string[], isInclude = false): string[] {
     return patterns.filter((line) => line.startsWith('!')).map((line) => line.slice(1));
   }
   return patterns.some((line) => line.startsWith('!')) ? [] : patterns.map((line) => line.replace(/^\\([#!])/, '$1'));
-}
-
-/**
- * Translates one gitignore-style pattern (BentoML's "gitwildmatch") into Nx globs:
- * a pattern without an inner "/" matches at any depth, and a matched directory brings its contents.
- */
-export function gitignoreToGlobs(pattern: string, resolve: (path: string) => string): string[] {
-  const trimmed = pattern.trim();
-  if (!trimmed || trimmed.startsWith('#')) return [];
-  const directoryOnly = trimmed.endsWith('/');
-  const body = trimmed.replace(/\/+$/, '');
-  const anchored = body.includes('/');
-  const path = anchored ? body.replace(/^\/+/, '') : `**/${body}`;
-  return directoryOnly ? [resolve(`${path}/**`)] : [resolve(path), resolve(`${path}/**`)];
 }
 
 function joinGlob(...parts: string[]) {

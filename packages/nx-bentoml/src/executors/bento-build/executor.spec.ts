@@ -88,6 +88,14 @@ describe('bento-build executor', () => {
     expect(existsSync(join(root, 'dist'))).toBe(false);
   });
 
+  it('refuses an include pattern that matches no file before building', async () => {
+    write('apps/classifier/src/bentofile.yaml', 'service: "serve:ClassifierService"\ninclude: [serve.py, labels.csv]\n');
+    const { client, calls } = fakeBentoml();
+    expect(await bentoBuildExecutor(options, fakeExecutorContext(root, 'apps/classifier', 'bento-build'), () => client)).toEqual({ success: false });
+    expect(logger.error).toHaveBeenCalledWith(expect.stringContaining('include pattern "labels.csv" matches no file in "apps/classifier/src"'));
+    expect(calls.filter((call) => call.startsWith('build'))).toEqual([]);
+  });
+
   it('keeps the previous output when the export fails', async () => {
     write('dist/apps/classifier/bento/bento.json', '{"tag":"old"}');
     const { client } = fakeBentoml({

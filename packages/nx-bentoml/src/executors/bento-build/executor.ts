@@ -2,6 +2,7 @@ import { statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { type ExecutorContext, logger } from '@nx/devkit';
 import { bentoVersionFromHash } from '../../lib/bentoml/bento-version';
+import { checkIncludes } from '../../lib/bentoml/check-includes';
 import { type BentoInfo, type BentomlClient, createBentomlClient } from '../../lib/bentoml/client';
 import { defaultMetricsFile, readLineage } from '../../lib/bentoml/lineage';
 import { type BentoManifest, bentoArchiveName, bentoManifestName } from '../../lib/bentoml/manifest';
@@ -18,7 +19,8 @@ export default async function bentoBuildExecutor(
   createClient: (python: string) => BentomlClient = (python) => createBentomlClient({ python, cwd: context.root }),
 ) {
   return runExecutor(async () => {
-    const { bentoml, bentofilePath, contextDir, projectDir, bentomlVersion, modelFiles, modelTags } = await prepareBentoml(options, context, createClient);
+    const { bentoml, bentofile, bentofilePath, contextDir, projectDir, bentomlVersion, modelFiles, modelTags } = await prepareBentoml(options, context, createClient);
+    await checkIncludes(bentofile, contextDir, context.root);
     const lineage = readLineage(projectDir, {
       params: 'params.yaml',
       metrics: options.metricsFile ?? defaultMetricsFile,
