@@ -1,17 +1,10 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { useTempDir } from '../../testing/temp-dir';
 import { checkService } from './check-service';
 
 describe('checkService', () => {
-  let dir: string;
-  const write = (path: string, content: string) => {
-    mkdirSync(dirname(join(dir, path)), { recursive: true });
-    writeFileSync(join(dir, path), content);
-  };
-  const check = (service: string) => checkService({ service }, dir, dir);
-  beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'check-service-'))));
-  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+  const temp = useTempDir('check-service-');
+  const { write } = temp;
+  const check = (service: string) => checkService({ service }, temp.dir, temp.dir);
 
   it('accepts a class defined, re-exported or assigned in the module', () => {
     write('serve.py', '@bentoml.service\nclass Svc:\n    pass\n');
