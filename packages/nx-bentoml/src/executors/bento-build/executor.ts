@@ -1,11 +1,11 @@
-import { statSync, writeFileSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { type ExecutorContext, logger } from '@nx/devkit';
 import { bentoVersionFromHash } from '../../lib/bentoml/bento-version';
 import { checkIncludes } from '../../lib/bentoml/check-includes';
 import { type BentoInfo, type BentomlClient, createBentomlClient } from '../../lib/bentoml/client';
 import { defaultMetricsFile, readLineage } from '../../lib/bentoml/lineage';
-import { type BentoManifest, bentoArchiveName, bentoManifestName } from '../../lib/bentoml/manifest';
+import { type BentoManifest, bentoArchiveName, writeBentoManifest } from '../../lib/bentoml/manifest';
 import { prepareBentoml } from '../../lib/bentoml/prepare';
 import { UserError } from '../../lib/errors';
 import { resolveOption, taskHash } from '../../lib/executor-context';
@@ -54,7 +54,7 @@ export default async function bentoBuildExecutor(
         sizeBytes: statSync(join(tempDir, bentoArchiveName)).size,
         lineage,
       };
-      writeFileSync(join(tempDir, bentoManifestName), `${JSON.stringify(bento, null, 2)}\n`);
+      writeBentoManifest(tempDir, bento);
       return bento;
     });
     logger.info(`Exported ${manifest.tag} (models: ${manifest.models.join(', ') || 'none'}) to ${relative(context.root, outputPath)}.`);

@@ -1,10 +1,9 @@
-import { readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { z } from 'zod';
-import { UserError } from '../errors';
+import { readManifestFile, writeManifestFile } from '../manifest-file';
 
 export const bentoArchiveName = 'bento.tar';
-export const bentoManifestName = 'bento.json';
+const bentoManifestName = 'bento.json';
 
 const bentoManifestSchema = z.object({
   tag: z.string(),
@@ -26,10 +25,13 @@ export type BentoManifest = z.input<typeof bentoManifestSchema>;
 
 /** Reads what bento-build left in its output directory. */
 export function readBentoManifest(bentoDir: string, workspaceRoot: string): BentoManifest {
-  const file = join(bentoDir, bentoManifestName);
-  try {
-    return bentoManifestSchema.parse(JSON.parse(readFileSync(file, 'utf8')));
-  } catch {
-    throw new UserError(`No exported Bento in ${relative(workspaceRoot, bentoDir)}. Run the bento-build target first (publish and containerize do it for you).`);
-  }
+  return readManifestFile(
+    join(bentoDir, bentoManifestName),
+    bentoManifestSchema,
+    `No exported Bento in ${relative(workspaceRoot, bentoDir)}. Run the bento-build target first (publish and containerize do it for you).`,
+  );
+}
+
+export function writeBentoManifest(bentoDir: string, manifest: BentoManifest): void {
+  writeManifestFile(join(bentoDir, bentoManifestName), manifest);
 }

@@ -1,7 +1,6 @@
-import { readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { z } from 'zod';
-import { UserError } from '../errors';
+import { readManifestFile, writeManifestFile } from '../manifest-file';
 
 const imageManifestName = 'image.json';
 const pushManifestName = 'push.json';
@@ -32,11 +31,11 @@ const pushManifestSchema = z.object({
 export type PushManifest = z.infer<typeof pushManifestSchema>;
 
 export function writeImageManifest(dir: string, manifest: ImageManifest) {
-  writeFileSync(join(dir, imageManifestName), `${JSON.stringify(manifest, null, 2)}\n`);
+  writeManifestFile(join(dir, imageManifestName), manifest);
 }
 
 export function writePushManifest(dir: string, manifest: PushManifest) {
-  writeFileSync(join(dir, pushManifestName), `${JSON.stringify(manifest, null, 2)}\n`);
+  writeManifestFile(join(dir, pushManifestName), manifest);
 }
 
 export function readImageManifest(dir: string, workspaceRoot: string): ImageManifest {
@@ -47,10 +46,6 @@ export function readPushManifest(dir: string, workspaceRoot: string): PushManife
   return readManifest(dir, pushManifestName, pushManifestSchema, workspaceRoot, 'docker-push');
 }
 
-function readManifest<T>(dir: string, name: string, schema: z.ZodType<T>, workspaceRoot: string, target: string): T {
-  try {
-    return schema.parse(JSON.parse(readFileSync(join(dir, name), 'utf8')));
-  } catch {
-    throw new UserError(`No ${name} in ${relative(workspaceRoot, dir)}. Run the ${target} target first.`);
-  }
+function readManifest<T extends z.ZodType>(dir: string, name: string, schema: T, workspaceRoot: string, target: string): z.output<T> {
+  return readManifestFile(join(dir, name), schema, `No ${name} in ${relative(workspaceRoot, dir)}. Run the ${target} target first.`);
 }
