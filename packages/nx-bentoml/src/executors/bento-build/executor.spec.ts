@@ -4,10 +4,12 @@ import { dirname, join } from 'node:path';
 import { logger } from '@nx/devkit';
 import { UserError } from '../../lib/errors';
 import { fakeExecutorContext } from '../../testing/executor-context';
+import { captureLogger } from '../../testing/logger';
 import { fakeBentoml } from '../../testing/fake-bentoml';
 import bentoBuildExecutor from './executor';
 
 describe('bento-build executor', () => {
+  captureLogger();
   let root: string;
   const options = { bentofile: 'apps/classifier/src/bentofile.yaml', outputPath: 'dist/apps/classifier/bento' };
   const write = (path: string, content: string) => {
@@ -20,13 +22,8 @@ describe('bento-build executor', () => {
     write('apps/classifier/src/bentofile.yaml', 'service: "serve:ClassifierService"\ninclude: [serve.py]\n');
     write('apps/classifier/src/serve.py', 'import bentoml\n\n@bentoml.service\nclass ClassifierService:\n    pass\n');
     write('apps/classifier/model/classifier_model.bentomodel', 'model');
-    jest.spyOn(logger, 'info').mockImplementation(() => undefined);
-    jest.spyOn(logger, 'error').mockImplementation(() => undefined);
   });
-  afterEach(() => {
-    jest.restoreAllMocks();
-    rmSync(root, { recursive: true, force: true });
-  });
+  afterEach(() => rmSync(root, { recursive: true, force: true }));
 
   it('imports the models, builds with the version derived from the task hash and exports the Bento', async () => {
     const { client, calls } = fakeBentoml();

@@ -4,9 +4,11 @@ import { join } from 'node:path';
 import { logger } from '@nx/devkit';
 import { fakeDocker } from '../../testing/fake-docker';
 import { fakeExecutorContext } from '../../testing/executor-context';
+import { captureLogger } from '../../testing/logger';
 import containerizeExecutor from './executor';
 
 describe('containerize executor', () => {
+  captureLogger();
   let root: string;
   const options = { bentoPath: 'dist/apps/classifier/bento', outputPath: 'dist/apps/classifier/image' };
   const context = () => fakeExecutorContext(root, 'apps/classifier', 'containerize');
@@ -19,13 +21,8 @@ describe('containerize executor', () => {
       join(root, 'dist/apps/classifier/bento/bento.json'),
       JSON.stringify({ tag: 'iris_classifier:nx1', name: 'iris_classifier', version: 'nx1', models: ['iris_model:abc'], bentomlVersion: '1.4.39', archive: 'bento.tar', sizeBytes: 1 }),
     );
-    jest.spyOn(logger, 'info').mockImplementation(() => undefined);
-    jest.spyOn(logger, 'error').mockImplementation(() => undefined);
   });
-  afterEach(() => {
-    jest.restoreAllMocks();
-    rmSync(root, { recursive: true, force: true });
-  });
+  afterEach(() => rmSync(root, { recursive: true, force: true }));
 
   it('builds the exported Bento with its own Dockerfile, named after the Bento, tagged with its version and latest', async () => {
     const docker = fakeDocker();

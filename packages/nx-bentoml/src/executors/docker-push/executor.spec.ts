@@ -5,9 +5,11 @@ import { logger } from '@nx/devkit';
 import type { DockerClient } from '../../lib/docker/client';
 import { fakeDocker } from '../../testing/fake-docker';
 import { fakeExecutorContext } from '../../testing/executor-context';
+import { captureLogger } from '../../testing/logger';
 import dockerPushExecutor from './executor';
 
 describe('docker-push executor', () => {
+  captureLogger();
   let root: string;
   const options = { imagePath: 'dist/apps/classifier/image', outputPath: 'dist/apps/classifier/push', registry: '127.0.0.1:5000' };
   const context = () => fakeExecutorContext(root, 'apps/classifier', 'docker-push');
@@ -36,14 +38,8 @@ describe('docker-push executor', () => {
       join(root, 'dist/apps/classifier/image/image.json'),
       JSON.stringify({ imageId: 'sha256:1', imageName: 'classifier', tags: ['nx1', 'latest'], bentoTag: 'classifier:nx1', built: true }),
     );
-    jest.spyOn(logger, 'info').mockImplementation(() => undefined);
-    jest.spyOn(logger, 'warn').mockImplementation(() => undefined);
-    jest.spyOn(logger, 'error').mockImplementation(() => undefined);
   });
-  afterEach(() => {
-    jest.restoreAllMocks();
-    rmSync(root, { recursive: true, force: true });
-  });
+  afterEach(() => rmSync(root, { recursive: true, force: true }));
 
   it('tags and pushes every tag and records the digests', async () => {
     const docker = dockerWithImage();

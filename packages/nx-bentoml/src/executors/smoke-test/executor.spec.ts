@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { logger } from '@nx/devkit';
 import { fakeDocker } from '../../testing/fake-docker';
 import { fakeExecutorContext } from '../../testing/executor-context';
+import { captureLogger } from '../../testing/logger';
 import smokeTestExecutor from './executor';
 
 /** Stands in for the container: a loopback server answering like a BentoML service. */
@@ -23,6 +24,7 @@ function fakeService(answer: { status: number; body: unknown }, ready = true): P
 const portOf = (server: Server) => (server.address() as AddressInfo).port;
 
 describe('smoke-test executor', () => {
+  captureLogger();
   let root: string;
   let server: Server | undefined;
   const options = (port: number, extra = {}) => ({ imagePath: 'dist/apps/classifier/image', sampleRequest: 'apps/classifier/smoke-test.json', port, ...extra });
@@ -34,12 +36,8 @@ describe('smoke-test executor', () => {
     writeFileSync(join(root, 'dist/apps/classifier/image/image.json'), JSON.stringify({ imageId: 'sha256:1', imageName: 'classifier', tags: ['nx1'], bentoTag: 'classifier:nx1', built: true }));
     mkdirSync(join(root, 'apps/classifier'), { recursive: true });
     writeFileSync(join(root, 'apps/classifier/smoke-test.json'), JSON.stringify({ endpoint: '/predict', request: { input: [[5.1, 3.5, 1.4, 0.2]] }, expect: ['setosa'] }));
-    jest.spyOn(logger, 'info').mockImplementation(() => undefined);
-    jest.spyOn(logger, 'warn').mockImplementation(() => undefined);
-    jest.spyOn(logger, 'error').mockImplementation(() => undefined);
   });
   afterEach(() => {
-    jest.restoreAllMocks();
     server?.close();
     rmSync(root, { recursive: true, force: true });
   });
