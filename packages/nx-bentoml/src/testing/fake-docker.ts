@@ -14,6 +14,8 @@ export function fakeDocker(overrides: Partial<DockerClient> = {}, behaviour: Fak
   const containers: Array<{ image: string } & ContainerOptions> = [];
   const images = new Map<string, ImageSummary>();
   const registry = new Map<string, string>();
+  /** Image labels by manifest digest, as the registry's image configs hold them. */
+  const remoteLabels = new Map<string, Record<string, string>>();
   let builds = 0;
   const client: DockerClient = {
     ping: async () => undefined,
@@ -37,10 +39,15 @@ export function fakeDocker(overrides: Partial<DockerClient> = {}, behaviour: Fak
       const image = [...images.values()].find((candidate) => candidate.repoTags.includes(`${repository}:${tag}`));
       const digest = `sha256:${createHash('sha256').update(image?.id ?? `${repository}:${tag}`).digest('hex')}`;
       registry.set(`${repository}:${tag}`, digest);
+      remoteLabels.set(digest, image?.labels ?? {});
       if (image && !image.repoDigests.includes(`${repository}@${digest}`)) image.repoDigests.push(`${repository}@${digest}`);
       return { digest, size: 1234 };
     },
     registryDigest: async (reference) => registry.get(reference),
+    remoteImage: async (reference) => {
+      const digest = registry.get(reference);
+      return digest ? { digest, labels: remoteLabels.get(digest) ?? {} } : undefined;
+    },
     runContainer: async (image, options) => {
       calls.push(`run ${image} on ${options.hostPort}`);
       containers.push({ image, ...options });
@@ -55,5 +62,5 @@ export function fakeDocker(overrides: Partial<DockerClient> = {}, behaviour: Fak
     },
     ...overrides,
   };
-  return { client, calls, containers, images, registry };
+  return { client, calls, containers, images, registry, remoteLabels };
 }

@@ -91,6 +91,39 @@ describe('docker-push executor', () => {
     expect(docker.calls.filter((call) => call.startsWith('push'))).toEqual(['push 127.0.0.1:5000/classifier:latest']);
   });
 
+  describe('an image built from the same inputs on another machine', () => {
+    const remoteDigest = `sha256:${'e'.repeat(64)}`;
+    /** The registry holds machine 1's image under nx1; this engine rebuilt it (another id and digest) with `buildKey`. */
+    const secondMachine = (localBuildKey: string) => {
+      const docker = dockerWithImage();
+      docker.images.get('sha256:1')!.labels['dev.nx-bentoml.build-key'] = localBuildKey;
+      docker.registry.set('127.0.0.1:5000/classifier:nx1', remoteDigest);
+      docker.remoteLabels.set(remoteDigest, { 'dev.nx-bentoml.build-key': 'key-1' });
+      return docker;
+    };
+
+    it('keeps the registry image whose build key matches, and records its digest', async () => {
+      const docker = secondMachine('key-1');
+      await dockerPushExecutor(options, context(), docker.client, noCredentials());
+      expect(docker.calls.filter((call) => call.startsWith('push'))).toEqual(['push 127.0.0.1:5000/classifier:latest']);
+      const manifest = JSON.parse(readFileSync(join(root, 'dist/apps/classifier/push/push.json'), 'utf8'));
+      expect(manifest.pushed[0]).toMatchObject({ tag: 'nx1', digest: remoteDigest, status: 'up-to-date' });
+      expect(logger.info).toHaveBeenCalledWith(expect.stringContaining('built from the same inputs elsewhere'));
+    });
+
+    it('replaces a registry image with another build key', async () => {
+      const docker = secondMachine('key-2');
+      await dockerPushExecutor(options, context(), docker.client, noCredentials());
+      expect(docker.calls.filter((call) => call.startsWith('push'))).toEqual(['push 127.0.0.1:5000/classifier:nx1', 'push 127.0.0.1:5000/classifier:latest']);
+    });
+
+    it('pushes when forced', async () => {
+      const docker = secondMachine('key-1');
+      await dockerPushExecutor({ ...options, force: true }, context(), docker.client, noCredentials());
+      expect(docker.calls.filter((call) => call.startsWith('push'))).toHaveLength(2);
+    });
+  });
+
   it('pushes with the credentials from the environment and never logs the password', async () => {
     const docker = dockerWithImage();
     await dockerPushExecutor(options, context(), docker.client, credentialsFromEnvironment());

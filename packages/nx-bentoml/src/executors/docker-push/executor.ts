@@ -2,6 +2,7 @@ import { type ExecutorContext, logger } from '@nx/devkit';
 import { type DockerClient, type ImageSummary, createDockerClient } from '../../lib/docker/client';
 import { type CredentialSources, type RegistryAuth, resolveRegistryAuth } from '../../lib/docker/credentials';
 import { type ImageManifest, type PushManifest, readImageManifest, writePushManifest } from '../../lib/docker/image-manifest';
+import { buildKeyLabel } from '../../lib/docker/image-labels';
 import { explainPushError, isTransientPushError } from '../../lib/docker/push-errors';
 import { UserError } from '../../lib/errors';
 import { resolveOption } from '../../lib/executor-context';
@@ -23,6 +24,8 @@ interface PushPlan {
    * digests holds this very image, whichever repository the digest was first seen in.
    */
   knownDigests: Set<string>;
+  /** The local image's build key label: a registry image with the same key was built from the same inputs. */
+  buildKey: string | undefined;
   options: DockerPushExecutorSchema;
   retryDelayMs?: (attempt: number) => number;
 }
@@ -40,7 +43,8 @@ export default async function dockerPushExecutor(
     const registries = targetRegistries(options, image.imageName);
     await docker.ping();
     const local = await inspectLocalImage(docker, image);
-    const plan: PushPlan = { docker, image, knownDigests: new Set(local.repoDigests.map((entry) => entry.split('@')[1])), options, retryDelayMs };
+    const knownDigests = new Set(local.repoDigests.map((entry) => entry.split('@')[1]));
+    const plan: PushPlan = { docker, image, knownDigests, buildKey: local.labels[buildKeyLabel], options, retryDelayMs };
 
     const pushed: PushedTag[] = [];
     for (const registry of registries) {
@@ -73,6 +77,21 @@ function targetRegistries(options: DockerPushExecutorSchema, imageName: string):
   return registries;
 }
 
+/**
+ * The registry's digest for the reference when it already holds this very image, or an image
+ * with the same build key: built from the same Bento and options on another machine (a CI runner
+ * whose Bento came from the Nx remote cache), whose rebuilt image differs only by build time.
+ * Keeping the registry's image keeps one digest per Bento.
+ */
+async function upToDateRemoteDigest(plan: PushPlan, reference: string, auth: RegistryAuth | undefined) {
+  const remote = await plan.docker.registryDigest(reference, auth);
+  if (!remote) return undefined;
+  if (plan.knownDigests.has(remote)) return { digest: remote, sameInputs: false };
+  if (!plan.buildKey) return undefined;
+  const image = await plan.docker.remoteImage(reference, auth);
+  return image?.digest === remote && image.labels[buildKeyLabel] === plan.buildKey ? { digest: remote, sameInputs: true } : undefined;
+}
+
 /** Pushes one tag, unless the registry already holds this very image under it (and force is off). */
 async function pushTag(plan: PushPlan, registry: string, tag: string, auth: RegistryAuth | undefined): Promise<PushedTag> {
   const { docker, image, options } = plan;
@@ -80,12 +99,10 @@ async function pushTag(plan: PushPlan, registry: string, tag: string, auth: Regi
   const reference = `${repository}:${tag}`;
   await docker.tagImage(image.imageId, repository, tag);
 
-  if (!options.force && plan.knownDigests.size > 0) {
-    const remote = await docker.registryDigest(reference, auth);
-    if (remote && plan.knownDigests.has(remote)) {
-      logger.info(`${reference} is up to date (${remote}); not pushing.`);
-      return { registry, reference, tag, digest: remote, status: 'up-to-date' };
-    }
+  const upToDate = options.force ? undefined : await upToDateRemoteDigest(plan, reference, auth);
+  if (upToDate) {
+    logger.info(`${reference} is up to date (${upToDate.digest}${upToDate.sameInputs ? ', built from the same inputs elsewhere' : ''}); not pushing.`);
+    return { registry, reference, tag, digest: upToDate.digest, status: 'up-to-date' };
   }
 
   logger.info(`Pushing ${reference}${auth?.username ? ` as ${auth.username}` : ''}...`);

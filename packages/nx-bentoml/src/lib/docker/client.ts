@@ -6,6 +6,7 @@ import { type EngineAddress, resolveEngineAddress } from './engine-address';
 import { demultiplexLogs } from './container-logs';
 import { type ProgressEvent, followProgress } from './progress';
 import { publishedHostPort } from './published-port';
+import { type RemoteImage, readRemoteImage } from './registry-api';
 
 export interface ImageSummary {
   id: string;
@@ -48,6 +49,8 @@ export interface DockerClient {
   pushImage(repository: string, tag: string, auth: RegistryAuth | undefined, log: (line: string) => void): Promise<PushResult>;
   /** The digest the registry holds for a reference (asked through the engine), or undefined when it has none. */
   registryDigest(reference: string, auth: RegistryAuth | undefined): Promise<string | undefined>;
+  /** The digest and image labels the registry holds for a reference (asked of the registry itself), or undefined when it cannot tell. */
+  remoteImage(reference: string, auth: RegistryAuth | undefined): Promise<RemoteImage | undefined>;
   runContainer(image: string, options: ContainerOptions): Promise<RunningContainer>;
 }
 
@@ -148,6 +151,9 @@ export function createDockerClient(address: EngineAddress = resolveEngineAddress
           throw error;
         }
       }),
+
+    // Only an optimisation: a registry that cannot be asked means the image is pushed.
+    remoteImage: (reference, auth) => readRemoteImage(reference, auth).catch(() => undefined),
 
     runContainer: (image, { containerPort, hostPort, labels }) =>
       call(async () => {

@@ -1,0 +1,79 @@
+import { z } from 'zod';
+import type { RegistryAuth } from './credentials';
+import { registryHost } from './credentials';
+
+/** What a registry holds under a tag: its manifest digest and the labels of its image config. */
+export interface RemoteImage {
+  digest: string;
+  labels: Record<string, string>;
+}
+
+const imageManifestTypes = ['application/vnd.docker.distribution.manifest.v2+json', 'application/vnd.oci.image.manifest.v1+json'];
+const manifestSchema = z.object({ mediaType: z.string().optional(), config: z.object({ digest: z.string() }) });
+const imageConfigSchema = z.object({ config: z.object({ Labels: z.record(z.string(), z.string()).nullish() }).optional() });
+const tokenSchema = z.union([z.object({ token: z.string() }), z.object({ access_token: z.string() })]);
+
+type Fetch = typeof fetch;
+
+/**
+ * Reads a tag's manifest and image config from the registry over the Distribution API: the
+ * Engine can tell a tag's digest but not its labels, and the labels say what the image was built
+ * from. Answers undefined when the tag is absent or the registry cannot be asked (an index of
+ * several platforms, a token flow this client does not speak): the caller then simply pushes.
+ */
+export async function readRemoteImage(reference: string, auth: RegistryAuth | undefined, fetchImpl: Fetch = fetch): Promise<RemoteImage | undefined> {
+  const { base, repository, tag } = parseReference(reference);
+  const session = registrySession(auth, fetchImpl);
+  const manifestResponse = await session.get(`${base}/v2/${repository}/manifests/${tag}`, imageManifestTypes.join(', '));
+  if (!manifestResponse.ok) return undefined;
+  const manifest = manifestSchema.safeParse(await manifestResponse.json());
+  const digest = manifestResponse.headers.get('docker-content-digest');
+  if (!manifest.success || !digest || (manifest.data.mediaType && !imageManifestTypes.includes(manifest.data.mediaType))) return undefined;
+
+  const configResponse = await session.get(`${base}/v2/${repository}/blobs/${manifest.data.config.digest}`, '*/*');
+  if (!configResponse.ok) return undefined;
+  const config = imageConfigSchema.safeParse(await configResponse.json());
+  return config.success ? { digest, labels: config.data.config?.Labels ?? {} } : undefined;
+}
+
+/** "127.0.0.1:5000/team/app:v1" -> base "http://127.0.0.1:5000", repository "team/app", tag "v1". */
+export function parseReference(reference: string) {
+  const host = registryHost(reference);
+  const path = reference.slice(reference.indexOf(host) + host.length + 1);
+  const colon = path.lastIndexOf(':');
+  // The Engine, too, talks plain HTTP to a loopback registry and TLS to any other.
+  const scheme = /^(localhost|127\.[\d.]+|\[::1\])(:\d+)?$/.test(host) ? 'http' : 'https';
+  const apiHost = /^(index\.)?docker\.io$/.test(host) ? 'registry-1.docker.io' : host;
+  return { base: `${scheme}://${apiHost}`, repository: path.slice(0, colon), tag: path.slice(colon + 1) };
+}
+
+/** GETs that answer the registry's auth challenge once (Basic, or a Bearer token from its realm) and reuse it. */
+function registrySession(auth: RegistryAuth | undefined, fetchImpl: Fetch) {
+  let authorization: string | undefined;
+  const basic = auth?.username && auth.password ? `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString('base64')}` : undefined;
+
+  const challengeAnswer = async (challenge: string): Promise<string | undefined> => {
+    if (/^basic/i.test(challenge)) return basic;
+    if (!/^bearer/i.test(challenge)) return undefined;
+    const parameters = Object.fromEntries([...challenge.matchAll(/(\w+)="([^"]*)"/g)].map(([, key, value]) => [key, value]));
+    if (!parameters['realm']) return undefined;
+    const url = new URL(parameters['realm']);
+    for (const key of ['service', 'scope']) if (parameters[key]) url.searchParams.set(key, parameters[key]);
+    const response = await fetchImpl(url, { headers: basic ? { authorization: basic } : {} });
+    if (!response.ok) return undefined;
+    const token = tokenSchema.safeParse(await response.json());
+    if (!token.success) return undefined;
+    return `Bearer ${'token' in token.data ? token.data.token : token.data.access_token}`;
+  };
+
+  return {
+    async get(url: string, accept: string): Promise<Response> {
+      const request = () => fetchImpl(url, { headers: { accept, ...(authorization ? { authorization } : {}) } });
+      const response = await request();
+      const challenge = response.headers.get('www-authenticate');
+      if (response.status !== 401 || !challenge || authorization) return response;
+      authorization = await challengeAnswer(challenge);
+      return authorization ? request() : response;
+    },
+  };
+}
