@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { appendFileSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { removeRepositoryImages } from './support/container';
 import { type ChainEnvironment, requireChainEnvironment } from './support/environment';
@@ -9,6 +9,7 @@ import { type ChainWorkspace, createChainWorkspace } from './support/chain-works
 
 const services = ['alpha', 'beta', 'gamma'] as const;
 type Service = (typeof services)[number];
+const usingFeatures: Service[] = ['alpha', 'beta'];
 
 interface Published {
   bentoTag: string;
@@ -71,6 +72,16 @@ describe('nx affected -t publish rebuilds exactly the services that changed', ()
       nx(['g', 'nx-bentoml:service', service, `--baseImage=${environment.baseImage}`, `--registry=${environment.registry}`, `--imageName=${prefix}/${service}`, '--no-interactive']);
       runOrThrow(file('.venv/bin/python'), [file(`apps/${service}/train.py`)], workspace.root, undefined, taskEnv);
     }
+    // A shared Python library of the workspace, packed by alpha and beta (not gamma).
+    mkdirSync(file('libs/features/features'), { recursive: true });
+    writeFileSync(file('libs/features/project.json'), JSON.stringify({ name: 'features', root: 'libs/features' }));
+    writeFileSync(file('libs/features/features/__init__.py'), 'def label(name: str) -> str:\n    return name\n');
+    for (const service of usingFeatures) {
+      const bentofile = readFileSync(file(`apps/${service}/src/bentofile.yaml`), 'utf8');
+      writeFileSync(file(`apps/${service}/src/bentofile.yaml`), bentofile.replace('  - serve.py\n', '  - serve.py\n  - "../../../libs/features/features/**/*.py"\n'));
+      const serve = readFileSync(file(`apps/${service}/src/serve.py`), 'utf8');
+      writeFileSync(file(`apps/${service}/src/serve.py`), serve.replace('import bentoml\n', 'import bentoml\nimport features\n').replace('[self.labels[int(index)]', '[features.label(self.labels[int(index)])'));
+    }
     nx(['run-many', '-t', 'publish', '--parallel=1']);
     commit('three model services, published');
   });
@@ -104,6 +115,17 @@ describe('nx affected -t publish rebuilds exactly the services that changed', ()
     expect(affectedProjects()).toEqual(['gamma']);
     await publishAffectedAndExpect(['gamma']);
     commit('gamma: retrained model');
+  });
+
+  it('rebuilds alpha and beta, which pack the shared library, after a change in it, and not gamma', async () => {
+    appendFileSync(file('libs/features/features/__init__.py'), '\n# Changed shared code.\n');
+    expect(affectedProjects()).toEqual(['alpha', 'beta']);
+    await publishAffectedAndExpect(['alpha', 'beta']);
+    for (const service of usingFeatures) {
+      const packed = runOrThrow('tar', ['-tf', file(`dist/apps/${service}/bento/bento.tar`)], workspace.root).stdout;
+      expect(packed).toMatch(/^(\.\/)?src\/features\/__init__\.py$/m);
+    }
+    commit('features: shared code');
   });
 
   it('builds and pushes nothing after a README change, although the project is affected', async () => {

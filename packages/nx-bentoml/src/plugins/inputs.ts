@@ -2,6 +2,7 @@ import { posix } from 'node:path';
 import type { Bentofile } from '../lib/bentoml/bentofile';
 import { parseServiceReference } from '../lib/bentoml/bentofile';
 import { gitignoreToGlobs } from '../lib/bentoml/gitwildmatch';
+import { isSharedInclude, sharedIncludes } from '../lib/bentoml/shared-includes';
 
 export interface BentoInputsContext {
   /** The project root, relative to the workspace root. */
@@ -45,16 +46,25 @@ export function bentoBuildInputs(context: BentoInputsContext): string[] {
     inProject('params.yaml'),
     inProject(context.metricsFile),
     inProject('requirements*.txt'),
+    ...sharedLibraryGlobs(bentofile, contextRoot),
   ];
   const selection = (path: string) => joinGlob('{projectRoot}', context.contextDir, path);
   const includes = bentofile.include ?? ['*'];
   const sources = [
-    ...includes.filter((p) => !p.startsWith('!')).flatMap((p) => gitignoreToGlobs(p, selection)),
+    ...includes.filter((p) => !p.startsWith('!') && !isSharedInclude(p)).flatMap((p) => gitignoreToGlobs(p, selection)),
     ...[...safeNegations(includes, true), ...safeNegations(bentofile.exclude ?? []), ...safeNegations(context.bentoignore), ...alwaysExcluded]
       .flatMap((p) => gitignoreToGlobs(p, selection))
       .map((glob) => `!${glob}`),
   ];
   return unique([...decisive, ...sources]);
+}
+
+/** The files of shared libraries the bentofile includes from outside its build context ("../../libs/x/x/**"). */
+function sharedLibraryGlobs(bentofile: Bentofile, contextRoot: string): string[] {
+  return sharedIncludes(bentofile, contextRoot).flatMap(({ source, staged }) => {
+    const files = posix.join(posix.dirname(source), staged);
+    return [`{workspaceRoot}/${files}`, `{workspaceRoot}/${files}/**`];
+  });
 }
 
 /** Files outside `include` that BentoML still reads into the Bento or its image. */

@@ -66,8 +66,8 @@ describe('nx-bentoml plugin', () => {
       .inputs as string[];
 
   /** Nx's semantics: {projectRoot} globs form one set with its negations, {workspaceRoot} globs another. */
-  const isInput = (inputs: string[], file: string) => {
-    const path = `apps/classifier/${file}`;
+  const isInput = (inputs: string[], file: string, directory = 'apps/classifier/') => {
+    const path = `${directory}${file}`;
     const group = (token: string, prefix: string) => {
       const globs = inputs.filter((input) => input.replace(/^!/, '').startsWith(token)).map((input) => input.replace(token, prefix));
       return globs.some((g) => !g.startsWith('!') && minimatch(path, g, { dot: true })) &&
@@ -113,6 +113,15 @@ describe('nx-bentoml plugin', () => {
       '{workspaceRoot}/apps/classifier/wheels/lib.whl',
     ]));
     expect(inputs).not.toContain('{workspaceRoot}/apps/classifier/src/README.md');
+  });
+
+  it('hashes the files of a shared library included from outside the build context, whatever the excludes say', async () => {
+    write('apps/classifier/src/bentofile.yaml', `service: "serve:S"\ninclude: ["*.py", "../../../libs/features/features/**/*.py"]\nexclude: ["**/test_*.py"]\n`);
+    const inputs = await inputsOf();
+    expect(isInput(inputs, 'libs/features/features/scaling.py', '')).toBe(true);
+    expect(isInput(inputs, 'libs/features/features/sub/test_x.py', '')).toBe(true);
+    expect(isInput(inputs, 'libs/features/README.md', '')).toBe(false);
+    expect(inputs.some((input) => input.includes('..'))).toBe(false);
   });
 
   it('infers targets from a bentofile with a key it does not know, leaving the check to bento-build', async () => {

@@ -43,6 +43,22 @@ describe('bento-build executor', () => {
     expect(existsSync(join(root, 'dist/apps/classifier/bento/bento.tar'))).toBe(true);
   });
 
+  it('builds a service that includes a shared library from a staged context, and removes it after', async () => {
+    write('apps/classifier/src/bentofile.yaml', 'service: "serve:ClassifierService"\ninclude: [serve.py, "../../../libs/features/features/**"]\n');
+    write('libs/features/features/__init__.py', 'SCALE = 2\n');
+    const { client } = fakeBentoml();
+    let staged: { contextDir: string; bentofile: string; library: string; bentofileText: string } | undefined;
+    client.build = async ({ contextDir, bentofile, version }) => {
+      staged = { contextDir, bentofile, library: readFileSync(join(contextDir, 'features/__init__.py'), 'utf8'), bentofileText: readFileSync(bentofile, 'utf8') };
+      return `classifier:${version}`;
+    };
+    expect(await bentoBuildExecutor(options, fakeExecutorContext(root, 'apps/classifier', 'bento-build', '42'), () => client)).toMatchObject({ success: true });
+    expect(staged?.contextDir.startsWith(root)).toBe(false);
+    expect(staged?.library).toBe('SCALE = 2\n');
+    expect(staged?.bentofileText).toContain('"features/**"');
+    expect(existsSync(staged!.contextDir)).toBe(false);
+  });
+
   it('records the lineage of the model: params.yaml, metrics and the DVC hash', async () => {
     write('apps/classifier/params.yaml', 'train:\n  c: 0.5\n');
     write('apps/classifier/evaluation/metrics.json', '{"accuracy": 0.9}');

@@ -2,6 +2,7 @@ import { statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { type ExecutorContext, logger } from '@nx/devkit';
 import { bentoVersionFromHash } from '../../lib/bentoml/bento-version';
+import { stageBuildContext } from '../../lib/bentoml/build-context';
 import { checkIncludes } from '../../lib/bentoml/check-includes';
 import { type BentoInfo, type BentomlClient, createBentomlClient } from '../../lib/bentoml/client';
 import { defaultMetricsFile, readLineage } from '../../lib/bentoml/lineage';
@@ -33,7 +34,12 @@ export default async function bentoBuildExecutor(
       logger.info(`Bento ${tag} already built from these inputs; not rebuilding.`);
     } else {
       logger.info(`Building the Bento of ${relative(context.root, bentofilePath)} with BentoML ${bentomlVersion} (version ${version})...`);
-      tag = await bentoml.build({ contextDir, bentofile: bentofilePath, version });
+      const buildContext = stageBuildContext(bentofile, bentofilePath, contextDir, context.root);
+      try {
+        tag = await bentoml.build({ contextDir: buildContext.contextDir, bentofile: buildContext.bentofilePath, version });
+      } finally {
+        buildContext.dispose();
+      }
       logger.info(`Built Bento ${tag}.`);
     }
     const builtTag = tag;
