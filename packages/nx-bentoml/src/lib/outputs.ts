@@ -1,5 +1,7 @@
 import { mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { UserError } from './errors';
+import { isRunning } from './process/is-running';
 
 const partialSuffix = '.partial-';
 
@@ -18,9 +20,16 @@ export async function writeOutputDirectory<T>(outputDir: string, fill: (tempDir:
     mkdirSync(dirname(outputDir), { recursive: true });
     renameSync(tempDir, outputDir);
     return result;
+  } catch (error) {
+    throw isDiskFull(error) ? new UserError(`No space left on the device holding ${outputDir}. Free some space and run again.`) : error;
   } finally {
     rmSync(tempDir, { recursive: true, force: true });
   }
+}
+
+/** ENOSPC from Node.js, or a tool's message about it (BentoML prints "[Errno 28] No space left on device"). */
+function isDiskFull(error: unknown): boolean {
+  return (error as NodeJS.ErrnoException)?.code === 'ENOSPC' || /No space left on device|\bENOSPC\b/.test((error as Error)?.message ?? '');
 }
 
 /** A killed task never reaches its `finally`: remove the temporary directories of processes that are gone. */
@@ -39,17 +48,5 @@ function listDirectory(dir: string): string[] {
     return readdirSync(dir);
   } catch {
     return [];
-  }
-}
-
-/** Whether a process with this id exists; signal 0 checks without sending anything. */
-function isRunning(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: it exists but belongs to another user.
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
