@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { UserError } from '../errors';
 import { type CommandResult, runCommand } from '../process/run-command';
+import { bentomlHome, withStoreLock } from './store-lock';
 
 /** The BentoML CLI, run as `<python> -m bentoml` so that the project's interpreter decides. */
 export interface BentomlClient {
@@ -41,7 +42,9 @@ export function createBentomlClient(options: BentomlClientOptions): BentomlClien
   // Parsed output must be plain: Nx sets FORCE_COLOR for tasks, and Rich wraps at 80 columns.
   const { FORCE_COLOR: _forceColor, CLICOLOR_FORCE: _clicolorForce, ...inherited } = process.env;
   const env = { ...inherited, NO_COLOR: '1', BENTOML_DO_NOT_TRACK: 'true', COLUMNS: '200', ...options.env };
-  const bentoml = (args: string[], echo = false) => runCommand(options.python, ['-m', 'bentoml', ...args], { cwd: options.cwd, env, echo });
+  // Store commands take turns with other tasks on the same BentoML home (see withStoreLock).
+  const home = bentomlHome(env);
+  const bentoml = (args: string[], echo = false) => withStoreLock(home, () => runCommand(options.python, ['-m', 'bentoml', ...args], { cwd: options.cwd, env, echo }));
   const json = async (args: string[]) => {
     const result = await bentoml([...args, '-o', 'json']);
     if (result.exitCode !== 0) throw commandError(args, result);
