@@ -1,6 +1,7 @@
 import { createReadStream } from 'node:fs';
 import Docker from 'dockerode';
 import { UserError } from '../errors';
+import { buildFailure, buildTranscript } from './build-failure';
 import type { RegistryAuth } from './credentials';
 import { type EngineAddress, resolveEngineAddress } from './engine-address';
 import { demultiplexLogs } from './container-logs';
@@ -105,16 +106,15 @@ export function createDockerClient(address: EngineAddress = resolveEngineAddress
           version: '1',
         } as unknown as Docker.ImageBuildOptions);
         let imageId: string | undefined;
-        const transcript: string[] = [];
+        const transcript = buildTranscript(log);
         await followProgress(docker, stream, (event: ProgressEvent) => {
-          if (event.stream) {
-            transcript.push(...event.stream.split('\n').filter(Boolean));
-            event.stream.split('\n').filter((line) => line.trim()).forEach((line) => log(line));
-          }
+          if (event.stream) transcript.push(event.stream);
           if (event.aux?.ID) imageId = event.aux.ID;
         }).catch((error: Error) => {
-          throw new UserError(`The image build failed: ${error.message}\n${failingStep(transcript)}`);
+          transcript.end();
+          throw buildFailure(error.message, transcript.lines);
         });
+        transcript.end();
         if (!imageId) throw new UserError('The Docker Engine finished the build without reporting an image id.');
         return imageId;
       }),
@@ -196,12 +196,6 @@ export function createDockerClient(address: EngineAddress = resolveEngineAddress
 
 function ignoreMissing(error: { statusCode?: number }) {
   if (error.statusCode !== 404) throw error;
-}
-
-/** The last "Step n/m" of a classic build transcript and what it printed. */
-export function failingStep(transcript: string[]): string {
-  const start = transcript.map((line) => /^Step \d+\/\d+ :/.test(line)).lastIndexOf(true);
-  return (start >= 0 ? transcript.slice(start) : transcript).slice(-40).join('\n');
 }
 
 function engineError(error: unknown, description: string): Error {

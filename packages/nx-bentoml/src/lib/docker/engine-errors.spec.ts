@@ -1,4 +1,5 @@
-import { createDockerClient, failingStep } from './client';
+import { failingStep } from './build-failure';
+import { createDockerClient } from './client';
 
 describe('Docker Engine failures, as users meet them', () => {
   it('says the engine is not running, and how to point at one, when nothing listens on the socket', async () => {

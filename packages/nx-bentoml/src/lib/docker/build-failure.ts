@@ -1,0 +1,53 @@
+import { UserError } from '../errors';
+
+// The classic builder wraps each write of a RUN step to stderr in red ("\x1b[91m…\x1b[0m").
+// eslint-disable-next-line no-control-regex
+const terminalCodes = /\x1b\[[0-9;]*[A-Za-z]/g;
+
+/**
+ * Turns the build stream's fragments (one per write of the step, cut anywhere) into whole
+ * lines without terminal codes, passed to `onLine` as they complete and kept as the transcript.
+ */
+export function buildTranscript(onLine: (line: string) => void = () => undefined) {
+  const lines: string[] = [];
+  let pending = '';
+  const emit = (line: string) => {
+    if (!line.trim()) return;
+    lines.push(line);
+    onLine(line);
+  };
+  return {
+    lines,
+    push(fragment: string) {
+      const parts = (pending + fragment.replace(terminalCodes, '')).split(/\r?\n/);
+      pending = parts.pop() ?? '';
+      parts.forEach(emit);
+    },
+    end() {
+      emit(pending);
+      pending = '';
+    },
+  };
+}
+
+/** The last "Step n/m" of a classic build transcript and what it printed. */
+export function failingStep(transcript: string[]): string {
+  const start = transcript.map((line) => /^Step \d+\/\d+ :/.test(line)).lastIndexOf(true);
+  return (start >= 0 ? transcript.slice(start) : transcript).slice(-40).join('\n');
+}
+
+/** What a failed image build means to the user: a base image it cannot get, or a step that failed and what it printed. */
+export function buildFailure(engineMessage: string, transcript: string[]): UserError {
+  const step = failingStep(transcript);
+  const baseImage = /^Step \d+\/\d+ : FROM (\S+)/i.exec(step)?.[1];
+  if (baseImage) {
+    return new UserError(
+      `The base image ${baseImage} is not in the Docker Engine and could not be pulled: ${engineMessage}. ` +
+        `Check docker.base_image in the bentofile; an image from a private registry must be pulled first ("docker pull ${baseImage}").`,
+    );
+  }
+  return new UserError(
+    `The image build failed: ${engineMessage}\n${step}\n` +
+      `The step comes from the Dockerfile BentoML generated from the bentofile: fix what it needs there (python packages, docker options, setup script) and run again.`,
+  );
+}
