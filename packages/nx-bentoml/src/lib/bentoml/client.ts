@@ -1,6 +1,8 @@
+import { relative } from 'node:path';
 import { z } from 'zod';
 import { UserError } from '../errors';
-import { type CommandResult, runCommand } from '../process/run-command';
+import { runCommand } from '../process/run-command';
+import { buildError, commandError, isUnreadableArchive, unreadableModelError } from './failures';
 import { bentomlHome, withStoreLock } from './store-lock';
 
 /** The BentoML CLI, run as `<python> -m bentoml` so that the project's interpreter decides. */
@@ -69,6 +71,7 @@ export function createBentomlClient(options: BentomlClientOptions): BentomlClien
       if (result.exitCode === 0 && imported) return { tag: imported, state: 'imported' };
       const present = /Item '([^']+)' already exists in the store/.exec(result.stderr)?.[1];
       if (present) return { tag: present, state: 'present' };
+      if (isUnreadableArchive(result.stderr)) throw unreadableModelError(relative(options.cwd, file), result);
       throw commandError(['models', 'import', file], result, `Check that ${file} is a model exported with bentoml.models.export_model.`);
     },
 
@@ -78,13 +81,14 @@ export function createBentomlClient(options: BentomlClientOptions): BentomlClien
     },
 
     async build({ contextDir, bentofile, version }) {
-      const result = await bentoml(['build', contextDir, '--bentofile', bentofile, '--version', version, '--output', 'tag']);
-      const tag = /__tag__:(\S+)/.exec(result.stdout)?.[1];
+      // Not "--output tag": its quiet mode sends uv's reason for a failed package lock to /dev/null.
+      const result = await bentoml(['build', contextDir, '--bentofile', bentofile, '--version', version]);
+      const tag = /Successfully built Bento\(tag="([^"]+)"\)/.exec(result.stdout)?.[1];
       if (result.exitCode === 0 && tag) return tag;
       // Another process built the same inputs first: its Bento is ours.
       const existing = /Item '([^']+)' already exists in the store/.exec(result.stderr)?.[1];
       if (existing) return existing;
-      throw commandError(['build'], result);
+      throw buildError(result, relative(options.cwd, bentofile));
     },
 
     async getBento(tag) {
@@ -125,13 +129,4 @@ export function createBentomlClient(options: BentomlClientOptions): BentomlClien
       }
     },
   };
-}
-
-/** BentoML reports failures as "Error: [group] `cmd` failed: message" or as a traceback; keep the useful part. */
-export function commandError(args: string[], result: CommandResult, hint?: string): UserError {
-  const output = `${result.stderr}\n${result.stdout}`.trim();
-  const errorLine = /^Error: .*$/m.exec(output)?.[0];
-  const lastLines = output.split('\n').filter(Boolean).slice(-12).join('\n');
-  const detail = errorLine ? output.slice(output.indexOf(errorLine)).split('\n').slice(0, 6).join('\n') : lastLines;
-  return new UserError(`bentoml ${args.join(' ')} failed (exit ${result.exitCode}):\n${detail}${hint ? `\n${hint}` : ''}`);
 }
