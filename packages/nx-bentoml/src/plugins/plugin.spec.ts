@@ -61,9 +61,18 @@ describe('nx-bentoml plugin', () => {
     expect(targets['bento-build'].metadata?.technologies).toEqual(['bentoml']);
   });
 
-  const inputsOf = async (options?: unknown) =>
+  const allInputsOf = async (options?: unknown) =>
     (await run(['apps/classifier/src/bentofile.yaml'], options))['apps/classifier/src/bentofile.yaml'].projects!['apps/classifier'].targets!['bento-build']
-      .inputs as string[];
+      .inputs as Array<string | { runtime: string }>;
+  const inputsOf = async (options?: unknown) => (await allInputsOf(options)).filter((input): input is string => typeof input === 'string');
+
+  it('keys bento-build on the BentoML version of the interpreter it will use', async () => {
+    expect(await allInputsOf()).toContainEqual({ runtime: `"python3" -c 'import importlib.metadata as m; print("bentoml", m.version("bentoml"))'` });
+    write('.venv/bin/python');
+    expect(await allInputsOf()).toContainEqual({ runtime: expect.stringMatching(/^"\.venv\/bin\/python" -c /) });
+    write('apps/classifier/.venv/bin/python');
+    expect(await allInputsOf()).toContainEqual({ runtime: expect.stringMatching(/^"apps\/classifier\/\.venv\/bin\/python" -c /) });
+  });
 
   /** Nx's semantics: {projectRoot} globs form one set with its negations, {workspaceRoot} globs another. */
   const isInput = (inputs: string[], file: string, directory = 'apps/classifier/') => {

@@ -9,6 +9,7 @@ import {
   hashArray,
 } from '@nx/devkit';
 import { parseBentofile } from '../lib/bentoml/bentofile';
+import { bentomlVersionInput } from './bentoml-version-input';
 import { bentoBuildInputs } from './inputs';
 import { type BentomlPluginOptions, type NormalizedPluginOptions, normalizePluginOptions } from './options';
 import { findOwningProjectRoot } from './project-root';
@@ -58,7 +59,8 @@ function createNodesForBentofile(
   const projectName = hasConfig ? readProjectName(context.workspaceRoot, root) : basename(root);
 
   // The targets depend only on these; parsing and validating YAML is what the cache saves.
-  const key = hashArray([pluginVersion, bentofilePath, root, projectName, String(hasConfig), bentofileText, bentoignoreText]);
+  const bentomlVersion = bentomlVersionInput(root, context.workspaceRoot);
+  const key = hashArray([pluginVersion, bentofilePath, root, projectName, String(hasConfig), bentofileText, bentoignoreText, bentomlVersion.runtime]);
   if (previous[key]) return (current[key] = previous[key]);
 
   // Loose: one unknown key must not break the project graph of the whole workspace; the
@@ -73,7 +75,7 @@ function createNodesForBentofile(
     modelFiles: options.modelFiles,
     metricsFile: options.metricsFile,
   });
-  const targets = bentoTargets(options, { projectName, bentofile: relative(root, bentofilePath), bentoBuildInputs: inputs });
+  const targets = bentoTargets(options, { projectName, bentofile: relative(root, bentofilePath), bentoBuildInputs: [...inputs, bentomlVersion] });
   const project: ProjectConfiguration = {
     root,
     targets,

@@ -5,7 +5,7 @@ export interface BentoTargetsContext {
   projectName: string;
   /** The bentofile path relative to the project root, e.g. "src/bentofile.yaml". */
   bentofile: string;
-  bentoBuildInputs: string[];
+  bentoBuildInputs: Array<string | { runtime: string }>;
 }
 
 export const bentoOutputDir = '{workspaceRoot}/dist/{projectRoot}/bento';
