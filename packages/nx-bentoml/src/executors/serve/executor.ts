@@ -1,7 +1,8 @@
-import { relative } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { type ExecutorContext, logger } from '@nx/devkit';
 import { type BentomlClient, createBentomlClient } from '../../lib/bentoml/client';
 import { prepareBentoml } from '../../lib/bentoml/prepare';
+import { sharedIncludes } from '../../lib/bentoml/shared-includes';
 import { UserError } from '../../lib/errors';
 import { runExecutor } from '../../lib/run-executor';
 import type { ServeExecutorSchema } from './schema';
@@ -12,11 +13,13 @@ export default async function serveExecutor(
   createClient: (python: string) => BentomlClient = (python) => createBentomlClient({ python, cwd: context.root }),
 ) {
   return runExecutor(async () => {
-    const { bentoml, contextDir } = await prepareBentoml(options, context, createClient);
+    const { bentoml, bentofile, contextDir } = await prepareBentoml(options, context, createClient);
+    // Shared libraries are importable by their directory name, as in the built Bento.
+    const pythonPath = sharedIncludes(bentofile, relative(context.root, contextDir)).map((include) => join(context.root, dirname(include.source)));
     const host = options.host ?? '127.0.0.1';
     const port = options.port ?? 3000;
     logger.info(`Serving ${relative(context.root, contextDir)} on http://${host}:${port} (Ctrl+C to stop)...`);
-    const exitCode = await bentoml.serve({ contextDir, host, port });
+    const exitCode = await bentoml.serve({ contextDir, host, port, pythonPath });
     if (exitCode !== 0) {
       throw new UserError(`bentoml serve exited with code ${exitCode}; its output above says why (a port already in use, an import error in the service...).`);
     }

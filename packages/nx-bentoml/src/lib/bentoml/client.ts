@@ -1,4 +1,4 @@
-import { relative } from 'node:path';
+import { delimiter, relative } from 'node:path';
 import { z } from 'zod';
 import { UserError } from '../errors';
 import { runCommand } from '../process/run-command';
@@ -18,7 +18,7 @@ export interface BentomlClient {
   /** Imports an exported Bento; one already in the store is not an error. */
   importBento(file: string): Promise<'imported' | 'present'>;
   /** Runs `bentoml serve` in the foreground until it exits or is stopped; resolves to its exit code. */
-  serve(options: { contextDir: string; host: string; port: number }): Promise<number>;
+  serve(options: { contextDir: string; host: string; port: number; pythonPath?: string[] }): Promise<number>;
 }
 
 const bentoInfoSchema = z.looseObject({
@@ -107,11 +107,12 @@ export function createBentomlClient(options: BentomlClientOptions): BentomlClien
       throw commandError(['import', file], result);
     },
 
-    async serve({ contextDir, host, port }) {
+    async serve({ contextDir, host, port, pythonPath = [] }) {
       const { execa } = await import('execa');
+      const importPath = [...pythonPath, ...((env as Record<string, string | undefined>)['PYTHONPATH'] ?? '').split(delimiter)].filter(Boolean).join(delimiter);
       const child = execa(options.python, ['-m', 'bentoml', 'serve', contextDir, '--host', host, '--port', String(port)], {
         cwd: contextDir,
-        env,
+        env: importPath ? { ...env, PYTHONPATH: importPath } : env,
         stdio: 'inherit',
         reject: false,
         forceKillAfterDelay: 10_000,
