@@ -44,6 +44,11 @@ export function fakeDocker(overrides: Partial<DockerClient> = {}, behaviour: Fak
       return { digest, size: 1234 };
     },
     registryDigest: async (reference) => registry.get(reference),
+    tagRemoteImage: async (repository, digest, tag) => {
+      calls.push(`tag in registry ${repository}:${tag}`);
+      registry.set(`${repository}:${tag}`, digest);
+      return true;
+    },
     remoteImage: async (reference) => {
       const digest = registry.get(reference);
       return digest ? { digest, labels: remoteLabels.get(digest) ?? {} } : undefined;

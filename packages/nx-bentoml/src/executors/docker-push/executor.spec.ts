@@ -102,13 +102,23 @@ describe('docker-push executor', () => {
       return docker;
     };
 
-    it('keeps the registry image whose build key matches, and records its digest', async () => {
+    it('keeps the registry image whose build key matches, and points the other tags at it in the registry', async () => {
       const docker = secondMachine('key-1');
       await dockerPushExecutor(options, context(), docker.client, noCredentials());
-      expect(docker.calls.filter((call) => call.startsWith('push'))).toEqual(['push 127.0.0.1:5000/classifier:latest']);
+      expect(docker.calls.filter((call) => call.startsWith('push') || call.startsWith('tag in registry'))).toEqual(['tag in registry 127.0.0.1:5000/classifier:latest']);
       const manifest = JSON.parse(readFileSync(join(root, 'dist/apps/classifier/push/push.json'), 'utf8'));
-      expect(manifest.pushed[0]).toMatchObject({ tag: 'nx1', digest: remoteDigest, status: 'up-to-date' });
+      expect(manifest.pushed).toMatchObject([
+        { tag: 'nx1', digest: remoteDigest, status: 'up-to-date' },
+        { tag: 'latest', digest: remoteDigest, status: 'pushed' },
+      ]);
       expect(logger.info).toHaveBeenCalledWith(expect.stringContaining('built from the same inputs elsewhere'));
+    });
+
+    it('pushes the local image when the registry cannot tag remotely', async () => {
+      const docker = secondMachine('key-1');
+      docker.client.tagRemoteImage = async () => false;
+      await dockerPushExecutor(options, context(), docker.client, noCredentials());
+      expect(docker.calls.filter((call) => call.startsWith('push'))).toEqual(['push 127.0.0.1:5000/classifier:latest']);
     });
 
     it('replaces a registry image with another build key', async () => {

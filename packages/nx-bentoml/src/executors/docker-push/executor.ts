@@ -49,7 +49,7 @@ export default async function dockerPushExecutor(
     const pushed: PushedTag[] = [];
     for (const registry of registries) {
       const auth = await resolveRegistryAuth(registry, { username: options.username, passwordEnv: options.passwordEnv, ...credentials });
-      for (const tag of image.tags) pushed.push(await pushTag(plan, registry, tag, auth));
+      pushed.push(...(await pushToRegistry(plan, registry, auth)));
     }
 
     await writeOutputDirectory(resolveOption(options.outputPath, context), async (dir) =>
@@ -92,19 +92,40 @@ async function upToDateRemoteDigest(plan: PushPlan, reference: string, auth: Reg
   return image?.digest === remote && image.labels[buildKeyLabel] === plan.buildKey ? { digest: remote, sameInputs: true } : undefined;
 }
 
-/** Pushes one tag, unless the registry already holds this very image under it (and force is off). */
+/**
+ * Pushes every tag to one registry. Tags the registry already holds with this image, or with one
+ * built from the same inputs elsewhere, are left alone; when such an image exists, the other tags
+ * are pointed at it in the registry rather than pushed, so every tag names one digest.
+ */
+async function pushToRegistry(plan: PushPlan, registry: string, auth: RegistryAuth | undefined): Promise<PushedTag[]> {
+  const repository = `${registry}/${plan.image.imageName}`;
+  const remote = [];
+  for (const tag of plan.image.tags) remote.push(plan.options.force ? undefined : await upToDateRemoteDigest(plan, `${repository}:${tag}`, auth));
+  const builtElsewhere = remote.find((entry) => entry?.sameInputs)?.digest;
+
+  const results: PushedTag[] = [];
+  for (const [index, tag] of plan.image.tags.entries()) {
+    const reference = `${repository}:${tag}`;
+    const upToDate = remote[index];
+    await plan.docker.tagImage(plan.image.imageId, repository, tag);
+    if (upToDate) {
+      logger.info(`${reference} is up to date (${upToDate.digest}${upToDate.sameInputs ? ', built from the same inputs elsewhere' : ''}); not pushing.`);
+      results.push({ registry, reference, tag, digest: upToDate.digest, status: 'up-to-date' });
+    } else if (builtElsewhere && (await plan.docker.tagRemoteImage(repository, builtElsewhere, tag, auth))) {
+      logger.info(`Tagged ${reference} in the registry with the image built from the same inputs elsewhere (${builtElsewhere}).`);
+      results.push({ registry, reference, tag, digest: builtElsewhere, status: 'pushed' });
+    } else {
+      results.push(await pushTag(plan, registry, tag, auth));
+    }
+  }
+  return results;
+}
+
+/** Pushes one tag of the local image, with retries for transient failures. */
 async function pushTag(plan: PushPlan, registry: string, tag: string, auth: RegistryAuth | undefined): Promise<PushedTag> {
   const { docker, image, options } = plan;
   const repository = `${registry}/${image.imageName}`;
   const reference = `${repository}:${tag}`;
-  await docker.tagImage(image.imageId, repository, tag);
-
-  const upToDate = options.force ? undefined : await upToDateRemoteDigest(plan, reference, auth);
-  if (upToDate) {
-    logger.info(`${reference} is up to date (${upToDate.digest}${upToDate.sameInputs ? ', built from the same inputs elsewhere' : ''}); not pushing.`);
-    return { registry, reference, tag, digest: upToDate.digest, status: 'up-to-date' };
-  }
-
   logger.info(`Pushing ${reference}${auth?.username ? ` as ${auth.username}` : ''}...`);
   const result = await withRetries(() => docker.pushImage(repository, tag, auth, (line) => logger.info(`  ${line}`)), {
     attempts: options.retries ?? 3,

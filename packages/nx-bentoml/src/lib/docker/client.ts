@@ -7,7 +7,7 @@ import { type EngineAddress, resolveEngineAddress } from './engine-address';
 import { demultiplexLogs } from './container-logs';
 import { type ProgressEvent, followProgress } from './progress';
 import { publishedHostPort } from './published-port';
-import { type RemoteImage, readRemoteImage } from './registry-api';
+import { type RemoteImage, readRemoteImage, tagRemoteManifest } from './registry-api';
 
 export interface ImageSummary {
   id: string;
@@ -52,6 +52,8 @@ export interface DockerClient {
   registryDigest(reference: string, auth: RegistryAuth | undefined): Promise<string | undefined>;
   /** The digest and image labels the registry holds for a reference (asked of the registry itself), or undefined when it cannot tell. */
   remoteImage(reference: string, auth: RegistryAuth | undefined): Promise<RemoteImage | undefined>;
+  /** Points repository:tag at a manifest the repository already holds, in the registry itself; answers whether it could. */
+  tagRemoteImage(repository: string, digest: string, tag: string, auth: RegistryAuth | undefined): Promise<boolean>;
   runContainer(image: string, options: ContainerOptions): Promise<RunningContainer>;
 }
 
@@ -154,6 +156,7 @@ export function createDockerClient(address: EngineAddress = resolveEngineAddress
 
     // Only an optimisation: a registry that cannot be asked means the image is pushed.
     remoteImage: (reference, auth) => readRemoteImage(reference, auth).catch(() => undefined),
+    tagRemoteImage: (repository, digest, tag, auth) => tagRemoteManifest(repository, digest, tag, auth).catch(() => false),
 
     runContainer: (image, { containerPort, hostPort, labels }) =>
       call(async () => {

@@ -1,6 +1,6 @@
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { parseReference, readRemoteImage } from './registry-api';
+import { parseReference, readRemoteImage, tagRemoteManifest } from './registry-api';
 
 const manifestDigest = 'sha256:' + 'a'.repeat(64);
 const configDigest = 'sha256:' + 'c'.repeat(64);
@@ -10,30 +10,46 @@ const basicHeader = `Basic ${Buffer.from('ci:s3cret').toString('base64')}`;
 /** A Distribution API registry on 127.0.0.1 holding "models/classifier:v1", behind Basic or token auth. */
 function startRegistry(scheme: 'basic' | 'bearer', manifestType = 'application/vnd.docker.distribution.manifest.v2+json') {
   const requests: string[] = [];
+  const tags = new Set(['v1']);
+  const manifestBody = JSON.stringify({ schemaVersion: 2, mediaType: manifestType, config: { digest: configDigest } });
   const server: Server = createServer((request: IncomingMessage, response: ServerResponse) => {
     const url = request.url ?? '';
     requests.push(`${url} ${request.headers.authorization ?? '-'}`);
     const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     if (url.startsWith('/token')) {
       if (request.headers.authorization !== basicHeader) return void response.writeHead(401).end();
-      return void response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ token: 'T0KEN' }));
+      const token = url.includes('push') ? 'PUSH-T0KEN' : 'T0KEN';
+      return void response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ token }));
     }
-    const expected = scheme === 'basic' ? basicHeader : 'Bearer T0KEN';
+    // Pull for GET, push for PUT: a token for one scope does not open the other.
+    const scope = request.method === 'PUT' ? 'pull,push' : 'pull';
+    const expected = scheme === 'basic' ? basicHeader : request.method === 'PUT' ? 'Bearer PUSH-T0KEN' : 'Bearer T0KEN';
     if (request.headers.authorization !== expected) {
-      const challenge = scheme === 'basic' ? 'Basic realm="registry"' : `Bearer realm="${origin}/token",service="registry",scope="repository:models/classifier:pull"`;
+      const challenge = scheme === 'basic' ? 'Basic realm="registry"' : `Bearer realm="${origin}/token",service="registry",scope="repository:models/classifier:${scope}"`;
       return void response.writeHead(401, { 'www-authenticate': challenge }).end();
     }
-    if (url === '/v2/models/classifier/manifests/v1') {
-      const body = { schemaVersion: 2, mediaType: manifestType, config: { digest: configDigest } };
-      return void response.writeHead(200, { 'docker-content-digest': manifestDigest, 'content-type': manifestType }).end(JSON.stringify(body));
+    if (request.method === 'PUT') {
+      const chunks: Buffer[] = [];
+      request.on('data', (chunk: Buffer) => chunks.push(chunk));
+      request.on('end', () => {
+        const body = Buffer.concat(chunks).toString();
+        const sameManifest = body === manifestBody && request.headers['content-type'] === manifestType;
+        if (sameManifest) tags.add(url.split('/').pop()!);
+        response.writeHead(sameManifest ? 201 : 400, { 'docker-content-digest': manifestDigest }).end();
+      });
+      return;
+    }
+    const tag = url.split('/').pop()!;
+    if (url.startsWith('/v2/models/classifier/manifests/') && (tags.has(tag) || tag === manifestDigest)) {
+      return void response.writeHead(200, { 'docker-content-digest': manifestDigest, 'content-type': manifestType }).end(manifestBody);
     }
     if (url === `/v2/models/classifier/blobs/${configDigest}`) {
       return void response.writeHead(200).end(JSON.stringify({ config: { Labels: { 'dev.nx-bentoml.build-key': 'k1' } } }));
     }
     response.writeHead(404).end(JSON.stringify({ errors: [{ code: 'MANIFEST_UNKNOWN' }] }));
   });
-  return new Promise<{ host: string; requests: string[]; close: () => void }>((resolve) =>
-    server.listen(0, '127.0.0.1', () => resolve({ host: `127.0.0.1:${(server.address() as AddressInfo).port}`, requests, close: () => server.close() })),
+  return new Promise<{ host: string; requests: string[]; tags: Set<string>; close: () => void }>((resolve) =>
+    server.listen(0, '127.0.0.1', () => resolve({ host: `127.0.0.1:${(server.address() as AddressInfo).port}`, requests, tags, close: () => server.close() })),
   );
 }
 
@@ -74,6 +90,28 @@ describe('readRemoteImage', () => {
     const registry = await startRegistry('basic', 'application/vnd.oci.image.index.v1+json');
     try {
       await expect(readRemoteImage(`${registry.host}/models/classifier:v1`, auth)).resolves.toBeUndefined();
+    } finally {
+      registry.close();
+    }
+  });
+});
+
+describe('tagRemoteManifest', () => {
+  it.each(['basic', 'bearer'] as const)('writes the manifest of a digest under a new tag (%s auth, asking again for push)', async (scheme) => {
+    const registry = await startRegistry(scheme);
+    try {
+      await expect(tagRemoteManifest(`${registry.host}/models/classifier`, manifestDigest, 'abc123', auth)).resolves.toBe(true);
+      expect([...registry.tags]).toEqual(['v1', 'abc123']);
+    } finally {
+      registry.close();
+    }
+  });
+
+  it('answers false when the registry refuses the credentials', async () => {
+    const registry = await startRegistry('bearer');
+    try {
+      await expect(tagRemoteManifest(`${registry.host}/models/classifier`, manifestDigest, 'abc123', { ...auth, password: 'wrong' })).resolves.toBe(false);
+      expect([...registry.tags]).toEqual(['v1']);
     } finally {
       registry.close();
     }

@@ -47,7 +47,26 @@ export function parseReference(reference: string) {
   return { base: `${scheme}://${apiHost}`, repository: path.slice(0, colon), tag: path.slice(colon + 1) };
 }
 
-/** GETs that answer the registry's auth challenge once (Basic, or a Bearer token from its realm) and reuse it. */
+/**
+ * Points `tag` at the manifest `digest` already in the repository, by writing the same manifest
+ * bytes under the tag: no layer moves, and the digest is the same by construction.
+ * Answers whether the registry accepted it.
+ */
+export async function tagRemoteManifest(repositoryReference: string, digest: string, tag: string, auth: RegistryAuth | undefined, fetchImpl: Fetch = fetch): Promise<boolean> {
+  const { base, repository } = parseReference(`${repositoryReference}:${tag}`);
+  const session = registrySession(auth, fetchImpl);
+  const manifest = await session.request(`${base}/v2/${repository}/manifests/${digest}`, { headers: { accept: imageManifestTypes.join(', ') } });
+  const contentType = manifest.headers.get('content-type');
+  if (!manifest.ok || !contentType || !imageManifestTypes.includes(contentType)) return false;
+  const body = Buffer.from(await manifest.arrayBuffer());
+  const put = await session.request(`${base}/v2/${repository}/manifests/${tag}`, { method: 'PUT', headers: { 'content-type': contentType }, body });
+  return put.status === 201 && put.headers.get('docker-content-digest') === digest;
+}
+
+/**
+ * Requests that answer the registry's auth challenge (Basic, or a Bearer token from its realm)
+ * and reuse the answer; a new challenge, such as a push scope after a pull, is answered again.
+ */
 function registrySession(auth: RegistryAuth | undefined, fetchImpl: Fetch) {
   let authorization: string | undefined;
   const basic = auth?.username && auth.password ? `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString('base64')}` : undefined;
@@ -67,13 +86,18 @@ function registrySession(auth: RegistryAuth | undefined, fetchImpl: Fetch) {
   };
 
   return {
-    async get(url: string, accept: string): Promise<Response> {
-      const request = () => fetchImpl(url, { headers: { accept, ...(authorization ? { authorization } : {}) } });
-      const response = await request();
+    async request(url: string, init: { method?: string; headers: Record<string, string>; body?: Buffer }): Promise<Response> {
+      const send = () => fetchImpl(url, { ...init, headers: { ...init.headers, ...(authorization ? { authorization } : {}) } });
+      const response = await send();
       const challenge = response.headers.get('www-authenticate');
-      if (response.status !== 401 || !challenge || authorization) return response;
-      authorization = await challengeAnswer(challenge);
-      return authorization ? request() : response;
+      if (response.status !== 401 || !challenge) return response;
+      const answer = await challengeAnswer(challenge);
+      if (!answer || answer === authorization) return response;
+      authorization = answer;
+      return send();
+    },
+    get(url: string, accept: string): Promise<Response> {
+      return this.request(url, { headers: { accept } });
     },
   };
 }
