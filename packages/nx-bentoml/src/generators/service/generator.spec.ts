@@ -41,6 +41,11 @@ describe('service generator', () => {
     expect(tree.read('apps/classifier/train.py', 'utf-8')).toContain('"model" / f"{MODEL_NAME}.bentomodel"');
   });
 
+  it('accepts tag templates', async () => {
+    await serviceGenerator(tree, { skipFormat: true, name: 'classifier', tags: ['{bentoVersion}', '{branch}-{gitShortSha}', 'latest'] });
+    expect(readProjectConfiguration(tree, 'classifier').targets?.['containerize']?.options.tags).toEqual(['{bentoVersion}', '{branch}-{gitShortSha}', 'latest']);
+  });
+
   it('keeps image, tags and registry in the project configuration of the inferred targets', async () => {
     await serviceGenerator(tree, { skipFormat: true, name: 'classifier', directory: 'models/classifier', imageName: 'ml/classifier', tags: ['v1'], registry: '127.0.0.1:5000' });
     const project = readProjectConfiguration(tree, 'classifier');
@@ -60,6 +65,7 @@ describe('service generator', () => {
     [{ imageName: 'Classifier' }, /Invalid imageName "Classifier"/],
     [{ modelName: 'Iris Model' }, /Invalid modelName "Iris Model".*"iris_model"/],
     [{ tags: ['-bad'] }, /Invalid image tag "-bad"/],
+    [{ tags: ['{commit}'] }, /Unknown placeholder \{commit\}/],
     [{ registry: 'https://ghcr.io' }, /Invalid registry/],
     [{ pythonVersion: 'three' }, /Invalid pythonVersion/],
     [{ serviceClass: 'my-service' }, /Invalid serviceClass/],

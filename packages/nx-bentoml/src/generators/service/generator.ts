@@ -10,7 +10,8 @@ import {
 } from '@nx/devkit';
 import { join } from 'node:path';
 import { UserError } from '../../lib/errors';
-import { assertBentoName, assertDockerTag, assertImageName, assertRegistry, toBentoName, toClassName } from '../../lib/names';
+import { assertTagTemplates } from '../../lib/docker/tag-templates';
+import { assertBentoName, assertImageName, assertRegistry, toBentoName, toClassName } from '../../lib/names';
 import { bentomlVersion, defaultPythonVersion, scikitLearnVersion } from '../../lib/versions';
 import { initGenerator } from '../init/generator';
 import { readRegisteredOptions } from '../plugin-registration';
@@ -64,7 +65,7 @@ function normalizeOptions(tree: Tree, schema: ServiceGeneratorSchema) {
     throw new UserError(`Invalid pythonVersion "${pythonVersion}": give a major.minor version such as "3.11".`);
   }
   if (schema.imageName) assertImageName(schema.imageName);
-  schema.tags?.forEach(assertDockerTag);
+  if (schema.tags) assertTagTemplates(schema.tags);
   if (schema.registry) assertRegistry(schema.registry);
 
   return {

@@ -38,3 +38,8 @@ export function renderTags(templates: string[], values: TagValues): string[] {
   });
   return [...new Set(tags)];
 }
+
+/** Checks tag templates before any value is known (in generators): placeholders and the characters around them. */
+export function assertTagTemplates(templates: string[]): void {
+  renderTags(templates, { bentoVersion: 'nx0', gitSha: '0'.repeat(40), branch: 'main', now: new Date(0) });
+}
