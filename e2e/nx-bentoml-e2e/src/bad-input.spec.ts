@@ -1,0 +1,222 @@
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { type Server, createServer } from 'node:net';
+import { dirname, join } from 'node:path';
+import { type ChainWorkspace, createChainWorkspace } from './support/chain-workspace';
+import { removeRepositoryImages } from './support/container';
+import { type ChainEnvironment, requireChainEnvironment } from './support/environment';
+import { cachedTaskHashes, directoryState, filesContaining, nxDataDirectories } from './support/leftovers';
+import { registryManifestDigest } from './support/registry';
+import { type RunResult, run, runNx, runNxUnchecked, runOrThrow } from './support/run';
+
+interface PushManifest {
+  pushed: Array<{ tag: string; digest: string; status: 'pushed' | 'up-to-date' }>;
+}
+
+const project = 'guarded';
+const bentoDir = `dist/apps/${project}/bento`;
+const imageDir = `dist/apps/${project}/image`;
+const missingPackage = 'nx-bentoml-no-such-package==1.0';
+
+/**
+ * Bad input met for real (BentoML, Docker Engine, registry): each ends the task with one message
+ * that says what is wrong and what to do, a non-zero exit, no stack trace, the failed target's
+ * previous output untouched and nothing new in the Nx cache. And the registry secret, given as a
+ * password or by a credential helper, appears in no output, no dist file and no Nx data file.
+ * One workspace and one service for all.
+ */
+describe('bad input fails with one clear message and leaves nothing behind; secrets stay secret', () => {
+  let environment: ChainEnvironment;
+  let workspace: ChainWorkspace;
+  let taskEnv: Record<string, string>;
+  const imageName = `bad-input-${Date.now().toString(36)}/${project}`;
+  /** Everything every nx command of this suite printed: no secret may be in any of it. */
+  const printedByTasks: string[] = [];
+  const file = (path: string) => join(workspace.root, path);
+  const printed = (result: RunResult) => `${result.stdout}\n${result.stderr}`;
+  const nx = (args: string[], env = taskEnv) => {
+    const result = runNx(workspace.root, args, env);
+    printedByTasks.push(printed(result));
+    return printed(result);
+  };
+
+  /**
+   * Runs a command expected to fail and checks what every failure owes the user; returns what it
+   * printed for the test's own message checks.
+   */
+  const failsCleanly = (args: string[], outputDir: string, runner = (a: string[]) => runNxUnchecked(workspace.root, a, taskEnv)) => {
+    const outputBefore = directoryState(file(outputDir));
+    const cacheBefore = cachedTaskHashes(workspace.root);
+    // The publish left an output and a cache entry: the comparisons below compare something.
+    expect(Object.keys(outputBefore.files).length).toBeGreaterThan(0);
+    expect(cacheBefore.length).toBeGreaterThan(0);
+    const result = runner(args);
+    const output = printed(result);
+    printedByTasks.push(output);
+    expect(result.status).not.toBe(0);
+    expect(output).not.toMatch(/^\s+at .+:\d+:\d+\)?$/m);
+    expect(output).not.toMatch(/Traceback \(most recent call last\)|^\s+File ".+", line \d+/m);
+    expect(directoryState(file(outputDir))).toEqual(outputBefore);
+    expect(cachedTaskHashes(workspace.root)).toEqual(cacheBefore);
+    return output;
+  };
+
+  /** Changes a file for one test and puts it back whatever happens. */
+  const withFile = (path: string, change: (text: string) => string, body: () => void | Promise<void>) => async () => {
+    const original = readFileSync(file(path));
+    writeFileSync(file(path), change(original.toString('utf8')));
+    try {
+      await body();
+    } finally {
+      writeFileSync(file(path), original);
+    }
+  };
+  const bentofile = `apps/${project}/src/bentofile.yaml`;
+  const modelFile = `apps/${project}/model/${project}_model.bentomodel`;
+
+  beforeAll(async () => {
+    environment = await requireChainEnvironment();
+    workspace = createChainWorkspace('bad-input-ws', environment);
+    taskEnv = workspace.taskEnv;
+    nx(['g', 'nx-bentoml:service', project, `--baseImage=${environment.baseImage}`, `--registry=${environment.registry}`, `--imageName=${imageName}`, '--no-interactive']);
+    runOrThrow(file('.venv/bin/python'), [file(`apps/${project}/train.py`)], workspace.root, undefined, taskEnv);
+  });
+
+  afterAll(async () => {
+    if (environment) await removeRepositoryImages(environment.docker, imageName).catch(() => undefined);
+    workspace?.cleanup();
+  });
+
+  describe('secrets', () => {
+    it('publishes with the registry password from the environment', async () => {
+      expect(nx(['run', `${project}:publish`])).toMatch(/Published bad-input-\w+\/guarded: 2 pushed, 0 up to date\./);
+      const push = JSON.parse(readFileSync(file(`dist/apps/${project}/push/push.json`), 'utf8')) as PushManifest;
+      const auth = { username: environment.username, password: environment.password };
+      expect(await registryManifestDigest(environment.registry, imageName, push.pushed[0].tag, auth)).toEqual({ status: 200, digest: push.pushed[0].digest });
+    });
+
+    it('publishes with the credentials a Docker credential helper hands out', () => {
+      // A helper as docker-credential-pass or -gcr are: `get` reads the server on stdin and answers JSON.
+      // The registry checks an htpasswd file, so the helper's secret is the registry password.
+      const helperDir = join(dirname(workspace.root), 'credential-helper');
+      const calls = join(helperDir, 'calls.log');
+      mkdirSync(helperDir, { recursive: true });
+      const helper = join(helperDir, 'docker-credential-nxe2e');
+      writeFileSync(
+        helper,
+        [
+          '#!/bin/sh',
+          'read -r server',
+          `echo "$1 $server" >> '${calls}'`,
+          `printf '{"ServerURL":"%s","Username":"%s","Secret":"%s"}' "$server" '${environment.username}' "$(head -n 1 '${process.env['NX_BENTOML_REGISTRY_PASSWORD_FILE']}')"`,
+          '',
+        ].join('\n'),
+      );
+      chmodSync(helper, 0o755);
+      writeFileSync(join(taskEnv['DOCKER_CONFIG'], 'config.json'), JSON.stringify({ credHelpers: { [environment.registry]: 'nxe2e' } }));
+      // Nothing in the environment this time: the helper is the only way to the registry.
+      const { NX_BENTOML_REGISTRY_USERNAME: _user, NX_BENTOML_REGISTRY_PASSWORD: _password, ...withoutCredentials } = taskEnv;
+      const output = nx(['run', `${project}:publish`, '--force'], { ...withoutCredentials, PATH: `${helperDir}:${process.env['PATH']}` });
+
+      expect(output).toMatch(/Published bad-input-\w+\/guarded: 2 pushed, 0 up to date\./);
+      expect(output).toContain(`as ${environment.username}...`);
+      expect(readFileSync(calls, 'utf8')).toContain(`get ${environment.registry}`);
+    });
+  });
+
+  describe('bad input', () => {
+    it.each([
+      ['truncated', (bytes: Buffer) => bytes.subarray(0, Math.floor(bytes.length / 2)), '(the archive ends early)'],
+      ['random bytes', (bytes: Buffer) => Buffer.from(bytes.map((_byte, index) => (index * 151 + 7) % 256)), '(_lzma.LZMAError: Input format not supported by decoder)'],
+    ])('a %s .bentomodel: the file is named as damaged, with how to restore it', async (_kind, corrupt, reason) => {
+      const original = readFileSync(file(modelFile));
+      writeFileSync(file(modelFile), corrupt(original));
+      try {
+        const output = failsCleanly(['run', `${project}:bento-build`], bentoDir);
+        expect(output).toContain(`${modelFile} is not a model archive BentoML can read ${reason}: it is truncated or damaged. Restore it`);
+      } finally {
+        writeFileSync(file(modelFile), original);
+      }
+    });
+
+    it(
+      'serve.py asks for a model no model file holds: the model is named, with both ways to fix it',
+      withFile(`apps/${project}/src/serve.py`, (text) => text.replace(`"${project}_model:latest"`, '"another_model:latest"'), () => {
+        const output = failsCleanly(['run', `${project}:bento-build`], bentoDir);
+        expect(output).toContain("The service asks for the model another_model:latest, which is not in the BentoML store: none of the project's model files holds it.");
+      }),
+    );
+
+    it(
+      "a Python package that does not exist fails bento-build when BentoML locks the packages, with uv's reason",
+      withFile(bentofile, (text) => text.replace('  packages:\n', `  packages:\n    - "${missingPackage}"\n`), () => {
+        const output = failsCleanly(['run', `${project}:bento-build`], bentoDir);
+        expect(output).toContain(`BentoML could not resolve the Python packages of ${bentofile} (python.packages, requirements_txt):`);
+        expect(output).toMatch(/cause: Because nx-bentoml-no-such-package was not found in the package registry/);
+        expect(output).toContain('Fix the package names or versions');
+      }),
+    );
+
+    it(
+      'unlocked, it fails the image build instead: the failing Dockerfile step is shown with its output',
+      withFile(bentofile, (text) => text.replace('  packages:\n', `  lock_packages: false\n  packages:\n    - "${missingPackage}"\n`), () => {
+        nx(['run', `${project}:bento-build`]);
+        const output = failsCleanly(['run', `${project}:containerize`], imageDir);
+        const message = output.slice(output.indexOf('The image build failed:'));
+        expect(message).toMatch(/^The image build failed: The command '\/bin\/sh -c .*uv .*pip install .*' returned a non-zero code: \d+\nStep \d+\/\d+ : RUN /);
+        expect(message).toMatch(/^\s*cause: Because nx-bentoml-no-such-package was not found in the package registry/m);
+        expect(message).toContain('The step comes from the Dockerfile BentoML generated from the bentofile');
+        // The classic builder's colour codes are gone from what the user reads.
+        expect(output).not.toContain('\x1b[91m');
+      }),
+    );
+
+    it(
+      'a base image that does not exist: the image is named, with where to fix it',
+      withFile(bentofile, (text) => text.replace(/base_image: .*/, `base_image: "${environment.registry}/${imageName}-no-such-base:1"`), () => {
+        nx(['run', `${project}:bento-build`]);
+        const output = failsCleanly(['run', `${project}:containerize`], imageDir);
+        expect(output).toContain(`The base image ${environment.registry}/${imageName}-no-such-base:1 is not in the Docker Engine and could not be pulled:`);
+        expect(output).toContain('Check docker.base_image in the bentofile');
+      }),
+    );
+
+    it(
+      'a model file git ignores, without a DVC pointer: bento-build warns that Nx cannot hash it and goes on',
+      withFile('.gitignore', (text) => `${text}\n/${modelFile}\n`, () => {
+        const output = nx(['run', `${project}:bento-build`]);
+        expect(output).toContain(`${modelFile} is ignored by git, so Nx cannot hash it: a retrained model would not rebuild the Bento. Track it with git, or with DVC`);
+        expect(output).toMatch(/Exported guarded:\w+ \(models: guarded_model:\w+\)/);
+      }),
+    );
+
+    it('a Docker socket the user may not open: permission denied, and how to get access', async () => {
+      nx(['run', `${project}:bento-build`]);
+      // The tests run as root, who opens any file: the task runs without the capabilities that
+      // override file permissions, against a socket nobody may open.
+      const socket = join(dirname(workspace.root), 'no-access-docker.sock');
+      const server: Server = createServer((connection) => connection.destroy());
+      await new Promise<void>((resolve) => server.listen(socket, resolve));
+      chmodSync(socket, 0);
+      try {
+        const dropFileCapabilities = ['--inh-caps=-dac_override,-dac_read_search', '--bounding-set=-dac_override,-dac_read_search', '--'];
+        const output = failsCleanly(['run', `${project}:containerize`], imageDir, (args) =>
+          run('setpriv', [...dropFileCapabilities, 'npx', 'nx', ...args], workspace.root, undefined, { ...taskEnv, DOCKER_HOST: `unix://${socket}` }),
+        );
+        expect(output).toContain(`Permission denied on the Docker socket DOCKER_HOST=unix://${socket}. Add your user to the "docker" group`);
+      } finally {
+        await new Promise((resolve) => server.close(resolve));
+      }
+    });
+  });
+
+  it("leaves the registry secret in no task output, no dist file and none of Nx's cache and workspace data", () => {
+    const { username, password } = environment;
+    // The password itself, and the base64 forms Docker puts in config files and auth headers.
+    const secrets = [password, Buffer.from(`${username}:${password}`).toString('base64'), Buffer.from(password).toString('base64')];
+    expect(printedByTasks.length).toBeGreaterThanOrEqual(10);
+    for (const output of printedByTasks) for (const secret of secrets) expect(output.includes(secret)).toBe(false);
+    const searched = [file('dist'), ...nxDataDirectories(workspace.root)];
+    expect(searched).toEqual(expect.arrayContaining([file('dist'), file('.nx'), expect.stringMatching(/cache$/), expect.stringMatching(/workspace-data$/)]));
+    expect(filesContaining(searched, secrets)).toEqual([]);
+  });
+});
