@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, openSync } from 'node:fs';
+import { mkdirSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Docker from 'dockerode';
 import { waitUntil } from './background';
@@ -84,6 +84,9 @@ export class SecondEngine {
   /** Stops dockerd and removes the rules and the bridge; the data root goes with the test's temp dir. */
   async tearDown() {
     await this.stop();
+    // A build container killed by the restart can leave its overlay mounted: the data root could not be removed.
+    const mounts = readFileSync('/proc/mounts', 'utf8').split('\n').map((line) => line.split(' ')[1]);
+    for (const mount of mounts.filter((path) => path?.startsWith(`${this.dir}/`))) spawnSync('umount', ['-l', mount]);
     for (const [, table, chain, ...rule] of this.rules) spawnSync('iptables', ['-t', table, '-D', chain, ...rule]);
     spawnSync('ip', ['link', 'del', this.bridge]);
   }
