@@ -36,7 +36,7 @@ export default async function bentoBuildExecutor(
       logger.info(`Building the Bento of ${relative(context.root, bentofilePath)} with BentoML ${bentomlVersion} (version ${version})...`);
       const buildContext = stageBuildContext(bentofile, bentofilePath, contextDir, context.root);
       try {
-        tag = await bentoml.build({ contextDir: buildContext.contextDir, bentofile: buildContext.bentofilePath, version });
+        tag = await bentoml.build({ contextDir: buildContext.contextDir, bentofile: buildContext.bentofilePath, version, sourceBentofile: bentofilePath });
       } finally {
         buildContext.dispose();
       }

@@ -12,7 +12,8 @@ export interface BentomlClient {
   importModel(file: string): Promise<{ tag: string; state: 'imported' | 'present' }>;
   /** Finds a Bento of any name with this version in the store. */
   findBentoByVersion(version: string): Promise<string | undefined>;
-  build(options: { contextDir: string; bentofile: string; version: string }): Promise<string>;
+  /** `sourceBentofile` names the bentofile in messages when `bentofile` is a staged copy. */
+  build(options: { contextDir: string; bentofile: string; version: string; sourceBentofile?: string }): Promise<string>;
   getBento(tag: string): Promise<BentoInfo>;
   exportBento(tag: string, file: string): Promise<void>;
   /** Imports an exported Bento; one already in the store is not an error. */
@@ -80,7 +81,7 @@ export function createBentomlClient(options: BentomlClientOptions): BentomlClien
       return bentos.map((bento) => bento.tag).find((tag) => tag.endsWith(`:${version}`));
     },
 
-    async build({ contextDir, bentofile, version }) {
+    async build({ contextDir, bentofile, version, sourceBentofile = bentofile }) {
       // Not "--output tag": its quiet mode sends uv's reason for a failed package lock to /dev/null.
       const result = await bentoml(['build', contextDir, '--bentofile', bentofile, '--version', version]);
       const tag = /Successfully built Bento\(tag="([^"]+)"\)/.exec(result.stdout)?.[1];
@@ -88,7 +89,7 @@ export function createBentomlClient(options: BentomlClientOptions): BentomlClien
       // Another process built the same inputs first: its Bento is ours.
       const existing = /Item '([^']+)' already exists in the store/.exec(result.stderr)?.[1];
       if (existing) return existing;
-      throw buildError(result, relative(options.cwd, bentofile));
+      throw buildError(result, relative(options.cwd, sourceBentofile));
     },
 
     async getBento(tag) {
