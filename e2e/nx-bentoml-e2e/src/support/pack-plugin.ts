@@ -6,7 +6,8 @@ import { runOrThrow } from './run';
 /** The variable through which global setup hands the tarball path to the suites. */
 export const tarballEnvVar = 'NX_BENTOML_E2E_TARBALL';
 
-export const builtPluginDir = resolve(__dirname, '../../../../dist/packages/nx-bentoml');
+/** The built plugin; NX_BENTOML_E2E_PLUGIN_DIR points at a private copy while another build rewrites dist/. */
+export const builtPluginDir = process.env['NX_BENTOML_E2E_PLUGIN_DIR'] || resolve(__dirname, '../../../../dist/packages/nx-bentoml');
 
 /** Packs the built plugin (dist/packages/nx-bentoml) with npm pack into a new temp dir. */
 export function packPlugin(): { tarball: string; dir: string } {
