@@ -189,6 +189,22 @@ describe('bad input fails with one clear message and leaves nothing behind; secr
       }),
     );
 
+    it('a Python without BentoML: how to install it, or which interpreter to point at', () => {
+      const python = '/usr/bin/python3';
+      expect(run(python, ['-c', 'import bentoml'], workspace.root).status).not.toBe(0);
+      const output = failsCleanly(['run', `${project}:bento-build`, `--python=${python}`], bentoDir);
+      expect(output).toContain(`BentoML is not installed for ${python}. Install it with "${python} -m pip install bentoml"`);
+    });
+
+    it('a registry password the registry refuses: 401, and how to log in again', () => {
+      const pushDir = `dist/apps/${project}/push`;
+      const output = failsCleanly(['run', `${project}:docker-push`, '--force'], pushDir, (args) =>
+        runNxUnchecked(workspace.root, args, { ...taskEnv, NX_BENTOML_REGISTRY_PASSWORD: 'not-the-password' }),
+      );
+      expect(output).toMatch(/refused the credentials.*\(401 unauthorized\)/);
+      expect(output).not.toContain('not-the-password');
+    });
+
     it('a Docker socket the user may not open: permission denied, and how to get access', async () => {
       nx(['run', `${project}:bento-build`]);
       // The tests run as root, who opens any file: the task runs without the capabilities that

@@ -1,6 +1,7 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { nxDataDirectories } from './leftovers';
 import { packedTarball } from './pack-plugin';
 import { runOrThrow } from './run';
 import { removeTempDir } from './temp-dir';
@@ -38,5 +39,21 @@ export function createWorkspace(name: string): TestWorkspace {
     dir,
   );
   runOrThrow('npm', ['install', '-D', packedTarball()], root);
-  return { root, cleanup: () => removeTempDir(dir) };
+  return {
+    root,
+    cleanup: () => {
+      removeSharedNxData(root, dir);
+      removeTempDir(dir);
+    },
+  };
+}
+
+/** Nx 23.2 keeps a workspace's cache and task database in ~/.nx/<workspace id>, outside the temp dir. */
+function removeSharedNxData(root: string, tempDir: string) {
+  if (process.env['E2E_KEEP'] === '1') return;
+  try {
+    for (const data of nxDataDirectories(root).filter((path) => !path.startsWith(tempDir))) rmSync(data, { recursive: true, force: true });
+  } catch {
+    // Cleanup only: a workspace that never got its node_modules has no Nx to ask.
+  }
 }
