@@ -282,14 +282,18 @@ export function formatSteps(steps) {
 // Docker images (docker CLI: the benchmark's own bookkeeping, not the plugin's)
 // ---------------------------------------------------------------------------------------------
 
-/** Removes every local tag of the repository `name`, with or without the registry in front. */
+/**
+ * Removes every local image of the repository `name`, with or without the registry in front. By id:
+ * an image that lost its tag to a newer build but was pushed still lists as `<repository>:<none>`.
+ */
 export function removeImages(ws, name) {
-  const { stdout } = run('docker', ['images', '--format', '{{.Repository}}:{{.Tag}}'], { cwd: ws.root });
-  const tags = stdout.split('\n').filter((ref) => {
-    const repository = ref.slice(0, ref.lastIndexOf(':'));
-    return repository === name || repository === `${ws.environment.registry}/${name}`;
-  });
-  if (tags.length) run('docker', ['rmi', '-f', ...tags], { cwd: ws.root, allowFailure: true });
+  const { stdout } = run('docker', ['images', '--format', '{{.Repository}} {{.ID}}'], { cwd: ws.root });
+  const ids = stdout
+    .split('\n')
+    .map((line) => line.split(' '))
+    .filter(([repository]) => repository === name || repository === `${ws.environment.registry}/${name}`)
+    .map(([, id]) => id);
+  if (ids.length) run('docker', ['rmi', '-f', ...new Set(ids)], { cwd: ws.root, allowFailure: true });
 }
 
 /** The build steps (intermediate image ids) of a locally built image, oldest first. */
