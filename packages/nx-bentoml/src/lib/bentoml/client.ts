@@ -56,7 +56,8 @@ export function createBentomlClient(options: BentomlClientOptions): BentomlClien
 
   return {
     async version() {
-      const result = await runCommand(options.python, ['-c', 'import bentoml; print(bentoml.__version__)'], { cwd: options.cwd, env });
+      // The installed distribution's metadata: importing bentoml itself takes a second or two.
+      const result = await runCommand(options.python, ['-c', 'import importlib.metadata as m; print(m.version("bentoml"))'], { cwd: options.cwd, env });
       if (result.exitCode !== 0) {
         throw new UserError(
           `BentoML is not installed for ${options.python}. Install it with "${options.python} -m pip install bentoml", ` +
