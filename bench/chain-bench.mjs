@@ -16,6 +16,7 @@ import { appendFileSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readF
 import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createLog, positiveInt } from './bench-common.mjs';
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const services = ['alpha', 'beta', 'gamma', 'delta', 'epsilon'];
@@ -28,22 +29,7 @@ const SETUP_VERSION = 1;
 
 const started = performance.now();
 export const failures = [];
-
-function positiveInt(name, fallback) {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 1) {
-    console.error(`${name} must be a positive integer, got "${raw}"`);
-    process.exit(2);
-  }
-  return value;
-}
-
-export function log(message) {
-  const seconds = ((performance.now() - started) / 1000).toFixed(1).padStart(7);
-  process.stderr.write(`[bench ${seconds}s] ${message}\n`);
-}
+export const log = createLog('bench', started);
 
 // Commands in the throwaway workspace see neither the NX_* variables of the calling shell nor the
 // npm_* ones `npm run` sets for this repository, as in the e2e suite.

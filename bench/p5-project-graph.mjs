@@ -22,6 +22,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdir
 import os from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createLog, positiveInt } from './bench-common.mjs';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const N = positiveInt('BENCH_N', 1000);
@@ -34,21 +35,7 @@ const GENERATOR_VERSION = 1;
 const started = performance.now();
 const failures = [];
 
-function positiveInt(name, fallback) {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 1) {
-    console.error(`${name} must be a positive integer, got "${raw}"`);
-    process.exit(2);
-  }
-  return value;
-}
-
-function log(message) {
-  const seconds = ((performance.now() - started) / 1000).toFixed(1).padStart(6);
-  process.stderr.write(`[p5 ${seconds}s] ${message}\n`);
-}
+const log = createLog('p5', started);
 
 function run(command, args, { cwd, env = process.env, allowFailure = false } = {}) {
   const result = spawnSync(command, args, { cwd, env, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
