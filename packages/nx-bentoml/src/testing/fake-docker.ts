@@ -16,6 +16,8 @@ export function fakeDocker(overrides: Partial<DockerClient> = {}, behaviour: Fak
   const registry = new Map<string, string>();
   /** Image labels by manifest digest, as the registry's image configs hold them. */
   const remoteLabels = new Map<string, Record<string, string>>();
+  /** Image platforms by manifest digest; linux/amd64 unless a test says otherwise. */
+  const remotePlatforms = new Map<string, string>();
   let builds = 0;
   const client: DockerClient = {
     ping: async () => undefined,
@@ -25,7 +27,7 @@ export function fakeDocker(overrides: Partial<DockerClient> = {}, behaviour: Fak
       const id = `sha256:${String(++builds).padStart(64, '0')}`;
       calls.push(`build ${tags.join(',')}`);
       log('Step 1/1 : FROM base');
-      images.set(id, { id, labels, repoTags: tags, repoDigests: [], sizeBytes: 1000 });
+      images.set(id, { id, labels, repoTags: tags, repoDigests: [], sizeBytes: 1000, platform: 'linux/amd64' });
       return id;
     },
     tagImage: async (imageId, repository, tag) => {
@@ -51,7 +53,7 @@ export function fakeDocker(overrides: Partial<DockerClient> = {}, behaviour: Fak
     },
     remoteImage: async (reference) => {
       const digest = registry.get(reference);
-      return digest ? { digest, labels: remoteLabels.get(digest) ?? {} } : undefined;
+      return digest ? { digest, labels: remoteLabels.get(digest) ?? {}, platform: remotePlatforms.get(digest) ?? 'linux/amd64' } : undefined;
     },
     runContainer: async (image, options) => {
       calls.push(`run ${image} on ${options.hostPort}`);
@@ -67,5 +69,5 @@ export function fakeDocker(overrides: Partial<DockerClient> = {}, behaviour: Fak
     },
     ...overrides,
   };
-  return { client, calls, containers, images, registry, remoteLabels };
+  return { client, calls, containers, images, registry, remoteLabels, remotePlatforms };
 }

@@ -20,7 +20,7 @@ describe('docker-push executor', () => {
   /** A fake engine that holds the image containerize built. */
   const dockerWithImage = (overrides: Partial<DockerClient> = {}) => {
     const docker = fakeDocker(overrides);
-    docker.images.set('sha256:1', { id: 'sha256:1', labels: {}, repoTags: ['classifier:nx1', 'classifier:latest'], repoDigests: [], sizeBytes: 1000 });
+    docker.images.set('sha256:1', { id: 'sha256:1', labels: {}, repoTags: ['classifier:nx1', 'classifier:latest'], repoDigests: [], sizeBytes: 1000, platform: 'linux/amd64' });
     return docker;
   };
   const refusingDocker = () =>
@@ -125,6 +125,22 @@ describe('docker-push executor', () => {
       const docker = secondMachine('key-2');
       await dockerPushExecutor(options, context(), docker.client, noCredentials());
       expect(docker.calls.filter((call) => call.startsWith('push'))).toEqual(['push 127.0.0.1:5000/classifier:nx1', 'push 127.0.0.1:5000/classifier:latest']);
+    });
+
+    it('does not take an image built for another CPU architecture', async () => {
+      const docker = secondMachine('key-1');
+      docker.remotePlatforms.set(remoteDigest, 'linux/arm64');
+      await dockerPushExecutor(options, context(), docker.client, noCredentials());
+      expect(docker.calls.filter((call) => call.startsWith('push'))).toEqual(['push 127.0.0.1:5000/classifier:nx1', 'push 127.0.0.1:5000/classifier:latest']);
+    });
+
+    it('pushes when the registry cannot be asked what it holds', async () => {
+      const docker = secondMachine('key-1');
+      docker.client.registryDigest = async () => {
+        throw new Error('The Docker Engine answered 403: denied');
+      };
+      expect(await dockerPushExecutor(options, context(), docker.client, noCredentials())).toEqual({ success: true });
+      expect(docker.calls.filter((call) => call.startsWith('push'))).toHaveLength(2);
     });
 
     it('pushes when forced', async () => {

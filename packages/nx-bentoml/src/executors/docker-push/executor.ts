@@ -26,6 +26,8 @@ interface PushPlan {
   knownDigests: Set<string>;
   /** The local image's build key label: a registry image with the same key was built from the same inputs. */
   buildKey: string | undefined;
+  /** The local image's platform: a same-inputs image built for another CPU is no substitute. */
+  platform: string;
   options: DockerPushExecutorSchema;
   retryDelayMs?: (attempt: number) => number;
 }
@@ -44,7 +46,7 @@ export default async function dockerPushExecutor(
     await docker.ping();
     const local = await inspectLocalImage(docker, image);
     const knownDigests = new Set(local.repoDigests.map((entry) => entry.split('@')[1]));
-    const plan: PushPlan = { docker, image, knownDigests, buildKey: local.labels[buildKeyLabel], options, retryDelayMs };
+    const plan: PushPlan = { docker, image, knownDigests, buildKey: local.labels[buildKeyLabel], platform: local.platform, options, retryDelayMs };
 
     const pushed: PushedTag[] = [];
     for (const registry of registries) {
@@ -84,12 +86,14 @@ function targetRegistries(options: DockerPushExecutorSchema, imageName: string):
  * Keeping the registry's image keeps one digest per Bento.
  */
 async function upToDateRemoteDigest(plan: PushPlan, reference: string, auth: RegistryAuth | undefined) {
-  const remote = await plan.docker.registryDigest(reference, auth);
+  // Only an optimisation: a registry that cannot answer (403 for push-only credentials, 503...) gets the push, which reports what is wrong.
+  const remote = await plan.docker.registryDigest(reference, auth).catch(() => undefined);
   if (!remote) return undefined;
   if (plan.knownDigests.has(remote)) return { digest: remote, sameInputs: false };
   if (!plan.buildKey) return undefined;
   const image = await plan.docker.remoteImage(reference, auth);
-  return image?.digest === remote && image.labels[buildKeyLabel] === plan.buildKey ? { digest: remote, sameInputs: true } : undefined;
+  const sameInputs = image?.digest === remote && image.labels[buildKeyLabel] === plan.buildKey && image.platform === plan.platform;
+  return sameInputs ? { digest: remote, sameInputs } : undefined;
 }
 
 /**

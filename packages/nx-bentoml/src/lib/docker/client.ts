@@ -16,6 +16,8 @@ export interface ImageSummary {
   /** "registry/name@sha256:..." for each repository the image was pushed to or pulled from. */
   repoDigests: string[];
   sizeBytes: number;
+  /** "linux/amd64": an image built on another engine may have another. */
+  platform: string;
 }
 
 export interface PushResult {
@@ -74,6 +76,7 @@ export function createDockerClient(address: EngineAddress = resolveEngineAddress
     repoTags: image.RepoTags ?? [],
     repoDigests: image.RepoDigests ?? [],
     sizeBytes: image.Size,
+    platform: `${image.Os}/${image.Architecture}`,
   });
 
   return {

@@ -44,7 +44,7 @@ function startRegistry(scheme: 'basic' | 'bearer', manifestType = 'application/v
       return void response.writeHead(200, { 'docker-content-digest': manifestDigest, 'content-type': manifestType }).end(manifestBody);
     }
     if (url === `/v2/models/classifier/blobs/${configDigest}`) {
-      return void response.writeHead(200).end(JSON.stringify({ config: { Labels: { 'dev.nx-bentoml.build-key': 'k1' } } }));
+      return void response.writeHead(200).end(JSON.stringify({ architecture: 'amd64', os: 'linux', config: { Labels: { 'dev.nx-bentoml.build-key': 'k1' } } }));
     }
     response.writeHead(404).end(JSON.stringify({ errors: [{ code: 'MANIFEST_UNKNOWN' }] }));
   });
@@ -60,6 +60,7 @@ describe('readRemoteImage', () => {
       await expect(readRemoteImage(`${registry.host}/models/classifier:v1`, auth)).resolves.toEqual({
         digest: manifestDigest,
         labels: { 'dev.nx-bentoml.build-key': 'k1' },
+        platform: 'linux/amd64',
       });
       // One challenge, then the answer is reused for the config blob.
       expect(registry.requests.filter((line) => line.endsWith(' -'))).toHaveLength(1);

@@ -6,11 +6,17 @@ import { registryHost } from './credentials';
 export interface RemoteImage {
   digest: string;
   labels: Record<string, string>;
+  /** "linux/amd64", from the image config. */
+  platform: string;
 }
 
 const imageManifestTypes = ['application/vnd.docker.distribution.manifest.v2+json', 'application/vnd.oci.image.manifest.v1+json'];
 const manifestSchema = z.object({ mediaType: z.string().optional(), config: z.object({ digest: z.string() }) });
-const imageConfigSchema = z.object({ config: z.object({ Labels: z.record(z.string(), z.string()).nullish() }).optional() });
+const imageConfigSchema = z.object({
+  architecture: z.string(),
+  os: z.string(),
+  config: z.object({ Labels: z.record(z.string(), z.string()).nullish() }).optional(),
+});
 const tokenSchema = z.union([z.object({ token: z.string() }), z.object({ access_token: z.string() })]);
 
 type Fetch = typeof fetch;
@@ -33,7 +39,7 @@ export async function readRemoteImage(reference: string, auth: RegistryAuth | un
   const configResponse = await session.get(`${base}/v2/${repository}/blobs/${manifest.data.config.digest}`, '*/*');
   if (!configResponse.ok) return undefined;
   const config = imageConfigSchema.safeParse(await configResponse.json());
-  return config.success ? { digest, labels: config.data.config?.Labels ?? {} } : undefined;
+  return config.success ? { digest, labels: config.data.config?.Labels ?? {}, platform: `${config.data.os}/${config.data.architecture}` } : undefined;
 }
 
 /** "127.0.0.1:5000/team/app:v1" -> base "http://127.0.0.1:5000", repository "team/app", tag "v1". */
