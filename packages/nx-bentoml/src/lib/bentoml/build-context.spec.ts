@@ -1,5 +1,6 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
 import { useTempDir } from '../../testing/temp-dir';
 import { parseBentofile } from './bentofile';
 import { stageBuildContext } from './build-context';
@@ -45,6 +46,38 @@ describe('stageBuildContext', () => {
     expect(() => stage('service: "serve:S"\ninclude: ["../../../libs/features/features/**"]\n')).toThrow(
       'The shared library libs/features/features would be packed as "features", but apps/alpha/src/features exists too. Rename one of them.',
     );
+  });
+
+  it('keeps every other path that leads out of the bentofile directory pointing at the same file', () => {
+    workspace.write('apps/alpha/requirements.txt', 'numpy\n');
+    const context = stage(
+      'service: "serve:S"\ninclude: ["../../../libs/features/features/**"]\ndescription: "file: ../README.md"\npython:\n  requirements_txt: ../requirements.txt\n  wheels: ["./local.whl"]\n',
+    );
+    try {
+      const staged = parseBentofile(readFileSync(context.bentofilePath, 'utf8'), 'staged');
+      const requirements = (staged.python as { requirements_txt: string }).requirements_txt;
+      expect(requirements.startsWith('../')).toBe(true);
+      expect(readFileSync(join(context.contextDir, requirements), 'utf8')).toBe('numpy\n');
+      expect(staged.description).toBe(`file:${join(relative(context.contextDir, join(workspace.dir, 'apps/alpha')), 'README.md')}`);
+      expect((staged.python as { wheels: string[] }).wheels).toEqual(['./local.whl']);
+    } finally {
+      context.dispose();
+    }
+  });
+
+  it('packs a library that several patterns name once, and refuses two libraries with one name', () => {
+    const context = stage('service: "serve:S"\ninclude: ["../../../libs/features/features/**/*.py", "../../../libs/features/features/**/*.json"]\n');
+    context.dispose();
+    workspace.write('libs/other/features/__init__.py', '');
+    expect(() => stage('service: "serve:S"\ninclude: ["../../../libs/features/features/**", "../../../libs/other/features/**"]\n')).toThrow(
+      'The shared libraries libs/features/features and libs/other/features would both be packed as "features". Include only one of them, or rename one.',
+    );
+  });
+
+  it('removes staged contexts that a stopped task left behind', () => {
+    const abandoned = mkdtempSync(join(tmpdir(), 'nx-bentoml-staged-context-999999999-'));
+    stage('service: "serve:S"\ninclude: ["../../../libs/features/features/**"]\n').dispose();
+    expect(existsSync(abandoned)).toBe(false);
   });
 
   it('refuses a pattern that leads out of the workspace', () => {

@@ -1,8 +1,9 @@
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, join, relative } from 'node:path';
+import { basename, join, relative, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import { UserError } from '../errors';
+import { isRunning } from '../process/is-running';
 import type { Bentofile } from './bentofile';
 import { type SharedInclude, isSharedInclude, sharedIncludes } from './shared-includes';
 
@@ -13,6 +14,9 @@ export interface BuildContext {
   dispose(): void;
 }
 
+// Staged contexts are named after their process, so that abandoned ones can be told apart.
+const stagedPrefix = 'nx-bentoml-staged-context-';
+const stagedName = /^nx-bentoml-staged-context-(\d+)-\w{6}$/;
 // Never worth copying into a staged context; BentoML leaves them out of a Bento anyway.
 const notCopied = new Set(['.git', 'node_modules', '.venv', 'venv', '__pycache__']);
 
@@ -27,12 +31,14 @@ export function stageBuildContext(bentofile: Bentofile, bentofilePath: string, c
   });
   if (shared.length === 0) return { contextDir, bentofilePath, dispose: () => undefined };
 
-  const staged = mkdtempSync(join(tmpdir(), 'nx-bentoml-context-'));
+  removeAbandonedContexts();
+  const staged = mkdtempSync(join(tmpdir(), `${stagedPrefix}${process.pid}-`));
   try {
     cpSync(contextDir, staged, { recursive: true, filter: (path) => !notCopied.has(basename(path)) });
-    for (const include of shared) copySharedLibrary(include, staged, workspaceRoot, relative(workspaceRoot, contextDir));
+    const copied = new Map<string, string>();
+    for (const include of shared) copySharedLibrary(include, staged, workspaceRoot, relative(workspaceRoot, contextDir), copied);
     const stagedBentofile = join(staged, basename(bentofilePath));
-    writeFileSync(stagedBentofile, withStagedIncludes(readFileSync(bentofilePath, 'utf8'), shared));
+    writeFileSync(stagedBentofile, stagedBentofileText(readFileSync(bentofilePath, 'utf8'), shared, contextDir, staged));
     return { contextDir: staged, bentofilePath: stagedBentofile, dispose: () => rmSync(staged, { recursive: true, force: true }) };
   } catch (error) {
     rmSync(staged, { recursive: true, force: true });
@@ -40,10 +46,16 @@ export function stageBuildContext(bentofile: Bentofile, bentofilePath: string, c
   }
 }
 
-function copySharedLibrary(include: SharedInclude, staged: string, workspaceRoot: string, contextRoot: string) {
+/** Copies a library once, however many patterns name it; `copied` maps staged names to their sources. */
+function copySharedLibrary(include: SharedInclude, staged: string, workspaceRoot: string, contextRoot: string, copied: Map<string, string>) {
   const source = join(workspaceRoot, include.source);
   if (!existsSync(source)) {
     throw new UserError(`The bentofile's include pattern "${include.pattern}" names ${include.source}, which does not exist. Fix the path: it is relative to ${contextRoot}.`);
+  }
+  const earlier = copied.get(include.name);
+  if (earlier === include.source) return;
+  if (earlier !== undefined) {
+    throw new UserError(`The shared libraries ${earlier} and ${include.source} would both be packed as "${include.name}". Include only one of them, or rename one.`);
   }
   const target = join(staged, include.name);
   if (existsSync(target)) {
@@ -52,15 +64,39 @@ function copySharedLibrary(include: SharedInclude, staged: string, workspaceRoot
     );
   }
   cpSync(source, target, { recursive: true, filter: (path) => !notCopied.has(basename(path)) });
+  copied.set(include.name, include.source);
 }
 
-/** The bentofile text with each shared pattern replaced by its staged form; the rest of the file is kept as written. */
-function withStagedIncludes(text: string, shared: SharedInclude[]): string {
+// Bentofile options whose paths BentoML resolves against the build context.
+const contextPaths = [['python', 'requirements_txt'], ['python', 'wheels'], ['docker', 'setup_script'], ['docker', 'dockerfile_template'], ['conda', 'environment_yml'], ['description']];
+
+/**
+ * The bentofile for the staged context: each shared pattern in its staged form, and every other
+ * path that leads out of the bentofile's directory ("../requirements.txt") pointing at the same
+ * file from the staged copy. The rest of the file is kept as written.
+ */
+function stagedBentofileText(text: string, shared: SharedInclude[], contextDir: string, staged: string): string {
   const document = parseDocument(text);
   const include = (document.get('include') as { items: Array<{ value: unknown }> } | undefined)?.items ?? [];
   for (const item of include) {
     if (typeof item.value !== 'string' || !isSharedInclude(item.value)) continue;
     item.value = shared.find((entry) => entry.pattern === (item.value as string).trim())?.staged ?? item.value;
   }
+  const fromStaged = (path: string) => (path.trim().startsWith('../') ? relative(staged, resolve(contextDir, path.trim())) : path);
+  for (const path of contextPaths) {
+    const node = document.getIn(path, true) as { value?: unknown; items?: Array<{ value: unknown }> } | undefined;
+    for (const scalar of node?.items ?? (node ? [node] : [])) {
+      if (typeof scalar.value !== 'string') continue;
+      scalar.value = path[0] === 'description' ? scalar.value.replace(/^file:\s*(.+)$/, (_line, file: string) => `file:${fromStaged(file)}`) : fromStaged(scalar.value);
+    }
+  }
   return document.toString();
+}
+
+/** Staged contexts whose process is gone: a task stopped by a signal has no chance to remove its own. */
+function removeAbandonedContexts() {
+  for (const entry of readdirSync(tmpdir())) {
+    const pid = Number(stagedName.exec(entry)?.[1]);
+    if (pid && pid !== process.pid && !isRunning(pid)) rmSync(join(tmpdir(), entry), { recursive: true, force: true });
+  }
 }

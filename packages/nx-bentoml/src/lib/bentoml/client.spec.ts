@@ -17,6 +17,18 @@ describe('createBentomlClient().build', () => {
     expect(run.mock.calls[0][1]).toEqual(['-m', 'bentoml', 'build', '/ws/apps/x/src', '--bentofile', '/ws/apps/x/src/bentofile.yaml', '--version', 'v1']);
   });
 
+  it("runs BentoML out of quiet mode, whose silence would hide the built tag", async () => {
+    process.env['BENTOML_QUIET'] = 'true';
+    try {
+      run.mockResolvedValue({ exitCode: 0, stdout: 'Successfully built Bento(tag="classifier:v1").', stderr: '' });
+      const bentoml = createBentomlClient({ python: 'python', cwd: '/ws', env: { BENTOML_HOME: home.dir } });
+      await bentoml.build({ contextDir: '/ws/apps/x/src', bentofile: '/ws/apps/x/src/bentofile.yaml', version: 'v1' });
+      expect(run.mock.calls[0][2]?.env?.['BENTOML_QUIET']).toBeUndefined();
+    } finally {
+      delete process.env['BENTOML_QUIET'];
+    }
+  });
+
   it('names the bentofile relative to the workspace when its packages cannot be resolved', async () => {
     run.mockResolvedValue({ exitCode: 1, stdout: '', stderr: 'Error: [bentos] `build` failed: Failed to lock PyPI packages.' });
     const bentoml = createBentomlClient({ python: 'python', cwd: '/ws', env: { BENTOML_HOME: home.dir } });

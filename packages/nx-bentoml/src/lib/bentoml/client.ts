@@ -43,7 +43,8 @@ export interface BentomlClientOptions {
 
 export function createBentomlClient(options: BentomlClientOptions): BentomlClient {
   // Parsed output must be plain: Nx sets FORCE_COLOR for tasks, and Rich wraps at 80 columns.
-  const { FORCE_COLOR: _forceColor, CLICOLOR_FORCE: _clicolorForce, ...inherited } = process.env;
+  // Quiet mode would drop the lines the tags are read from ("Successfully built Bento(tag=...)").
+  const { FORCE_COLOR: _forceColor, CLICOLOR_FORCE: _clicolorForce, BENTOML_QUIET: _quiet, BENTOML_VERBOSITY: _verbosity, ...inherited } = process.env;
   const env = { ...inherited, NO_COLOR: '1', BENTOML_DO_NOT_TRACK: 'true', COLUMNS: '200', ...options.env };
   // Store commands take turns with other tasks on the same BentoML home (see withStoreLock).
   const home = bentomlHome(env);
