@@ -1,17 +1,20 @@
 import { existsSync } from 'node:fs';
 import { join, posix } from 'node:path';
 
-const versionScript = `import importlib.metadata as m; print("bentoml", m.version("bentoml"))`;
+// Double quotes outside, single inside: read the same by sh and cmd.exe.
+const versionScript = `"import importlib.metadata as m; print('bentoml', m.version('bentoml'))"`;
 
 /**
- * A runtime input with the BentoML version of the interpreter bento-build will use (a .venv in
- * the project, else at the workspace root, else python3), so upgrading BentoML rebuilds the Bentos
- * instead of reusing cached ones. Nx hashes what the command prints and runs each distinct
- * command once per run, so projects sharing the workspace's .venv cost one call.
+ * A runtime input with the BentoML version of the interpreter bento-build will use (its "python"
+ * option, else a .venv in the project, else at the workspace root, else python3, as
+ * lib/python.ts decides), so upgrading BentoML rebuilds the Bentos instead of reusing cached
+ * ones. Nx hashes what the command prints and runs each distinct command once per run, so
+ * projects sharing the workspace's .venv cost one call. Workspace-relative paths keep the
+ * command the same on every machine.
  */
-export function bentomlVersionInput(projectRoot: string, workspaceRoot: string): { runtime: string } {
+export function bentomlVersionInput(projectRoot: string, workspaceRoot: string, pythonOption?: string): { runtime: string } {
   const venvPython = process.platform === 'win32' ? '.venv/Scripts/python.exe' : '.venv/bin/python';
   const candidates = [posix.join(projectRoot, venvPython), venvPython];
-  const python = candidates.find((path) => existsSync(join(workspaceRoot, path))) ?? 'python3';
-  return { runtime: `"${python}" -c '${versionScript}'` };
+  const python = pythonOption || candidates.find((path) => existsSync(join(workspaceRoot, path))) || 'python3';
+  return { runtime: `"${python}" -c ${versionScript}` };
 }

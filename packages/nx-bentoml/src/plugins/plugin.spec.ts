@@ -67,11 +67,13 @@ describe('nx-bentoml plugin', () => {
   const inputsOf = async (options?: unknown) => (await allInputsOf(options)).filter((input): input is string => typeof input === 'string');
 
   it('keys bento-build on the BentoML version of the interpreter it will use', async () => {
-    expect(await allInputsOf()).toContainEqual({ runtime: `"python3" -c 'import importlib.metadata as m; print("bentoml", m.version("bentoml"))'` });
+    expect(await allInputsOf()).toContainEqual({ runtime: `"python3" -c "import importlib.metadata as m; print('bentoml', m.version('bentoml'))"` });
     write('.venv/bin/python');
     expect(await allInputsOf()).toContainEqual({ runtime: expect.stringMatching(/^"\.venv\/bin\/python" -c /) });
     write('apps/classifier/.venv/bin/python');
     expect(await allInputsOf()).toContainEqual({ runtime: expect.stringMatching(/^"apps\/classifier\/\.venv\/bin\/python" -c /) });
+    write('apps/classifier/project.json', JSON.stringify({ name: 'classifier', targets: { 'bento-build': { options: { python: 'envs/ml/bin/python' } } } }));
+    expect(await allInputsOf()).toContainEqual({ runtime: expect.stringMatching(/^"envs\/ml\/bin\/python" -c /) });
   });
 
   /** Nx's semantics: {projectRoot} globs form one set with its negations, {workspaceRoot} globs another. */

@@ -56,10 +56,11 @@ function createNodesForBentofile(
   const bentoignorePath = join(context.workspaceRoot, contextDir, '.bentoignore');
   const bentoignoreText = existsSync(bentoignorePath) ? readFileSync(bentoignorePath, 'utf8') : '';
 
-  const projectName = hasConfig ? readProjectName(context.workspaceRoot, root) : basename(root);
+  const projectFile = hasConfig ? readProjectFile(context.workspaceRoot, root) : {};
+  const projectName = projectFile.name ?? basename(root);
 
   // The targets depend only on these; parsing and validating YAML is what the cache saves.
-  const bentomlVersion = bentomlVersionInput(root, context.workspaceRoot);
+  const bentomlVersion = bentomlVersionInput(root, context.workspaceRoot, projectFile.targets?.[options.bentoBuildTargetName]?.options?.python);
   const key = hashArray([pluginVersion, bentofilePath, root, projectName, String(hasConfig), bentofileText, bentoignoreText, bentomlVersion.runtime]);
   if (previous[key]) return (current[key] = previous[key]);
 
@@ -95,17 +96,24 @@ function isInsideBuiltBento(bentofilePath: string, workspaceRoot: string): boole
   return existsSync(join(workspaceRoot, dirname(dirname(bentofilePath)), 'bento.yaml'));
 }
 
-/** Only used in help examples; the project.json or package.json name, else the directory name. */
-function readProjectName(workspaceRoot: string, root: string): string {
+interface ProjectFile {
+  /** Only used in help examples; else the directory name. */
+  name?: string;
+  targets?: Record<string, { options?: { python?: string } } | undefined>;
+}
+
+/** What the plugin reads of the project's own project.json or package.json ("nx" key). */
+function readProjectFile(workspaceRoot: string, root: string): ProjectFile {
   for (const file of ['project.json', 'package.json']) {
     try {
-      const name = JSON.parse(readFileSync(join(workspaceRoot, root, file), 'utf8')).name;
-      if (typeof name === 'string' && name) return name;
+      const json = JSON.parse(readFileSync(join(workspaceRoot, root, file), 'utf8'));
+      const name = typeof json.name === 'string' && json.name ? json.name : undefined;
+      return { name, targets: file === 'project.json' ? json.targets : json.nx?.targets };
     } catch {
-      // A missing or unreadable file leaves the directory name.
+      // A missing or unreadable file: try the next, else nothing is known.
     }
   }
-  return basename(root);
+  return {};
 }
 
 // Mirrors Nx's own location for plugin caches; read through the environment so that
