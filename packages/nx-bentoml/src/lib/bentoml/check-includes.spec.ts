@@ -18,4 +18,14 @@ describe('checkIncludes', () => {
       'The bentofile\'s include pattern "sevre.py" matches no file in ".". Fix or remove it',
     );
   });
+
+  it('looks a shared include up where it leads, a directory included', async () => {
+    write('libs/features/features/__init__.py');
+    write('apps/x/src/serve.py');
+    const contextDir = `${temp.dir}/apps/x/src`;
+    await expect(checkIncludes({ service: 's:S', include: ['../../../libs/features/features/**/*.py', '../../../libs/features/features'] }, contextDir, temp.dir)).resolves.toBeUndefined();
+    await expect(checkIncludes({ service: 's:S', include: ['../../../libs/features/features/**/*.pyy'] }, contextDir, temp.dir)).rejects.toThrow(
+      'The bentofile\'s include pattern "../../../libs/features/features/**/*.pyy" matches no file in "apps/x/src".',
+    );
+  });
 });

@@ -1,4 +1,4 @@
-import { relative } from 'node:path';
+import { posix, relative } from 'node:path';
 import { glob } from 'tinyglobby';
 import { UserError } from '../errors';
 import type { Bentofile } from './bentofile';
@@ -10,10 +10,13 @@ import { isSharedInclude } from './shared-includes';
  * only when it is served; a pattern that selects no file is almost always a typo.
  */
 export async function checkIncludes(bentofile: Bentofile, contextDir: string, workspaceRoot: string): Promise<void> {
-  // Shared includes ("../libs/x/x/**") are checked as their build context is staged.
-  const patterns = (bentofile.include ?? []).map((line) => line.trim()).filter((line) => line && !line.startsWith('!') && !line.startsWith('#') && !isSharedInclude(line));
+  const patterns = (bentofile.include ?? []).map((line) => line.trim()).filter((line) => line && !line.startsWith('!') && !line.startsWith('#'));
   for (const pattern of patterns) {
-    const matches = await glob(gitignoreToGlobs(pattern, (path) => path), { cwd: contextDir, dot: true, onlyFiles: true, ignore: ['**/node_modules/**', '**/.venv/**'] });
+    // A shared include ("../../libs/x/x/**") is looked up from the workspace root, where it leads.
+    const [cwd, globs] = isSharedInclude(pattern)
+      ? [workspaceRoot, sharedGlobs(posix.normalize(posix.join(relative(workspaceRoot, contextDir), pattern)))]
+      : [contextDir, gitignoreToGlobs(pattern, (path) => path)];
+    const matches = await glob(globs, { cwd, dot: true, onlyFiles: true, ignore: ['**/node_modules/**', '**/.venv/**'] });
     if (matches.length === 0) {
       throw new UserError(
         `The bentofile's include pattern "${pattern}" matches no file in "${relative(workspaceRoot, contextDir) || '.'}". ` +
@@ -21,4 +24,9 @@ export async function checkIncludes(bentofile: Bentofile, contextDir: string, wo
       );
     }
   }
+}
+
+/** A shared include names files, or a directory whose files it packs. */
+function sharedGlobs(path: string) {
+  return [path, `${path}/**`];
 }
