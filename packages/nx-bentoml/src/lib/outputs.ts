@@ -1,7 +1,7 @@
-import { mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { mkdirSync, renameSync, rmSync } from 'node:fs';
+import { basename, dirname } from 'node:path';
 import { UserError } from './errors';
-import { isRunning } from './process/is-running';
+import { removeAbandonedDirectories } from './process/abandoned-directories';
 
 const partialSuffix = '.partial-';
 
@@ -32,21 +32,8 @@ function isDiskFull(error: unknown): boolean {
   return (error as NodeJS.ErrnoException)?.code === 'ENOSPC' || /No space left on device|\bENOSPC\b/.test((error as Error)?.message ?? '');
 }
 
-/** A killed task never reaches its `finally`: remove the temporary directories of processes that are gone. */
+/** The temporary directories of this output that processes now gone left behind. */
 function removeStalePartialDirectories(outputDir: string) {
   const prefix = `${basename(outputDir)}${partialSuffix}`;
-  for (const entry of listDirectory(dirname(outputDir))) {
-    if (!entry.startsWith(prefix)) continue;
-    const pid = Number(entry.slice(prefix.length));
-    if (pid !== process.pid && isRunning(pid)) continue;
-    rmSync(join(dirname(outputDir), entry), { recursive: true, force: true });
-  }
-}
-
-function listDirectory(dir: string): string[] {
-  try {
-    return readdirSync(dir);
-  } catch {
-    return [];
-  }
+  removeAbandonedDirectories(dirname(outputDir), (entry) => (entry.startsWith(prefix) ? Number(entry.slice(prefix.length)) : undefined));
 }

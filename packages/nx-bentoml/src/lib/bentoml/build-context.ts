@@ -1,9 +1,9 @@
-import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join, relative, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import { UserError } from '../errors';
-import { isRunning } from '../process/is-running';
+import { removeAbandonedDirectories } from '../process/abandoned-directories';
 import type { Bentofile } from './bentofile';
 import { type SharedInclude, isSharedInclude, sharedIncludes } from './shared-includes';
 
@@ -95,8 +95,8 @@ function stagedBentofileText(text: string, shared: SharedInclude[], contextDir: 
 
 /** Staged contexts whose process is gone: a task stopped by a signal has no chance to remove its own. */
 function removeAbandonedContexts() {
-  for (const entry of readdirSync(tmpdir())) {
-    const pid = Number(stagedName.exec(entry)?.[1]);
-    if (pid && pid !== process.pid && !isRunning(pid)) rmSync(join(tmpdir(), entry), { recursive: true, force: true });
-  }
+  removeAbandonedDirectories(tmpdir(), (entry) => {
+    const owner = stagedName.exec(entry)?.[1];
+    return owner === undefined ? undefined : Number(owner);
+  });
 }
