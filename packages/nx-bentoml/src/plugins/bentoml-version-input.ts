@@ -1,5 +1,4 @@
-import { existsSync } from 'node:fs';
-import { join, posix } from 'node:path';
+import { findVenvPython } from '../lib/python';
 
 // Double quotes outside, single inside: read the same by sh and cmd.exe.
 const versionScript = `"import importlib.metadata as m; print('bentoml', m.version('bentoml'))"`;
@@ -13,8 +12,6 @@ const versionScript = `"import importlib.metadata as m; print('bentoml', m.versi
  * command the same on every machine.
  */
 export function bentomlVersionInput(projectRoot: string, workspaceRoot: string, pythonOption?: string): { runtime: string } {
-  const venvPython = process.platform === 'win32' ? '.venv/Scripts/python.exe' : '.venv/bin/python';
-  const candidates = [posix.join(projectRoot, venvPython), venvPython];
-  const python = pythonOption || candidates.find((path) => existsSync(join(workspaceRoot, path))) || 'python3';
+  const python = pythonOption || findVenvPython(projectRoot, workspaceRoot) || 'python3';
   return { runtime: `"${python}" -c ${versionScript}` };
 }
