@@ -12,7 +12,17 @@
 //   BENCH_TARBALL=path  packed nx-bentoml to install instead of building and packing the repository's
 
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -57,9 +67,16 @@ export function timed(fn) {
 // ---------------------------------------------------------------------------------------------
 
 function requireEnvironment() {
-  const names = ['NX_BENTOML_PYTHON', 'NX_BENTOML_BASE_IMAGE', 'NX_BENTOML_REGISTRY', 'NX_BENTOML_REGISTRY_USERNAME', 'NX_BENTOML_REGISTRY_PASSWORD_FILE'];
+  const names = [
+    'NX_BENTOML_PYTHON',
+    'NX_BENTOML_BASE_IMAGE',
+    'NX_BENTOML_REGISTRY',
+    'NX_BENTOML_REGISTRY_USERNAME',
+    'NX_BENTOML_REGISTRY_PASSWORD_FILE',
+  ];
   const missing = names.filter((name) => !process.env[name]);
-  if (missing.length) throw new Error(`Missing ${missing.join(', ')}: run "source .e2e-env/env.sh" (made by scripts/setup-environment.sh) first.`);
+  if (missing.length)
+    throw new Error(`Missing ${missing.join(', ')}: run "source .e2e-env/env.sh" (made by scripts/setup-environment.sh) first.`);
   const env = (name) => process.env[name];
   run('docker', ['image', 'inspect', env('NX_BENTOML_BASE_IMAGE')], { cwd: repoRoot });
   return {
@@ -80,7 +97,10 @@ function pluginTarball() {
     return tarball;
   }
   log('building nx-bentoml (npx nx build nx-bentoml)');
-  run('npx', ['nx', 'build', 'nx-bentoml', '--outputStyle=static'], { cwd: repoRoot, env: { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_TUI: 'false' } });
+  run('npx', ['nx', 'build', 'nx-bentoml', '--outputStyle=static'], {
+    cwd: repoRoot,
+    env: { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_TUI: 'false' },
+  });
   const packDir = mkdtempSync(join(os.tmpdir(), 'nx-bentoml-bench-pack-'));
   tempDirsToRemove.push(packDir);
   const packed = run('npm', ['pack', '--json', '--pack-destination', packDir], { cwd: join(repoRoot, 'dist/packages/nx-bentoml') });
@@ -104,10 +124,24 @@ function createWorkspace(base, environment, prefix) {
   const root = join(base, 'ws');
   rmSync(root, { recursive: true, force: true });
   log('create-nx-workspace@latest (preset apps) and npm install -D the packed plugin');
-  run('npx', ['-y', 'create-nx-workspace@latest', 'ws', '--preset=apps', '--nxCloud=skip', '--interactive=false', '--packageManager=npm', '--aiAgents=none', '--analytics=false'], {
-    cwd: base,
-    env: nxEnv,
-  });
+  run(
+    'npx',
+    [
+      '-y',
+      'create-nx-workspace@latest',
+      'ws',
+      '--preset=apps',
+      '--nxCloud=skip',
+      '--interactive=false',
+      '--packageManager=npm',
+      '--aiAgents=none',
+      '--analytics=false',
+    ],
+    {
+      cwd: base,
+      env: nxEnv,
+    },
+  );
   const tarball = join(base, 'nx-bentoml.tgz');
   copyFileSync(pluginTarball(), tarball);
   run('npm', ['install', '-D', tarball, '--no-audit', '--no-fund', '--loglevel=error'], { cwd: root, env: baseEnv });
@@ -118,7 +152,15 @@ function createWorkspace(base, environment, prefix) {
   ws.nx(['g', 'nx-bentoml:init', '--no-interactive']);
   for (const service of [...services, soloService]) {
     log(`nx g nx-bentoml:service ${service}; train it`);
-    ws.nx(['g', 'nx-bentoml:service', service, `--baseImage=${environment.baseImage}`, `--registry=${environment.registry}`, `--imageName=${prefix}/${service}`, '--no-interactive']);
+    ws.nx([
+      'g',
+      'nx-bentoml:service',
+      service,
+      `--baseImage=${environment.baseImage}`,
+      `--registry=${environment.registry}`,
+      `--imageName=${prefix}/${service}`,
+      '--no-interactive',
+    ]);
     run(join(root, '.venv/bin/python'), [join(root, `apps/${service}/train.py`)], { cwd: root, env: { ...baseEnv, ...ws.pluginEnv } });
   }
   ws.commit('six model services');
@@ -134,7 +176,8 @@ function workspaceHandle(root, environment, prefix) {
     NX_BENTOML_REGISTRY_USERNAME: environment.username,
     NX_BENTOML_REGISTRY_PASSWORD: environment.password,
   };
-  const git = (...args) => run('git', ['-c', 'user.email=bench@nx-bentoml.test', '-c', 'user.name=bench', '-c', 'commit.gpgsign=false', ...args], { cwd: root });
+  const git = (...args) =>
+    run('git', ['-c', 'user.email=bench@nx-bentoml.test', '-c', 'user.name=bench', '-c', 'commit.gpgsign=false', ...args], { cwd: root });
   return {
     root,
     file,
@@ -170,7 +213,12 @@ function workspaceHandle(root, environment, prefix) {
     published(service) {
       const read = (path) => readJson(file(`dist/apps/${service}/${path}`), {});
       const push = read('push/push.json');
-      return { bentoTag: read('bento/bento.json').tag, imageId: read('image/image.json').imageId, built: read('image/image.json').built, digest: push.pushed?.[0]?.digest };
+      return {
+        bentoTag: read('bento/bento.json').tag,
+        imageId: read('image/image.json').imageId,
+        built: read('image/image.json').built,
+        digest: push.pushed?.[0]?.digest,
+      };
     },
     /** Gives the service's bentofile one build-time environment variable, `envs: [{name: BENCH_MARKER, value}]`. */
     setMarker(service, value) {
@@ -226,11 +274,16 @@ export function guidePublish(ws, service, { home } = {}) {
     const model = ws.file(`apps/${service}/model/${service}_model.bentomodel`);
     const result = run(bentoml, ['models', 'import', model], { cwd: ws.root, env, allowFailure: true });
     // A model already in the store is what the guide's user meets on a second run: fine.
-    if (result.status !== 0 && !/already exists/i.test(`${result.stdout}${result.stderr}`)) run(bentoml, ['models', 'import', model], { cwd: ws.root, env });
+    if (result.status !== 0 && !/already exists/i.test(`${result.stdout}${result.stderr}`))
+      run(bentoml, ['models', 'import', model], { cwd: ws.root, env });
   });
   let tag;
   [steps.build] = timed(() => {
-    tag = run(bentoml, ['build', `apps/${service}/src`, '--output', 'tag'], { cwd: ws.root, env }).stdout.trim().split('\n').pop().replace(/^__tag__:/, '');
+    tag = run(bentoml, ['build', `apps/${service}/src`, '--output', 'tag'], { cwd: ws.root, env })
+      .stdout.trim()
+      .split('\n')
+      .pop()
+      .replace(/^__tag__:/, '');
   });
   [steps.containerize] = timed(() => run(bentoml, ['containerize', tag, '--image-tag', `${image}:latest`], { cwd: ws.root, env }));
   [steps.push] = timed(() => {

@@ -7,7 +7,19 @@
 //
 //   npm run bench:p1        (see chain-bench.mjs for BENCH_RUNS, BENCH_KEEP, BENCH_TARBALL)
 
-import { check, formatSteps, guidePublishAll, isMain, log, median, ratio, runBenchmarks, seconds, services, timed } from './chain-bench.mjs';
+import {
+  check,
+  formatSteps,
+  guidePublishAll,
+  isMain,
+  log,
+  median,
+  ratio,
+  runBenchmarks,
+  seconds,
+  services,
+  timed,
+} from './chain-bench.mjs';
 
 export function p1(ws, runs) {
   const plugin = [];
@@ -19,7 +31,10 @@ export function p1(ws, runs) {
     const [affectedSeconds] = timed(() => ws.nx(['affected', '-t', 'publish', '--base=HEAD', '--parallel=1']));
     const [runManySeconds] = timed(() => ws.nx(['run-many', '-t', 'publish', `--projects=${services.join(',')}`, '--parallel=1']));
     const after = services.map((service) => ws.published(service));
-    check(JSON.stringify(after) === JSON.stringify(before.map((p) => ({ ...p, built: false }))), `P1 round ${round}: a publish without changes produced new Bentos, images or digests: ${JSON.stringify({ before, after })}`);
+    check(
+      JSON.stringify(after) === JSON.stringify(before.map((p) => ({ ...p, built: false }))),
+      `P1 round ${round}: a publish without changes produced new Bentos, images or digests: ${JSON.stringify({ before, after })}`,
+    );
     log(`P1 round ${round}: nx affected -t publish ${affectedSeconds.toFixed(1)} s, nx run-many -t publish ${runManySeconds.toFixed(1)} s`);
     const steps = guidePublishAll(ws);
     log(`P1 round ${round}: guide ${formatSteps(steps)}`);

@@ -7,7 +7,19 @@
 //   npm run bench:p2        (see chain-bench.mjs for BENCH_RUNS, BENCH_KEEP, BENCH_TARBALL)
 
 import { appendFileSync } from 'node:fs';
-import { check, formatSteps, formatTasks, guidePublishAll, isMain, log, median, ratio, runBenchmarks, seconds, services } from './chain-bench.mjs';
+import {
+  check,
+  formatSteps,
+  formatTasks,
+  guidePublishAll,
+  isMain,
+  log,
+  median,
+  ratio,
+  runBenchmarks,
+  seconds,
+  services,
+} from './chain-bench.mjs';
 
 export function p2(ws, runs) {
   const plugin = [];
@@ -19,7 +31,10 @@ export function p2(ws, runs) {
     changedServices.push(changed);
     appendFileSync(ws.file(`apps/${changed}/src/serve.py`), `\n# bench P2, round ${round}: a change to the service code.\n`);
     const affected = ws.affected();
-    check(JSON.stringify(affected) === JSON.stringify([changed]), `P2 round ${round}: expected only ${changed} to be affected, got ${affected.join(', ') || 'none'}`);
+    check(
+      JSON.stringify(affected) === JSON.stringify([changed]),
+      `P2 round ${round}: expected only ${changed} to be affected, got ${affected.join(', ') || 'none'}`,
+    );
 
     const before = Object.fromEntries(services.map((service) => [service, ws.published(service)]));
     const { total: pluginSeconds, tasks } = ws.nxProfiled(['affected', '-t', 'publish', '--base=HEAD', '--parallel=1']);
@@ -27,11 +42,20 @@ export function p2(ws, runs) {
       const after = ws.published(service);
       const isChanged = service === changed;
       for (const field of ['bentoTag', 'imageId', 'digest']) {
-        check((after[field] !== before[service][field]) === isChanged, `P2 round ${round}: ${service} ${isChanged ? 'should have' : 'should not have'} a new ${field} (${before[service][field]} -> ${after[field]})`);
+        check(
+          (after[field] !== before[service][field]) === isChanged,
+          `P2 round ${round}: ${service} ${isChanged ? 'should have' : 'should not have'} a new ${field} (${before[service][field]} -> ${after[field]})`,
+        );
       }
     }
     log(`P2 round ${round} (${changed} changed): nx affected -t publish ${pluginSeconds.toFixed(1)} s (${formatTasks(tasks, changed)})`);
-    changedTasks.push(Object.fromEntries(Object.entries(tasks).filter(([id]) => id.startsWith(`${changed}:`)).map(([id, s]) => [id.split(':')[1], s])));
+    changedTasks.push(
+      Object.fromEntries(
+        Object.entries(tasks)
+          .filter(([id]) => id.startsWith(`${changed}:`))
+          .map(([id, s]) => [id.split(':')[1], s]),
+      ),
+    );
 
     const steps = guidePublishAll(ws);
     log(`P2 round ${round}: guide ${formatSteps(steps)}`);

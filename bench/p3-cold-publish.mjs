@@ -9,7 +9,21 @@
 //   npm run bench:p3        (see chain-bench.mjs for BENCH_RUNS, BENCH_KEEP, BENCH_TARBALL)
 
 import { rmSync } from 'node:fs';
-import { check, formatSteps, formatTasks, guideImage, guidePublish, isMain, log, median, ratio, removeImages, runBenchmarks, seconds, soloService } from './chain-bench.mjs';
+import {
+  check,
+  formatSteps,
+  formatTasks,
+  guideImage,
+  guidePublish,
+  isMain,
+  log,
+  median,
+  ratio,
+  removeImages,
+  runBenchmarks,
+  seconds,
+  soloService,
+} from './chain-bench.mjs';
 
 function pluginColdPublish(ws, round) {
   ws.setMarker(soloService, `${ws.prefix}-p3-r${round}-plugin`);
@@ -18,7 +32,10 @@ function pluginColdPublish(ws, round) {
   for (const dir of ['.nx/cache', '.nx/workspace-data', `dist/apps/${soloService}`]) rmSync(ws.file(dir), { recursive: true, force: true });
   const result = ws.nxProfiled(['run', `${soloService}:publish`], { BENTOML_HOME: ws.file(`.bench-homes/p3-r${round}-plugin`) });
   const published = ws.published(soloService);
-  check(published.built === true && /^sha256:/.test(published.digest ?? ''), `P3 round ${round}: nx-bentoml did not build and push a new image: ${JSON.stringify(published)}`);
+  check(
+    published.built === true && /^sha256:/.test(published.digest ?? ''),
+    `P3 round ${round}: nx-bentoml did not build and push a new image: ${JSON.stringify(published)}`,
+  );
   return result;
 }
 
@@ -37,7 +54,9 @@ export function p3(ws, runs) {
     for (const side of round % 2 ? sides : sides.reverse()) side();
     ws.restore(soloService);
     rmSync(ws.file('.bench-homes'), { recursive: true, force: true });
-    log(`P3 round ${round}: nx run ${soloService}:publish ${plugin.at(-1).total.toFixed(1)} s (${formatTasks(plugin.at(-1).tasks, soloService)}); guide ${formatSteps(guide.at(-1))}`);
+    log(
+      `P3 round ${round}: nx run ${soloService}:publish ${plugin.at(-1).total.toFixed(1)} s (${formatTasks(plugin.at(-1).tasks, soloService)}); guide ${formatSteps(guide.at(-1))}`,
+    );
   }
   const p = median(plugin.map((r) => r.total));
   const g = median(guide.map((s) => s.total));

@@ -28,7 +28,10 @@ export function p4(ws, runs) {
     ws.nx(['run', `${soloService}:bento-build`]);
     again.push(containerize(ws));
     const second = ws.published(soloService);
-    check(first.built === true && second.built === true && first.imageId !== second.imageId, `P4 round ${round}: expected two new images, got ${JSON.stringify({ first, second })}`);
+    check(
+      first.built === true && second.built === true && first.imageId !== second.imageId,
+      `P4 round ${round}: expected two new images, got ${JSON.stringify({ first, second })}`,
+    );
 
     // Steps of a local classic build carry the id of the image they produced; <missing> are the base image's.
     const firstSteps = buildSteps(ws, first.imageId);
@@ -36,15 +39,34 @@ export function p4(ws, runs) {
     // The marker, unique to this round, comes before the dependency layer: the cold build cannot have reused it.
     const markerAt = firstSteps.findIndex((s) => s.createdBy.includes('BENCH_MARKER'));
     const coldDependenciesAt = firstSteps.findIndex((s) => s.createdBy.includes('pip install -r'));
-    check(markerAt >= 0 && markerAt < coldDependenciesAt, `P4 round ${round}: the cold build has no BENCH_MARKER step before its dependency layer`);
+    check(
+      markerAt >= 0 && markerAt < coldDependenciesAt,
+      `P4 round ${round}: the cold build has no BENCH_MARKER step before its dependency layer`,
+    );
     const steps = buildSteps(ws, second.imageId).filter((s) => s.id !== '<missing>');
     const dependencies = steps.find((s) => s.createdBy.includes('pip install -r'));
     const rebuilt = steps.filter((s) => !firstIds.has(s.id));
-    check(dependencies && firstIds.has(dependencies.id), `P4 round ${round}: the dependency layer (uv pip install) was not reused: ${JSON.stringify(dependencies)}`);
-    const instruction = (s) => s.createdBy.replace(/^\/bin\/sh -c (#\(nop\) )?/, '').replace(/^\|\d+ (\S+=\S+ )+\/bin\/sh -c /, 'RUN ').replace(/dir:[0-9a-f]+/, '<dir>').trim().slice(0, 50);
+    check(
+      dependencies && firstIds.has(dependencies.id),
+      `P4 round ${round}: the dependency layer (uv pip install) was not reused: ${JSON.stringify(dependencies)}`,
+    );
+    const instruction = (s) =>
+      s.createdBy
+        .replace(/^\/bin\/sh -c (#\(nop\) )?/, '')
+        .replace(/^\|\d+ (\S+=\S+ )+\/bin\/sh -c /, 'RUN ')
+        .replace(/dir:[0-9a-f]+/, '<dir>')
+        .trim()
+        .slice(0, 50);
     const labels = rebuilt.filter((s) => instruction(s).startsWith('LABEL')).length;
-    reuse.push({ dependencies, rebuilt: [...rebuilt.map(instruction).filter((s) => !s.startsWith('LABEL')), ...(labels ? [`${labels} LABEL steps`] : [])], reused: steps.length - rebuilt.length, steps: steps.length });
-    log(`P4 round ${round}: cold containerize ${cold.at(-1).toFixed(1)} s, after a serve.py change ${again.at(-1).toFixed(1)} s; reused ${reuse.at(-1).reused}/${steps.length} build steps`);
+    reuse.push({
+      dependencies,
+      rebuilt: [...rebuilt.map(instruction).filter((s) => !s.startsWith('LABEL')), ...(labels ? [`${labels} LABEL steps`] : [])],
+      reused: steps.length - rebuilt.length,
+      steps: steps.length,
+    });
+    log(
+      `P4 round ${round}: cold containerize ${cold.at(-1).toFixed(1)} s, after a serve.py change ${again.at(-1).toFixed(1)} s; reused ${reuse.at(-1).reused}/${steps.length} build steps`,
+    );
     ws.restore(soloService);
   }
   const last = reuse.at(-1);

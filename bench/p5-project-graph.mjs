@@ -171,7 +171,8 @@ def predict(rows: list[list[float]]) -> list[int]:
 `;
 }
 
-const projectJson = (i) => `${JSON.stringify({ name: `svc-${i}`, $schema: '../../node_modules/nx/schemas/project-schema.json', projectType: 'application', tags: [`team:${i % 12}`] }, null, 2)}\n`;
+const projectJson = (i) =>
+  `${JSON.stringify({ name: `svc-${i}`, $schema: '../../node_modules/nx/schemas/project-schema.json', projectType: 'application', tags: [`team:${i % 12}`] }, null, 2)}\n`;
 
 // Three files per project on both sides: project.json, the plugin's file, one Python module.
 const sides = [
@@ -181,7 +182,11 @@ const sides = [
     plugin: { plugin: 'nx-bentoml' },
     target: 'bento-build',
     cachePrefix: 'nx-bentoml-',
-    dependencies: (tarballSha) => ({ nx: NX_VERSION, '@nx/devkit': NX_VERSION, 'nx-bentoml': `file:./nx-bentoml.tgz#${tarballSha.slice(0, 12)}` }),
+    dependencies: (tarballSha) => ({
+      nx: NX_VERSION,
+      '@nx/devkit': NX_VERSION,
+      'nx-bentoml': `file:./nx-bentoml.tgz#${tarballSha.slice(0, 12)}`,
+    }),
     files: (i) => ({ 'project.json': projectJson(i), 'src/bentofile.yaml': bentofile(i), 'src/serve.py': servePy(i) }),
   },
   {
@@ -254,7 +259,11 @@ function setUpWorkspace(side, dir, tarball) {
 
   const depsKey = JSON.stringify(dependencies);
   if (state.depsKey !== depsKey || !existsSync(join(dir, 'node_modules/nx/package.json'))) {
-    log(`${side.label}: npm install (${Object.entries(installed).map(([k, v]) => `${k}@${v}`).join(', ')})`);
+    log(
+      `${side.label}: npm install (${Object.entries(installed)
+        .map(([k, v]) => `${k}@${v}`)
+        .join(', ')})`,
+    );
     // A rebuilt tarball keeps its file name: drop what npm would otherwise keep from the old one.
     rmSync(join(dir, 'package-lock.json'), { force: true });
     rmSync(join(dir, 'node_modules/nx-bentoml'), { recursive: true, force: true });
@@ -341,7 +350,9 @@ function timeShowProjects(side, dir, label) {
     pluginLoad: perfPhase(result.stderr ?? '', `Load Nx Plugin: ${side.plugin.plugin}`),
   };
   if (result.status !== 0) {
-    failures.push(`${side.label} ${label}: nx show projects exited ${result.status}: ${result.stderr.trim().split('\n').slice(-10).join('\n')}`);
+    failures.push(
+      `${side.label} ${label}: nx show projects exited ${result.status}: ${result.stderr.trim().split('\n').slice(-10).join('\n')}`,
+    );
     return sample;
   }
   try {
@@ -358,11 +369,14 @@ function checkInferredTargets(side, dir) {
   for (const name of ['svc-1', `svc-${N}`]) {
     const result = nx(dir, ['show', 'project', name, '--json'], { allowFailure: true });
     if (result.status !== 0) {
-      failures.push(`${side.label}: nx show project ${name} exited ${result.status}: ${result.stderr.trim().split('\n').slice(-10).join('\n')}`);
+      failures.push(
+        `${side.label}: nx show project ${name} exited ${result.status}: ${result.stderr.trim().split('\n').slice(-10).join('\n')}`,
+      );
       continue;
     }
     const targets = Object.keys(parseJsonOutput(result.stdout).targets ?? {});
-    if (!targets.includes(side.target)) failures.push(`${side.label}: ${name} has no "${side.target}" target (targets: ${targets.join(', ') || 'none'})`);
+    if (!targets.includes(side.target))
+      failures.push(`${side.label}: ${name} has no "${side.target}" target (targets: ${targets.join(', ') || 'none'})`);
     else if (name === 'svc-1') log(`${side.label}: svc-1 targets: ${targets.join(', ')}`);
   }
 }
@@ -469,7 +483,9 @@ try {
   const cacheLines = sides.map((side) => {
     const files = pluginCacheFiles(side, side.dir);
     return `- ${side.label} plugin cache after the last warm run: ${
-      files.length ? files.map((f) => `.nx/workspace-data/${f.file} (${(f.bytes / 1024).toFixed(0)} KiB, ${f.entries} entries)`).join(', ') : 'none'
+      files.length
+        ? files.map((f) => `.nx/workspace-data/${f.file} (${(f.bytes / 1024).toFixed(0)} KiB, ${f.entries} entries)`).join(', ')
+        : 'none'
     }; warm run reused the cold run's cache unchanged in ${side.cacheHits}/${RUNS} rounds${side.cacheNotes.length ? ` (${side.cacheNotes.join(' | ')})` : ''}`;
   });
   const cpu = os.cpus()[0]?.model ?? 'unknown CPU';

@@ -28,7 +28,8 @@ describe('nx affected -t publish rebuilds exactly the services that changed', ()
   const prefix = `affected-${Date.now().toString(36)}`;
   const file = (path: string) => join(workspace.root, path);
   const nx = (args: string[]) => runNx(workspace.root, args, taskEnv);
-  const git = (...args: string[]) => runOrThrow('git', ['-c', 'user.email=e2e@nx-bentoml.test', '-c', 'user.name=e2e', ...args], workspace.root);
+  const git = (...args: string[]) =>
+    runOrThrow('git', ['-c', 'user.email=e2e@nx-bentoml.test', '-c', 'user.name=e2e', ...args], workspace.root);
   const commit = (message: string) => {
     git('add', '-A');
     git('commit', '-q', '-m', message);
@@ -36,7 +37,9 @@ describe('nx affected -t publish rebuilds exactly the services that changed', ()
   const affected = () => nx(['show', 'projects', '--affected', '--base=HEAD', '-t', 'publish', '--json']).stdout;
   const affectedProjects = (): string[] => JSON.parse(affected()).sort();
   const bentosInStore = (service: Service) =>
-    readdirSync(join(taskEnv['BENTOML_HOME'], 'bentos', service)).filter((entry) => entry !== 'latest').sort();
+    readdirSync(join(taskEnv['BENTOML_HOME'], 'bentos', service))
+      .filter((entry) => entry !== 'latest')
+      .sort();
 
   const published = async (service: Service): Promise<Published> => {
     const read = (path: string) => JSON.parse(readFileSync(file(`dist/apps/${service}/${path}`), 'utf8'));
@@ -46,7 +49,8 @@ describe('nx affected -t publish rebuilds exactly the services that changed', ()
     expect(registry).toEqual({ status: 200, digest: entry.digest });
     return { bentoTag: read('bento/bento.json').tag, imageId: push.imageId, digest: entry.digest };
   };
-  const snapshot = async () => Object.fromEntries(await Promise.all(services.map(async (s) => [s, await published(s)] as const))) as Record<Service, Published>;
+  const snapshot = async () =>
+    Object.fromEntries(await Promise.all(services.map(async (s) => [s, await published(s)] as const))) as Record<Service, Published>;
 
   /** Publishes what is affected, then checks that exactly `changed` got new Bentos, images and digests. */
   const publishAffectedAndExpect = async (changed: Service[]) => {
@@ -57,8 +61,16 @@ describe('nx affected -t publish rebuilds exactly the services that changed', ()
     for (const service of services) {
       const isChanged = changed.includes(service);
       const store = bentosInStore(service);
-      expect([service, 'new Bento in the store', store.length - storesBefore[service].length]).toEqual([service, 'new Bento in the store', isChanged ? 1 : 0]);
-      expect([service, 'new Bento tag', after[service].bentoTag !== before[service].bentoTag]).toEqual([service, 'new Bento tag', isChanged]);
+      expect([service, 'new Bento in the store', store.length - storesBefore[service].length]).toEqual([
+        service,
+        'new Bento in the store',
+        isChanged ? 1 : 0,
+      ]);
+      expect([service, 'new Bento tag', after[service].bentoTag !== before[service].bentoTag]).toEqual([
+        service,
+        'new Bento tag',
+        isChanged,
+      ]);
       expect([service, 'new image', after[service].imageId !== before[service].imageId]).toEqual([service, 'new image', isChanged]);
       expect([service, 'new digest', after[service].digest !== before[service].digest]).toEqual([service, 'new digest', isChanged]);
     }
@@ -69,7 +81,15 @@ describe('nx affected -t publish rebuilds exactly the services that changed', ()
     workspace = createChainWorkspace('affected-ws', environment);
     taskEnv = workspace.taskEnv;
     for (const service of services) {
-      nx(['g', 'nx-bentoml:service', service, `--baseImage=${environment.baseImage}`, `--registry=${environment.registry}`, `--imageName=${prefix}/${service}`, '--no-interactive']);
+      nx([
+        'g',
+        'nx-bentoml:service',
+        service,
+        `--baseImage=${environment.baseImage}`,
+        `--registry=${environment.registry}`,
+        `--imageName=${prefix}/${service}`,
+        '--no-interactive',
+      ]);
       runOrThrow(file('.venv/bin/python'), [file(`apps/${service}/train.py`)], workspace.root, undefined, taskEnv);
     }
     // A shared Python library of the workspace, packed by alpha and beta (not gamma).
@@ -78,9 +98,17 @@ describe('nx affected -t publish rebuilds exactly the services that changed', ()
     writeFileSync(file('libs/features/features/__init__.py'), 'def label(name: str) -> str:\n    return name\n');
     for (const service of usingFeatures) {
       const bentofile = readFileSync(file(`apps/${service}/src/bentofile.yaml`), 'utf8');
-      writeFileSync(file(`apps/${service}/src/bentofile.yaml`), bentofile.replace('  - serve.py\n', '  - serve.py\n  - "../../../libs/features/features/**/*.py"\n'));
+      writeFileSync(
+        file(`apps/${service}/src/bentofile.yaml`),
+        bentofile.replace('  - serve.py\n', '  - serve.py\n  - "../../../libs/features/features/**/*.py"\n'),
+      );
       const serve = readFileSync(file(`apps/${service}/src/serve.py`), 'utf8');
-      writeFileSync(file(`apps/${service}/src/serve.py`), serve.replace('import bentoml\n', 'import bentoml\nimport features\n').replace('[self.labels[int(index)]', '[features.label(self.labels[int(index)])'));
+      writeFileSync(
+        file(`apps/${service}/src/serve.py`),
+        serve
+          .replace('import bentoml\n', 'import bentoml\nimport features\n')
+          .replace('[self.labels[int(index)]', '[features.label(self.labels[int(index)])'),
+      );
     }
     nx(['run-many', '-t', 'publish', '--parallel=1']);
     commit('three model services, published');
@@ -137,7 +165,9 @@ describe('nx affected -t publish rebuilds exactly the services that changed', ()
   it('keys a DVC-tracked model on its pointer, and asks for dvc pull when the model file is missing', async () => {
     // As `dvc add` leaves it: the model ignored by git, its .dvc pointer tracked.
     const model = 'apps/gamma/model/gamma_model.bentomodel';
-    const md5 = createHash('md5').update(readFileSync(file(model))).digest('hex');
+    const md5 = createHash('md5')
+      .update(readFileSync(file(model)))
+      .digest('hex');
     writeFileSync(file('apps/gamma/model/.gitignore'), '/gamma_model.bentomodel\n');
     writeFileSync(file(`${model}.dvc`), `outs:\n- md5: ${md5}\n  size: 1\n  path: gamma_model.bentomodel\n`);
     commit('gamma: model tracked by DVC');

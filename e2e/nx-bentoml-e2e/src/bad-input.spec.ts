@@ -77,7 +77,15 @@ describe('bad input fails with one clear message and leaves nothing behind; secr
     environment = await requireChainEnvironment();
     workspace = createChainWorkspace('bad-input-ws', environment);
     taskEnv = workspace.taskEnv;
-    nx(['g', 'nx-bentoml:service', project, `--baseImage=${environment.baseImage}`, `--registry=${environment.registry}`, `--imageName=${imageName}`, '--no-interactive']);
+    nx([
+      'g',
+      'nx-bentoml:service',
+      project,
+      `--baseImage=${environment.baseImage}`,
+      `--registry=${environment.registry}`,
+      `--imageName=${imageName}`,
+      '--no-interactive',
+    ]);
     runOrThrow(file('.venv/bin/python'), [file(`apps/${project}/train.py`)], workspace.root, undefined, taskEnv);
   });
 
@@ -91,7 +99,10 @@ describe('bad input fails with one clear message and leaves nothing behind; secr
       expect(nx(['run', `${project}:publish`])).toMatch(/Published bad-input-\w+\/guarded: 2 pushed, 0 up to date\./);
       const push = JSON.parse(readFileSync(file(`dist/apps/${project}/push/push.json`), 'utf8')) as PushManifest;
       const auth = { username: environment.username, password: environment.password };
-      expect(await registryManifestDigest(environment.registry, imageName, push.pushed[0].tag, auth)).toEqual({ status: 200, digest: push.pushed[0].digest });
+      expect(await registryManifestDigest(environment.registry, imageName, push.pushed[0].tag, auth)).toEqual({
+        status: 200,
+        digest: push.pushed[0].digest,
+      });
     });
 
     it('publishes with the credentials a Docker credential helper hands out', () => {
@@ -126,7 +137,11 @@ describe('bad input fails with one clear message and leaves nothing behind; secr
   describe('bad input', () => {
     it.each([
       ['truncated', (bytes: Buffer) => bytes.subarray(0, Math.floor(bytes.length / 2)), '(the archive ends early)'],
-      ['random bytes', (bytes: Buffer) => Buffer.from(bytes.map((_byte, index) => (index * 151 + 7) % 256)), '(_lzma.LZMAError: Input format not supported by decoder)'],
+      [
+        'random bytes',
+        (bytes: Buffer) => Buffer.from(bytes.map((_byte, index) => (index * 151 + 7) % 256)),
+        '(_lzma.LZMAError: Input format not supported by decoder)',
+      ],
     ])('a %s .bentomodel: the file is named as damaged, with how to restore it', async (_kind, corrupt, reason) => {
       const original = readFileSync(file(modelFile));
       writeFileSync(file(modelFile), corrupt(original));
@@ -140,53 +155,81 @@ describe('bad input fails with one clear message and leaves nothing behind; secr
 
     it(
       'serve.py asks for a model no model file holds: the model is named, with both ways to fix it',
-      withFile(`apps/${project}/src/serve.py`, (text) => text.replace(`"${project}_model:latest"`, '"another_model:latest"'), () => {
-        const output = failsCleanly(['run', `${project}:bento-build`], bentoDir);
-        expect(output).toContain("The service asks for the model another_model:latest, which is not in the BentoML store: none of the project's model files holds it.");
-      }),
+      withFile(
+        `apps/${project}/src/serve.py`,
+        (text) => text.replace(`"${project}_model:latest"`, '"another_model:latest"'),
+        () => {
+          const output = failsCleanly(['run', `${project}:bento-build`], bentoDir);
+          expect(output).toContain(
+            "The service asks for the model another_model:latest, which is not in the BentoML store: none of the project's model files holds it.",
+          );
+        },
+      ),
     );
 
     it(
       "a Python package that does not exist fails bento-build when BentoML locks the packages, with uv's reason",
-      withFile(bentofile, (text) => text.replace('  packages:\n', `  packages:\n    - "${missingPackage}"\n`), () => {
-        const output = failsCleanly(['run', `${project}:bento-build`], bentoDir);
-        expect(output).toContain(`BentoML could not resolve the Python packages of ${bentofile} (python.packages, requirements_txt):`);
-        expect(output).toMatch(/cause: Because nx-bentoml-no-such-package was not found in the package registry/);
-        expect(output).toContain('Fix the package names or versions');
-      }),
+      withFile(
+        bentofile,
+        (text) => text.replace('  packages:\n', `  packages:\n    - "${missingPackage}"\n`),
+        () => {
+          const output = failsCleanly(['run', `${project}:bento-build`], bentoDir);
+          expect(output).toContain(`BentoML could not resolve the Python packages of ${bentofile} (python.packages, requirements_txt):`);
+          expect(output).toMatch(/cause: Because nx-bentoml-no-such-package was not found in the package registry/);
+          expect(output).toContain('Fix the package names or versions');
+        },
+      ),
     );
 
     it(
       'unlocked, it fails the image build instead: the failing Dockerfile step is shown with its output',
-      withFile(bentofile, (text) => text.replace('  packages:\n', `  lock_packages: false\n  packages:\n    - "${missingPackage}"\n`), () => {
-        nx(['run', `${project}:bento-build`]);
-        const output = failsCleanly(['run', `${project}:containerize`], imageDir);
-        const message = output.slice(output.indexOf('The image build failed:'));
-        expect(message).toMatch(/^The image build failed: The command '\/bin\/sh -c .*uv .*pip install .*' returned a non-zero code: \d+\nStep \d+\/\d+ : RUN /);
-        expect(message).toMatch(/^\s*cause: Because nx-bentoml-no-such-package was not found in the package registry/m);
-        expect(message).toContain('The step comes from the Dockerfile BentoML generated from the bentofile');
-        // The classic builder's colour codes are gone from what the user reads.
-        expect(output).not.toContain('\x1b[91m');
-      }),
+      withFile(
+        bentofile,
+        (text) => text.replace('  packages:\n', `  lock_packages: false\n  packages:\n    - "${missingPackage}"\n`),
+        () => {
+          nx(['run', `${project}:bento-build`]);
+          const output = failsCleanly(['run', `${project}:containerize`], imageDir);
+          const message = output.slice(output.indexOf('The image build failed:'));
+          expect(message).toMatch(
+            /^The image build failed: The command '\/bin\/sh -c .*uv .*pip install .*' returned a non-zero code: \d+\nStep \d+\/\d+ : RUN /,
+          );
+          expect(message).toMatch(/^\s*cause: Because nx-bentoml-no-such-package was not found in the package registry/m);
+          expect(message).toContain('The step comes from the Dockerfile BentoML generated from the bentofile');
+          // The classic builder's colour codes are gone from what the user reads.
+          expect(output).not.toContain('\x1b[91m');
+        },
+      ),
     );
 
     it(
       'a base image that does not exist: the image is named, with where to fix it',
-      withFile(bentofile, (text) => text.replace(/base_image: .*/, `base_image: "${environment.registry}/${imageName}-no-such-base:1"`), () => {
-        nx(['run', `${project}:bento-build`]);
-        const output = failsCleanly(['run', `${project}:containerize`], imageDir);
-        expect(output).toContain(`The base image ${environment.registry}/${imageName}-no-such-base:1 is not in the Docker Engine and could not be pulled:`);
-        expect(output).toContain('Check docker.base_image in the bentofile');
-      }),
+      withFile(
+        bentofile,
+        (text) => text.replace(/base_image: .*/, `base_image: "${environment.registry}/${imageName}-no-such-base:1"`),
+        () => {
+          nx(['run', `${project}:bento-build`]);
+          const output = failsCleanly(['run', `${project}:containerize`], imageDir);
+          expect(output).toContain(
+            `The base image ${environment.registry}/${imageName}-no-such-base:1 is not in the Docker Engine and could not be pulled:`,
+          );
+          expect(output).toContain('Check docker.base_image in the bentofile');
+        },
+      ),
     );
 
     it(
       'a model file git ignores, without a DVC pointer: bento-build warns that Nx cannot hash it and goes on',
-      withFile('.gitignore', (text) => `${text}\n/${modelFile}\n`, () => {
-        const output = nx(['run', `${project}:bento-build`]);
-        expect(output).toContain(`${modelFile} is ignored by git, so Nx cannot hash it: a retrained model would not rebuild the Bento. Track it with git, or with DVC`);
-        expect(output).toMatch(/Exported guarded:\w+ \(models: guarded_model:\w+\)/);
-      }),
+      withFile(
+        '.gitignore',
+        (text) => `${text}\n/${modelFile}\n`,
+        () => {
+          const output = nx(['run', `${project}:bento-build`]);
+          expect(output).toContain(
+            `${modelFile} is ignored by git, so Nx cannot hash it: a retrained model would not rebuild the Bento. Track it with git, or with DVC`,
+          );
+          expect(output).toMatch(/Exported guarded:\w+ \(models: guarded_model:\w+\)/);
+        },
+      ),
     );
 
     it('a Python without BentoML: how to install it, or which interpreter to point at', () => {
@@ -216,9 +259,14 @@ describe('bad input fails with one clear message and leaves nothing behind; secr
       try {
         const dropFileCapabilities = ['--inh-caps=-dac_override,-dac_read_search', '--bounding-set=-dac_override,-dac_read_search', '--'];
         const output = failsCleanly(['run', `${project}:containerize`], imageDir, (args) =>
-          run('setpriv', [...dropFileCapabilities, 'npx', 'nx', ...args], workspace.root, undefined, { ...taskEnv, DOCKER_HOST: `unix://${socket}` }),
+          run('setpriv', [...dropFileCapabilities, 'npx', 'nx', ...args], workspace.root, undefined, {
+            ...taskEnv,
+            DOCKER_HOST: `unix://${socket}`,
+          }),
         );
-        expect(output).toContain(`Permission denied on the Docker socket DOCKER_HOST=unix://${socket}. Add your user to the "docker" group`);
+        expect(output).toContain(
+          `Permission denied on the Docker socket DOCKER_HOST=unix://${socket}. Add your user to the "docker" group`,
+        );
       } finally {
         await new Promise((resolve) => server.close(resolve));
       }
@@ -232,7 +280,9 @@ describe('bad input fails with one clear message and leaves nothing behind; secr
     expect(printedByTasks.length).toBeGreaterThanOrEqual(10);
     for (const output of printedByTasks) for (const secret of secrets) expect(output.includes(secret)).toBe(false);
     const searched = [file('dist'), ...nxDataDirectories(workspace.root)];
-    expect(searched).toEqual(expect.arrayContaining([file('dist'), file('.nx'), expect.stringMatching(/cache$/), expect.stringMatching(/workspace-data$/)]));
+    expect(searched).toEqual(
+      expect.arrayContaining([file('dist'), file('.nx'), expect.stringMatching(/cache$/), expect.stringMatching(/workspace-data$/)]),
+    );
     expect(filesContaining(searched, secrets)).toEqual([]);
   });
 });

@@ -50,7 +50,15 @@ describe('faults: the plugin fails cleanly and a rerun recovers', () => {
     workspace = createChainWorkspace('faults-ws', environment);
     taskEnv = workspace.taskEnv;
     for (const service of services) {
-      nx(['g', 'nx-bentoml:service', service, `--baseImage=${environment.baseImage}`, `--registry=${environment.registry}`, `--imageName=${prefix}/${service}`, '--no-interactive']);
+      nx([
+        'g',
+        'nx-bentoml:service',
+        service,
+        `--baseImage=${environment.baseImage}`,
+        `--registry=${environment.registry}`,
+        `--imageName=${prefix}/${service}`,
+        '--no-interactive',
+      ]);
       runOrThrow(file('.venv/bin/python'), [file(`apps/${service}/train.py`)], workspace.root, undefined, taskEnv);
     }
   });
@@ -70,7 +78,10 @@ describe('faults: the plugin fails cleanly and a rerun recovers', () => {
       const push = readJson<PushManifest>(`dist/apps/${service}/push/push.json`);
       expect(push.pushed).toHaveLength(2);
       for (const entry of push.pushed) {
-        expect([service, await registryManifestDigest(environment.registry, `${prefix}/${service}`, entry.tag, auth())]).toEqual([service, { status: 200, digest: entry.digest }]);
+        expect([service, await registryManifestDigest(environment.registry, `${prefix}/${service}`, entry.tag, auth())]).toEqual([
+          service,
+          { status: 200, digest: entry.digest },
+        ]);
       }
     }
     expect(incompleteStoreEntries(taskEnv['BENTOML_HOME'])).toEqual([]);
@@ -147,7 +158,12 @@ describe('faults: the plugin fails cleanly and a rerun recovers', () => {
     const home = taskEnv['BENTOML_HOME'];
     const build = startNx(workspace.root, ['run', 'interrupt:bento-build'], taskEnv);
     // The moment BentoML starts writing the Bento into the store: the worst time for an interrupt.
-    await waitUntil('bentoml build writes into the store', () => existsSync(join(home, 'bentos', 'interrupt')) || ended(build), 5 * 60_000, 5);
+    await waitUntil(
+      'bentoml build writes into the store',
+      () => existsSync(join(home, 'bentos', 'interrupt')) || ended(build),
+      5 * 60_000,
+      5,
+    );
     expect(ended(build)).toBe(false);
     build.signalGroup('SIGINT');
     const interrupted = await build.done;
@@ -200,7 +216,9 @@ describe('faults: the plugin fails cleanly and a rerun recovers', () => {
       [0, ''],
     ]);
 
-    const tags = [workspace.root, twin].map((root) => JSON.parse(readFileSync(join(root, 'dist/apps/twin/bento/bento.json'), 'utf8')).tag as string);
+    const tags = [workspace.root, twin].map(
+      (root) => JSON.parse(readFileSync(join(root, 'dist/apps/twin/bento/bento.json'), 'utf8')).tag as string,
+    );
     expect(incompleteStoreEntries(sharedHome)).toEqual([]);
     const bentos = loadAllBentos(environment.python, sharedHome);
     for (const tag of tags) expect(bentos).toContain(tag);

@@ -9,7 +9,10 @@ const bentoTargets = ['bento-build', 'containerize', 'docker-push', 'publish', '
 
 interface ShownProject {
   root: string;
-  targets: Record<string, { inputs?: Array<string | Record<string, unknown>>; dependsOn?: unknown[]; metadata?: { technologies?: string[] } }>;
+  targets: Record<
+    string,
+    { inputs?: Array<string | Record<string, unknown>>; dependsOn?: unknown[]; metadata?: { technologies?: string[] } }
+  >;
   metadata?: { targetGroups?: Record<string, string[]> };
 }
 
@@ -61,14 +64,22 @@ describe('nx-bentoml foundations in a fresh Nx workspace', () => {
       ]),
     );
     const namedInputs = JSON.parse(read('nx.json')).namedInputs ?? {};
-    for (const file of ['src/serve.py', 'src/bentofile.yaml', 'model/classifier_model.bentomodel', 'params.yaml', 'evaluation/metrics.json']) {
+    for (const file of [
+      'src/serve.py',
+      'src/bentofile.yaml',
+      'model/classifier_model.bentomodel',
+      'params.yaml',
+      'evaluation/metrics.json',
+    ]) {
       expect([file, inputsInclude(inputs, `apps/classifier/${file}`, 'apps/classifier', namedInputs)]).toEqual([file, true]);
     }
     for (const file of ['README.md', 'train.py', 'smoke-test.json', 'project.json']) {
       expect([file, inputsInclude(inputs, `apps/classifier/${file}`, 'apps/classifier', namedInputs)]).toEqual([file, false]);
     }
 
-    const dependsOn = (project.targets['publish'].dependsOn ?? []).map((d) => (typeof d === 'string' ? d : (d as { target?: string }).target));
+    const dependsOn = (project.targets['publish'].dependsOn ?? []).map((d) =>
+      typeof d === 'string' ? d : (d as { target?: string }).target,
+    );
     expect(dependsOn).toContain('docker-push');
 
     for (const target of bentoTargets) {

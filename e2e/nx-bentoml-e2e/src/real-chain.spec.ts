@@ -2,7 +2,14 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { appendFileSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type ChainEnvironment, requireChainEnvironment } from './support/environment';
-import { freePort, predictWithContainer, pullImage, removeImageEverywhere, removeRepositoryImages, waitForReady } from './support/container';
+import {
+  freePort,
+  predictWithContainer,
+  pullImage,
+  removeImageEverywhere,
+  removeRepositoryImages,
+  waitForReady,
+} from './support/container';
 import { registryImageConfig, registryManifestDigest } from './support/registry';
 import { cleanEnv, runNx, runOrThrow } from './support/run';
 import { type ChainWorkspace, createChainWorkspace } from './support/chain-workspace';
@@ -13,7 +20,12 @@ interface PushManifest {
   pushed: Array<{ registry: string; reference: string; tag: string; digest: string; status: 'pushed' | 'up-to-date' }>;
 }
 
-const sample = { input: [[5.1, 3.5, 1.4, 0.2], [6.7, 3.0, 5.2, 2.3]] };
+const sample = {
+  input: [
+    [5.1, 3.5, 1.4, 0.2],
+    [6.7, 3.0, 5.2, 2.3],
+  ],
+};
 
 describe('the real chain: BentoML, Docker Engine and an authenticated registry', () => {
   let environment: ChainEnvironment;
@@ -34,7 +46,15 @@ describe('the real chain: BentoML, Docker Engine and an authenticated registry',
     // A remote with credentials in its URL: the source label must carry the URL without them.
     runOrThrow('git', ['remote', 'add', 'origin', 'https://ci-bot:remote-token-123@git.example.com/ml/models.git'], workspace.root);
 
-    nx(['g', 'nx-bentoml:service', 'classifier', `--baseImage=${environment.baseImage}`, `--registry=${environment.registry}`, `--imageName=${imageName}`, '--no-interactive']);
+    nx([
+      'g',
+      'nx-bentoml:service',
+      'classifier',
+      `--baseImage=${environment.baseImage}`,
+      `--registry=${environment.registry}`,
+      `--imageName=${imageName}`,
+      '--no-interactive',
+    ]);
     runOrThrow(file('.venv/bin/python'), [file('apps/classifier/train.py')], workspace.root, undefined, taskEnv);
   });
 
@@ -51,7 +71,10 @@ describe('the real chain: BentoML, Docker Engine and an authenticated registry',
     expect(push.pushed.map((entry) => entry.tag)).toEqual([expect.stringMatching(/^nx[a-z0-9]+$/), 'latest']);
     for (const entry of push.pushed) {
       expect(entry.reference).toBe(`${environment.registry}/${imageName}:${entry.tag}`);
-      expect(await registryManifestDigest(environment.registry, imageName, entry.tag, auth())).toEqual({ status: 200, digest: entry.digest });
+      expect(await registryManifestDigest(environment.registry, imageName, entry.tag, auth())).toEqual({
+        status: 200,
+        digest: entry.digest,
+      });
     }
     const labels = (await environment.docker.getImage(push.imageId).inspect()).Config.Labels;
     expect(labels['dev.nx-bentoml.bento.tag']).toMatch(/^classifier:nx/);
@@ -122,7 +145,10 @@ describe('the real chain: BentoML, Docker Engine and an authenticated registry',
     expect(after.imageId).not.toBe(before.imageId);
     expect(after.pushed[0].tag).toBe(bentoAfter.split(':')[1]);
     expect(after.pushed[0].digest).not.toBe(before.pushed[0].digest);
-    expect(await registryManifestDigest(environment.registry, imageName, after.pushed[0].tag, auth())).toEqual({ status: 200, digest: after.pushed[0].digest });
+    expect(await registryManifestDigest(environment.registry, imageName, after.pushed[0].tag, auth())).toEqual({
+      status: 200,
+      digest: after.pushed[0].digest,
+    });
   });
 
   it('publishes to two registries in one run, skipping what the first already holds', async () => {
@@ -144,10 +170,19 @@ describe('the real chain: BentoML, Docker Engine and an authenticated registry',
 
   it('serves the service locally with bentoml serve on a loopback port', async () => {
     const port = await freePort();
-    const serve = spawn('npx', ['nx', 'run', 'classifier:serve', `--port=${port}`], { cwd: workspace.root, env: cleanEnv(taskEnv), detached: true, stdio: 'ignore' });
+    const serve = spawn('npx', ['nx', 'run', 'classifier:serve', `--port=${port}`], {
+      cwd: workspace.root,
+      env: cleanEnv(taskEnv),
+      detached: true,
+      stdio: 'ignore',
+    });
     try {
       await waitForReady(`http://127.0.0.1:${port}/readyz`, 120_000);
-      const response = await fetch(`http://127.0.0.1:${port}/predict`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(sample) });
+      const response = await fetch(`http://127.0.0.1:${port}/predict`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(sample),
+      });
       expect(await response.json()).toEqual(['setosa', 'virginica']);
     } finally {
       await stopProcessGroup(serve, 15_000);

@@ -31,9 +31,34 @@ describe('a second machine publishes from the Nx remote cache', () => {
     environment = await requireChainEnvironment();
     cache = await startNxCacheServer(randomBytes(16).toString('hex'));
     workspace = createChainWorkspace('remote-cache-ws', environment);
-    const git = (...args: string[]) => runOrThrow('git', ['-c', 'user.email=e2e@nx-bentoml.test', '-c', 'user.name=e2e', ...args], workspace.root);
-    runOrThrow('npx', ['nx', 'g', 'nx-bentoml:service', 'alpha', `--baseImage=${environment.baseImage}`, `--registry=${environment.registry}`, `--imageName=${imageName}`, '--tags={bentoVersion}', '--tags={gitShortSha}', '--tags=latest', '--no-interactive'], workspace.root, undefined, workspace.taskEnv);
-    runOrThrow(join(workspace.root, '.venv/bin/python'), [join(workspace.root, 'apps/alpha/train.py')], workspace.root, undefined, workspace.taskEnv);
+    const git = (...args: string[]) =>
+      runOrThrow('git', ['-c', 'user.email=e2e@nx-bentoml.test', '-c', 'user.name=e2e', ...args], workspace.root);
+    runOrThrow(
+      'npx',
+      [
+        'nx',
+        'g',
+        'nx-bentoml:service',
+        'alpha',
+        `--baseImage=${environment.baseImage}`,
+        `--registry=${environment.registry}`,
+        `--imageName=${imageName}`,
+        '--tags={bentoVersion}',
+        '--tags={gitShortSha}',
+        '--tags=latest',
+        '--no-interactive',
+      ],
+      workspace.root,
+      undefined,
+      workspace.taskEnv,
+    );
+    runOrThrow(
+      join(workspace.root, '.venv/bin/python'),
+      [join(workspace.root, 'apps/alpha/train.py')],
+      workspace.root,
+      undefined,
+      workspace.taskEnv,
+    );
     git('add', '-A');
     git('commit', '-q', '-m', 'alpha, trained');
     // Both machines are clones of one remote, whose URL becomes the image's source label.
@@ -66,7 +91,13 @@ describe('a second machine publishes from the Nx remote cache', () => {
     runOrThrow('git', ['remote', 'set-url', 'origin', repositoryUrl], clone);
     runOrThrow('npm', ['ci', '--no-audit', '--no-fund'], clone);
     symlinkSync(dirname(dirname(environment.python)), join(clone, '.venv'));
-    const secondEnv = { ...workspace.taskEnv, BENTOML_HOME: join(clone, '.bentoml-home'), DOCKER_CONFIG: join(clone, '.docker-config'), ...cache.env, ...localCache(clone) };
+    const secondEnv = {
+      ...workspace.taskEnv,
+      BENTOML_HOME: join(clone, '.bentoml-home'),
+      DOCKER_CONFIG: join(clone, '.docker-config'),
+      ...cache.env,
+      ...localCache(clone),
+    };
     mkdirSync(secondEnv.DOCKER_CONFIG);
     await removeRepositoryImages(environment.docker, imageName);
     expect(existsSync(join(clone, '.nx/cache'))).toBe(false);
@@ -94,7 +125,9 @@ describe('a second machine publishes from the Nx remote cache', () => {
       [commitTag, digest, 'pushed'],
       ['latest', digest, 'up-to-date'],
     ]);
-    expect(output).toContain(`Tagged ${environment.registry}/${imageName}:${commitTag} in the registry with the image built from the same inputs elsewhere`);
+    expect(output).toContain(
+      `Tagged ${environment.registry}/${imageName}:${commitTag} in the registry with the image built from the same inputs elsewhere`,
+    );
     for (const tag of [bentoTag, firstCommitTag, commitTag, 'latest']) {
       await expect(registryManifestDigest(environment.registry, imageName, tag, environment)).resolves.toEqual({ status: 200, digest });
     }

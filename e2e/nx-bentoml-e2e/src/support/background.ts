@@ -48,7 +48,12 @@ export function startNx(cwd: string, args: string[], env: Record<string, string>
 }
 
 /** Polls `condition` every `intervalMs` until it holds; fails with `what` after `timeoutMs`. */
-export async function waitUntil(what: string, condition: () => boolean | Promise<boolean>, timeoutMs: number, intervalMs = 100): Promise<void> {
+export async function waitUntil(
+  what: string,
+  condition: () => boolean | Promise<boolean>,
+  timeoutMs: number,
+  intervalMs = 100,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await condition())) {
     if (Date.now() > deadline) throw new Error(`Gave up after ${timeoutMs / 1000} s waiting until ${what}.`);

@@ -10,7 +10,10 @@ import { cleanEnv } from './run';
  */
 export function incompleteStoreEntries(bentomlHome: string): string[] {
   const incomplete: string[] = [];
-  for (const [kind, marker] of [['bentos', 'bento.yaml'], ['models', 'model.yaml']] as const) {
+  for (const [kind, marker] of [
+    ['bentos', 'bento.yaml'],
+    ['models', 'model.yaml'],
+  ] as const) {
     for (const name of listDirs(join(bentomlHome, kind))) {
       for (const version of listDirs(join(bentomlHome, kind, name))) {
         if (!existsSync(join(bentomlHome, kind, name, version, marker))) incomplete.push(`${kind}/${name}/${version}`);

@@ -25,8 +25,15 @@ export async function pullImage(docker: Docker, reference: string, auth: { usern
 /** Removes an image and every tag pointing at it, so the next use must pull it. */
 export async function removeImageEverywhere(docker: Docker, imageId: string) {
   const info = await docker.getImage(imageId).inspect();
-  for (const tag of info.RepoTags ?? []) await docker.getImage(tag).remove({ force: true }).catch(() => undefined);
-  await docker.getImage(imageId).remove({ force: true }).catch(() => undefined);
+  for (const tag of info.RepoTags ?? [])
+    await docker
+      .getImage(tag)
+      .remove({ force: true })
+      .catch(() => undefined);
+  await docker
+    .getImage(imageId)
+    .remove({ force: true })
+    .catch(() => undefined);
 }
 
 /**
@@ -37,7 +44,11 @@ export async function removeImageEverywhere(docker: Docker, imageId: string) {
 export async function removeRepositoryImages(docker: Docker, imageName: string) {
   const images = await docker.listImages().catch(() => []);
   const tags = images.flatMap((image) => image.RepoTags ?? []).filter((tag) => isInRepository(tag, imageName));
-  for (const tag of tags) await docker.getImage(tag).remove({ force: true }).catch(() => undefined);
+  for (const tag of tags)
+    await docker
+      .getImage(tag)
+      .remove({ force: true })
+      .catch(() => undefined);
 }
 
 /** "127.0.0.1:5055/e2e-x/classifier:nx1" and "e2e-x/classifier:latest" are in "e2e-x/classifier"; "e2e-x/classifier-2:1" is not. */
@@ -58,7 +69,11 @@ export async function predictWithContainer(docker: Docker, image: string, path: 
   try {
     await container.start();
     await waitForReady(`http://127.0.0.1:${port}/readyz`, 120_000);
-    const response = await fetch(`http://127.0.0.1:${port}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const response = await fetch(`http://127.0.0.1:${port}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
     if (!response.ok) throw new Error(`POST ${path} answered ${response.status}: ${await response.text()}`);
     return await response.json();
   } finally {
@@ -69,7 +84,10 @@ export async function predictWithContainer(docker: Docker, image: string, path: 
 export async function waitForReady(url: string, timeoutMs: number) {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    const ok = await fetch(url).then((response) => response.ok, () => false);
+    const ok = await fetch(url).then(
+      (response) => response.ok,
+      () => false,
+    );
     if (ok) return;
     await new Promise((resolve) => setTimeout(resolve, 500));
   }

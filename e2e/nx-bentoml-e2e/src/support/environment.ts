@@ -11,16 +11,22 @@ export interface ChainEnvironment {
   docker: Docker;
 }
 
-const setupHint = 'Run "bash scripts/setup-environment.sh && source .e2e-env/env.sh" (Debian), or export these yourself (see README, Tests).';
+const setupHint =
+  'Run "bash scripts/setup-environment.sh && source .e2e-env/env.sh" (Debian), or export these yourself (see README, Tests).';
 
 /**
  * The real parts the chain tests drive. Anything missing fails the suite with what to do:
  * these tests never skip themselves.
  */
 export async function requireChainEnvironment(): Promise<ChainEnvironment> {
-  const missing = ['NX_BENTOML_PYTHON', 'NX_BENTOML_BASE_IMAGE', 'NX_BENTOML_REGISTRY', 'NX_BENTOML_SECOND_REGISTRY', 'NX_BENTOML_REGISTRY_USERNAME', 'NX_BENTOML_REGISTRY_PASSWORD_FILE'].filter(
-    (name) => !process.env[name],
-  );
+  const missing = [
+    'NX_BENTOML_PYTHON',
+    'NX_BENTOML_BASE_IMAGE',
+    'NX_BENTOML_REGISTRY',
+    'NX_BENTOML_SECOND_REGISTRY',
+    'NX_BENTOML_REGISTRY_USERNAME',
+    'NX_BENTOML_REGISTRY_PASSWORD_FILE',
+  ].filter((name) => !process.env[name]);
   if (missing.length) throw new Error(`The e2e chain tests need ${missing.join(', ')}. ${setupHint}`);
   const env = (name: string) => process.env[name] as string;
 
@@ -43,9 +49,20 @@ export async function requireChainEnvironment(): Promise<ChainEnvironment> {
 
   const registry = env('NX_BENTOML_REGISTRY');
   for (const address of [registry, env('NX_BENTOML_SECOND_REGISTRY')]) {
-    const status = await fetch(`http://${address}/v2/`).then((response) => response.status, (error: Error) => error.message);
-    if (status !== 401) throw new Error(`The registry at ${address} should ask for authentication (401) but answered ${status}. ${setupHint}`);
+    const status = await fetch(`http://${address}/v2/`).then(
+      (response) => response.status,
+      (error: Error) => error.message,
+    );
+    if (status !== 401)
+      throw new Error(`The registry at ${address} should ask for authentication (401) but answered ${status}. ${setupHint}`);
   }
 
-  return { python, baseImage, registry, username: env('NX_BENTOML_REGISTRY_USERNAME'), password: readFileSync(env('NX_BENTOML_REGISTRY_PASSWORD_FILE'), 'utf8').trim(), docker };
+  return {
+    python,
+    baseImage,
+    registry,
+    username: env('NX_BENTOML_REGISTRY_USERNAME'),
+    password: readFileSync(env('NX_BENTOML_REGISTRY_PASSWORD_FILE'), 'utf8').trim(),
+    docker,
+  };
 }

@@ -9,17 +9,14 @@ type Input = string | Record<string, unknown>;
  * Inputs on dependencies ("^..."), runtime, env and externalDependencies inputs are not files of
  * this project and are ignored.
  */
-export function inputsInclude(
-  inputs: Input[],
-  file: string,
-  projectRoot: string,
-  namedInputs: Record<string, Input[]> = {},
-): boolean {
+export function inputsInclude(inputs: Input[], file: string, projectRoot: string, namedInputs: Record<string, Input[]> = {}): boolean {
   const all = fileGlobs(inputs, namedInputs, new Set());
   const matches = (glob: string) => minimatch(file, glob, { dot: true });
   const takesIn = (token: string, replacement: string) => {
     const globs = all.filter((glob) => glob.replace(/^!/, '').startsWith(token)).map((glob) => glob.replace(token, replacement));
-    return globs.filter((g) => !g.startsWith('!')).some(matches) && !globs.filter((g) => g.startsWith('!')).some((g) => matches(g.slice(1)));
+    return (
+      globs.filter((g) => !g.startsWith('!')).some(matches) && !globs.filter((g) => g.startsWith('!')).some((g) => matches(g.slice(1)))
+    );
   };
   return takesIn('{projectRoot}', projectRoot) || takesIn('{workspaceRoot}/', '');
 }

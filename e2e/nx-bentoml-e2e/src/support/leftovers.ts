@@ -19,24 +19,30 @@ export function nxDataDirectories(root: string): string[] {
 export function cachedTaskHashes(root: string): string[] {
   const [cacheDir] = nxDataDirectories(root).filter((dir) => basename(dir) === 'cache');
   if (!cacheDir) return [];
-  return readdirSync(cacheDir).filter((entry) => entry !== 'terminalOutputs' && statSync(join(cacheDir, entry)).isDirectory()).sort();
+  return readdirSync(cacheDir)
+    .filter((entry) => entry !== 'terminalOutputs' && statSync(join(cacheDir, entry)).isDirectory())
+    .sort();
 }
 
 /** Every file under `dir` with the SHA-256 of its bytes, and the half-written siblings a failed write would leave ("<dir>.partial-<pid>"). */
 export function directoryState(dir: string): { files: Record<string, string>; partialSiblings: string[] } {
   const files: Record<string, string> = {};
   for (const file of filesUnder(dir)) files[relative(dir, file)] = createHash('sha256').update(readFileSync(file)).digest('hex');
-  const partialSiblings = existsSync(dirname(dir)) ? readdirSync(dirname(dir)).filter((entry) => entry.startsWith(`${basename(dir)}.partial-`)) : [];
+  const partialSiblings = existsSync(dirname(dir))
+    ? readdirSync(dirname(dir)).filter((entry) => entry.startsWith(`${basename(dir)}.partial-`))
+    : [];
   return { files, partialSiblings };
 }
 
 /** The files under `dirs` (recursively, symlinks not followed) whose bytes contain any of `needles`. */
 export function filesContaining(dirs: string[], needles: string[]): string[] {
   const patterns = needles.map((needle) => Buffer.from(needle));
-  return dirs.flatMap((dir) => filesUnder(dir)).filter((file) => {
-    const bytes = readFileSync(file);
-    return patterns.some((pattern) => bytes.includes(pattern));
-  });
+  return dirs
+    .flatMap((dir) => filesUnder(dir))
+    .filter((file) => {
+      const bytes = readFileSync(file);
+      return patterns.some((pattern) => bytes.includes(pattern));
+    });
 }
 
 function filesUnder(dir: string): string[] {

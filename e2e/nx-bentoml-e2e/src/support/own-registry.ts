@@ -71,7 +71,10 @@ function findUploadData(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
     const path = join(dir, entry.name);
     if (!entry.isDirectory()) return [];
-    if (entry.name === '_uploads') return readdirSync(path).map((id) => join(path, id, 'data')).filter(existsSync);
+    if (entry.name === '_uploads')
+      return readdirSync(path)
+        .map((id) => join(path, id, 'data'))
+        .filter(existsSync);
     return findUploadData(path);
   });
 }

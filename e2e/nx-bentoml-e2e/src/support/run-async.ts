@@ -16,7 +16,8 @@ export function runNxAsync(cwd: string, args: string[], env: Record<string, stri
     child.on('close', (status) => {
       const result = { status, stdout, stderr };
       if (status === 0) resolve(result);
-      else reject(new Error(`nx ${args.join(' ')} (in ${cwd}) exited with ${status}\n--- stdout ---\n${stdout}\n--- stderr ---\n${stderr}`));
+      else
+        reject(new Error(`nx ${args.join(' ')} (in ${cwd}) exited with ${status}\n--- stdout ---\n${stdout}\n--- stderr ---\n${stderr}`));
     });
   });
 }

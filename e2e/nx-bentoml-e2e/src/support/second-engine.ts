@@ -19,7 +19,10 @@ export class SecondEngine {
   private readonly subnet: string;
   private readonly rules: string[][];
 
-  constructor(private readonly dir: string, id: number) {
+  constructor(
+    private readonly dir: string,
+    id: number,
+  ) {
     this.socket = join(dir, 'docker.sock');
     this.docker = new Docker({ socketPath: this.socket });
     this.bridge = `nxbf${id}`;
@@ -62,7 +65,16 @@ export class SecondEngine {
       '--ip6tables=false',
     ];
     this.process = spawn('dockerd', args, { stdio: ['ignore', log, log], detached: true });
-    await waitUntil('the second Docker Engine answers', () => this.docker.ping().then(() => true, () => false), 60_000, 250);
+    await waitUntil(
+      'the second Docker Engine answers',
+      () =>
+        this.docker.ping().then(
+          () => true,
+          () => false,
+        ),
+      60_000,
+      250,
+    );
   }
 
   /** Stops dockerd as `systemctl restart docker` would (SIGTERM, then it shuts its containers down). */
@@ -78,14 +90,18 @@ export class SecondEngine {
   async loadImageFrom(source: Docker, image: string) {
     const archive = await source.getImage(image).get();
     const stream = await this.docker.loadImage(archive);
-    await new Promise<void>((resolve, reject) => this.docker.modem.followProgress(stream, (error: Error | null) => (error ? reject(error) : resolve())));
+    await new Promise<void>((resolve, reject) =>
+      this.docker.modem.followProgress(stream, (error: Error | null) => (error ? reject(error) : resolve())),
+    );
   }
 
   /** Stops dockerd and removes the rules and the bridge; the data root goes with the test's temp dir. */
   async tearDown() {
     await this.stop();
     // A build container killed by the restart can leave its overlay mounted: the data root could not be removed.
-    const mounts = readFileSync('/proc/mounts', 'utf8').split('\n').map((line) => line.split(' ')[1]);
+    const mounts = readFileSync('/proc/mounts', 'utf8')
+      .split('\n')
+      .map((line) => line.split(' ')[1]);
     for (const mount of mounts.filter((path) => path?.startsWith(`${this.dir}/`))) spawnSync('umount', ['-l', mount]);
     for (const [, table, chain, ...rule] of this.rules) spawnSync('iptables', ['-t', table, '-D', chain, ...rule]);
     spawnSync('ip', ['link', 'del', this.bridge]);

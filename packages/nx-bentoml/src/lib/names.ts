@@ -54,7 +54,10 @@ export function toBentoName(name: string): string {
 
 /** A Bento name as a Docker image name: "iris_classifier" -> "iris-classifier" */
 export function toImageName(bentoName: string): string {
-  return bentoName.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '');
+  return bentoName
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '');
 }
 
 /** "iris-classifier" -> "IrisClassifier" */

@@ -32,13 +32,16 @@ describe('writeOutputDirectory', () => {
   });
 
   it('says that the disk is full, where, and what to do, and leaves no temporary directory', async () => {
-    const full = (error: Error) => writeOutputDirectory(outputDir(), async (dir) => {
-      writeFileSync(join(dir, 'bento.bento'), 'half');
-      throw error;
-    });
-    const enospc = Object.assign(new Error("ENOSPC: no space left on device, write"), { code: 'ENOSPC' });
+    const full = (error: Error) =>
+      writeOutputDirectory(outputDir(), async (dir) => {
+        writeFileSync(join(dir, 'bento.bento'), 'half');
+        throw error;
+      });
+    const enospc = Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
     await expect(full(enospc)).rejects.toThrow(`No space left on the device holding ${outputDir()}. Free some space and run again.`);
-    await expect(full(new Error('bentoml export failed (exit 1):\nError: [Errno 28] No space left on device'))).rejects.toThrow('No space left on the device holding');
+    await expect(full(new Error('bentoml export failed (exit 1):\nError: [Errno 28] No space left on device'))).rejects.toThrow(
+      'No space left on the device holding',
+    );
     await expect(full(new Error('push failed'))).rejects.toThrow('push failed');
     expect(siblings()).toEqual([]);
   });

@@ -15,18 +15,22 @@ describe('createDependencies', () => {
     const context = {
       workspaceRoot: workspace.dir,
       projects: Object.fromEntries(Object.entries(projects).map(([name, root]) => [name, { root }])),
-      fileMap: { projectFileMap: Object.fromEntries(Object.keys(projects).map((name) => [name, files[name] ? [{ file: files[name], hash: '1' }] : []])), nonProjectFiles: [] },
+      fileMap: {
+        projectFileMap: Object.fromEntries(
+          Object.keys(projects).map((name) => [name, files[name] ? [{ file: files[name], hash: '1' }] : []]),
+        ),
+        nonProjectFiles: [],
+      },
     } as unknown as CreateDependenciesContext;
-    return (await createDependencies({}, context)).map((edge) => `${edge.source} -> ${edge.target} (${'sourceFile' in edge ? edge.sourceFile : ''})`);
+    return (await createDependencies({}, context)).map(
+      (edge) => `${edge.source} -> ${edge.target} (${'sourceFile' in edge ? edge.sourceFile : ''})`,
+    );
   };
 
   it('links a service to each workspace library its bentofile includes from outside its build context', async () => {
     write('apps/alpha/src/bentofile.yaml', bentofile(['*.py', '../../../libs/features/features/**/*.py', '../../../libs/text/text/**']));
     write('apps/beta/src/bentofile.yaml', bentofile(['*.py']));
-    expect(await edges()).toEqual([
-      'alpha -> features (apps/alpha/src/bentofile.yaml)',
-      'alpha -> text (apps/alpha/src/bentofile.yaml)',
-    ]);
+    expect(await edges()).toEqual(['alpha -> features (apps/alpha/src/bentofile.yaml)', 'alpha -> text (apps/alpha/src/bentofile.yaml)']);
   });
 
   it('adds no edge for includes inside the project, and none for a malformed bentofile', async () => {

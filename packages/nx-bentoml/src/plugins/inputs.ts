@@ -52,7 +52,12 @@ export function bentoBuildInputs(context: BentoInputsContext): string[] {
   const includes = bentofile.include ?? ['*'];
   const sources = [
     ...includes.filter((p) => !p.startsWith('!') && !isSharedInclude(p)).flatMap((p) => gitignoreToGlobs(p, selection)),
-    ...[...safeNegations(includes, true), ...safeNegations(bentofile.exclude ?? []), ...safeNegations(context.bentoignore), ...alwaysExcluded]
+    ...[
+      ...safeNegations(includes, true),
+      ...safeNegations(bentofile.exclude ?? []),
+      ...safeNegations(context.bentoignore),
+      ...alwaysExcluded,
+    ]
       .flatMap((p) => gitignoreToGlobs(p, selection))
       .map((glob) => `!${glob}`),
   ];
@@ -73,10 +78,19 @@ function packedBuildFiles(bentofile: Bentofile): string[] {
   const python = bentofile.python as { requirements_txt?: string; wheels?: string[] } | undefined;
   const conda = bentofile.conda as { environment_yml?: string } | undefined;
   // Without a description BentoML copies the build context's README.md into the Bento.
-  const description = bentofile.description?.startsWith('file:') ? bentofile.description.slice(5).trim() : bentofile.description ? undefined : 'README.md';
-  return [docker?.setup_script, docker?.dockerfile_template, python?.requirements_txt, ...(python?.wheels ?? []), conda?.environment_yml, description].filter(
-    (path): path is string => Boolean(path),
-  );
+  const description = bentofile.description?.startsWith('file:')
+    ? bentofile.description.slice(5).trim()
+    : bentofile.description
+      ? undefined
+      : 'README.md';
+  return [
+    docker?.setup_script,
+    docker?.dockerfile_template,
+    python?.requirements_txt,
+    ...(python?.wheels ?? []),
+    conda?.environment_yml,
+    description,
+  ].filter((path): path is string => Boolean(path));
 }
 
 /**
@@ -96,7 +110,10 @@ function safeNegations(lines: string[], isInclude = false): string[] {
 }
 
 function joinGlob(...parts: string[]) {
-  return parts.filter(Boolean).join('/').replace(/\/{2,}/g, '/');
+  return parts
+    .filter(Boolean)
+    .join('/')
+    .replace(/\/{2,}/g, '/');
 }
 
 function unique(values: string[]) {

@@ -50,7 +50,8 @@ describe('nx-bentoml plugin', () => {
   });
 
   it('chains publish through docker-push, containerize and bento-build', async () => {
-    const targets = (await run(['apps/classifier/src/bentofile.yaml']))['apps/classifier/src/bentofile.yaml'].projects!['apps/classifier'].targets!;
+    const targets = (await run(['apps/classifier/src/bentofile.yaml']))['apps/classifier/src/bentofile.yaml'].projects!['apps/classifier']
+      .targets!;
     expect(targets['publish'].dependsOn).toEqual([{ target: 'docker-push', params: 'forward' }]);
     expect(targets['docker-push'].dependsOn).toEqual(['containerize']);
     expect(targets['containerize'].dependsOn).toEqual(['bento-build']);
@@ -62,17 +63,22 @@ describe('nx-bentoml plugin', () => {
   });
 
   const allInputsOf = async (options?: unknown) =>
-    (await run(['apps/classifier/src/bentofile.yaml'], options))['apps/classifier/src/bentofile.yaml'].projects!['apps/classifier'].targets!['bento-build']
-      .inputs as Array<string | { runtime: string }>;
+    (await run(['apps/classifier/src/bentofile.yaml'], options))['apps/classifier/src/bentofile.yaml'].projects!['apps/classifier']
+      .targets!['bento-build'].inputs as Array<string | { runtime: string }>;
   const inputsOf = async (options?: unknown) => (await allInputsOf(options)).filter((input): input is string => typeof input === 'string');
 
   it('keys bento-build on the BentoML version of the interpreter it will use', async () => {
-    expect(await allInputsOf()).toContainEqual({ runtime: `"python3" -c "import importlib.metadata as m; print('bentoml', m.version('bentoml'))"` });
+    expect(await allInputsOf()).toContainEqual({
+      runtime: `"python3" -c "import importlib.metadata as m; print('bentoml', m.version('bentoml'))"`,
+    });
     write('.venv/bin/python');
     expect(await allInputsOf()).toContainEqual({ runtime: expect.stringMatching(/^"\.venv\/bin\/python" -c /) });
     write('apps/classifier/.venv/bin/python');
     expect(await allInputsOf()).toContainEqual({ runtime: expect.stringMatching(/^"apps\/classifier\/\.venv\/bin\/python" -c /) });
-    write('apps/classifier/project.json', JSON.stringify({ name: 'classifier', targets: { 'bento-build': { options: { python: 'envs/ml/bin/python' } } } }));
+    write(
+      'apps/classifier/project.json',
+      JSON.stringify({ name: 'classifier', targets: { 'bento-build': { options: { python: 'envs/ml/bin/python' } } } }),
+    );
     expect(await allInputsOf()).toContainEqual({ runtime: expect.stringMatching(/^"envs\/ml\/bin\/python" -c /) });
   });
 
@@ -81,19 +87,40 @@ describe('nx-bentoml plugin', () => {
     const path = `${directory}${file}`;
     const group = (token: string, prefix: string) => {
       const globs = inputs.filter((input) => input.replace(/^!/, '').startsWith(token)).map((input) => input.replace(token, prefix));
-      return globs.some((g) => !g.startsWith('!') && minimatch(path, g, { dot: true })) &&
-        !globs.some((g) => g.startsWith('!') && minimatch(path, g.slice(1), { dot: true }));
+      return (
+        globs.some((g) => !g.startsWith('!') && minimatch(path, g, { dot: true })) &&
+        !globs.some((g) => g.startsWith('!') && minimatch(path, g.slice(1), { dot: true }))
+      );
     };
     return group('{projectRoot}', 'apps/classifier') || group('{workspaceRoot}/', '');
   };
 
   it('keys bento-build on the Bento contents, models, params and requirements, not the rest of the project', async () => {
     const inputs = await inputsOf();
-    for (const file of ['src/bentofile.yaml', 'src/serve.py', 'src/data/labels.csv', 'src/data/x/y.json', 'model/classifier_model.bentomodel',
-      'model/classifier_model.bentomodel.dvc', 'params.yaml', 'requirements.txt', 'dvc.lock', 'src/.bentoignore', 'evaluation/metrics.json', 'src/README.md']) {
+    for (const file of [
+      'src/bentofile.yaml',
+      'src/serve.py',
+      'src/data/labels.csv',
+      'src/data/x/y.json',
+      'model/classifier_model.bentomodel',
+      'model/classifier_model.bentomodel.dvc',
+      'params.yaml',
+      'requirements.txt',
+      'dvc.lock',
+      'src/.bentoignore',
+      'evaluation/metrics.json',
+      'src/README.md',
+    ]) {
       expect([file, isInput(inputs, file)]).toEqual([file, true]);
     }
-    for (const file of ['README.md', 'train.py', 'src/notes.md', 'src/data/scratch.tmp', 'src/__pycache__/serve.cpython-311.pyc', 'project.json']) {
+    for (const file of [
+      'README.md',
+      'train.py',
+      'src/notes.md',
+      'src/data/scratch.tmp',
+      'src/__pycache__/serve.cpython-311.pyc',
+      'project.json',
+    ]) {
       expect([file, isInput(inputs, file)]).toEqual([file, false]);
     }
   });
@@ -102,7 +129,15 @@ describe('nx-bentoml plugin', () => {
     write('apps/classifier/src/bentofile.yaml', 'service: "serve:S"\nexclude: ["*.yaml", "*.py", "*.bentomodel", "*.txt", "*.json"]\n');
     write('apps/classifier/src/.bentoignore', '*.lock\n');
     const inputs = await inputsOf();
-    for (const file of ['src/bentofile.yaml', 'src/serve.py', 'model/classifier_model.bentomodel', 'params.yaml', 'requirements.txt', 'dvc.lock', 'evaluation/metrics.json']) {
+    for (const file of [
+      'src/bentofile.yaml',
+      'src/serve.py',
+      'model/classifier_model.bentomodel',
+      'params.yaml',
+      'requirements.txt',
+      'dvc.lock',
+      'evaluation/metrics.json',
+    ]) {
       expect([file, isInput(inputs, file)]).toEqual([file, true]);
     }
     expect(isInput(inputs, 'src/helpers.py')).toBe(false);
@@ -116,18 +151,26 @@ describe('nx-bentoml plugin', () => {
   });
 
   it('hashes the files BentoML reads besides include: setup script, wheels, description file', async () => {
-    write('apps/classifier/src/bentofile.yaml', 'service: "serve:S"\ndescription: "file: ./DESCRIPTION.md"\ndocker:\n  setup_script: ./setup.sh\npython:\n  wheels: ["../wheels/lib.whl"]\n');
+    write(
+      'apps/classifier/src/bentofile.yaml',
+      'service: "serve:S"\ndescription: "file: ./DESCRIPTION.md"\ndocker:\n  setup_script: ./setup.sh\npython:\n  wheels: ["../wheels/lib.whl"]\n',
+    );
     const inputs = await inputsOf();
-    expect(inputs).toEqual(expect.arrayContaining([
-      '{workspaceRoot}/apps/classifier/src/DESCRIPTION.md',
-      '{workspaceRoot}/apps/classifier/src/setup.sh',
-      '{workspaceRoot}/apps/classifier/wheels/lib.whl',
-    ]));
+    expect(inputs).toEqual(
+      expect.arrayContaining([
+        '{workspaceRoot}/apps/classifier/src/DESCRIPTION.md',
+        '{workspaceRoot}/apps/classifier/src/setup.sh',
+        '{workspaceRoot}/apps/classifier/wheels/lib.whl',
+      ]),
+    );
     expect(inputs).not.toContain('{workspaceRoot}/apps/classifier/src/README.md');
   });
 
   it('hashes the files of a shared library included from outside the build context, whatever the excludes say', async () => {
-    write('apps/classifier/src/bentofile.yaml', `service: "serve:S"\ninclude: ["*.py", "../../../libs/features/features/**/*.py"]\nexclude: ["**/test_*.py"]\n`);
+    write(
+      'apps/classifier/src/bentofile.yaml',
+      `service: "serve:S"\ninclude: ["*.py", "../../../libs/features/features/**/*.py"]\nexclude: ["**/test_*.py"]\n`,
+    );
     const inputs = await inputsOf();
     expect(isInput(inputs, 'libs/features/features/scaling.py', '')).toBe(true);
     expect(isInput(inputs, 'libs/features/features/sub/test_x.py', '')).toBe(true);
@@ -194,16 +237,24 @@ describe('nx-bentoml plugin', () => {
     await run(['apps/classifier/src/bentofile.yaml']);
     // Mark the memoised entry: a second run that returns the mark did not recompute it.
     const dataDir = join(workspaceRoot, '.nx/workspace-data');
-    const cacheFile = join(dataDir, readdirSync(dataDir).find((f) => f.startsWith('nx-bentoml-'))!);
+    const cacheFile = join(
+      dataDir,
+      readdirSync(dataDir).find((f) => f.startsWith('nx-bentoml-'))!,
+    );
     writeFileSync(cacheFile, readFileSync(cacheFile, 'utf8').replace('"nx-bentoml:bento-build"', '"nx-bentoml:memoised"'));
-    const targets = (await run(['apps/classifier/src/bentofile.yaml']))['apps/classifier/src/bentofile.yaml'].projects!['apps/classifier'].targets!;
+    const targets = (await run(['apps/classifier/src/bentofile.yaml']))['apps/classifier/src/bentofile.yaml'].projects!['apps/classifier']
+      .targets!;
     expect(targets['bento-build'].executor).toBe('nx-bentoml:memoised');
   });
 
   it('ignores the bentofile copies inside built Bentos, as a BentoML home in the workspace holds them', async () => {
     write('.bentoml/bentos/classifier/v1/bento.yaml', 'service: serve:S\n');
     write('.bentoml/bentos/classifier/v1/src/bentofile.yaml', 'service: serve:S\nmodels:\n- alias: x\n');
-    const results = await createNodes[1](['.bentoml/bentos/classifier/v1/src/bentofile.yaml', 'apps/classifier/src/bentofile.yaml'], undefined, context);
+    const results = await createNodes[1](
+      ['.bentoml/bentos/classifier/v1/src/bentofile.yaml', 'apps/classifier/src/bentofile.yaml'],
+      undefined,
+      context,
+    );
     expect(results.map(([file]) => file)).toEqual(['apps/classifier/src/bentofile.yaml']);
   });
 

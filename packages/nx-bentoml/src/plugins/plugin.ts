@@ -60,8 +60,21 @@ function createNodesForBentofile(
   const projectName = projectFile.name ?? basename(root);
 
   // The targets depend only on these; parsing and validating YAML is what the cache saves.
-  const bentomlVersion = bentomlVersionInput(root, context.workspaceRoot, projectFile.targets?.[options.bentoBuildTargetName]?.options?.python);
-  const key = hashArray([pluginVersion, bentofilePath, root, projectName, String(hasConfig), bentofileText, bentoignoreText, bentomlVersion.runtime]);
+  const bentomlVersion = bentomlVersionInput(
+    root,
+    context.workspaceRoot,
+    projectFile.targets?.[options.bentoBuildTargetName]?.options?.python,
+  );
+  const key = hashArray([
+    pluginVersion,
+    bentofilePath,
+    root,
+    projectName,
+    String(hasConfig),
+    bentofileText,
+    bentoignoreText,
+    bentomlVersion.runtime,
+  ]);
   if (previous[key]) return (current[key] = previous[key]);
 
   // Loose: one unknown key must not break the project graph of the whole workspace; the
@@ -76,7 +89,11 @@ function createNodesForBentofile(
     modelFiles: options.modelFiles,
     metricsFile: options.metricsFile,
   });
-  const targets = bentoTargets(options, { projectName, bentofile: relative(root, bentofilePath), bentoBuildInputs: [...inputs, bentomlVersion] });
+  const targets = bentoTargets(options, {
+    projectName,
+    bentofile: relative(root, bentofilePath),
+    bentoBuildInputs: [...inputs, bentomlVersion],
+  });
   const project: ProjectConfiguration = {
     root,
     targets,

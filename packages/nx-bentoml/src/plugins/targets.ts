@@ -46,7 +46,10 @@ export function bentoTargets(options: NormalizedPluginOptions, context: BentoTar
       metadata: {
         description: 'Build the Docker image of the exported Bento through the Docker Engine API',
         technologies: ['bentoml', 'docker'],
-        help: { command: `nx run ${project}:${names.containerize} --help`, example: { options: { imageName: 'classifier', tags: ['latest'] } } },
+        help: {
+          command: `nx run ${project}:${names.containerize} --help`,
+          example: { options: { imageName: 'classifier', tags: ['latest'] } },
+        },
       },
     },
     [names.push]: {
@@ -58,7 +61,10 @@ export function bentoTargets(options: NormalizedPluginOptions, context: BentoTar
       metadata: {
         description: 'Tag and push the image to the registry with Docker credentials',
         technologies: ['docker'],
-        help: { command: `nx run ${project}:${names.push} --help`, example: { options: { registry: 'europe-west6-docker.pkg.dev/my-project/models' } } },
+        help: {
+          command: `nx run ${project}:${names.push} --help`,
+          example: { options: { registry: 'europe-west6-docker.pkg.dev/my-project/models' } },
+        },
       },
     },
     [names.publish]: {

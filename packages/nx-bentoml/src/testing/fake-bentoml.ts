@@ -10,7 +10,12 @@ export function fakeBentoml(overrides: Partial<BentomlClient> = {}) {
     importModel: async (file) => (calls.push(`import ${file}`), { tag: 'classifier_model:abc', state: 'imported' }),
     findBentoByVersion: async (version) => [...store].find((tag) => tag.endsWith(`:${version}`)),
     build: async ({ version }) => (calls.push(`build ${version}`), store.add(`classifier:${version}`), `classifier:${version}`),
-    getBento: async (tag) => ({ name: 'classifier', version: tag.split(':')[1], services: [{ models: [{ tag: 'classifier_model:abc' }] }], models: [] }),
+    getBento: async (tag) => ({
+      name: 'classifier',
+      version: tag.split(':')[1],
+      services: [{ models: [{ tag: 'classifier_model:abc' }] }],
+      models: [],
+    }),
     exportBento: async (tag, file) => (calls.push(`export ${tag}`), writeFileSync(file, 'tar')),
     importBento: async () => 'imported',
     serve: async ({ host, port }) => (calls.push(`serve ${host}:${port}`), 0),

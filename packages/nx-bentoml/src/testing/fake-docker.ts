@@ -39,7 +39,9 @@ export function fakeDocker(overrides: Partial<DockerClient> = {}, behaviour: Fak
       log('Pushed');
       // As in a real registry, the manifest digest depends on the image, not on the tag or registry.
       const image = [...images.values()].find((candidate) => candidate.repoTags.includes(`${repository}:${tag}`));
-      const digest = `sha256:${createHash('sha256').update(image?.id ?? `${repository}:${tag}`).digest('hex')}`;
+      const digest = `sha256:${createHash('sha256')
+        .update(image?.id ?? `${repository}:${tag}`)
+        .digest('hex')}`;
       registry.set(`${repository}:${tag}`, digest);
       remoteLabels.set(digest, image?.labels ?? {});
       if (image && !image.repoDigests.includes(`${repository}@${digest}`)) image.repoDigests.push(`${repository}@${digest}`);
@@ -53,7 +55,9 @@ export function fakeDocker(overrides: Partial<DockerClient> = {}, behaviour: Fak
     },
     remoteImage: async (reference) => {
       const digest = registry.get(reference);
-      return digest ? { digest, labels: remoteLabels.get(digest) ?? {}, platform: remotePlatforms.get(digest) ?? 'linux/amd64' } : undefined;
+      return digest
+        ? { digest, labels: remoteLabels.get(digest) ?? {}, platform: remotePlatforms.get(digest) ?? 'linux/amd64' }
+        : undefined;
     },
     runContainer: async (image, options) => {
       calls.push(`run ${image} on ${options.hostPort}`);

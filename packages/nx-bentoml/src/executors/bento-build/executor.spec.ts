@@ -29,7 +29,11 @@ describe('bento-build executor', () => {
     const { client, calls } = fakeBentoml();
     const result = await bentoBuildExecutor(options, fakeExecutorContext(root, 'apps/classifier', 'bento-build', '42'), () => client);
     expect(result).toEqual({ success: true, tag: 'classifier:nx16' });
-    expect(calls).toEqual([`import ${join(root, 'apps/classifier/model/classifier_model.bentomodel')}`, 'build nx16', 'export classifier:nx16']);
+    expect(calls).toEqual([
+      `import ${join(root, 'apps/classifier/model/classifier_model.bentomodel')}`,
+      'build nx16',
+      'export classifier:nx16',
+    ]);
     expect(JSON.parse(readFileSync(join(root, 'dist/apps/classifier/bento/bento.json'), 'utf8'))).toEqual({
       tag: 'classifier:nx16',
       name: 'classifier',
@@ -44,15 +48,25 @@ describe('bento-build executor', () => {
   });
 
   it('builds a service that includes a shared library from a staged context, and removes it after', async () => {
-    write('apps/classifier/src/bentofile.yaml', 'service: "serve:ClassifierService"\ninclude: [serve.py, "../../../libs/features/features/**"]\n');
+    write(
+      'apps/classifier/src/bentofile.yaml',
+      'service: "serve:ClassifierService"\ninclude: [serve.py, "../../../libs/features/features/**"]\n',
+    );
     write('libs/features/features/__init__.py', 'SCALE = 2\n');
     const { client } = fakeBentoml();
     let staged: { contextDir: string; bentofile: string; library: string; bentofileText: string } | undefined;
     client.build = async ({ contextDir, bentofile, version }) => {
-      staged = { contextDir, bentofile, library: readFileSync(join(contextDir, 'features/__init__.py'), 'utf8'), bentofileText: readFileSync(bentofile, 'utf8') };
+      staged = {
+        contextDir,
+        bentofile,
+        library: readFileSync(join(contextDir, 'features/__init__.py'), 'utf8'),
+        bentofileText: readFileSync(bentofile, 'utf8'),
+      };
       return `classifier:${version}`;
     };
-    expect(await bentoBuildExecutor(options, fakeExecutorContext(root, 'apps/classifier', 'bento-build', '42'), () => client)).toMatchObject({ success: true });
+    expect(
+      await bentoBuildExecutor(options, fakeExecutorContext(root, 'apps/classifier', 'bento-build', '42'), () => client),
+    ).toMatchObject({ success: true });
     expect(staged?.contextDir.startsWith(root)).toBe(false);
     expect(staged?.library).toBe('SCALE = 2\n');
     expect(staged?.bentofileText).toContain('"features/**"');
@@ -77,7 +91,9 @@ describe('bento-build executor', () => {
     const { client } = fakeBentoml({ importModel: async () => ({ tag: 'classifier_model:older', state: 'present' }) });
     const result = await bentoBuildExecutor(options, fakeExecutorContext(root, 'apps/classifier', 'bento-build'), () => client);
     expect(result).toEqual({ success: false });
-    expect(logger.error).toHaveBeenCalledWith(expect.stringContaining('packs classifier_model:abc, but the project\'s model file holds classifier_model:older'));
+    expect(logger.error).toHaveBeenCalledWith(
+      expect.stringContaining("packs classifier_model:abc, but the project's model file holds classifier_model:older"),
+    );
     expect(existsSync(join(root, 'dist'))).toBe(false);
   });
 
@@ -104,8 +120,12 @@ describe('bento-build executor', () => {
   it('refuses an include pattern that matches no file before building', async () => {
     write('apps/classifier/src/bentofile.yaml', 'service: "serve:ClassifierService"\ninclude: [serve.py, labels.csv]\n');
     const { client, calls } = fakeBentoml();
-    expect(await bentoBuildExecutor(options, fakeExecutorContext(root, 'apps/classifier', 'bento-build'), () => client)).toEqual({ success: false });
-    expect(logger.error).toHaveBeenCalledWith(expect.stringContaining('include pattern "labels.csv" matches no file in "apps/classifier/src"'));
+    expect(await bentoBuildExecutor(options, fakeExecutorContext(root, 'apps/classifier', 'bento-build'), () => client)).toEqual({
+      success: false,
+    });
+    expect(logger.error).toHaveBeenCalledWith(
+      expect.stringContaining('include pattern "labels.csv" matches no file in "apps/classifier/src"'),
+    );
     expect(calls.filter((call) => call.startsWith('build'))).toEqual([]);
   });
 
@@ -128,7 +148,9 @@ describe('bento-build executor', () => {
         throw new UserError('BentoML is not installed for python3. Install it with "python3 -m pip install bentoml"');
       },
     });
-    expect(await bentoBuildExecutor(options, fakeExecutorContext(root, 'apps/classifier', 'bento-build'), () => client)).toEqual({ success: false });
+    expect(await bentoBuildExecutor(options, fakeExecutorContext(root, 'apps/classifier', 'bento-build'), () => client)).toEqual({
+      success: false,
+    });
     expect(logger.error).toHaveBeenCalledWith(expect.stringContaining('pip install bentoml'));
   });
 });

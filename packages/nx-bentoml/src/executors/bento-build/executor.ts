@@ -20,7 +20,11 @@ export default async function bentoBuildExecutor(
   createClient: (python: string) => BentomlClient = (python) => createBentomlClient({ python, cwd: context.root }),
 ) {
   return runExecutor(async () => {
-    const { bentoml, bentofile, bentofilePath, contextDir, projectDir, bentomlVersion, modelFiles, modelTags } = await prepareBentoml(options, context, createClient);
+    const { bentoml, bentofile, bentofilePath, contextDir, projectDir, bentomlVersion, modelFiles, modelTags } = await prepareBentoml(
+      options,
+      context,
+      createClient,
+    );
     await checkIncludes(bentofile, contextDir, context.root);
     const lineage = readLineage(projectDir, {
       params: 'params.yaml',
@@ -36,7 +40,12 @@ export default async function bentoBuildExecutor(
       logger.info(`Building the Bento of ${relative(context.root, bentofilePath)} with BentoML ${bentomlVersion} (version ${version})...`);
       const buildContext = stageBuildContext(bentofile, bentofilePath, contextDir, context.root);
       try {
-        tag = await bentoml.build({ contextDir: buildContext.contextDir, bentofile: buildContext.bentofilePath, version, sourceBentofile: bentofilePath });
+        tag = await bentoml.build({
+          contextDir: buildContext.contextDir,
+          bentofile: buildContext.bentofilePath,
+          version,
+          sourceBentofile: bentofilePath,
+        });
       } finally {
         buildContext.dispose();
       }
@@ -70,7 +79,8 @@ export default async function bentoBuildExecutor(
 
 function packedModels(info: BentoInfo): string[] {
   const models = [...info.models, ...info.services.flatMap((service) => service.models)].map((model) => model.tag);
-  if (models.length === 0) logger.warn(`The Bento ${info.name}:${info.version} packs no model; serve.py declares none with bentoml.models.BentoModel.`);
+  if (models.length === 0)
+    logger.warn(`The Bento ${info.name}:${info.version} packs no model; serve.py declares none with bentoml.models.BentoModel.`);
   return [...new Set(models)];
 }
 

@@ -19,7 +19,15 @@ describe('containerize executor', () => {
     mkdirSync(join(root, 'dist/apps/classifier/bento'), { recursive: true });
     writeFileSync(
       join(root, 'dist/apps/classifier/bento/bento.json'),
-      JSON.stringify({ tag: 'iris_classifier:nx1', name: 'iris_classifier', version: 'nx1', models: ['iris_model:abc'], bentomlVersion: '1.4.39', archive: 'bento.tar', sizeBytes: 1 }),
+      JSON.stringify({
+        tag: 'iris_classifier:nx1',
+        name: 'iris_classifier',
+        version: 'nx1',
+        models: ['iris_model:abc'],
+        bentomlVersion: '1.4.39',
+        archive: 'bento.tar',
+        sizeBytes: 1,
+      }),
     );
   });
   afterEach(() => rmSync(root, { recursive: true, force: true }));
@@ -30,7 +38,13 @@ describe('containerize executor', () => {
     expect(docker.calls).toEqual(['build iris-classifier:nx1', 'tag iris-classifier:nx1', 'tag iris-classifier:latest']);
     const [image] = docker.images.values();
     expect(image.labels).toMatchObject({ 'dev.nx-bentoml.bento.tag': 'iris_classifier:nx1', 'org.opencontainers.image.version': 'nx1' });
-    expect(readImage()).toEqual({ imageId: image.id, imageName: 'iris-classifier', tags: ['nx1', 'latest'], bentoTag: 'iris_classifier:nx1', built: true });
+    expect(readImage()).toEqual({
+      imageId: image.id,
+      imageName: 'iris-classifier',
+      tags: ['nx1', 'latest'],
+      bentoTag: 'iris_classifier:nx1',
+      built: true,
+    });
   });
 
   it('reuses an image already built from the same Bento instead of rebuilding', async () => {
@@ -51,6 +65,8 @@ describe('containerize executor', () => {
   it('asks for bento-build when there is no exported Bento', async () => {
     rmSync(join(root, 'dist'), { recursive: true });
     expect(await containerizeExecutor(options, context(), fakeDocker().client)).toEqual({ success: false });
-    expect(logger.error).toHaveBeenCalledWith('No exported Bento in dist/apps/classifier/bento. Run the bento-build target first (publish and containerize do it for you).');
+    expect(logger.error).toHaveBeenCalledWith(
+      'No exported Bento in dist/apps/classifier/bento. Run the bento-build target first (publish and containerize do it for you).',
+    );
   });
 });

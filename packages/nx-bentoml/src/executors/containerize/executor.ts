@@ -25,7 +25,12 @@ export default async function containerizeExecutor(
     const dockerfile = options.dockerfile ?? 'env/docker/Dockerfile';
     const source = await readSourceInfo(context.root);
     const now = new Date();
-    const tags = renderTags(options.tags?.length ? options.tags : defaultTagTemplates, { bentoVersion: bento.version, gitSha: source.revision, branch: source.branch, now });
+    const tags = renderTags(options.tags?.length ? options.tags : defaultTagTemplates, {
+      bentoVersion: bento.version,
+      gitSha: source.revision,
+      branch: source.branch,
+      now,
+    });
 
     await docker.ping();
     const labels = imageLabels(bento, dockerfile, source, options.labels, now);
@@ -36,7 +41,9 @@ export default async function containerizeExecutor(
       logger.info(`Image ${shortId(imageId)} was already built from ${bento.tag}; reusing it.`);
     } else {
       logger.info(`Building ${imageName} from ${relative(context.root, join(bentoPath, bento.archive))} (${bento.tag})...`);
-      imageId = await docker.buildImage(join(bentoPath, bento.archive), { dockerfile, tags: [`${imageName}:${tags[0]}`], labels }, (line) => logger.info(line));
+      imageId = await docker.buildImage(join(bentoPath, bento.archive), { dockerfile, tags: [`${imageName}:${tags[0]}`], labels }, (line) =>
+        logger.info(line),
+      );
     }
     for (const tag of tags) await docker.tagImage(imageId, imageName, tag);
 

@@ -20,7 +20,14 @@ describe('docker-push executor', () => {
   /** A fake engine that holds the image containerize built. */
   const dockerWithImage = (overrides: Partial<DockerClient> = {}) => {
     const docker = fakeDocker(overrides);
-    docker.images.set('sha256:1', { id: 'sha256:1', labels: {}, repoTags: ['classifier:nx1', 'classifier:latest'], repoDigests: [], sizeBytes: 1000, platform: 'linux/amd64' });
+    docker.images.set('sha256:1', {
+      id: 'sha256:1',
+      labels: {},
+      repoTags: ['classifier:nx1', 'classifier:latest'],
+      repoDigests: [],
+      sizeBytes: 1000,
+      platform: 'linux/amd64',
+    });
     return docker;
   };
   const refusingDocker = () =>
@@ -29,7 +36,8 @@ describe('docker-push executor', () => {
         throw new Error('unauthorized: authentication required');
       },
     });
-  const everythingLogged = () => JSON.stringify((['info', 'warn', 'error'] as const).map((level) => (logger[level] as jest.Mock).mock.calls));
+  const everythingLogged = () =>
+    JSON.stringify((['info', 'warn', 'error'] as const).map((level) => (logger[level] as jest.Mock).mock.calls));
 
   beforeEach(() => {
     root = mkdtempSync(join(tmpdir(), 'docker-push-'));
@@ -44,7 +52,12 @@ describe('docker-push executor', () => {
   it('tags and pushes every tag and records the digests', async () => {
     const docker = dockerWithImage();
     expect(await dockerPushExecutor(options, context(), docker.client, noCredentials())).toEqual({ success: true });
-    expect(docker.calls).toEqual(['tag 127.0.0.1:5000/classifier:nx1', 'push 127.0.0.1:5000/classifier:nx1', 'tag 127.0.0.1:5000/classifier:latest', 'push 127.0.0.1:5000/classifier:latest']);
+    expect(docker.calls).toEqual([
+      'tag 127.0.0.1:5000/classifier:nx1',
+      'push 127.0.0.1:5000/classifier:nx1',
+      'tag 127.0.0.1:5000/classifier:latest',
+      'push 127.0.0.1:5000/classifier:latest',
+    ]);
     const manifest = JSON.parse(readFileSync(join(root, 'dist/apps/classifier/push/push.json'), 'utf8'));
     expect(manifest.imageSizeBytes).toBe(1000);
     expect(manifest.pushed.map((entry: { reference: string; digest: string }) => [entry.reference, entry.digest])).toEqual([
@@ -74,7 +87,9 @@ describe('docker-push executor', () => {
     expect(docker.calls.filter((call) => call.startsWith('push'))).toEqual([]);
     const manifest = JSON.parse(readFileSync(join(root, 'dist/apps/classifier/push/push.json'), 'utf8'));
     expect(manifest.pushed.map((entry: { status: string }) => entry.status)).toEqual(['up-to-date', 'up-to-date']);
-    expect(logger.info).toHaveBeenCalledWith(expect.stringMatching(/^127\.0\.0\.1:5000\/classifier:nx1 is up to date \(sha256:.*\); not pushing\.$/));
+    expect(logger.info).toHaveBeenCalledWith(
+      expect.stringMatching(/^127\.0\.0\.1:5000\/classifier:nx1 is up to date \(sha256:.*\); not pushing\.$/),
+    );
 
     await dockerPushExecutor({ ...options, force: true }, context(), docker.client, noCredentials());
     expect(docker.calls.filter((call) => call.startsWith('push'))).toHaveLength(2);
@@ -105,7 +120,9 @@ describe('docker-push executor', () => {
     it('keeps the registry image whose build key matches, and points the other tags at it in the registry', async () => {
       const docker = secondMachine('key-1');
       await dockerPushExecutor(options, context(), docker.client, noCredentials());
-      expect(docker.calls.filter((call) => call.startsWith('push') || call.startsWith('tag in registry'))).toEqual(['tag in registry 127.0.0.1:5000/classifier:latest']);
+      expect(docker.calls.filter((call) => call.startsWith('push') || call.startsWith('tag in registry'))).toEqual([
+        'tag in registry 127.0.0.1:5000/classifier:latest',
+      ]);
       const manifest = JSON.parse(readFileSync(join(root, 'dist/apps/classifier/push/push.json'), 'utf8'));
       expect(manifest.pushed).toMatchObject([
         { tag: 'nx1', digest: remoteDigest, status: 'up-to-date' },
@@ -124,14 +141,20 @@ describe('docker-push executor', () => {
     it('replaces a registry image with another build key', async () => {
       const docker = secondMachine('key-2');
       await dockerPushExecutor(options, context(), docker.client, noCredentials());
-      expect(docker.calls.filter((call) => call.startsWith('push'))).toEqual(['push 127.0.0.1:5000/classifier:nx1', 'push 127.0.0.1:5000/classifier:latest']);
+      expect(docker.calls.filter((call) => call.startsWith('push'))).toEqual([
+        'push 127.0.0.1:5000/classifier:nx1',
+        'push 127.0.0.1:5000/classifier:latest',
+      ]);
     });
 
     it('does not take an image built for another CPU architecture', async () => {
       const docker = secondMachine('key-1');
       docker.remotePlatforms.set(remoteDigest, 'linux/arm64');
       await dockerPushExecutor(options, context(), docker.client, noCredentials());
-      expect(docker.calls.filter((call) => call.startsWith('push'))).toEqual(['push 127.0.0.1:5000/classifier:nx1', 'push 127.0.0.1:5000/classifier:latest']);
+      expect(docker.calls.filter((call) => call.startsWith('push'))).toEqual([
+        'push 127.0.0.1:5000/classifier:nx1',
+        'push 127.0.0.1:5000/classifier:latest',
+      ]);
     });
 
     it('pushes when the registry cannot be asked what it holds', async () => {
@@ -172,7 +195,9 @@ describe('docker-push executor', () => {
     // A helper that wrote the credentials and still failed.
     const runHelper = async () => ({ exitCode: 1, stdout: '{"Username":"nxbento","Secret":"hunter2-secret"}', stderr: 'keychain locked' });
 
-    expect(await dockerPushExecutor(options, context(), dockerWithImage().client, { env: { DOCKER_CONFIG: dockerConfig }, runHelper })).toEqual({ success: false });
+    expect(
+      await dockerPushExecutor(options, context(), dockerWithImage().client, { env: { DOCKER_CONFIG: dockerConfig }, runHelper }),
+    ).toEqual({ success: false });
     expect(everythingLogged()).toContain('docker-credential-desktop get failed for 127.0.0.1:5000 (exit 1): keychain locked.');
     expect(everythingLogged()).not.toContain('hunter2-secret');
   });
@@ -186,24 +211,34 @@ describe('docker-push executor', () => {
       return push(...args);
     };
     const backoff = jest.fn(() => 0);
-    expect(await dockerPushExecutor({ ...options, retries: 2 }, context(), docker.client, noCredentials(), backoff)).toEqual({ success: true });
+    expect(await dockerPushExecutor({ ...options, retries: 2 }, context(), docker.client, noCredentials(), backoff)).toEqual({
+      success: true,
+    });
     expect(backoff).toHaveBeenCalledWith(1);
     expect(logger.warn).toHaveBeenCalledWith(expect.stringContaining('retrying'));
   });
 
   it('explains a 401 and writes no output', async () => {
     expect(await dockerPushExecutor(options, context(), refusingDocker().client, noCredentials())).toEqual({ success: false });
-    expect(logger.error).toHaveBeenCalledWith(expect.stringContaining('refused the credentials for 127.0.0.1:5000/classifier:nx1 (401 unauthorized). Run "docker login 127.0.0.1:5000"'));
+    expect(logger.error).toHaveBeenCalledWith(
+      expect.stringContaining(
+        'refused the credentials for 127.0.0.1:5000/classifier:nx1 (401 unauthorized). Run "docker login 127.0.0.1:5000"',
+      ),
+    );
     expect(existsSync(join(root, 'dist/apps/classifier/push'))).toBe(false);
   });
 
   it('explains an image that is no longer in the engine', async () => {
     expect(await dockerPushExecutor(options, context(), fakeDocker().client, noCredentials())).toEqual({ success: false });
-    expect(logger.error).toHaveBeenCalledWith('The image classifier (sha256:1) is no longer in the Docker Engine. Run the containerize target again.');
+    expect(logger.error).toHaveBeenCalledWith(
+      'The image classifier (sha256:1) is no longer in the Docker Engine. Run the containerize target again.',
+    );
   });
 
   it('asks for a registry when none is configured', async () => {
-    expect(await dockerPushExecutor({ ...options, registry: undefined }, context(), fakeDocker().client, noCredentials())).toEqual({ success: false });
+    expect(await dockerPushExecutor({ ...options, registry: undefined }, context(), fakeDocker().client, noCredentials())).toEqual({
+      success: false,
+    });
     expect(logger.error).toHaveBeenCalledWith(expect.stringContaining('No registry to push classifier to. Pass --registry=<host[/path]>'));
   });
 });

@@ -46,7 +46,15 @@ export default async function dockerPushExecutor(
     await docker.ping();
     const local = await inspectLocalImage(docker, image);
     const knownDigests = new Set(local.repoDigests.map((entry) => entry.split('@')[1]));
-    const plan: PushPlan = { docker, image, knownDigests, buildKey: local.labels[buildKeyLabel], platform: local.platform, options, retryDelayMs };
+    const plan: PushPlan = {
+      docker,
+      image,
+      knownDigests,
+      buildKey: local.labels[buildKeyLabel],
+      platform: local.platform,
+      options,
+      retryDelayMs,
+    };
 
     const pushed: PushedTag[] = [];
     for (const registry of registries) {
@@ -63,13 +71,18 @@ export default async function dockerPushExecutor(
 
 async function inspectLocalImage(docker: DockerClient, image: ImageManifest): Promise<ImageSummary> {
   const local = await docker.inspectImage(image.imageId);
-  if (!local) throw new UserError(`The image ${image.imageName} (${image.imageId}) is no longer in the Docker Engine. Run the containerize target again.`);
+  if (!local)
+    throw new UserError(
+      `The image ${image.imageName} (${image.imageId}) is no longer in the Docker Engine. Run the containerize target again.`,
+    );
   return local;
 }
 
 /** `registries` and `registry` together, without duplicates; at least one is required. */
 function targetRegistries(options: DockerPushExecutorSchema, imageName: string): string[] {
-  const registries = [...new Set([...(options.registries ?? []), ...(options.registry ? [options.registry] : [])].map((r) => r.replace(/\/+$/, '')))];
+  const registries = [
+    ...new Set([...(options.registries ?? []), ...(options.registry ? [options.registry] : [])].map((r) => r.replace(/\/+$/, ''))),
+  ];
   if (registries.length === 0) {
     throw new UserError(
       `No registry to push ${imageName} to. Pass --registry=<host[/path]>, or set "registry" (or "registries") in the options of the docker-push target in project.json.`,
@@ -104,7 +117,8 @@ async function upToDateRemoteDigest(plan: PushPlan, reference: string, auth: Reg
 async function pushToRegistry(plan: PushPlan, registry: string, auth: RegistryAuth | undefined): Promise<PushedTag[]> {
   const repository = `${registry}/${plan.image.imageName}`;
   const remote = [];
-  for (const tag of plan.image.tags) remote.push(plan.options.force ? undefined : await upToDateRemoteDigest(plan, `${repository}:${tag}`, auth));
+  for (const tag of plan.image.tags)
+    remote.push(plan.options.force ? undefined : await upToDateRemoteDigest(plan, `${repository}:${tag}`, auth));
   const builtElsewhere = remote.find((entry) => entry?.sameInputs)?.digest;
 
   const results: PushedTag[] = [];
@@ -113,7 +127,9 @@ async function pushToRegistry(plan: PushPlan, registry: string, auth: RegistryAu
     const upToDate = remote[index];
     await plan.docker.tagImage(plan.image.imageId, repository, tag);
     if (upToDate) {
-      logger.info(`${reference} is up to date (${upToDate.digest}${upToDate.sameInputs ? ', built from the same inputs elsewhere' : ''}); not pushing.`);
+      logger.info(
+        `${reference} is up to date (${upToDate.digest}${upToDate.sameInputs ? ', built from the same inputs elsewhere' : ''}); not pushing.`,
+      );
       results.push({ registry, reference, tag, digest: upToDate.digest, status: 'up-to-date' });
     } else if (builtElsewhere && (await plan.docker.tagRemoteImage(repository, builtElsewhere, tag, auth))) {
       logger.info(`Tagged ${reference} in the registry with the image built from the same inputs elsewhere (${builtElsewhere}).`);

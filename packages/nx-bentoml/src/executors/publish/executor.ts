@@ -10,7 +10,9 @@ export default async function publishExecutor(options: PublishExecutorSchema, co
   return runExecutor(async () => {
     const manifest = readPushManifest(resolveOption(options.pushPath, context), context.root);
     const pushed = manifest.pushed.filter((entry) => entry.status === 'pushed').length;
-    logger.info(`Published ${manifest.imageName}: ${pushed} pushed, ${manifest.pushed.length - pushed} up to date.\n${summaryTable(manifest)}`);
+    logger.info(
+      `Published ${manifest.imageName}: ${pushed} pushed, ${manifest.pushed.length - pushed} up to date.\n${summaryTable(manifest)}`,
+    );
     return { success: true, references: manifest.pushed.map((entry) => `${entry.reference}@${entry.digest}`) };
   });
 }

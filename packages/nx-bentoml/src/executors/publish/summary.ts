@@ -5,10 +5,23 @@ export function summaryTable(manifest: PushManifest): string {
   const size = formatBytes(manifest.imageSizeBytes);
   const rows = [
     ['image', 'tag', 'digest', 'size', 'status'],
-    ...manifest.pushed.map((entry) => [`${entry.registry}/${manifest.imageName}`, entry.tag, entry.digest, size, entry.status === 'pushed' ? 'pushed' : 'up to date']),
+    ...manifest.pushed.map((entry) => [
+      `${entry.registry}/${manifest.imageName}`,
+      entry.tag,
+      entry.digest,
+      size,
+      entry.status === 'pushed' ? 'pushed' : 'up to date',
+    ]),
   ];
   const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => row[column].length)));
-  return rows.map((row) => row.map((cell, column) => cell.padEnd(widths[column])).join('  ').trimEnd()).join('\n');
+  return rows
+    .map((row) =>
+      row
+        .map((cell, column) => cell.padEnd(widths[column]))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
 export function formatBytes(bytes: number): string {

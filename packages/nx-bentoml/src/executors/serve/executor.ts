@@ -15,13 +15,17 @@ export default async function serveExecutor(
   return runExecutor(async () => {
     const { bentoml, bentofile, contextDir } = await prepareBentoml(options, context, createClient);
     // Shared libraries are importable by their directory name, as in the built Bento.
-    const pythonPath = sharedIncludes(bentofile, relative(context.root, contextDir)).map((include) => join(context.root, dirname(include.source)));
+    const pythonPath = sharedIncludes(bentofile, relative(context.root, contextDir)).map((include) =>
+      join(context.root, dirname(include.source)),
+    );
     const host = options.host ?? '127.0.0.1';
     const port = options.port ?? 3000;
     logger.info(`Serving ${relative(context.root, contextDir)} on http://${host}:${port} (Ctrl+C to stop)...`);
     const exitCode = await bentoml.serve({ contextDir, host, port, pythonPath });
     if (exitCode !== 0) {
-      throw new UserError(`bentoml serve exited with code ${exitCode}; its output above says why (a port already in use, an import error in the service...).`);
+      throw new UserError(
+        `bentoml serve exited with code ${exitCode}; its output above says why (a port already in use, an import error in the service...).`,
+      );
     }
     return { success: true };
   });

@@ -17,7 +17,13 @@ export async function withContainer<T>(container: RunningContainer, body: () => 
     result = await body();
   } catch (error) {
     const failure = await withContainerOutput(error, container);
-    await container.remove().catch((removeError: Error) => logger.warn(`Could not remove the container ${container.id} (${removeError.message}). Remove it with "docker rm -f ${container.id}".`));
+    await container
+      .remove()
+      .catch((removeError: Error) =>
+        logger.warn(
+          `Could not remove the container ${container.id} (${removeError.message}). Remove it with "docker rm -f ${container.id}".`,
+        ),
+      );
     throw failure;
   } finally {
     stopListening();

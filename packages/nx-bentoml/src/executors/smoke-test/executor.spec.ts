@@ -27,15 +27,26 @@ describe('smoke-test executor', () => {
   captureLogger();
   let root: string;
   let server: Server | undefined;
-  const options = (port: number, extra = {}) => ({ imagePath: 'dist/apps/classifier/image', sampleRequest: 'apps/classifier/smoke-test.json', port, ...extra });
+  const options = (port: number, extra = {}) => ({
+    imagePath: 'dist/apps/classifier/image',
+    sampleRequest: 'apps/classifier/smoke-test.json',
+    port,
+    ...extra,
+  });
   const context = () => fakeExecutorContext(root, 'apps/classifier', 'smoke-test');
 
   beforeEach(() => {
     root = mkdtempSync(join(tmpdir(), 'smoke-'));
     mkdirSync(join(root, 'dist/apps/classifier/image'), { recursive: true });
-    writeFileSync(join(root, 'dist/apps/classifier/image/image.json'), JSON.stringify({ imageId: 'sha256:1', imageName: 'classifier', tags: ['nx1'], bentoTag: 'classifier:nx1', built: true }));
+    writeFileSync(
+      join(root, 'dist/apps/classifier/image/image.json'),
+      JSON.stringify({ imageId: 'sha256:1', imageName: 'classifier', tags: ['nx1'], bentoTag: 'classifier:nx1', built: true }),
+    );
     mkdirSync(join(root, 'apps/classifier'), { recursive: true });
-    writeFileSync(join(root, 'apps/classifier/smoke-test.json'), JSON.stringify({ endpoint: '/predict', request: { input: [[5.1, 3.5, 1.4, 0.2]] }, expect: ['setosa'] }));
+    writeFileSync(
+      join(root, 'apps/classifier/smoke-test.json'),
+      JSON.stringify({ endpoint: '/predict', request: { input: [[5.1, 3.5, 1.4, 0.2]] }, expect: ['setosa'] }),
+    );
   });
   afterEach(() => {
     server?.close();
@@ -46,7 +57,9 @@ describe('smoke-test executor', () => {
     server = await fakeService({ status: 200, body: ['setosa'] });
     const docker = fakeDocker({}, { publishedPort: portOf(server) });
     expect(await smokeTestExecutor(options(0), context(), docker.client)).toEqual({ success: true });
-    expect(docker.containers).toEqual([{ image: 'sha256:1', containerPort: 3000, hostPort: 0, labels: { 'dev.nx-bentoml.smoke-test': 'classifier' } }]);
+    expect(docker.containers).toEqual([
+      { image: 'sha256:1', containerPort: 3000, hostPort: 0, labels: { 'dev.nx-bentoml.smoke-test': 'classifier' } },
+    ]);
     expect(docker.calls).toEqual(['run sha256:1 on 0', 'remove c1']);
     expect(logger.info).toHaveBeenCalledWith(`The service is ready on http://127.0.0.1:${portOf(server)}.`);
   });
@@ -62,7 +75,9 @@ describe('smoke-test executor', () => {
     server = await fakeService({ status: 200, body: ['virginica'] });
     const docker = fakeDocker({}, { publishedPort: portOf(server) });
     expect(await smokeTestExecutor(options(0), context(), docker.client)).toEqual({ success: false });
-    expect(logger.error).toHaveBeenCalledWith(expect.stringContaining('POST /predict answered ["virginica"], expected ["setosa"].\nLast container output:\ncontainer log line'));
+    expect(logger.error).toHaveBeenCalledWith(
+      expect.stringContaining('POST /predict answered ["virginica"], expected ["setosa"].\nLast container output:\ncontainer log line'),
+    );
     expect(docker.calls).toContain('remove c1');
   });
 
@@ -78,12 +93,16 @@ describe('smoke-test executor', () => {
     });
     expect(await smokeTestExecutor(options(0), context(), docker.client)).toEqual({ success: false });
     expect(logger.error).toHaveBeenCalledWith(expect.stringContaining('POST /predict answered ["virginica"], expected ["setosa"].'));
-    expect(logger.warn).toHaveBeenCalledWith('Could not remove the container c1 (The Docker Engine answered 500: removal failed). Remove it with "docker rm -f c1".');
+    expect(logger.warn).toHaveBeenCalledWith(
+      'Could not remove the container c1 (The Docker Engine answered 500: removal failed). Remove it with "docker rm -f c1".',
+    );
   });
 
   it('fails on a non-2xx answer', async () => {
     server = await fakeService({ status: 400, body: { error: 'validation' } });
-    expect(await smokeTestExecutor(options(0), context(), fakeDocker({}, { publishedPort: portOf(server) }).client)).toEqual({ success: false });
+    expect(await smokeTestExecutor(options(0), context(), fakeDocker({}, { publishedPort: portOf(server) }).client)).toEqual({
+      success: false,
+    });
     expect(logger.error).toHaveBeenCalledWith(expect.stringContaining('POST /predict answered HTTP 400'));
   });
 

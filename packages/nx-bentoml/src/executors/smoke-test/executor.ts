@@ -13,7 +13,11 @@ import type { SmokeTestExecutorSchema } from './schema';
 
 const bentoPort = 3000;
 
-export default async function smokeTestExecutor(options: SmokeTestExecutorSchema, context: ExecutorContext, docker: DockerClient = createDockerClient()) {
+export default async function smokeTestExecutor(
+  options: SmokeTestExecutorSchema,
+  context: ExecutorContext,
+  docker: DockerClient = createDockerClient(),
+) {
   return runExecutor(async () => {
     const image = readImageManifest(resolveOption(options.imagePath, context), context.root);
     const samplePath = options.sampleRequest ? resolveOption(options.sampleRequest, context) : undefined;
@@ -39,12 +43,14 @@ export default async function smokeTestExecutor(options: SmokeTestExecutorSchema
 
 /** Port 0 leaves the choice of a free port to the Engine, at start. */
 async function startContainer(docker: DockerClient, imageId: string, port: number, project: string): Promise<RunningContainer> {
-  return docker.runContainer(imageId, { containerPort: bentoPort, hostPort: port, labels: { [smokeTestContainerLabel]: project } }).catch((error: Error) => {
-    if (port && /port is already allocated|address already in use/i.test(error.message)) {
-      throw new UserError(`Port ${port} on 127.0.0.1 is already in use. Free it, or pass --port=0 to use a free port.`);
-    }
-    throw error;
-  });
+  return docker
+    .runContainer(imageId, { containerPort: bentoPort, hostPort: port, labels: { [smokeTestContainerLabel]: project } })
+    .catch((error: Error) => {
+      if (port && /port is already allocated|address already in use/i.test(error.message)) {
+        throw new UserError(`Port ${port} on 127.0.0.1 is already in use. Free it, or pass --port=0 to use a free port.`);
+      }
+      throw error;
+    });
 }
 
 /** Waits for /readyz, and stops early when the container has exited (a crash at startup, a missing model). */

@@ -22,7 +22,12 @@ describe('bentofile generator', () => {
   });
 
   it('writes src/bentofile.yaml with the service detected from serve.py', async () => {
-    await bentofileGenerator(tree, { skipFormat: true, project: 'celestial', pythonPackages: ['tensorflow==2.17.1'], pythonVersion: '3.12' });
+    await bentofileGenerator(tree, {
+      skipFormat: true,
+      project: 'celestial',
+      pythonPackages: ['tensorflow==2.17.1'],
+      pythonVersion: '3.12',
+    });
     expect(parse(tree.read('apps/celestial/src/bentofile.yaml', 'utf-8')!)).toEqual({
       service: 'serve:CelestialBodiesClassifierService',
       include: ['serve.py'],
@@ -35,7 +40,10 @@ describe('bentofile generator', () => {
     addProjectConfiguration(tree, 'flat', { root: 'apps/flat' });
     tree.write('apps/flat/serve.py', handWrittenServe);
     await bentofileGenerator(tree, { skipFormat: true, project: 'flat', baseImage: 'local/python:3.11' });
-    expect(parse(tree.read('apps/flat/bentofile.yaml', 'utf-8')!).docker).toEqual({ python_version: '3.11', base_image: 'local/python:3.11' });
+    expect(parse(tree.read('apps/flat/bentofile.yaml', 'utf-8')!).docker).toEqual({
+      python_version: '3.11',
+      base_image: 'local/python:3.11',
+    });
   });
 
   it('refuses to overwrite an existing bentofile without --force', async () => {
@@ -50,7 +58,9 @@ describe('bentofile generator', () => {
 
   it('explains what to pass when no service class can be found', async () => {
     tree.write('apps/celestial/src/serve.py', 'print("no service here")\n');
-    await expect(bentofileGenerator(tree, { skipFormat: true, project: 'celestial' })).rejects.toThrow('No @bentoml.service class found in apps/celestial/src/serve.py');
+    await expect(bentofileGenerator(tree, { skipFormat: true, project: 'celestial' })).rejects.toThrow(
+      'No @bentoml.service class found in apps/celestial/src/serve.py',
+    );
   });
 
   it('rejects an unknown project and a service module that does not exist', async () => {

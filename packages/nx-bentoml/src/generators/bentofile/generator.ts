@@ -21,7 +21,9 @@ export async function bentofileGenerator(tree: Tree, schema: BentofileGeneratorS
   }
   const serviceFile = parseServiceReference(service).file;
   if (!tree.exists(joinPathFragments(contextDir, serviceFile))) {
-    throw new UserError(`The service module ${joinPathFragments(contextDir, serviceFile)} does not exist. Pass --directory or --service to point at it.`);
+    throw new UserError(
+      `The service module ${joinPathFragments(contextDir, serviceFile)} does not exist. Pass --directory or --service to point at it.`,
+    );
   }
 
   const bentofile = {

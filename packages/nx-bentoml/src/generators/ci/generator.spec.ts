@@ -95,7 +95,9 @@ describe('ci generator', () => {
 
   it('passes the registry and the parallelism to nx affected', async () => {
     const { publish } = await generate({ registry: 'europe-west6-docker.pkg.dev/my-project/models', parallel: 2 });
-    expect(publish.run).toBe('npx nx affected -t publish --base=$NX_BASE --head=$NX_HEAD --registry=europe-west6-docker.pkg.dev/my-project/models --parallel=2');
+    expect(publish.run).toBe(
+      'npx nx affected -t publish --base=$NX_BASE --head=$NX_HEAD --registry=europe-west6-docker.pkg.dev/my-project/models --parallel=2',
+    );
   });
 
   it('runs the publish target under the name registered in nx.json', async () => {

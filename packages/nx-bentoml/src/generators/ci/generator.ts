@@ -32,7 +32,9 @@ export async function ciGenerator(tree: Tree, schema: CiGeneratorSchema): Promis
 function normalizeOptions(tree: Tree, schema: CiGeneratorSchema) {
   const name = schema.name?.trim() || 'publish-models';
   if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name)) {
-    throw new UserError(`Invalid name "${name}": give a file name such as "publish-models" (GitHub reads workflows from ${workflowsDir} only, not from subdirectories).`);
+    throw new UserError(
+      `Invalid name "${name}": give a file name such as "publish-models" (GitHub reads workflows from ${workflowsDir} only, not from subdirectories).`,
+    );
   }
   const workflowFile = /\.ya?ml$/.test(name) ? name : `${name}.yml`;
 
@@ -49,7 +51,9 @@ function normalizeOptions(tree: Tree, schema: CiGeneratorSchema) {
 
   const nodeVersion = String(schema.nodeVersion ?? '20').trim();
   if (!/^(?:\d+(?:\.(?:\d+|x)){0,2}|lts\/(?:\*|[a-z]+)|node|latest)$/.test(nodeVersion)) {
-    throw new UserError(`Invalid nodeVersion "${nodeVersion}": give a version actions/setup-node accepts, such as "20", "22.x" or "lts/*".`);
+    throw new UserError(
+      `Invalid nodeVersion "${nodeVersion}": give a version actions/setup-node accepts, such as "20", "22.x" or "lts/*".`,
+    );
   }
   const pythonVersion = String(schema.pythonVersion ?? defaultPythonVersion).trim();
   if (!/^3\.\d{1,2}(?:\.\d+)?$/.test(pythonVersion)) {
@@ -57,7 +61,9 @@ function normalizeOptions(tree: Tree, schema: CiGeneratorSchema) {
   }
   const requirements = posix.normalize(schema.requirements?.trim() || 'requirements.txt');
   if (!/^[\w.@+-][\w./@+-]*$/.test(requirements) || requirements.split('/').includes('..')) {
-    throw new UserError(`Invalid requirements "${schema.requirements}": give a path inside the workspace, such as "requirements.txt" (letters, digits, ".", "_", "-", "/").`);
+    throw new UserError(
+      `Invalid requirements "${schema.requirements}": give a path inside the workspace, such as "requirements.txt" (letters, digits, ".", "_", "-", "/").`,
+    );
   }
   const parallel = schema.parallel ?? 1;
   if (!Number.isInteger(parallel) || parallel < 1) {
@@ -86,10 +92,14 @@ function normalizeOptions(tree: Tree, schema: CiGeneratorSchema) {
 
 function assertSecretName(name: string, option: string) {
   if (!secretName.test(name)) {
-    throw new UserError(`Invalid ${option} "${name}": give the name of a repository secret in capitals, digits and "_", such as "REGISTRY_PASSWORD".`);
+    throw new UserError(
+      `Invalid ${option} "${name}": give the name of a repository secret in capitals, digits and "_", such as "REGISTRY_PASSWORD".`,
+    );
   }
   if (name.startsWith('GITHUB_') && name !== 'GITHUB_TOKEN') {
-    throw new UserError(`Invalid ${option} "${name}": GitHub reserves secret names starting with GITHUB_ (only GITHUB_TOKEN exists). Choose another name.`);
+    throw new UserError(
+      `Invalid ${option} "${name}": GitHub reserves secret names starting with GITHUB_ (only GITHUB_TOKEN exists). Choose another name.`,
+    );
   }
 }
 

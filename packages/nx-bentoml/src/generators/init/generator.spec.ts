@@ -37,7 +37,9 @@ describe('init generator', () => {
   });
 
   it('rejects an invalid target name', async () => {
-    await expect(initGenerator(tree, { skipFormat: true, publishTargetName: 'pub lish' })).rejects.toThrow(/"publishTargetName" must be a target name/);
+    await expect(initGenerator(tree, { skipFormat: true, publishTargetName: 'pub lish' })).rejects.toThrow(
+      /"publishTargetName" must be a target name/,
+    );
   });
 
   it('ignores its outputs in .gitignore without duplicating existing entries', async () => {

@@ -12,7 +12,15 @@ describe('service generator', () => {
 
   it('scaffolds a runnable service under apps/<name>', async () => {
     await serviceGenerator(tree, { skipFormat: true, name: 'classifier' });
-    for (const file of ['src/serve.py', 'src/bentofile.yaml', 'params.yaml', 'train.py', 'requirements.txt', 'README.md', 'smoke-test.json']) {
+    for (const file of [
+      'src/serve.py',
+      'src/bentofile.yaml',
+      'params.yaml',
+      'train.py',
+      'requirements.txt',
+      'README.md',
+      'smoke-test.json',
+    ]) {
       expect([file, tree.exists(`apps/classifier/${file}`)]).toEqual([file, true]);
     }
     const project = readProjectConfiguration(tree, 'classifier');
@@ -43,11 +51,22 @@ describe('service generator', () => {
 
   it('accepts tag templates', async () => {
     await serviceGenerator(tree, { skipFormat: true, name: 'classifier', tags: ['{bentoVersion}', '{branch}-{gitShortSha}', 'latest'] });
-    expect(readProjectConfiguration(tree, 'classifier').targets?.['containerize']?.options.tags).toEqual(['{bentoVersion}', '{branch}-{gitShortSha}', 'latest']);
+    expect(readProjectConfiguration(tree, 'classifier').targets?.['containerize']?.options.tags).toEqual([
+      '{bentoVersion}',
+      '{branch}-{gitShortSha}',
+      'latest',
+    ]);
   });
 
   it('keeps image, tags and registry in the project configuration of the inferred targets', async () => {
-    await serviceGenerator(tree, { skipFormat: true, name: 'classifier', directory: 'models/classifier', imageName: 'ml/classifier', tags: ['v1'], registry: '127.0.0.1:5000' });
+    await serviceGenerator(tree, {
+      skipFormat: true,
+      name: 'classifier',
+      directory: 'models/classifier',
+      imageName: 'ml/classifier',
+      tags: ['v1'],
+      registry: '127.0.0.1:5000',
+    });
     const project = readProjectConfiguration(tree, 'classifier');
     expect(project.root).toBe('models/classifier');
     expect(project.targets).toEqual({
@@ -83,7 +102,9 @@ describe('service generator', () => {
 
   it('refuses a directory that already has files', async () => {
     tree.write('apps/classifier/notes.md', 'x');
-    await expect(serviceGenerator(tree, { skipFormat: true, name: 'classifier' })).rejects.toThrow('"apps/classifier" already exists and is not empty');
+    await expect(serviceGenerator(tree, { skipFormat: true, name: 'classifier' })).rejects.toThrow(
+      '"apps/classifier" already exists and is not empty',
+    );
   });
 });
 

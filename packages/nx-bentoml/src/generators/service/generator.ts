@@ -47,7 +47,9 @@ function normalizeOptions(tree: Tree, schema: ServiceGeneratorSchema) {
     throw new UserError(`Invalid service name "${projectName}": start with a letter and use letters, digits, "-" and "_".`);
   }
   if (getProjects(tree).has(projectName)) {
-    throw new UserError(`A project named "${projectName}" already exists. Choose another name, or add a bentofile to it with "nx g nx-bentoml:bentofile --project=${projectName}".`);
+    throw new UserError(
+      `A project named "${projectName}" already exists. Choose another name, or add a bentofile to it with "nx g nx-bentoml:bentofile --project=${projectName}".`,
+    );
   }
   const projectRoot = normalizePath(schema.directory?.trim() || joinPathFragments('apps', projectName)).replace(/^\.\/|\/$/g, '');
   if (tree.exists(projectRoot) && tree.children(projectRoot).length > 0) {

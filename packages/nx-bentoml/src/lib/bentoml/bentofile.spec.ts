@@ -31,9 +31,7 @@ describe('parseBentofile', () => {
   });
 
   it('names the line of an unknown key', () => {
-    expect(() => parseBentofile('service: serve:S\nincludes:\n  - serve.py\n', 'b.yaml')).toThrow(
-      'b.yaml:2:1: unknown key "includes"',
-    );
+    expect(() => parseBentofile('service: serve:S\nincludes:\n  - serve.py\n', 'b.yaml')).toThrow('b.yaml:2:1: unknown key "includes"');
   });
 
   it('rejects a service without a class', () => {

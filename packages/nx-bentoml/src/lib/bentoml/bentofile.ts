@@ -11,9 +11,7 @@ export const serviceReferencePattern = /^[A-Za-z_][\w.]*:[A-Za-z_]\w*$/;
 // The keys BentoML 1.4 accepts (BentoBuildConfig forbids extra keys); nested sections we
 // do not read stay loose so that new BentoML options do not break the plugin.
 const bentofileSchema = z.strictObject({
-  service: z
-    .string()
-    .regex(serviceReferencePattern, 'must be "<module>:<ServiceClass>", for example "serve:ClassifierService"'),
+  service: z.string().regex(serviceReferencePattern, 'must be "<module>:<ServiceClass>", for example "serve:ClassifierService"'),
   name: z.string().optional(),
   description: z.string().optional(),
   labels: z.record(z.string(), z.string()).optional(),
@@ -43,7 +41,9 @@ export type Bentofile = z.infer<typeof bentofileSchema>;
 
 // For inferring targets: unknown keys pass, and so does a service without a class, which BentoML
 // resolves itself; bento-build insists on the strict form.
-const looseBentofileSchema = bentofileSchema.loose().extend({ service: z.string().regex(/^[A-Za-z_][\w.]*(:[A-Za-z_]\w*)?$/, 'must be "<module>:<ServiceClass>"') });
+const looseBentofileSchema = bentofileSchema
+  .loose()
+  .extend({ service: z.string().regex(/^[A-Za-z_][\w.]*(:[A-Za-z_]\w*)?$/, 'must be "<module>:<ServiceClass>"') });
 
 /** `serve:ClassifierService` -> { module: 'serve', className: 'ClassifierService', file: 'serve.py' } */
 export function parseServiceReference(service: string) {

@@ -10,7 +10,12 @@ describe('stageBuildContext', () => {
   const stage = (bentofileText: string) => {
     workspace.write('apps/alpha/src/bentofile.yaml', bentofileText);
     const contextDir = join(workspace.dir, 'apps/alpha/src');
-    return stageBuildContext(parseBentofile(bentofileText, 'bentofile.yaml'), join(contextDir, 'bentofile.yaml'), contextDir, workspace.dir);
+    return stageBuildContext(
+      parseBentofile(bentofileText, 'bentofile.yaml'),
+      join(contextDir, 'bentofile.yaml'),
+      contextDir,
+      workspace.dir,
+    );
   };
   beforeEach(() => {
     workspace.write('apps/alpha/src/serve.py', 'import features\n');
@@ -25,13 +30,17 @@ describe('stageBuildContext', () => {
   });
 
   it('stages the context with each shared library under its own name and a bentofile that includes it there', () => {
-    const context = stage('service: "serve:S"\n# shared code\ninclude:\n  - "*.py"\n  - "../../../libs/features/features/**/*.py"\npython:\n  packages: [numpy]\n');
+    const context = stage(
+      'service: "serve:S"\n# shared code\ninclude:\n  - "*.py"\n  - "../../../libs/features/features/**/*.py"\npython:\n  packages: [numpy]\n',
+    );
     try {
       expect(readFileSync(join(context.contextDir, 'features/__init__.py'), 'utf8')).toBe('SCALE = 2\n');
       expect(readFileSync(join(context.contextDir, 'serve.py'), 'utf8')).toBe('import features\n');
       expect(existsSync(join(context.contextDir, '__pycache__'))).toBe(false);
       expect(existsSync(join(context.contextDir, 'features/__pycache__'))).toBe(false);
-      expect(readFileSync(context.bentofilePath, 'utf8')).toBe('service: "serve:S"\n# shared code\ninclude:\n  - "*.py"\n  - "features/**/*.py"\npython:\n  packages: [ numpy ]\n');
+      expect(readFileSync(context.bentofilePath, 'utf8')).toBe(
+        'service: "serve:S"\n# shared code\ninclude:\n  - "*.py"\n  - "features/**/*.py"\npython:\n  packages: [ numpy ]\n',
+      );
     } finally {
       context.dispose();
     }
@@ -66,7 +75,9 @@ describe('stageBuildContext', () => {
   });
 
   it('packs a library that several patterns name once, and refuses two libraries with one name', () => {
-    const context = stage('service: "serve:S"\ninclude: ["../../../libs/features/features/**/*.py", "../../../libs/features/features/**/*.json"]\n');
+    const context = stage(
+      'service: "serve:S"\ninclude: ["../../../libs/features/features/**/*.py", "../../../libs/features/features/**/*.json"]\n',
+    );
     context.dispose();
     workspace.write('libs/other/features/__init__.py', '');
     expect(() => stage('service: "serve:S"\ninclude: ["../../../libs/features/features/**", "../../../libs/other/features/**"]\n')).toThrow(

@@ -47,15 +47,25 @@ export function stageBuildContext(bentofile: Bentofile, bentofilePath: string, c
 }
 
 /** Copies a library once, however many patterns name it; `copied` maps staged names to their sources. */
-function copySharedLibrary(include: SharedInclude, staged: string, workspaceRoot: string, contextRoot: string, copied: Map<string, string>) {
+function copySharedLibrary(
+  include: SharedInclude,
+  staged: string,
+  workspaceRoot: string,
+  contextRoot: string,
+  copied: Map<string, string>,
+) {
   const source = join(workspaceRoot, include.source);
   if (!existsSync(source)) {
-    throw new UserError(`The bentofile's include pattern "${include.pattern}" names ${include.source}, which does not exist. Fix the path: it is relative to ${contextRoot}.`);
+    throw new UserError(
+      `The bentofile's include pattern "${include.pattern}" names ${include.source}, which does not exist. Fix the path: it is relative to ${contextRoot}.`,
+    );
   }
   const earlier = copied.get(include.name);
   if (earlier === include.source) return;
   if (earlier !== undefined) {
-    throw new UserError(`The shared libraries ${earlier} and ${include.source} would both be packed as "${include.name}". Include only one of them, or rename one.`);
+    throw new UserError(
+      `The shared libraries ${earlier} and ${include.source} would both be packed as "${include.name}". Include only one of them, or rename one.`,
+    );
   }
   const target = join(staged, include.name);
   if (existsSync(target)) {
@@ -68,7 +78,14 @@ function copySharedLibrary(include: SharedInclude, staged: string, workspaceRoot
 }
 
 // Bentofile options whose paths BentoML resolves against the build context.
-const contextPaths = [['python', 'requirements_txt'], ['python', 'wheels'], ['docker', 'setup_script'], ['docker', 'dockerfile_template'], ['conda', 'environment_yml'], ['description']];
+const contextPaths = [
+  ['python', 'requirements_txt'],
+  ['python', 'wheels'],
+  ['docker', 'setup_script'],
+  ['docker', 'dockerfile_template'],
+  ['conda', 'environment_yml'],
+  ['description'],
+];
 
 /**
  * The bentofile for the staged context: each shared pattern in its staged form, and every other
@@ -87,7 +104,10 @@ function stagedBentofileText(text: string, shared: SharedInclude[], contextDir: 
     const node = document.getIn(path, true) as { value?: unknown; items?: Array<{ value: unknown }> } | undefined;
     for (const scalar of node?.items ?? (node ? [node] : [])) {
       if (typeof scalar.value !== 'string') continue;
-      scalar.value = path[0] === 'description' ? scalar.value.replace(/^file:\s*(.+)$/, (_line, file: string) => `file:${fromStaged(file)}`) : fromStaged(scalar.value);
+      scalar.value =
+        path[0] === 'description'
+          ? scalar.value.replace(/^file:\s*(.+)$/, (_line, file: string) => `file:${fromStaged(file)}`)
+          : fromStaged(scalar.value);
     }
   }
   return document.toString();

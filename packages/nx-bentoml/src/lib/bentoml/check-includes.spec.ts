@@ -9,7 +9,13 @@ describe('checkIncludes', () => {
     write('serve.py');
     write('lib/helpers.py');
     write('data/labels.csv');
-    await expect(checkIncludes({ service: 's:S', include: ['serve.py', '*.py', 'lib/helpers.py', 'data/', '!nothing*', '# comment'] }, temp.dir, temp.dir)).resolves.toBeUndefined();
+    await expect(
+      checkIncludes(
+        { service: 's:S', include: ['serve.py', '*.py', 'lib/helpers.py', 'data/', '!nothing*', '# comment'] },
+        temp.dir,
+        temp.dir,
+      ),
+    ).resolves.toBeUndefined();
   });
 
   it('names a pattern that matches nothing', async () => {
@@ -23,9 +29,15 @@ describe('checkIncludes', () => {
     write('libs/features/features/__init__.py');
     write('apps/x/src/serve.py');
     const contextDir = `${temp.dir}/apps/x/src`;
-    await expect(checkIncludes({ service: 's:S', include: ['../../../libs/features/features/**/*.py', '../../../libs/features/features'] }, contextDir, temp.dir)).resolves.toBeUndefined();
-    await expect(checkIncludes({ service: 's:S', include: ['../../../libs/features/features/**/*.pyy'] }, contextDir, temp.dir)).rejects.toThrow(
-      'The bentofile\'s include pattern "../../../libs/features/features/**/*.pyy" matches no file in "apps/x/src".',
-    );
+    await expect(
+      checkIncludes(
+        { service: 's:S', include: ['../../../libs/features/features/**/*.py', '../../../libs/features/features'] },
+        contextDir,
+        temp.dir,
+      ),
+    ).resolves.toBeUndefined();
+    await expect(
+      checkIncludes({ service: 's:S', include: ['../../../libs/features/features/**/*.pyy'] }, contextDir, temp.dir),
+    ).rejects.toThrow('The bentofile\'s include pattern "../../../libs/features/features/**/*.pyy" matches no file in "apps/x/src".');
   });
 });

@@ -10,7 +10,9 @@ import { isSharedInclude } from './shared-includes';
  * only when it is served; a pattern that selects no file is almost always a typo.
  */
 export async function checkIncludes(bentofile: Bentofile, contextDir: string, workspaceRoot: string): Promise<void> {
-  const patterns = (bentofile.include ?? []).map((line) => line.trim()).filter((line) => line && !line.startsWith('!') && !line.startsWith('#'));
+  const patterns = (bentofile.include ?? [])
+    .map((line) => line.trim())
+    .filter((line) => line && !line.startsWith('!') && !line.startsWith('#'));
   for (const pattern of patterns) {
     // A shared include ("../../libs/x/x/**") is looked up from the workspace root, where it leads.
     const [cwd, globs] = isSharedInclude(pattern)

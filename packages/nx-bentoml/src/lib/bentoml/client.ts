@@ -44,11 +44,18 @@ export interface BentomlClientOptions {
 export function createBentomlClient(options: BentomlClientOptions): BentomlClient {
   // Parsed output must be plain: Nx sets FORCE_COLOR for tasks, and Rich wraps at 80 columns.
   // Quiet mode would drop the lines the tags are read from ("Successfully built Bento(tag=...)").
-  const { FORCE_COLOR: _forceColor, CLICOLOR_FORCE: _clicolorForce, BENTOML_QUIET: _quiet, BENTOML_VERBOSITY: _verbosity, ...inherited } = process.env;
+  const {
+    FORCE_COLOR: _forceColor,
+    CLICOLOR_FORCE: _clicolorForce,
+    BENTOML_QUIET: _quiet,
+    BENTOML_VERBOSITY: _verbosity,
+    ...inherited
+  } = process.env;
   const env = { ...inherited, NO_COLOR: '1', BENTOML_DO_NOT_TRACK: 'true', COLUMNS: '200', ...options.env };
   // Store commands take turns with other tasks on the same BentoML home (see withStoreLock).
   const home = bentomlHome(env);
-  const bentoml = (args: string[], echo = false) => withStoreLock(home, () => runCommand(options.python, ['-m', 'bentoml', ...args], { cwd: options.cwd, env, echo }));
+  const bentoml = (args: string[], echo = false) =>
+    withStoreLock(home, () => runCommand(options.python, ['-m', 'bentoml', ...args], { cwd: options.cwd, env, echo }));
   const json = async (args: string[]) => {
     const result = await bentoml([...args, '-o', 'json']);
     if (result.exitCode !== 0) throw commandError(args, result);
@@ -58,7 +65,10 @@ export function createBentomlClient(options: BentomlClientOptions): BentomlClien
   return {
     async version() {
       // The installed distribution's metadata: importing bentoml itself takes a second or two.
-      const result = await runCommand(options.python, ['-c', 'import importlib.metadata as m; print(m.version("bentoml"))'], { cwd: options.cwd, env });
+      const result = await runCommand(options.python, ['-c', 'import importlib.metadata as m; print(m.version("bentoml"))'], {
+        cwd: options.cwd,
+        env,
+      });
       if (result.exitCode !== 0) {
         throw new UserError(
           `BentoML is not installed for ${options.python}. Install it with "${options.python} -m pip install bentoml", ` +
@@ -112,7 +122,9 @@ export function createBentomlClient(options: BentomlClientOptions): BentomlClien
 
     async serve({ contextDir, host, port, pythonPath = [] }) {
       const { execa } = await import('execa');
-      const importPath = [...pythonPath, ...((env as Record<string, string | undefined>)['PYTHONPATH'] ?? '').split(delimiter)].filter(Boolean).join(delimiter);
+      const importPath = [...pythonPath, ...((env as Record<string, string | undefined>)['PYTHONPATH'] ?? '').split(delimiter)]
+        .filter(Boolean)
+        .join(delimiter);
       const child = execa(options.python, ['-m', 'bentoml', 'serve', contextDir, '--host', host, '--port', String(port)], {
         cwd: contextDir,
         env: importPath ? { ...env, PYTHONPATH: importPath } : env,

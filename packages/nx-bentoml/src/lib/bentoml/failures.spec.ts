@@ -6,7 +6,13 @@ import { buildError, commandError, isUnreadableArchive, unreadableModelError } f
  */
 const failed = (stderr: string, stdout = '') => ({ stdout, stderr, exitCode: 1 });
 const traceback = (last: string) =>
-  ['Traceback (most recent call last):', '  File "/venv/bentoml_cli/models.py", line 264, in import_from', '    bentomodel = import_model(model_path)', '                 ^^^^^^^^^^^^', last].join('\n');
+  [
+    'Traceback (most recent call last):',
+    '  File "/venv/bentoml_cli/models.py", line 264, in import_from',
+    '    bentomodel = import_model(model_path)',
+    '                 ^^^^^^^^^^^^',
+    last,
+  ].join('\n');
 
 describe('BentoML failures, as users read them', () => {
   it('says a model file that is not an archive is damaged, with the exception line only', () => {
@@ -21,7 +27,9 @@ describe('BentoML failures, as users read them', () => {
   it('says a truncated model file ends early, where BentoML only prints "Aborted!"', () => {
     const result = failed('\nAborted!');
     expect(isUnreadableArchive(result.stderr)).toBe(true);
-    expect(unreadableModelError('model/m.bentomodel', result).message).toContain('model/m.bentomodel is not a model archive BentoML can read (the archive ends early)');
+    expect(unreadableModelError('model/m.bentomodel', result).message).toContain(
+      'model/m.bentomodel is not a model archive BentoML can read (the archive ends early)',
+    );
   });
 
   it('does not call a store that cannot be written a damaged archive', () => {
@@ -29,7 +37,10 @@ describe('BentoML failures, as users read them', () => {
   });
 
   it('keeps only the exception line of any other traceback', () => {
-    const message = commandError(['models', 'import', 'm.bentomodel'], failed(`INFO: starting\n${traceback("PermissionError: [Errno 13] Permission denied: '/b/models'")}`)).message;
+    const message = commandError(
+      ['models', 'import', 'm.bentomodel'],
+      failed(`INFO: starting\n${traceback("PermissionError: [Errno 13] Permission denied: '/b/models'")}`),
+    ).message;
     expect(message).toBe("bentoml models import m.bentomodel failed (exit 1):\nPermissionError: [Errno 13] Permission denied: '/b/models'");
   });
 
@@ -40,10 +51,12 @@ describe('BentoML failures, as users read them', () => {
   });
 
   it('names the model serve.py asks for when no model file of the project holds it', () => {
-    const result = failed('Error: [bentos] `build` failed: Model other_model:latest could not be found locally and failed to fetch from remote because No cloud context default found.');
+    const result = failed(
+      'Error: [bentos] `build` failed: Model other_model:latest could not be found locally and failed to fetch from remote because No cloud context default found.',
+    );
     expect(buildError(result, 'apps/x/src/bentofile.yaml').message).toBe(
       "The service asks for the model other_model:latest, which is not in the BentoML store: none of the project's model files holds it. " +
-        'Fix the model name in the service (serve.py), or add the model\'s .bentomodel file (exported with bentoml.models.export_model) to the project, then run again.',
+        "Fix the model name in the service (serve.py), or add the model's .bentomodel file (exported with bentoml.models.export_model) to the project, then run again.",
     );
   });
 
@@ -67,6 +80,8 @@ describe('BentoML failures, as users read them', () => {
   });
 
   it('reports any other build failure as BentoML said it', () => {
-    expect(buildError(failed('Error: [bentos] `build` failed: something else'), 'b.yaml').message).toBe('bentoml build failed (exit 1):\nError: [bentos] `build` failed: something else');
+    expect(buildError(failed('Error: [bentos] `build` failed: something else'), 'b.yaml').message).toBe(
+      'bentoml build failed (exit 1):\nError: [bentos] `build` failed: something else',
+    );
   });
 });

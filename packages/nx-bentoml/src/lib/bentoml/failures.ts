@@ -11,7 +11,11 @@ export function failureDetail(output: string): string {
   if (errorLine) return text.slice(text.indexOf(errorLine)).split('\n').slice(0, 6).join('\n');
   const exception = lastExceptionLine(text);
   if (exception) return exception;
-  return text.split('\n').filter((line) => line.trim()).slice(-12).join('\n');
+  return text
+    .split('\n')
+    .filter((line) => line.trim())
+    .slice(-12)
+    .join('\n');
 }
 
 /** "_lzma.LZMAError: Input format not supported by decoder": the line that ends a traceback. */

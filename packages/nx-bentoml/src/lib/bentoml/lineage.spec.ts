@@ -22,7 +22,10 @@ describe('readLineage', () => {
   });
 
   it('takes the DVC hash from the out of a dvc.lock stage, as the guide trains it', () => {
-    write('dvc.lock', 'schema: "2.0"\nstages:\n  train:\n    cmd: python train.py\n    outs:\n    - path: model/clf.bentomodel\n      md5: 0cc175b9c0f1b6a831c399e269772661\n');
+    write(
+      'dvc.lock',
+      'schema: "2.0"\nstages:\n  train:\n    cmd: python train.py\n    outs:\n    - path: model/clf.bentomodel\n      md5: 0cc175b9c0f1b6a831c399e269772661\n',
+    );
     expect(readLineage(temp.dir, files).dvc).toEqual({ 'model/clf.bentomodel': '0cc175b9c0f1b6a831c399e269772661' });
   });
 

@@ -23,7 +23,10 @@ export function readLineage(projectDir: string, files: { params: string; metrics
   const paramsPath = join(projectDir, files.params);
   if (existsSync(paramsPath)) {
     const text = readFileSync(paramsPath, 'utf8');
-    lineage.params = { sha256: createHash('sha256').update(text).digest('hex'), values: flatten(parseFile(() => parse(text), files.params)) };
+    lineage.params = {
+      sha256: createHash('sha256').update(text).digest('hex'),
+      values: flatten(parseFile(() => parse(text), files.params)),
+    };
   }
   const metricsPath = join(projectDir, files.metrics);
   if (existsSync(metricsPath)) lineage.metrics = flatten(parseFile(() => JSON.parse(readFileSync(metricsPath, 'utf8')), files.metrics));

@@ -11,7 +11,10 @@ describe('findModelFiles', () => {
     write('model/a.bentomodel');
     write('.venv/lib/x.bentomodel');
     write('node_modules/y/z.bentomodel');
-    expect(await findModelFiles(temp.dir, ['**/*.bentomodel'])).toEqual([join(temp.dir, 'model/a.bentomodel'), join(temp.dir, 'model/b.bentomodel')]);
+    expect(await findModelFiles(temp.dir, ['**/*.bentomodel'])).toEqual([
+      join(temp.dir, 'model/a.bentomodel'),
+      join(temp.dir, 'model/b.bentomodel'),
+    ]);
   });
 
   it('asks for dvc pull when a DVC pointer has no model file', async () => {

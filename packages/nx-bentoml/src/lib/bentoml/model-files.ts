@@ -11,7 +11,10 @@ const ignored = ['**/node_modules/**', '**/.venv/**', '**/.git/**'];
  */
 export async function findModelFiles(projectDir: string, patterns: string[]): Promise<string[]> {
   const files = await glob(patterns, { cwd: projectDir, ignore: ignored, absolute: false, dot: false });
-  const pointers = await glob(patterns.map((pattern) => `${pattern}.dvc`), { cwd: projectDir, ignore: ignored });
+  const pointers = await glob(
+    patterns.map((pattern) => `${pattern}.dvc`),
+    { cwd: projectDir, ignore: ignored },
+  );
   const missing = pointers.map((pointer) => pointer.replace(/\.dvc$/, '')).filter((file) => !existsSync(join(projectDir, file)));
   if (missing.length > 0) {
     throw new UserError(

@@ -47,7 +47,9 @@ export async function prepareBentoml(
   for (const modelFile of modelFiles) {
     const { tag, state } = await bentoml.importModel(modelFile);
     modelTags.push(tag);
-    logger.info(`Model ${relative(context.root, modelFile)} (${tag}): ${state === 'imported' ? 'imported into the BentoML store' : 'already in the store'}`);
+    logger.info(
+      `Model ${relative(context.root, modelFile)} (${tag}): ${state === 'imported' ? 'imported into the BentoML store' : 'already in the store'}`,
+    );
   }
   return { bentoml, bentofile, bentofilePath, contextDir, projectDir, bentomlVersion, modelFiles, modelTags };
 }

@@ -9,7 +9,12 @@ describe('sharedIncludes', () => {
 
   it('maps a pattern outside the build context to the directory it names and its staged pattern', () => {
     expect(of(['*.py', '../../../libs/features/features/**/*.py']).found).toEqual([
-      { pattern: '../../../libs/features/features/**/*.py', source: 'libs/features/features', name: 'features', staged: 'features/**/*.py' },
+      {
+        pattern: '../../../libs/features/features/**/*.py',
+        source: 'libs/features/features',
+        name: 'features',
+        staged: 'features/**/*.py',
+      },
     ]);
   });
 

@@ -27,7 +27,11 @@ export function isSharedInclude(pattern: string): boolean {
  * A pattern that leaves the workspace, or names no directory before its first wildcard, is
  * reported through `invalid` and left out.
  */
-export function sharedIncludes(bentofile: Bentofile, contextRoot: string, invalid: (pattern: string, reason: string) => void = () => undefined): SharedInclude[] {
+export function sharedIncludes(
+  bentofile: Bentofile,
+  contextRoot: string,
+  invalid: (pattern: string, reason: string) => void = () => undefined,
+): SharedInclude[] {
   return (bentofile.include ?? []).filter(isSharedInclude).flatMap((raw) => {
     const pattern = raw.trim();
     const segments = pattern.split('/').filter(Boolean);

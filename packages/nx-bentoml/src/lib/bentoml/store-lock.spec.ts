@@ -23,14 +23,19 @@ describe('withStoreLock', () => {
       events.push(`${name} ends`);
       return name;
     };
-    const results = await Promise.all([withStoreLock(home.dir, command('list'), { pollMs: 5 }), withStoreLock(home.dir, command('build'), { pollMs: 5 })]);
+    const results = await Promise.all([
+      withStoreLock(home.dir, command('list'), { pollMs: 5 }),
+      withStoreLock(home.dir, command('build'), { pollMs: 5 }),
+    ]);
     expect(results).toEqual(['list', 'build']);
     expect(events).toEqual(['list starts', 'list ends', 'build starts', 'build ends']);
     expect(existsSync(lockFile())).toBe(false);
   });
 
   it('releases the lock when the command fails', async () => {
-    await expect(withStoreLock(home.dir, async () => Promise.reject(new Error('bentoml build failed')))).rejects.toThrow('bentoml build failed');
+    await expect(withStoreLock(home.dir, async () => Promise.reject(new Error('bentoml build failed')))).rejects.toThrow(
+      'bentoml build failed',
+    );
     expect(existsSync(lockFile())).toBe(false);
   });
 

@@ -23,7 +23,11 @@ export function bentomlHome(env: Record<string, string | undefined>): string {
  * such items are removed while the lock is held, after an interrupted command of ours, or when
  * the lock's holder died (killed) while writing.
  */
-export async function withStoreLock<T>(home: string, action: () => Promise<T>, options: { timeoutMs?: number; pollMs?: number } = {}): Promise<T> {
+export async function withStoreLock<T>(
+  home: string,
+  action: () => Promise<T>,
+  options: { timeoutMs?: number; pollMs?: number } = {},
+): Promise<T> {
   const lockFile = join(home, lockFileName);
   const { stale } = await acquire(lockFile, options.timeoutMs ?? 30 * 60_000, options.pollMs ?? 100);
   if (stale) removeIncompleteItems(home);
@@ -95,7 +99,10 @@ function lockAgeMs(lockFile: string): number {
 /** Bento and model directories without their bento.yaml / model.yaml: what an interrupted write leaves. */
 export function removeIncompleteItems(home: string): string[] {
   const removed: string[] = [];
-  for (const [kind, marker] of [['bentos', 'bento.yaml'], ['models', 'model.yaml']] as const) {
+  for (const [kind, marker] of [
+    ['bentos', 'bento.yaml'],
+    ['models', 'model.yaml'],
+  ] as const) {
     for (const name of directories(join(home, kind))) {
       for (const version of directories(join(home, kind, name))) {
         const item = join(home, kind, name, version);
@@ -110,7 +117,9 @@ export function removeIncompleteItems(home: string): string[] {
 
 function directories(dir: string): string[] {
   try {
-    return readdirSync(dir, { withFileTypes: true }).filter((entry) => entry.isDirectory()).map((entry) => entry.name);
+    return readdirSync(dir, { withFileTypes: true })
+      .filter((entry) => entry.isDirectory())
+      .map((entry) => entry.name);
   } catch {
     return [];
   }

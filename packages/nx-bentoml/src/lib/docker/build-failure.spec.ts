@@ -5,11 +5,25 @@ describe('a failed image build, as users read it', () => {
     const seen: string[] = [];
     const transcript = buildTranscript((line) => seen.push(line));
     // How Docker 20.10 streams uv's stderr during a RUN step: a write per token, each wrapped in red.
-    for (const fragment of ['Step 26/46 : RUN uv pip install -r requirements.txt\n', '\x1b[91merror\x1b[0m', '\x1b[91m:\x1b[0m', '\x1b[91m \x1b[0m', '\x1b[91mNo solution found\x1b[0m', '\x1b[91m\n\x1b[0m', '\x1b[91m  cause: Because x was not found\n\x1b[0m', 'tail without newline']) {
+    for (const fragment of [
+      'Step 26/46 : RUN uv pip install -r requirements.txt\n',
+      '\x1b[91merror\x1b[0m',
+      '\x1b[91m:\x1b[0m',
+      '\x1b[91m \x1b[0m',
+      '\x1b[91mNo solution found\x1b[0m',
+      '\x1b[91m\n\x1b[0m',
+      '\x1b[91m  cause: Because x was not found\n\x1b[0m',
+      'tail without newline',
+    ]) {
       transcript.push(fragment);
     }
     transcript.end();
-    expect(transcript.lines).toEqual(['Step 26/46 : RUN uv pip install -r requirements.txt', 'error: No solution found', '  cause: Because x was not found', 'tail without newline']);
+    expect(transcript.lines).toEqual([
+      'Step 26/46 : RUN uv pip install -r requirements.txt',
+      'error: No solution found',
+      '  cause: Because x was not found',
+      'tail without newline',
+    ]);
     expect(seen).toEqual(transcript.lines);
   });
 
@@ -31,7 +45,9 @@ describe('a failed image build, as users read it', () => {
   });
 
   it('says which base image the engine could not get when the FROM step fails', () => {
-    const message = buildFailure('Head "http://127.0.0.1:5055/v2/team/base/manifests/1": no basic auth credentials', ['Step 1/46 : FROM 127.0.0.1:5055/team/base:1 AS base-container']).message;
+    const message = buildFailure('Head "http://127.0.0.1:5055/v2/team/base/manifests/1": no basic auth credentials', [
+      'Step 1/46 : FROM 127.0.0.1:5055/team/base:1 AS base-container',
+    ]).message;
     expect(message).toBe(
       'The base image 127.0.0.1:5055/team/base:1 is not in the Docker Engine and could not be pulled: Head "http://127.0.0.1:5055/v2/team/base/manifests/1": no basic auth credentials. ' +
         'Check docker.base_image in the bentofile; an image from a private registry must be pulled first ("docker pull 127.0.0.1:5055/team/base:1").',

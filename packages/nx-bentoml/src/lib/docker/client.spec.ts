@@ -9,7 +9,10 @@ function fakeContainer(state: { Running: boolean; ExitCode: number }, hostPort =
   return {
     id: 'c1',
     start: jest.fn(async () => undefined),
-    inspect: jest.fn(async () => ({ State: state, NetworkSettings: { Ports: { '3000/tcp': [{ HostIp: '127.0.0.1', HostPort: hostPort }] } } })),
+    inspect: jest.fn(async () => ({
+      State: state,
+      NetworkSettings: { Ports: { '3000/tcp': [{ HostIp: '127.0.0.1', HostPort: hostPort }] } },
+    })),
     logs: jest.fn(async () => Buffer.concat([frame('Starting\n'), frame('Traceback: no model\n')])),
     remove: jest.fn(async () => undefined),
   };
@@ -24,7 +27,10 @@ describe('createDockerClient', () => {
   });
 
   it("connects to a docker context's endpoint", () => {
-    createDockerClient({ description: 'docker context "desktop-linux"', connection: { socketPath: '/home/u/.docker/desktop/docker.sock' } });
+    createDockerClient({
+      description: 'docker context "desktop-linux"',
+      connection: { socketPath: '/home/u/.docker/desktop/docker.sock' },
+    });
     expect(Docker).toHaveBeenCalledWith({ socketPath: '/home/u/.docker/desktop/docker.sock' });
   });
 });
@@ -38,7 +44,11 @@ describe('DockerClient.runContainer', () => {
 
   it('lets the Engine pick the host port on 127.0.0.1, labels the container and reports the port it bound', async () => {
     const { client, createContainer } = engineWith(fakeContainer({ Running: true, ExitCode: 0 }));
-    const container = await client.runContainer('sha256:1', { containerPort: 3000, hostPort: 0, labels: { 'dev.nx-bentoml.smoke-test': 'classifier' } });
+    const container = await client.runContainer('sha256:1', {
+      containerPort: 3000,
+      hostPort: 0,
+      labels: { 'dev.nx-bentoml.smoke-test': 'classifier' },
+    });
     expect(createContainer).toHaveBeenCalledWith({
       Image: 'sha256:1',
       Labels: { 'dev.nx-bentoml.smoke-test': 'classifier' },
@@ -52,7 +62,9 @@ describe('DockerClient.runContainer', () => {
   it('binds a given host port', async () => {
     const { client, createContainer } = engineWith(fakeContainer({ Running: true, ExitCode: 0 }, '8080'));
     expect((await client.runContainer('sha256:1', { containerPort: 3000, hostPort: 8080, labels: {} })).hostPort).toBe(8080);
-    expect(createContainer).toHaveBeenCalledWith(expect.objectContaining({ HostConfig: { PortBindings: { '3000/tcp': [{ HostIp: '127.0.0.1', HostPort: '8080' }] } } }));
+    expect(createContainer).toHaveBeenCalledWith(
+      expect.objectContaining({ HostConfig: { PortBindings: { '3000/tcp': [{ HostIp: '127.0.0.1', HostPort: '8080' }] } } }),
+    );
   });
 
   it('reports a container that exited as it started, with its output, and removes it', async () => {

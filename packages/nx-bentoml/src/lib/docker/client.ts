@@ -47,7 +47,11 @@ export interface DockerClient {
   findImageByLabel(label: string, value: string): Promise<ImageSummary | undefined>;
   inspectImage(reference: string): Promise<ImageSummary | undefined>;
   /** Builds from a tar archive (the build context) and returns the image id. */
-  buildImage(contextArchive: string, options: { dockerfile: string; tags: string[]; labels: Record<string, string> }, log: (line: string) => void): Promise<string>;
+  buildImage(
+    contextArchive: string,
+    options: { dockerfile: string; tags: string[]; labels: Record<string, string> },
+    log: (line: string) => void,
+  ): Promise<string>;
   tagImage(imageId: string, repository: string, tag: string): Promise<void>;
   pushImage(repository: string, tag: string, auth: RegistryAuth | undefined, log: (line: string) => void): Promise<PushResult>;
   /** The digest the registry holds for a reference (asked through the engine), or undefined when it has none. */
@@ -147,7 +151,9 @@ export function createDockerClient(address: EngineAddress = resolveEngineAddress
     registryDigest: (reference, auth) =>
       call(async () => {
         try {
-          const descriptor = (await docker.getImage(reference).distribution({ authconfig: auth } as never)) as unknown as { Descriptor?: { digest?: string } };
+          const descriptor = (await docker.getImage(reference).distribution({ authconfig: auth } as never)) as unknown as {
+            Descriptor?: { digest?: string };
+          };
           return descriptor.Descriptor?.digest;
         } catch (error) {
           // The engine answers 401 or 404 ("manifest unknown") for a tag the registry does not hold.
@@ -178,7 +184,9 @@ export function createDockerClient(address: EngineAddress = resolveEngineAddress
           const started = await container.inspect();
           // An exited container has no published ports left: say why it stopped instead.
           if (!started.State.Running) {
-            throw new UserError(`The container exited with code ${started.State.ExitCode} as soon as it started. Its output:\n${(await logs()).split('\n').slice(-25).join('\n')}`);
+            throw new UserError(
+              `The container exited with code ${started.State.ExitCode} as soon as it started. Its output:\n${(await logs()).split('\n').slice(-25).join('\n')}`,
+            );
           }
           return {
             id: container.id,
@@ -208,10 +216,14 @@ function engineError(error: unknown, description: string): Error {
   if (error instanceof UserError) return error;
   const code = (error as { code?: string }).code;
   if (code === 'ENOENT' || code === 'ECONNREFUSED') {
-    return new UserError(`Cannot reach the Docker Engine at ${description}: is it running? Start Docker (Docker Desktop, or "dockerd"), or set DOCKER_HOST.`);
+    return new UserError(
+      `Cannot reach the Docker Engine at ${description}: is it running? Start Docker (Docker Desktop, or "dockerd"), or set DOCKER_HOST.`,
+    );
   }
   if (code === 'EACCES') {
-    return new UserError(`Permission denied on the Docker socket ${description}. Add your user to the "docker" group (then log in again), or set DOCKER_HOST.`);
+    return new UserError(
+      `Permission denied on the Docker socket ${description}. Add your user to the "docker" group (then log in again), or set DOCKER_HOST.`,
+    );
   }
   const statusCode = (error as { statusCode?: number }).statusCode;
   const message = (error as { json?: { message?: string } }).json?.message ?? (error as Error).message;

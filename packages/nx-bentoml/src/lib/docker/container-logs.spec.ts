@@ -11,7 +11,9 @@ function frame(stream: 1 | 2, text: string): Buffer {
 
 describe('demultiplexLogs', () => {
   it('joins the payloads of stdout and stderr frames in order, without their headers', () => {
-    expect(demultiplexLogs(Buffer.concat([frame(1, 'Starting\n'), frame(2, 'warning: x\n'), frame(1, 'ready\n')]))).toBe('Starting\nwarning: x\nready\n');
+    expect(demultiplexLogs(Buffer.concat([frame(1, 'Starting\n'), frame(2, 'warning: x\n'), frame(1, 'ready\n')]))).toBe(
+      'Starting\nwarning: x\nready\n',
+    );
   });
 
   it('keeps payload bytes that look like control characters or lengths', () => {

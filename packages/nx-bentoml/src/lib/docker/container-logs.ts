@@ -19,5 +19,11 @@ export function demultiplexLogs(buffer: Buffer): string {
 const frameHeaderLength = 8;
 
 function startsWithFrameHeader(buffer: Buffer, offset: number): boolean {
-  return buffer.length >= offset + frameHeaderLength && buffer[offset] <= 2 && buffer[offset + 1] === 0 && buffer[offset + 2] === 0 && buffer[offset + 3] === 0;
+  return (
+    buffer.length >= offset + frameHeaderLength &&
+    buffer[offset] <= 2 &&
+    buffer[offset + 1] === 0 &&
+    buffer[offset + 2] === 0 &&
+    buffer[offset + 3] === 0
+  );
 }

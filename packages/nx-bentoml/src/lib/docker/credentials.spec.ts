@@ -5,7 +5,11 @@ import { UserError } from '../errors';
 import { credentialServerAddress, registryHost, resolveRegistryAuth } from './credentials';
 
 /** What a credential helper prints on success. */
-const helperAnswer = (Username: string, Secret: string) => async () => ({ exitCode: 0, stdout: JSON.stringify({ ServerURL: 'x', Username, Secret }), stderr: '' });
+const helperAnswer = (Username: string, Secret: string) => async () => ({
+  exitCode: 0,
+  stdout: JSON.stringify({ ServerURL: 'x', Username, Secret }),
+  stderr: '',
+});
 
 describe('resolveRegistryAuth', () => {
   let dockerConfig: string;
@@ -83,7 +87,7 @@ describe('resolveRegistryAuth', () => {
     expect(credentialServerAddress('ghcr.io/org')).toBe('ghcr.io');
   });
 
-  it("asks a credential helper for Docker Hub by the key docker login stores it under", async () => {
+  it('asks a credential helper for Docker Hub by the key docker login stores it under', async () => {
     writeConfig({ credHelpers: { 'docker.io': 'desktop' } });
     const runHelper = jest.fn(helperAnswer('hubuser', 'hubpass'));
     await resolveRegistryAuth('registry-1.docker.io/myorg', { env: { DOCKER_CONFIG: dockerConfig }, runHelper });
@@ -96,7 +100,9 @@ describe('resolveRegistryAuth', () => {
     writeFileSync(join(dockerConfig, 'config.json'), `{"auths": {"ghcr.io": {"auth": ${secret}}}}`);
     const failure = await resolveRegistryAuth('ghcr.io', { env: { DOCKER_CONFIG: dockerConfig } }).catch((error: Error) => error);
     expect(failure).toBeInstanceOf(Error);
-    expect((failure as Error).message).toBe(`${join(dockerConfig, 'config.json')} is not valid JSON. Fix it, or move it away and log in again with "docker login".`);
+    expect((failure as Error).message).toBe(
+      `${join(dockerConfig, 'config.json')} is not valid JSON. Fix it, or move it away and log in again with "docker login".`,
+    );
     expect((failure as Error).message).not.toContain(secret.slice(0, 8));
   });
 
@@ -116,10 +122,14 @@ describe('resolveRegistryAuth', () => {
     expect(await resolveRegistryAuth('ghcr.io', { env: { DOCKER_CONFIG: dockerConfig }, runHelper })).toBeUndefined();
   });
 
-  it("reports a failing helper with its stderr, never its stdout, where secrets go", async () => {
+  it('reports a failing helper with its stderr, never its stdout, where secrets go', async () => {
     writeConfig({ credsStore: 'desktop' });
     const runHelper = async () => ({ exitCode: 1, stdout: '{"Username":"u","Secret":"hunter2-secret"}', stderr: 'keychain locked\nmore' });
-    const failure = await resolveRegistryAuth('ghcr.io', { env: { DOCKER_CONFIG: dockerConfig }, runHelper }).catch((error: Error) => error.message);
-    expect(failure).toBe(`docker-credential-desktop get failed for ghcr.io (exit 1): keychain locked. Log in again with your registry's tool.`);
+    const failure = await resolveRegistryAuth('ghcr.io', { env: { DOCKER_CONFIG: dockerConfig }, runHelper }).catch(
+      (error: Error) => error.message,
+    );
+    expect(failure).toBe(
+      `docker-credential-desktop get failed for ghcr.io (exit 1): keychain locked. Log in again with your registry's tool.`,
+    );
   });
 });

@@ -57,7 +57,8 @@ export async function resolveRegistryAuth(registry: string, sources: CredentialS
   const username = sources.username ?? env['NX_BENTOML_REGISTRY_USERNAME'];
   if (username) {
     const password = env[passwordEnv];
-    if (!password) throw new UserError(`A registry username is set but ${passwordEnv} is empty. Export the password (or token) in ${passwordEnv}.`);
+    if (!password)
+      throw new UserError(`A registry username is set but ${passwordEnv} is empty. Export the password (or token) in ${passwordEnv}.`);
     return { serveraddress: server, username, password };
   }
 
@@ -65,7 +66,10 @@ export async function resolveRegistryAuth(registry: string, sources: CredentialS
   const helper = findByServer(config.credHelpers, server) ?? config.credsStore;
   if (helper) {
     const stored = await credentialsFromHelper(`docker-credential-${helper}`, server, sources.runHelper ?? runHelperGet);
-    if (stored) return stored.Username === '<token>' ? { serveraddress: server, identitytoken: stored.Secret } : { serveraddress: server, username: stored.Username, password: stored.Secret };
+    if (stored)
+      return stored.Username === '<token>'
+        ? { serveraddress: server, identitytoken: stored.Secret }
+        : { serveraddress: server, username: stored.Username, password: stored.Secret };
   }
   const entry = findByServer(config.auths, server);
   if (entry?.identitytoken) return { serveraddress: server, identitytoken: entry.identitytoken };
@@ -118,7 +122,9 @@ async function credentialsFromHelper(program: string, serverAddress: string, run
     // Helpers print "credentials not found in native keychain" when there is simply nothing stored.
     if (/not found/i.test(result.stdout + result.stderr)) return undefined;
     // Only stderr: stdout is where a helper writes the secret.
-    throw new UserError(`${program} get failed for ${serverAddress} (exit ${result.exitCode}): ${firstLine(result.stderr)}. Log in again with your registry's tool.`);
+    throw new UserError(
+      `${program} get failed for ${serverAddress} (exit ${result.exitCode}): ${firstLine(result.stderr)}. Log in again with your registry's tool.`,
+    );
   }
   const parsed = helperOutputSchema.safeParse(safeJson(result.stdout));
   if (!parsed.success) throw new UserError(`${program} get returned something other than credentials for ${serverAddress}.`);

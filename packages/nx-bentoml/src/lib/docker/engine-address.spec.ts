@@ -19,7 +19,9 @@ describe('resolveEngineAddress', () => {
   it('leaves DOCKER_HOST to docker-modem, which also reads ssh:// and the TLS variables', () => {
     writeContext('desktop-linux', 'unix:///home/u/.docker/desktop/docker.sock');
     for (const dockerHost of ['unix:///run/user/1000/docker.sock', 'tcp://127.0.0.1:2376', 'ssh://me@build-host']) {
-      expect(resolveEngineAddress({ DOCKER_HOST: dockerHost, DOCKER_TLS_VERIFY: '1', DOCKER_CONFIG: configDir })).toEqual({ description: `DOCKER_HOST=${dockerHost}` });
+      expect(resolveEngineAddress({ DOCKER_HOST: dockerHost, DOCKER_TLS_VERIFY: '1', DOCKER_CONFIG: configDir })).toEqual({
+        description: `DOCKER_HOST=${dockerHost}`,
+      });
     }
   });
 
@@ -34,7 +36,12 @@ describe('resolveEngineAddress', () => {
   it('prefers DOCKER_CONTEXT to the current context', () => {
     writeContext('remote', 'ssh://deploy@build-host:2222');
     writeFileSync(join(configDir, 'config.json'), JSON.stringify({ currentContext: 'default' }));
-    expect(resolveEngineAddress({ DOCKER_CONFIG: configDir, DOCKER_CONTEXT: 'remote' }).connection).toEqual({ protocol: 'ssh', host: 'build-host', port: 2222, username: 'deploy' });
+    expect(resolveEngineAddress({ DOCKER_CONFIG: configDir, DOCKER_CONTEXT: 'remote' }).connection).toEqual({
+      protocol: 'ssh',
+      host: 'build-host',
+      port: 2222,
+      username: 'deploy',
+    });
   });
 
   it("connects to a tcp context with the context's TLS certificates", () => {

@@ -46,7 +46,8 @@ function contextConnection(context: DockerContext): DockerOptions {
   if (host.startsWith('unix://')) return { socketPath: host.slice('unix://'.length) };
   if (host.startsWith('npipe://')) return { socketPath: host.slice('npipe://'.length) };
   const url = new URL(host.replace(/^tcp:\/\//, 'http://'));
-  if (url.protocol === 'ssh:') return { protocol: 'ssh', host: url.hostname, port: Number(url.port || 22), ...(url.username ? { username: url.username } : {}) };
+  if (url.protocol === 'ssh:')
+    return { protocol: 'ssh', host: url.hostname, port: Number(url.port || 22), ...(url.username ? { username: url.username } : {}) };
   const tls = readTlsFiles(context.tlsDir);
   const secure = Boolean(tls) || url.protocol === 'https:';
   return { protocol: secure ? 'https' : 'http', host: url.hostname, port: Number(url.port || (secure ? 2376 : 2375)), ...tls };

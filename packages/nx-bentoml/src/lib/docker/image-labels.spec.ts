@@ -1,6 +1,14 @@
 import { buildKeyLabel, imageLabels, redactUrl } from './image-labels';
 
-const bento = { tag: 'classifier:nx1', name: 'classifier', version: 'nx1', models: ['classifier_model:abc'], bentomlVersion: '1.4.39', archive: 'bento.tar', sizeBytes: 1 };
+const bento = {
+  tag: 'classifier:nx1',
+  name: 'classifier',
+  version: 'nx1',
+  models: ['classifier_model:abc'],
+  bentomlVersion: '1.4.39',
+  archive: 'bento.tar',
+  sizeBytes: 1,
+};
 
 describe('imageLabels', () => {
   it('carries OCI source, revision and the Bento and model tags', () => {
@@ -16,7 +24,11 @@ describe('imageLabels', () => {
   });
 
   it('carries the lineage: params hash and values, metrics, DVC hash, and the build time', () => {
-    const lineage = { params: { sha256: 'f'.repeat(64), values: { 'train.c': '1' } }, metrics: { accuracy: '0.97' }, dvc: { 'model/clf.bentomodel': 'abc' } };
+    const lineage = {
+      params: { sha256: 'f'.repeat(64), values: { 'train.c': '1' } },
+      metrics: { accuracy: '0.97' },
+      dvc: { 'model/clf.bentomodel': 'abc' },
+    };
     const labels = imageLabels({ ...bento, lineage }, 'env/docker/Dockerfile', {}, {}, new Date('2026-11-23T00:00:00Z'));
     expect(labels).toMatchObject({
       'dev.nx-bentoml.params.sha256': 'f'.repeat(64),
@@ -29,7 +41,9 @@ describe('imageLabels', () => {
 
   it('keys reuse on content, not on the commit or the time', () => {
     expect(imageLabels(bento, 'd', {}, {}, new Date(1))[buildKeyLabel]).toBe(imageLabels(bento, 'd', {}, {}, new Date(2))[buildKeyLabel]);
-    expect(imageLabels({ ...bento, lineage: { metrics: { accuracy: '1' } } }, 'd', {})[buildKeyLabel]).not.toBe(imageLabels(bento, 'd', {})[buildKeyLabel]);
+    expect(imageLabels({ ...bento, lineage: { metrics: { accuracy: '1' } } }, 'd', {})[buildKeyLabel]).not.toBe(
+      imageLabels(bento, 'd', {})[buildKeyLabel],
+    );
     const a = imageLabels(bento, 'env/docker/Dockerfile', { revision: 'a' })[buildKeyLabel];
     expect(imageLabels(bento, 'env/docker/Dockerfile', { revision: 'b' })[buildKeyLabel]).toBe(a);
     expect(imageLabels({ ...bento, tag: 'classifier:nx2' }, 'env/docker/Dockerfile', {})[buildKeyLabel]).not.toBe(a);

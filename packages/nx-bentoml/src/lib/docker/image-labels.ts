@@ -18,7 +18,13 @@ export interface SourceInfo {
  * from the image config in the registry. The build key covers everything that decides the image's
  * content, so an image with the same key is reused; the commit and the build time are left out.
  */
-export function imageLabels(bento: BentoManifest, dockerfile: string, source: SourceInfo, extra: Record<string, string> = {}, now = new Date()) {
+export function imageLabels(
+  bento: BentoManifest,
+  dockerfile: string,
+  source: SourceInfo,
+  extra: Record<string, string> = {},
+  now = new Date(),
+) {
   const lineage = bento.lineage ?? {};
   const content: Record<string, string> = {
     'org.opencontainers.image.title': bento.name,

@@ -7,8 +7,12 @@ describe('publishedHostPort', () => {
   });
 
   it('fails when the port is not published', () => {
-    expect(() => publishedHostPort({ NetworkSettings: { Ports: { '3000/tcp': null } } }, '3000/tcp')).toThrow('published no host port for the container port 3000/tcp');
-    expect(() => publishedHostPort({ NetworkSettings: { Ports: { '3000/tcp': [{ HostIp: '127.0.0.1', HostPort: '' }] } } }, '3000/tcp')).toThrow('published no host port');
+    expect(() => publishedHostPort({ NetworkSettings: { Ports: { '3000/tcp': null } } }, '3000/tcp')).toThrow(
+      'published no host port for the container port 3000/tcp',
+    );
+    expect(() =>
+      publishedHostPort({ NetworkSettings: { Ports: { '3000/tcp': [{ HostIp: '127.0.0.1', HostPort: '' }] } } }, '3000/tcp'),
+    ).toThrow('published no host port');
     expect(() => publishedHostPort({}, '3000/tcp')).toThrow('published no host port');
   });
 });

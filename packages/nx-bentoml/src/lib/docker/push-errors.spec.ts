@@ -18,7 +18,13 @@ describe('push errors', () => {
   });
 
   it('retries what the network or an overloaded registry caused', () => {
-    for (const message of ['read tcp: connection reset by peer', 'unexpected EOF', 'received unexpected HTTP status: 503 Service Unavailable', 'HTTP 502', 'net/http: TLS handshake timeout']) {
+    for (const message of [
+      'read tcp: connection reset by peer',
+      'unexpected EOF',
+      'received unexpected HTTP status: 503 Service Unavailable',
+      'HTTP 502',
+      'net/http: TLS handshake timeout',
+    ]) {
       expect(isTransientPushError(message)).toBe(true);
     }
     expect(isTransientPushError('unauthorized: authentication required')).toBe(false);

@@ -25,7 +25,10 @@ function startRegistry(scheme: 'basic' | 'bearer', manifestType = 'application/v
     const scope = request.method === 'PUT' ? 'pull,push' : 'pull';
     const expected = scheme === 'basic' ? basicHeader : request.method === 'PUT' ? 'Bearer PUSH-T0KEN' : 'Bearer T0KEN';
     if (request.headers.authorization !== expected) {
-      const challenge = scheme === 'basic' ? 'Basic realm="registry"' : `Bearer realm="${origin}/token",service="registry",scope="repository:models/classifier:${scope}"`;
+      const challenge =
+        scheme === 'basic'
+          ? 'Basic realm="registry"'
+          : `Bearer realm="${origin}/token",service="registry",scope="repository:models/classifier:${scope}"`;
       return void response.writeHead(401, { 'www-authenticate': challenge }).end();
     }
     if (request.method === 'PUT') {
@@ -44,12 +47,16 @@ function startRegistry(scheme: 'basic' | 'bearer', manifestType = 'application/v
       return void response.writeHead(200, { 'docker-content-digest': manifestDigest, 'content-type': manifestType }).end(manifestBody);
     }
     if (url === `/v2/models/classifier/blobs/${configDigest}`) {
-      return void response.writeHead(200).end(JSON.stringify({ architecture: 'amd64', os: 'linux', config: { Labels: { 'dev.nx-bentoml.build-key': 'k1' } } }));
+      return void response
+        .writeHead(200)
+        .end(JSON.stringify({ architecture: 'amd64', os: 'linux', config: { Labels: { 'dev.nx-bentoml.build-key': 'k1' } } }));
     }
     response.writeHead(404).end(JSON.stringify({ errors: [{ code: 'MANIFEST_UNKNOWN' }] }));
   });
   return new Promise<{ host: string; requests: string[]; tags: Set<string>; close: () => void }>((resolve) =>
-    server.listen(0, '127.0.0.1', () => resolve({ host: `127.0.0.1:${(server.address() as AddressInfo).port}`, requests, tags, close: () => server.close() })),
+    server.listen(0, '127.0.0.1', () =>
+      resolve({ host: `127.0.0.1:${(server.address() as AddressInfo).port}`, requests, tags, close: () => server.close() }),
+    ),
   );
 }
 
@@ -98,20 +105,25 @@ describe('readRemoteImage', () => {
 });
 
 describe('tagRemoteManifest', () => {
-  it.each(['basic', 'bearer'] as const)('writes the manifest of a digest under a new tag (%s auth, asking again for push)', async (scheme) => {
-    const registry = await startRegistry(scheme);
-    try {
-      await expect(tagRemoteManifest(`${registry.host}/models/classifier`, manifestDigest, 'abc123', auth)).resolves.toBe(true);
-      expect([...registry.tags]).toEqual(['v1', 'abc123']);
-    } finally {
-      registry.close();
-    }
-  });
+  it.each(['basic', 'bearer'] as const)(
+    'writes the manifest of a digest under a new tag (%s auth, asking again for push)',
+    async (scheme) => {
+      const registry = await startRegistry(scheme);
+      try {
+        await expect(tagRemoteManifest(`${registry.host}/models/classifier`, manifestDigest, 'abc123', auth)).resolves.toBe(true);
+        expect([...registry.tags]).toEqual(['v1', 'abc123']);
+      } finally {
+        registry.close();
+      }
+    },
+  );
 
   it('answers false when the registry refuses the credentials', async () => {
     const registry = await startRegistry('bearer');
     try {
-      await expect(tagRemoteManifest(`${registry.host}/models/classifier`, manifestDigest, 'abc123', { ...auth, password: 'wrong' })).resolves.toBe(false);
+      await expect(
+        tagRemoteManifest(`${registry.host}/models/classifier`, manifestDigest, 'abc123', { ...auth, password: 'wrong' }),
+      ).resolves.toBe(false);
       expect([...registry.tags]).toEqual(['v1']);
     } finally {
       registry.close();
@@ -123,6 +135,10 @@ describe('parseReference', () => {
   it('uses plain HTTP for a loopback registry and TLS for any other', () => {
     expect(parseReference('127.0.0.1:5000/team/app:v1')).toEqual({ base: 'http://127.0.0.1:5000', repository: 'team/app', tag: 'v1' });
     expect(parseReference('localhost:5000/app:latest')).toEqual({ base: 'http://localhost:5000', repository: 'app', tag: 'latest' });
-    expect(parseReference('europe-west6-docker.pkg.dev/p/models/app:nx1')).toEqual({ base: 'https://europe-west6-docker.pkg.dev', repository: 'p/models/app', tag: 'nx1' });
+    expect(parseReference('europe-west6-docker.pkg.dev/p/models/app:nx1')).toEqual({
+      base: 'https://europe-west6-docker.pkg.dev',
+      repository: 'p/models/app',
+      tag: 'nx1',
+    });
   });
 });

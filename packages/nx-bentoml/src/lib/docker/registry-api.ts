@@ -27,7 +27,11 @@ type Fetch = typeof fetch;
  * from. Answers undefined when the tag is absent or the registry cannot be asked (an index of
  * several platforms, a token flow this client does not speak): the caller then simply pushes.
  */
-export async function readRemoteImage(reference: string, auth: RegistryAuth | undefined, fetchImpl: Fetch = fetch): Promise<RemoteImage | undefined> {
+export async function readRemoteImage(
+  reference: string,
+  auth: RegistryAuth | undefined,
+  fetchImpl: Fetch = fetch,
+): Promise<RemoteImage | undefined> {
   const { base, repository, tag } = parseReference(reference);
   const session = registrySession(auth, fetchImpl);
   const manifestResponse = await session.get(`${base}/v2/${repository}/manifests/${tag}`, imageManifestTypes.join(', '));
@@ -39,7 +43,9 @@ export async function readRemoteImage(reference: string, auth: RegistryAuth | un
   const configResponse = await session.get(`${base}/v2/${repository}/blobs/${manifest.data.config.digest}`, '*/*');
   if (!configResponse.ok) return undefined;
   const config = imageConfigSchema.safeParse(await configResponse.json());
-  return config.success ? { digest, labels: config.data.config?.Labels ?? {}, platform: `${config.data.os}/${config.data.architecture}` } : undefined;
+  return config.success
+    ? { digest, labels: config.data.config?.Labels ?? {}, platform: `${config.data.os}/${config.data.architecture}` }
+    : undefined;
 }
 
 /** "127.0.0.1:5000/team/app:v1" -> base "http://127.0.0.1:5000", repository "team/app", tag "v1". */
@@ -58,14 +64,26 @@ export function parseReference(reference: string) {
  * bytes under the tag: no layer moves, and the digest is the same by construction.
  * Answers whether the registry accepted it.
  */
-export async function tagRemoteManifest(repositoryReference: string, digest: string, tag: string, auth: RegistryAuth | undefined, fetchImpl: Fetch = fetch): Promise<boolean> {
+export async function tagRemoteManifest(
+  repositoryReference: string,
+  digest: string,
+  tag: string,
+  auth: RegistryAuth | undefined,
+  fetchImpl: Fetch = fetch,
+): Promise<boolean> {
   const { base, repository } = parseReference(`${repositoryReference}:${tag}`);
   const session = registrySession(auth, fetchImpl);
-  const manifest = await session.request(`${base}/v2/${repository}/manifests/${digest}`, { headers: { accept: imageManifestTypes.join(', ') } });
+  const manifest = await session.request(`${base}/v2/${repository}/manifests/${digest}`, {
+    headers: { accept: imageManifestTypes.join(', ') },
+  });
   const contentType = manifest.headers.get('content-type');
   if (!manifest.ok || !contentType || !imageManifestTypes.includes(contentType)) return false;
   const body = Buffer.from(await manifest.arrayBuffer());
-  const put = await session.request(`${base}/v2/${repository}/manifests/${tag}`, { method: 'PUT', headers: { 'content-type': contentType }, body });
+  const put = await session.request(`${base}/v2/${repository}/manifests/${tag}`, {
+    method: 'PUT',
+    headers: { 'content-type': contentType },
+    body,
+  });
   return put.status === 201 && put.headers.get('docker-content-digest') === digest;
 }
 
@@ -75,7 +93,8 @@ export async function tagRemoteManifest(repositoryReference: string, digest: str
  */
 function registrySession(auth: RegistryAuth | undefined, fetchImpl: Fetch) {
   let authorization: string | undefined;
-  const basic = auth?.username && auth.password ? `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString('base64')}` : undefined;
+  const basic =
+    auth?.username && auth.password ? `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString('base64')}` : undefined;
 
   const challengeAnswer = async (challenge: string): Promise<string | undefined> => {
     if (/^basic/i.test(challenge)) return basic;

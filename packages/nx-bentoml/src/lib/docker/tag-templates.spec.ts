@@ -1,6 +1,11 @@
 import { renderTags } from './tag-templates';
 
-const values = { bentoVersion: 'nx1abc', gitSha: '0123456789abcdef0123456789abcdef01234567', branch: 'feature/new-model', now: new Date('2026-11-23T23:59:00Z') };
+const values = {
+  bentoVersion: 'nx1abc',
+  gitSha: '0123456789abcdef0123456789abcdef01234567',
+  branch: 'feature/new-model',
+  now: new Date('2026-11-23T23:59:00Z'),
+};
 
 describe('renderTags', () => {
   it('renders every placeholder', () => {
@@ -20,11 +25,15 @@ describe('renderTags', () => {
   });
 
   it('names an unknown placeholder and the known ones', () => {
-    expect(() => renderTags(['{version}'], values)).toThrow('Unknown placeholder {version} in the tag "{version}". Use {bentoVersion}, {gitSha}');
+    expect(() => renderTags(['{version}'], values)).toThrow(
+      'Unknown placeholder {version} in the tag "{version}". Use {bentoVersion}, {gitSha}',
+    );
   });
 
   it('explains a placeholder without a value', () => {
-    expect(() => renderTags(['{branch}'], { ...values, branch: undefined })).toThrow('The tag "{branch}" needs {branch}, which is unknown here (no git branch)');
+    expect(() => renderTags(['{branch}'], { ...values, branch: undefined })).toThrow(
+      'The tag "{branch}" needs {branch}, which is unknown here (no git branch)',
+    );
   });
 
   it('rejects a rendered tag Docker would refuse', () => {

@@ -30,7 +30,10 @@ export function renderTags(templates: string[], values: TagValues): string[] {
         throw new UserError(`Unknown placeholder {${name}} in the tag "${template}". Use {${Object.keys(available).join('}, {')}}.`);
       }
       const value = available[name];
-      if (!value) throw new UserError(`The tag "${template}" needs {${name}}, which is unknown here (no git ${name === 'branch' ? 'branch' : 'commit'}). Use another tag.`);
+      if (!value)
+        throw new UserError(
+          `The tag "${template}" needs {${name}}, which is unknown here (no git ${name === 'branch' ? 'branch' : 'commit'}). Use another tag.`,
+        );
       return value;
     });
     assertDockerTag(tag);

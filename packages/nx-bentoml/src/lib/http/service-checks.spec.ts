@@ -29,6 +29,8 @@ describe('waitUntilReady', () => {
   });
 
   it('gives up after the timeout with the last answer', async () => {
-    await expect(waitUntilReady(readyUrl(), 200, { intervalMs: 20 })).rejects.toThrow(`The service was not ready at ${readyUrl()} after 0 s (last: HTTP 503)`);
+    await expect(waitUntilReady(readyUrl(), 200, { intervalMs: 20 })).rejects.toThrow(
+      `The service was not ready at ${readyUrl()} after 0 s (last: HTTP 503)`,
+    );
   });
 });

@@ -19,7 +19,9 @@ export function readSampleRequest(file: string, shown: string): SampleRequest {
   }
   const parsed = sampleRequestSchema.safeParse(data);
   if (!parsed.success) {
-    throw new UserError(`${shown} must be {"endpoint": "/predict", "request": <JSON body>, "expect": <answer, optional>}: ${parsed.error.issues[0].message}.`);
+    throw new UserError(
+      `${shown} must be {"endpoint": "/predict", "request": <JSON body>, "expect": <answer, optional>}: ${parsed.error.issues[0].message}.`,
+    );
   }
   return parsed.data;
 }
@@ -45,12 +47,16 @@ export async function waitUntilReady(url: string, timeoutMs: number, { intervalM
       if (response.ok) return;
       last = `HTTP ${response.status}`;
     } catch (error) {
-      last = (error as Error).cause ? String((error as { cause: { code?: string } }).cause.code ?? (error as Error).message) : (error as Error).message;
+      last = (error as Error).cause
+        ? String((error as { cause: { code?: string } }).cause.code ?? (error as Error).message)
+        : (error as Error).message;
     }
     if (isAlive && !(await isAlive())) throw new ServiceStoppedError(`The service stopped before it was ready at ${url} (last: ${last}).`);
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
-  throw new UserError(`The service was not ready at ${url} after ${Math.round(timeoutMs / 1000)} s (last: ${last}). Check the container output below, or raise readinessTimeoutSeconds.`);
+  throw new UserError(
+    `The service was not ready at ${url} after ${Math.round(timeoutMs / 1000)} s (last: ${last}). Check the container output below, or raise readinessTimeoutSeconds.`,
+  );
 }
 
 /** Sends the sample request; a non-2xx answer or one other than `expect` is a failure. */
