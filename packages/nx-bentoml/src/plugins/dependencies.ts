@@ -3,6 +3,7 @@ import { join, posix } from 'node:path';
 import { type CreateDependencies, DependencyType, type RawProjectGraphDependency } from '@nx/devkit';
 import { parseBentofile } from '../lib/bentoml/bentofile';
 import { sharedIncludes } from '../lib/bentoml/shared-includes';
+import { bentofileName } from '../lib/project-layout';
 import type { BentomlPluginOptions } from './options';
 
 /**
@@ -18,7 +19,7 @@ export const createDependencies: CreateDependencies<BentomlPluginOptions> = (_op
 
   const dependencies: RawProjectGraphDependency[] = [];
   for (const [source, files] of Object.entries(context.fileMap.projectFileMap)) {
-    for (const { file } of files.filter(({ file }) => posix.basename(file) === 'bentofile.yaml')) {
+    for (const { file } of files.filter(({ file }) => posix.basename(file) === bentofileName)) {
       const bentofile = readLoosely(join(context.workspaceRoot, file));
       if (!bentofile) continue;
       for (const include of sharedIncludes(bentofile, posix.dirname(file))) {

@@ -1,8 +1,10 @@
 import { posix } from 'node:path';
-import type { Bentofile } from '../lib/bentoml/bentofile';
-import { parseServiceReference } from '../lib/bentoml/bentofile';
+import { neverPacked, patternLines } from '../lib/bentoml/bento-contents';
+import { type Bentofile, contextFilesOf, parseServiceReference } from '../lib/bentoml/bentofile';
 import { gitignoreToGlobs } from '../lib/bentoml/gitwildmatch';
+import { dvcPointerOf } from '../lib/bentoml/model-files';
 import { isSharedInclude, sharedIncludes } from '../lib/bentoml/shared-includes';
+import { lineageFiles } from '../lib/chain/lineage';
 
 export interface BentoInputsContext {
   /** The project root, relative to the workspace root. */
@@ -17,9 +19,6 @@ export interface BentoInputsContext {
   modelFiles: string[];
   metricsFile: string;
 }
-
-// BentoML always leaves these out of a Bento (BentoPathSpec.extra).
-const alwaysExcluded = ['.git/', '.venv/', 'venv/', '__pycache__/', '.DS_Store'];
 
 /**
  * The Nx inputs of bento-build, in two groups. The Bento's sources, selected by the bentofile's
@@ -40,10 +39,10 @@ export function bentoBuildInputs(context: BentoInputsContext): string[] {
     inContext(serviceFile),
     inContext(serviceFile.replace(/\.py$/, '/__init__.py')),
     inContext('**/.bentoignore'),
-    ...packedBuildFiles(bentofile).map(inContext),
-    ...context.modelFiles.flatMap((glob) => [inProject(glob), inProject(`${glob}.dvc`)]),
-    inProject('dvc.lock'),
-    inProject('params.yaml'),
+    ...contextFilesOf(bentofile).map(inContext),
+    ...context.modelFiles.flatMap((glob) => [inProject(glob), inProject(dvcPointerOf(glob))]),
+    inProject(lineageFiles.dvcLock),
+    inProject(lineageFiles.params),
     inProject(context.metricsFile),
     inProject('requirements*.txt'),
     ...sharedLibraryGlobs(bentofile, contextRoot),
@@ -52,12 +51,7 @@ export function bentoBuildInputs(context: BentoInputsContext): string[] {
   const includes = bentofile.include ?? ['*'];
   const sources = [
     ...includes.filter((p) => !p.startsWith('!') && !isSharedInclude(p)).flatMap((p) => gitignoreToGlobs(p, selection)),
-    ...[
-      ...safeNegations(includes, true),
-      ...safeNegations(bentofile.exclude ?? []),
-      ...safeNegations(context.bentoignore),
-      ...alwaysExcluded,
-    ]
+    ...[...safeNegations(includes, true), ...safeNegations(bentofile.exclude ?? []), ...safeNegations(context.bentoignore), ...neverPacked]
       .flatMap((p) => gitignoreToGlobs(p, selection))
       .map((glob) => `!${glob}`),
   ];
@@ -72,27 +66,6 @@ function sharedLibraryGlobs(bentofile: Bentofile, contextRoot: string): string[]
   });
 }
 
-/** Files outside `include` that BentoML still reads into the Bento or its image. */
-function packedBuildFiles(bentofile: Bentofile): string[] {
-  const docker = bentofile.docker as { setup_script?: string; dockerfile_template?: string } | undefined;
-  const python = bentofile.python as { requirements_txt?: string; wheels?: string[] } | undefined;
-  const conda = bentofile.conda as { environment_yml?: string } | undefined;
-  // Without a description BentoML copies the build context's README.md into the Bento.
-  const description = bentofile.description?.startsWith('file:')
-    ? bentofile.description.slice(5).trim()
-    : bentofile.description
-      ? undefined
-      : 'README.md';
-  return [
-    docker?.setup_script,
-    docker?.dockerfile_template,
-    python?.requirements_txt,
-    ...(python?.wheels ?? []),
-    conda?.environment_yml,
-    description,
-  ].filter((path): path is string => Boolean(path));
-}
-
 /**
  * The patterns of one gitignore-style list that may become Nx negations. Nx cannot express a
  * later "!pattern" re-including what an earlier line excluded, so a list with a re-inclusion
@@ -100,7 +73,7 @@ function packedBuildFiles(bentofile: Bentofile): string[] {
  * For `include`, the negated lines are the exclusions, valid only when nothing is re-included after them.
  */
 function safeNegations(lines: string[], isInclude = false): string[] {
-  const patterns = lines.map((line) => line.trim()).filter((line) => line && !line.startsWith('#'));
+  const patterns = patternLines(lines);
   if (isInclude) {
     const firstNegation = patterns.findIndex((line) => line.startsWith('!'));
     if (firstNegation < 0 || patterns.slice(firstNegation).some((line) => !line.startsWith('!'))) return [];

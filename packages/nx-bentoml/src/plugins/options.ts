@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { defaultMetricsFile } from '../lib/bentoml/lineage';
-import { defaultModelFiles } from '../lib/bentoml/prepare';
+import { defaultModelFiles } from '../lib/bentoml/service-project';
+import { defaultMetricsFile } from '../lib/chain/lineage';
 import { UserError } from '../lib/errors';
 
 const targetName = z.string().regex(/^[\w:-]+$/, 'must be a target name such as "bento-build"');

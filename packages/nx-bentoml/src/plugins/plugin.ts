@@ -9,13 +9,14 @@ import {
   hashArray,
 } from '@nx/devkit';
 import { parseBentofile } from '../lib/bentoml/bentofile';
+import { bentofileName } from '../lib/project-layout';
 import { bentomlVersionInput } from './bentoml-version-input';
 import { bentoBuildInputs } from './inputs';
 import { type BentomlPluginOptions, type NormalizedPluginOptions, normalizePluginOptions } from './options';
 import { findOwningProjectRoot } from './project-root';
 import { bentoTargets } from './targets';
 
-export const bentofileGlob = '**/bentofile.yaml';
+export const bentofileGlob = `**/${bentofileName}`;
 
 type TargetsCache = Record<string, CreateNodesResult>;
 

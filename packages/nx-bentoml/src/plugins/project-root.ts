@@ -1,10 +1,11 @@
 import { existsSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { impliedProjectRoot } from '../lib/project-layout';
 
 /**
  * The project a bentofile belongs to: the nearest directory at or above it (below the workspace
- * root) with a project.json or package.json. Without one, the bentofile's directory, or its parent
- * when the bentofile sits in "src/" as in the manual flow, becomes a project of its own.
+ * root) with a project.json or package.json. Without one, the directory lib/project-layout.ts
+ * implies becomes a project of its own.
  */
 export function findOwningProjectRoot(bentofilePath: string, workspaceRoot: string): { root: string; hasConfig: boolean } {
   const start = dirname(bentofilePath);
@@ -13,6 +14,5 @@ export function findOwningProjectRoot(bentofilePath: string, workspaceRoot: stri
       return { root: dir, hasConfig: true };
     }
   }
-  const root = basename(start) === 'src' && dirname(start) !== '.' ? dirname(start) : start;
-  return { root, hasConfig: false };
+  return { root: impliedProjectRoot(start), hasConfig: false };
 }

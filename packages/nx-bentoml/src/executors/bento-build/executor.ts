@@ -1,17 +1,17 @@
 import { statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { type ExecutorContext, logger } from '@nx/devkit';
-import { bentoVersionFromHash } from '../../lib/bentoml/bento-version';
 import { stageBuildContext } from '../../lib/bentoml/build-context';
 import { checkIncludes } from '../../lib/bentoml/check-includes';
-import { type BentoInfo, type BentomlClient, createBentomlClient } from '../../lib/bentoml/client';
-import { defaultMetricsFile, readLineage } from '../../lib/bentoml/lineage';
-import { type BentoManifest, bentoArchiveName, writeBentoManifest } from '../../lib/bentoml/manifest';
-import { prepareBentoml } from '../../lib/bentoml/prepare';
-import { UserError } from '../../lib/errors';
+import { type BentomlClient, createBentomlClient } from '../../lib/bentoml/client';
+import { assertPacksProjectModels, packedModels } from '../../lib/bentoml/packed-models';
+import { type BentoHandoff, bentoArchiveName, writeHandoff } from '../../lib/chain/handoff-files';
+import { defaultMetricsFile, readLineage } from '../../lib/chain/lineage';
+import { bentoVersionFromHash } from '../../lib/chain/reuse-rules';
 import { resolveOption, taskHash } from '../../lib/executor-context';
 import { writeOutputDirectory } from '../../lib/outputs';
 import { runExecutor } from '../../lib/run-executor';
+import { setUpService } from '../service-setup';
 import type { BentoBuildExecutorSchema } from './schema';
 
 export default async function bentoBuildExecutor(
@@ -20,18 +20,15 @@ export default async function bentoBuildExecutor(
   createClient: (python: string) => BentomlClient = (python) => createBentomlClient({ python, cwd: context.root }),
 ) {
   return runExecutor(async () => {
-    const { bentoml, bentofile, bentofilePath, contextDir, projectDir, bentomlVersion, modelFiles, modelTags } = await prepareBentoml(
-      options,
-      context,
-      createClient,
-    );
+    const { project, bentoml, bentomlVersion, modelTags } = await setUpService(options, context, createClient);
+    const { bentofile, bentofilePath, contextDir, projectDir } = project;
     await checkIncludes(bentofile, contextDir, context.root);
     const lineage = readLineage(projectDir, {
-      params: 'params.yaml',
       metrics: options.metricsFile ?? defaultMetricsFile,
-      models: modelFiles.map((file) => relative(projectDir, file)),
+      models: project.modelFiles.map((file) => relative(projectDir, file)),
     });
 
+    // Reuse rule 1: the same inputs give the same Bento version, which is built once.
     const version = bentoVersionFromHash(taskHash(context));
     let tag = await bentoml.findBentoByVersion(version);
     if (tag) {
@@ -54,12 +51,13 @@ export default async function bentoBuildExecutor(
     const builtTag = tag;
     const info = await bentoml.getBento(builtTag);
     const models = packedModels(info);
+    if (models.length === 0) logger.warn(`The Bento ${builtTag} packs no model; serve.py declares none with bentoml.models.BentoModel.`);
     assertPacksProjectModels(builtTag, models, modelTags);
 
     const outputPath = resolveOption(options.outputPath, context);
-    const manifest = await writeOutputDirectory(outputPath, async (tempDir) => {
+    const handoff = await writeOutputDirectory(outputPath, async (tempDir) => {
       await bentoml.exportBento(builtTag, join(tempDir, bentoArchiveName));
-      const bento: BentoManifest = {
+      const bento: BentoHandoff = {
         tag: builtTag,
         name: info.name,
         version: info.version,
@@ -69,35 +67,10 @@ export default async function bentoBuildExecutor(
         sizeBytes: statSync(join(tempDir, bentoArchiveName)).size,
         lineage,
       };
-      writeBentoManifest(tempDir, bento);
+      writeHandoff('bento', tempDir, bento);
       return bento;
     });
-    logger.info(`Exported ${manifest.tag} (models: ${manifest.models.join(', ') || 'none'}) to ${relative(context.root, outputPath)}.`);
-    return { success: true, tag: manifest.tag };
+    logger.info(`Exported ${handoff.tag} (models: ${handoff.models.join(', ') || 'none'}) to ${relative(context.root, outputPath)}.`);
+    return { success: true, tag: handoff.tag };
   });
-}
-
-function packedModels(info: BentoInfo): string[] {
-  const models = [...info.models, ...info.services.flatMap((service) => service.models)].map((model) => model.tag);
-  if (models.length === 0)
-    logger.warn(`The Bento ${info.name}:${info.version} packs no model; serve.py declares none with bentoml.models.BentoModel.`);
-  return [...new Set(models)];
-}
-
-/**
- * serve.py usually asks for "<model>:latest", which BentoML resolves in its store, not from the
- * project's file: after checking out an older model the store may still hold a newer one.
- * A Bento that packs another version of a model than the project's file is refused.
- */
-function assertPacksProjectModels(bentoTag: string, packed: string[], fromFiles: string[]) {
-  for (const packedTag of packed) {
-    const [name] = packedTag.split(':');
-    const expected = fromFiles.find((tag) => tag.split(':')[0] === name);
-    if (expected && expected !== packedTag) {
-      throw new UserError(
-        `The Bento ${bentoTag} packs ${packedTag}, but the project's model file holds ${expected}: serve.py resolved ${name} from the BentoML store, ` +
-          `where another version is the latest. Remove it ("bentoml models delete ${packedTag}") or pin ${expected} in serve.py, then run again.`,
-      );
-    }
-  }
 }

@@ -65,8 +65,14 @@ describe('containerize executor', () => {
   it('asks for bento-build when there is no exported Bento', async () => {
     rmSync(join(root, 'dist'), { recursive: true });
     expect(await containerizeExecutor(options, context(), fakeDocker().client)).toEqual({ success: false });
-    expect(logger.error).toHaveBeenCalledWith(
-      'No exported Bento in dist/apps/classifier/bento. Run the bento-build target first (publish and containerize do it for you).',
-    );
+    expect(logger.error).toHaveBeenCalledWith('No exported Bento in dist/apps/classifier/bento. Run the bento-build target first.');
+  });
+
+  it('names the Bento target as the project configures it', async () => {
+    rmSync(join(root, 'dist'), { recursive: true });
+    const renamed = context();
+    renamed.projectsConfigurations.projects['classifier'].targets = { 'build-bento': { executor: 'nx-bentoml:bento-build' } };
+    expect(await containerizeExecutor(options, renamed, fakeDocker().client)).toEqual({ success: false });
+    expect(logger.error).toHaveBeenCalledWith('No exported Bento in dist/apps/classifier/bento. Run the build-bento target first.');
   });
 });

@@ -1,15 +1,15 @@
 import { join, relative } from 'node:path';
 import { type ExecutorContext, logger } from '@nx/devkit';
-import { readBentoManifest } from '../../lib/bentoml/manifest';
+import { readHandoff, writeHandoff } from '../../lib/chain/handoff-files';
+import { buildKeyLabel, imageLabels } from '../../lib/chain/image-labels';
+import { readSourceInfo } from '../../lib/chain/source-info';
 import { type DockerClient, createDockerClient } from '../../lib/docker/client';
-import { buildKeyLabel, imageLabels } from '../../lib/docker/image-labels';
-import { writeImageManifest } from '../../lib/docker/image-manifest';
 import { resolveOption } from '../../lib/executor-context';
-import { readSourceInfo } from '../../lib/git';
 import { defaultTagTemplates, renderTags } from '../../lib/docker/tag-templates';
 import { assertImageName, toImageName } from '../../lib/names';
 import { writeOutputDirectory } from '../../lib/outputs';
 import { runExecutor } from '../../lib/run-executor';
+import { configuredTargetName } from '../configured-targets';
 import type { ContainerizeExecutorSchema } from './schema';
 
 export default async function containerizeExecutor(
@@ -19,7 +19,11 @@ export default async function containerizeExecutor(
 ) {
   return runExecutor(async () => {
     const bentoPath = resolveOption(options.bentoPath, context);
-    const bento = readBentoManifest(bentoPath, context.root);
+    const bento = readHandoff('bento', {
+      dir: bentoPath,
+      workspaceRoot: context.root,
+      producer: configuredTargetName(context, 'bento-build'),
+    });
     const imageName = options.imageName ?? toImageName(bento.name);
     assertImageName(imageName);
     const dockerfile = options.dockerfile ?? 'env/docker/Dockerfile';
@@ -34,6 +38,7 @@ export default async function containerizeExecutor(
 
     await docker.ping();
     const labels = imageLabels(bento, dockerfile, source, options.labels, now);
+    // Reuse rule 2: an image with the same build key has the same content.
     const existing = await docker.findImageByLabel(buildKeyLabel, labels[buildKeyLabel]);
     let imageId: string;
     if (existing) {
@@ -48,7 +53,7 @@ export default async function containerizeExecutor(
     for (const tag of tags) await docker.tagImage(imageId, imageName, tag);
 
     await writeOutputDirectory(resolveOption(options.outputPath, context), async (dir) =>
-      writeImageManifest(dir, { imageId, imageName, tags, bentoTag: bento.tag, built: !existing }),
+      writeHandoff('image', dir, { imageId, imageName, tags, bentoTag: bento.tag, built: !existing }),
     );
     logger.info(`Image ${shortId(imageId)} tagged ${tags.map((tag) => `${imageName}:${tag}`).join(', ')}.`);
     return { success: true, imageId };

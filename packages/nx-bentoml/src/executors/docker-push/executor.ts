@@ -1,8 +1,9 @@
 import { type ExecutorContext, logger } from '@nx/devkit';
+import { type ImageHandoff, type PushHandoff, readHandoff, writeHandoff } from '../../lib/chain/handoff-files';
+import { buildKeyLabel } from '../../lib/chain/image-labels';
+import { type LocalImage, type TagStep, matchRegistryImage, planTags } from '../../lib/chain/reuse-rules';
 import { type DockerClient, type ImageSummary, createDockerClient } from '../../lib/docker/client';
 import { type CredentialSources, type RegistryAuth, resolveRegistryAuth } from '../../lib/docker/credentials';
-import { type ImageManifest, type PushManifest, readImageManifest, writePushManifest } from '../../lib/docker/image-manifest';
-import { buildKeyLabel } from '../../lib/docker/image-labels';
 import { explainPushError, isTransientPushError } from '../../lib/docker/push-errors';
 import { UserError } from '../../lib/errors';
 import { resolveOption } from '../../lib/executor-context';
@@ -10,24 +11,16 @@ import { assertRegistry } from '../../lib/names';
 import { writeOutputDirectory } from '../../lib/outputs';
 import { withRetries } from '../../lib/retry';
 import { runExecutor } from '../../lib/run-executor';
+import { configuredTargetName } from '../configured-targets';
 import type { DockerPushExecutorSchema } from './schema';
 
-type PushedTag = PushManifest['pushed'][number];
+type PushedTag = PushHandoff['pushed'][number];
 
-/** How one tag is pushed: the engine, the image, the digests it is known by, and the retry policy. */
-interface PushPlan {
+/** What every tag's push shares: the engine, the image, the retry policy, and the digests learnt so far. */
+interface PushRun {
   docker: DockerClient;
-  image: ImageManifest;
-  /**
-   * Manifest digests of this image: from its RepoDigests and from this run's pushes. A digest names
-   * the manifest, which names the image's config and layers, so a registry tag with one of these
-   * digests holds this very image, whichever repository the digest was first seen in.
-   */
-  knownDigests: Set<string>;
-  /** The local image's build key label: a registry image with the same key was built from the same inputs. */
-  buildKey: string | undefined;
-  /** The local image's platform: a same-inputs image built for another CPU is no substitute. */
-  platform: string;
+  image: ImageHandoff;
+  local: LocalImage & { knownDigests: Set<string> };
   options: DockerPushExecutorSchema;
   retryDelayMs?: (attempt: number) => number;
 }
@@ -41,109 +34,106 @@ export default async function dockerPushExecutor(
   retryDelayMs?: (attempt: number) => number,
 ) {
   return runExecutor(async () => {
-    const image = readImageManifest(resolveOption(options.imagePath, context), context.root);
-    const registries = targetRegistries(options, image.imageName);
+    const containerizeTarget = configuredTargetName(context, 'containerize');
+    const image = readHandoff('image', {
+      dir: resolveOption(options.imagePath, context),
+      workspaceRoot: context.root,
+      producer: containerizeTarget,
+    });
+    const registries = targetRegistries(options, image.imageName, configuredTargetName(context, 'docker-push'));
     await docker.ping();
-    const local = await inspectLocalImage(docker, image);
-    const knownDigests = new Set(local.repoDigests.map((entry) => entry.split('@')[1]));
-    const plan: PushPlan = {
-      docker,
-      image,
-      knownDigests,
-      buildKey: local.labels[buildKeyLabel],
-      platform: local.platform,
-      options,
-      retryDelayMs,
+    const summary = await inspectLocalImage(docker, image, containerizeTarget);
+    const local = {
+      knownDigests: new Set(summary.repoDigests.map((entry) => entry.split('@')[1])),
+      buildKey: summary.labels[buildKeyLabel],
+      platform: summary.platform,
     };
+    const run: PushRun = { docker, image, local, options, retryDelayMs };
 
     const pushed: PushedTag[] = [];
     for (const registry of registries) {
       const auth = await resolveRegistryAuth(registry, { username: options.username, passwordEnv: options.passwordEnv, ...credentials });
-      pushed.push(...(await pushToRegistry(plan, registry, auth)));
+      pushed.push(...(await pushToRegistry(run, registry, auth)));
     }
 
     await writeOutputDirectory(resolveOption(options.outputPath, context), async (dir) =>
-      writePushManifest(dir, { imageName: image.imageName, imageId: image.imageId, imageSizeBytes: local.sizeBytes, pushed }),
+      writeHandoff('push', dir, { imageName: image.imageName, imageId: image.imageId, imageSizeBytes: summary.sizeBytes, pushed }),
     );
     return { success: true };
   });
 }
 
-async function inspectLocalImage(docker: DockerClient, image: ImageManifest): Promise<ImageSummary> {
+async function inspectLocalImage(docker: DockerClient, image: ImageHandoff, containerizeTarget: string): Promise<ImageSummary> {
   const local = await docker.inspectImage(image.imageId);
-  if (!local)
+  if (!local) {
     throw new UserError(
-      `The image ${image.imageName} (${image.imageId}) is no longer in the Docker Engine. Run the containerize target again.`,
+      `The image ${image.imageName} (${image.imageId}) is no longer in the Docker Engine. Run the ${containerizeTarget} target again.`,
     );
+  }
   return local;
 }
 
 /** `registries` and `registry` together, without duplicates; at least one is required. */
-function targetRegistries(options: DockerPushExecutorSchema, imageName: string): string[] {
+function targetRegistries(options: DockerPushExecutorSchema, imageName: string, pushTarget: string): string[] {
   const registries = [
     ...new Set([...(options.registries ?? []), ...(options.registry ? [options.registry] : [])].map((r) => r.replace(/\/+$/, ''))),
   ];
   if (registries.length === 0) {
     throw new UserError(
-      `No registry to push ${imageName} to. Pass --registry=<host[/path]>, or set "registry" (or "registries") in the options of the docker-push target in project.json.`,
+      `No registry to push ${imageName} to. Pass --registry=<host[/path]>, or set "registry" (or "registries") in the options of the ${pushTarget} target in project.json.`,
     );
   }
   registries.forEach(assertRegistry);
   return registries;
 }
 
-/**
- * The registry's digest for the reference when it already holds this very image, or an image
- * with the same build key: built from the same Bento and options on another machine (a CI runner
- * whose Bento came from the Nx remote cache), whose rebuilt image differs only by build time.
- * Keeping the registry's image keeps one digest per Bento.
- */
-async function upToDateRemoteDigest(plan: PushPlan, reference: string, auth: RegistryAuth | undefined) {
-  // Only an optimisation: a registry that cannot answer (403 for push-only credentials, 503...) gets the push, which reports what is wrong.
-  const remote = await plan.docker.registryDigest(reference, auth).catch(() => undefined);
-  if (!remote) return undefined;
-  if (plan.knownDigests.has(remote)) return { digest: remote, sameInputs: false };
-  if (!plan.buildKey) return undefined;
-  const image = await plan.docker.remoteImage(reference, auth);
-  const sameInputs = image?.digest === remote && image.labels[buildKeyLabel] === plan.buildKey && image.platform === plan.platform;
-  return sameInputs ? { digest: remote, sameInputs } : undefined;
-}
-
-/**
- * Pushes every tag to one registry. Tags the registry already holds with this image, or with one
- * built from the same inputs elsewhere, are left alone; when such an image exists, the other tags
- * are pointed at it in the registry rather than pushed, so every tag names one digest.
- */
-async function pushToRegistry(plan: PushPlan, registry: string, auth: RegistryAuth | undefined): Promise<PushedTag[]> {
-  const repository = `${registry}/${plan.image.imageName}`;
-  const remote = [];
-  for (const tag of plan.image.tags)
-    remote.push(plan.options.force ? undefined : await upToDateRemoteDigest(plan, `${repository}:${tag}`, auth));
-  const builtElsewhere = remote.find((entry) => entry?.sameInputs)?.digest;
+/** Pushes every tag to one registry, as the reuse rules (lib/chain/reuse-rules.ts) plan it. */
+async function pushToRegistry(run: PushRun, registry: string, auth: RegistryAuth | undefined): Promise<PushedTag[]> {
+  const repository = `${registry}/${run.image.imageName}`;
+  const matches = [];
+  for (const tag of run.image.tags) {
+    const reference = `${repository}:${tag}`;
+    matches.push(
+      run.options.force
+        ? undefined
+        : await matchRegistryImage(run.local, {
+            // Only an optimisation: a registry that cannot answer (403 for push-only credentials, 503...) gets the push, which reports what is wrong.
+            digest: () => run.docker.registryDigest(reference, auth).catch(() => undefined),
+            image: async () => {
+              const remote = await run.docker.remoteImage(reference, auth);
+              return remote && { digest: remote.digest, buildKey: remote.labels[buildKeyLabel], platform: remote.platform };
+            },
+          }),
+    );
+  }
 
   const results: PushedTag[] = [];
-  for (const [index, tag] of plan.image.tags.entries()) {
-    const reference = `${repository}:${tag}`;
-    const upToDate = remote[index];
-    await plan.docker.tagImage(plan.image.imageId, repository, tag);
-    if (upToDate) {
-      logger.info(
-        `${reference} is up to date (${upToDate.digest}${upToDate.sameInputs ? ', built from the same inputs elsewhere' : ''}); not pushing.`,
-      );
-      results.push({ registry, reference, tag, digest: upToDate.digest, status: 'up-to-date' });
-    } else if (builtElsewhere && (await plan.docker.tagRemoteImage(repository, builtElsewhere, tag, auth))) {
-      logger.info(`Tagged ${reference} in the registry with the image built from the same inputs elsewhere (${builtElsewhere}).`);
-      results.push({ registry, reference, tag, digest: builtElsewhere, status: 'pushed' });
-    } else {
-      results.push(await pushTag(plan, registry, tag, auth));
-    }
+  for (const step of planTags(run.image.tags, matches)) {
+    await run.docker.tagImage(run.image.imageId, repository, step.tag);
+    results.push(await carryOut(run, registry, step, auth));
   }
   return results;
 }
 
+async function carryOut(run: PushRun, registry: string, step: TagStep, auth: RegistryAuth | undefined): Promise<PushedTag> {
+  const repository = `${registry}/${run.image.imageName}`;
+  const reference = `${repository}:${step.tag}`;
+  if (step.action === 'keep') {
+    logger.info(
+      `${reference} is up to date (${step.digest}${step.sameInputs ? ', built from the same inputs elsewhere' : ''}); not pushing.`,
+    );
+    return { registry, reference, tag: step.tag, digest: step.digest, status: 'up-to-date' };
+  }
+  if (step.action === 'point' && (await run.docker.tagRemoteImage(repository, step.digest, step.tag, auth))) {
+    logger.info(`Tagged ${reference} in the registry with the image built from the same inputs elsewhere (${step.digest}).`);
+    return { registry, reference, tag: step.tag, digest: step.digest, status: 'pushed' };
+  }
+  return pushTag(run, registry, step.tag, auth);
+}
+
 /** Pushes one tag of the local image, with retries for transient failures. */
-async function pushTag(plan: PushPlan, registry: string, tag: string, auth: RegistryAuth | undefined): Promise<PushedTag> {
-  const { docker, image, options } = plan;
+async function pushTag(run: PushRun, registry: string, tag: string, auth: RegistryAuth | undefined): Promise<PushedTag> {
+  const { docker, image, options } = run;
   const repository = `${registry}/${image.imageName}`;
   const reference = `${repository}:${tag}`;
   logger.info(`Pushing ${reference}${auth?.username ? ` as ${auth.username}` : ''}...`);
@@ -151,11 +141,11 @@ async function pushTag(plan: PushPlan, registry: string, tag: string, auth: Regi
     attempts: options.retries ?? 3,
     isRetryable: (error) => isTransientPushError(error.message),
     onRetry: (error, attempt) => logger.warn(`Push of ${reference} failed (${error.message}); retrying (attempt ${attempt + 1}).`),
-    delayMs: plan.retryDelayMs,
+    delayMs: run.retryDelayMs,
   }).catch((error: Error) => {
     throw explainPushError(error.message, reference, registry);
   });
-  plan.knownDigests.add(result.digest);
+  run.local.knownDigests.add(result.digest);
   logger.info(`Pushed ${reference}@${result.digest}`);
   return { registry, reference, tag, digest: result.digest, status: 'pushed' };
 }

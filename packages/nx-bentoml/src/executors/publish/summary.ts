@@ -1,7 +1,7 @@
-import type { PushManifest } from '../../lib/docker/image-manifest';
+import type { PushHandoff } from '../../lib/chain/handoff-files';
 
 /** The table publish ends with: one row per pushed reference. */
-export function summaryTable(manifest: PushManifest): string {
+export function summaryTable(manifest: PushHandoff): string {
   const size = formatBytes(manifest.imageSizeBytes);
   const rows = [
     ['image', 'tag', 'digest', 'size', 'status'],

@@ -1,10 +1,10 @@
 import { dirname, join, relative } from 'node:path';
 import { type ExecutorContext, logger } from '@nx/devkit';
 import { type BentomlClient, createBentomlClient } from '../../lib/bentoml/client';
-import { prepareBentoml } from '../../lib/bentoml/prepare';
 import { sharedIncludes } from '../../lib/bentoml/shared-includes';
 import { UserError } from '../../lib/errors';
 import { runExecutor } from '../../lib/run-executor';
+import { setUpService } from '../service-setup';
 import type { ServeExecutorSchema } from './schema';
 
 export default async function serveExecutor(
@@ -13,7 +13,8 @@ export default async function serveExecutor(
   createClient: (python: string) => BentomlClient = (python) => createBentomlClient({ python, cwd: context.root }),
 ) {
   return runExecutor(async () => {
-    const { bentoml, bentofile, contextDir } = await prepareBentoml(options, context, createClient);
+    const { bentoml, project } = await setUpService(options, context, createClient);
+    const { bentofile, contextDir } = project;
     // Shared libraries are importable by their directory name, as in the built Bento.
     const pythonPath = sharedIncludes(bentofile, relative(context.root, contextDir)).map((include) =>
       join(context.root, dirname(include.source)),

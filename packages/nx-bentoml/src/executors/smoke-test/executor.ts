@@ -2,13 +2,14 @@ import { existsSync } from 'node:fs';
 import { relative } from 'node:path';
 import { type ExecutorContext, logger } from '@nx/devkit';
 import { type DockerClient, type RunningContainer, createDockerClient } from '../../lib/docker/client';
-import { smokeTestContainerLabel } from '../../lib/docker/image-labels';
-import { readImageManifest } from '../../lib/docker/image-manifest';
+import { readHandoff } from '../../lib/chain/handoff-files';
+import { smokeTestContainerLabel } from '../../lib/chain/image-labels';
 import { UserError } from '../../lib/errors';
 import { resolveOption } from '../../lib/executor-context';
 import { ServiceStoppedError, checkSampleRequest, readSampleRequest, waitUntilReady } from '../../lib/http/service-checks';
 import { runExecutor } from '../../lib/run-executor';
 import { withContainer } from './container-scope';
+import { configuredTargetName } from '../configured-targets';
 import type { SmokeTestExecutorSchema } from './schema';
 
 const bentoPort = 3000;
@@ -19,7 +20,11 @@ export default async function smokeTestExecutor(
   docker: DockerClient = createDockerClient(),
 ) {
   return runExecutor(async () => {
-    const image = readImageManifest(resolveOption(options.imagePath, context), context.root);
+    const image = readHandoff('image', {
+      dir: resolveOption(options.imagePath, context),
+      workspaceRoot: context.root,
+      producer: configuredTargetName(context, 'containerize'),
+    });
     const samplePath = options.sampleRequest ? resolveOption(options.sampleRequest, context) : undefined;
     const sample = samplePath && existsSync(samplePath) ? readSampleRequest(samplePath, relative(context.root, samplePath)) : undefined;
     await docker.ping();

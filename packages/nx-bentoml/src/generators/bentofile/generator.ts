@@ -2,6 +2,7 @@ import { type GeneratorCallback, type Tree, formatFiles, joinPathFragments, read
 import { stringify } from 'yaml';
 import { parseServiceReference, serviceReferencePattern } from '../../lib/bentoml/bentofile';
 import { UserError } from '../../lib/errors';
+import { bentofileName, buildDirCandidates } from '../../lib/project-layout';
 import { defaultPythonVersion } from '../../lib/versions';
 import { initGenerator } from '../init/generator';
 import { detectServiceClass } from './detect-service';
@@ -10,7 +11,7 @@ import type { BentofileGeneratorSchema } from './schema';
 export async function bentofileGenerator(tree: Tree, schema: BentofileGeneratorSchema): Promise<GeneratorCallback> {
   const projectRoot = readProject(tree, schema.project).root;
   const contextDir = joinPathFragments(projectRoot, schema.directory ?? defaultContextDir(tree, projectRoot));
-  const bentofilePath = joinPathFragments(contextDir, 'bentofile.yaml');
+  const bentofilePath = joinPathFragments(contextDir, bentofileName);
   if (tree.exists(bentofilePath) && !schema.force) {
     throw new UserError(`${bentofilePath} already exists. Edit it, or run again with --force to replace it.`);
   }
@@ -50,9 +51,9 @@ function readProject(tree: Tree, name: string) {
   }
 }
 
-/** The seed keeps serve.py and the bentofile in src/; a flat project keeps them at its root. */
+/** The first build directory of the project layout that holds serve.py. */
 function defaultContextDir(tree: Tree, projectRoot: string) {
-  return tree.exists(joinPathFragments(projectRoot, 'src', 'serve.py')) ? 'src' : '.';
+  return buildDirCandidates.find((dir) => tree.exists(joinPathFragments(projectRoot, dir, 'serve.py'))) ?? '.';
 }
 
 function detectService(tree: Tree, contextDir: string) {

@@ -1,6 +1,7 @@
 import { type GeneratorCallback, type Tree, formatFiles, generateFiles, getProjects, joinPathFragments, readNxJson } from '@nx/devkit';
 import { join, posix } from 'node:path';
 import { UserError } from '../../lib/errors';
+import { bentofileName, buildDirCandidates } from '../../lib/project-layout';
 import { assertRegistry } from '../../lib/names';
 import { bentomlVersion, defaultPythonVersion } from '../../lib/versions';
 import { readRegisteredOptions } from '../plugin-registration';
@@ -122,7 +123,7 @@ function writeRequirements(tree: Tree, requirements: string) {
 }
 
 function hasBentofile(tree: Tree, projectRoot: string) {
-  return ['bentofile.yaml', 'src/bentofile.yaml'].some((file) => tree.exists(joinPathFragments(projectRoot, file)));
+  return buildDirCandidates.some((dir) => tree.exists(joinPathFragments(projectRoot, dir, bentofileName)));
 }
 
 export default ciGenerator;

@@ -45,6 +45,36 @@ const looseBentofileSchema = bentofileSchema
   .loose()
   .extend({ service: z.string().regex(/^[A-Za-z_][\w.]*(:[A-Za-z_]\w*)?$/, 'must be "<module>:<ServiceClass>"') });
 
+/** Bentofile options whose values are paths BentoML resolves against the build directory. */
+export const contextPathOptions: ReadonlyArray<readonly string[]> = [
+  ['python', 'requirements_txt'],
+  ['python', 'wheels'],
+  ['docker', 'setup_script'],
+  ['docker', 'dockerfile_template'],
+  ['conda', 'environment_yml'],
+  ['description'],
+];
+
+/** `description: "file:./README.md"` names a file; any other description is the text itself. */
+export function descriptionFile(description: string): string | undefined {
+  return /^file:\s*(.+)$/.exec(description.trim())?.[1].trim();
+}
+
+/**
+ * The files the bentofile's path options name, as written (relative to the build directory).
+ * Without a description, BentoML packs the build directory's README.md as the description.
+ */
+export function contextFilesOf(bentofile: Bentofile): string[] {
+  const paths = contextPathOptions
+    .filter(([option]) => option !== 'description')
+    .flatMap((path) => {
+      const value = path.reduce<unknown>((node, key) => (node as Record<string, unknown> | undefined)?.[key], bentofile);
+      return (Array.isArray(value) ? value : [value]).filter((entry): entry is string => typeof entry === 'string' && entry.trim() !== '');
+    });
+  const description = bentofile.description ? descriptionFile(bentofile.description) : 'README.md';
+  return description ? [...paths, description] : paths;
+}
+
 /** `serve:ClassifierService` -> { module: 'serve', className: 'ClassifierService', file: 'serve.py' } */
 export function parseServiceReference(service: string) {
   const [module, className] = service.split(':');

@@ -4,7 +4,8 @@ import { basename, join, relative, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import { UserError } from '../errors';
 import { removeAbandonedDirectories } from '../process/abandoned-directories';
-import type { Bentofile } from './bentofile';
+import { notSearched } from './bento-contents';
+import { type Bentofile, contextPathOptions, descriptionFile } from './bentofile';
 import { type SharedInclude, isSharedInclude, sharedIncludes } from './shared-includes';
 
 export interface BuildContext {
@@ -18,7 +19,7 @@ export interface BuildContext {
 const stagedPrefix = 'nx-bentoml-staged-context-';
 const stagedName = /^nx-bentoml-staged-context-(\d+)-\w{6}$/;
 // Never worth copying into a staged context; BentoML leaves them out of a Bento anyway.
-const notCopied = new Set(['.git', 'node_modules', '.venv', 'venv', '__pycache__']);
+const notCopied = new Set(notSearched);
 
 /**
  * The build context BentoML is given. Without shared includes it is the bentofile's directory.
@@ -77,16 +78,6 @@ function copySharedLibrary(
   copied.set(include.name, include.source);
 }
 
-// Bentofile options whose paths BentoML resolves against the build context.
-const contextPaths = [
-  ['python', 'requirements_txt'],
-  ['python', 'wheels'],
-  ['docker', 'setup_script'],
-  ['docker', 'dockerfile_template'],
-  ['conda', 'environment_yml'],
-  ['description'],
-];
-
 /**
  * The bentofile for the staged context: each shared pattern in its staged form, and every other
  * path that leads out of the bentofile's directory ("../requirements.txt") pointing at the same
@@ -100,14 +91,12 @@ function stagedBentofileText(text: string, shared: SharedInclude[], contextDir: 
     item.value = shared.find((entry) => entry.pattern === (item.value as string).trim())?.staged ?? item.value;
   }
   const fromStaged = (path: string) => (path.trim().startsWith('../') ? relative(staged, resolve(contextDir, path.trim())) : path);
-  for (const path of contextPaths) {
+  for (const path of contextPathOptions) {
     const node = document.getIn(path, true) as { value?: unknown; items?: Array<{ value: unknown }> } | undefined;
     for (const scalar of node?.items ?? (node ? [node] : [])) {
       if (typeof scalar.value !== 'string') continue;
-      scalar.value =
-        path[0] === 'description'
-          ? scalar.value.replace(/^file:\s*(.+)$/, (_line, file: string) => `file:${fromStaged(file)}`)
-          : fromStaged(scalar.value);
+      if (path[0] !== 'description') scalar.value = fromStaged(scalar.value);
+      else if (descriptionFile(scalar.value)) scalar.value = `file:${fromStaged(descriptionFile(scalar.value)!)}`;
     }
   }
   return document.toString();

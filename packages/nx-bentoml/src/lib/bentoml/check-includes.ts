@@ -1,6 +1,7 @@
 import { posix, relative } from 'node:path';
 import { glob } from 'tinyglobby';
 import { UserError } from '../errors';
+import { notSearchedGlobs, patternLines } from './bento-contents';
 import type { Bentofile } from './bentofile';
 import { gitignoreToGlobs } from './gitwildmatch';
 import { isSharedInclude } from './shared-includes';
@@ -10,15 +11,13 @@ import { isSharedInclude } from './shared-includes';
  * only when it is served; a pattern that selects no file is almost always a typo.
  */
 export async function checkIncludes(bentofile: Bentofile, contextDir: string, workspaceRoot: string): Promise<void> {
-  const patterns = (bentofile.include ?? [])
-    .map((line) => line.trim())
-    .filter((line) => line && !line.startsWith('!') && !line.startsWith('#'));
+  const patterns = patternLines(bentofile.include ?? []).filter((line) => !line.startsWith('!'));
   for (const pattern of patterns) {
     // A shared include ("../../libs/x/x/**") is looked up from the workspace root, where it leads.
     const [cwd, globs] = isSharedInclude(pattern)
       ? [workspaceRoot, sharedGlobs(posix.normalize(posix.join(relative(workspaceRoot, contextDir), pattern)))]
       : [contextDir, gitignoreToGlobs(pattern, (path) => path)];
-    const matches = await glob(globs, { cwd, dot: true, onlyFiles: true, ignore: ['**/node_modules/**', '**/.venv/**'] });
+    const matches = await glob(globs, { cwd, dot: true, onlyFiles: true, ignore: notSearchedGlobs });
     if (matches.length === 0) {
       throw new UserError(
         `The bentofile's include pattern "${pattern}" matches no file in "${relative(workspaceRoot, contextDir) || '.'}". ` +

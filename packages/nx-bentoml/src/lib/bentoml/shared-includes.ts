@@ -1,4 +1,5 @@
 import { posix } from 'node:path';
+import { patternLines } from './bento-contents';
 import type { Bentofile } from './bentofile';
 
 /**
@@ -32,21 +33,22 @@ export function sharedIncludes(
   contextRoot: string,
   invalid: (pattern: string, reason: string) => void = () => undefined,
 ): SharedInclude[] {
-  return (bentofile.include ?? []).filter(isSharedInclude).flatMap((raw) => {
-    const pattern = raw.trim();
-    const segments = pattern.split('/').filter(Boolean);
-    const firstWildcard = segments.findIndex((segment) => /[*?[]/.test(segment));
-    const fixed = firstWildcard < 0 ? segments : segments.slice(0, firstWildcard);
-    const name = fixed[fixed.length - 1];
-    if (!name || name === '..') {
-      invalid(pattern, 'it must name a directory or file before its first wildcard, such as "../../libs/features/features/**"');
-      return [];
-    }
-    const source = posix.normalize(posix.join(contextRoot, ...fixed));
-    if (source === '..' || source.startsWith('../')) {
-      invalid(pattern, 'it leads out of the workspace');
-      return [];
-    }
-    return [{ pattern, source, name, staged: [name, ...segments.slice(fixed.length)].join('/') }];
-  });
+  return patternLines(bentofile.include ?? [])
+    .filter(isSharedInclude)
+    .flatMap((pattern) => {
+      const segments = pattern.split('/').filter(Boolean);
+      const firstWildcard = segments.findIndex((segment) => /[*?[]/.test(segment));
+      const fixed = firstWildcard < 0 ? segments : segments.slice(0, firstWildcard);
+      const name = fixed[fixed.length - 1];
+      if (!name || name === '..') {
+        invalid(pattern, 'it must name a directory or file before its first wildcard, such as "../../libs/features/features/**"');
+        return [];
+      }
+      const source = posix.normalize(posix.join(contextRoot, ...fixed));
+      if (source === '..' || source.startsWith('../')) {
+        invalid(pattern, 'it leads out of the workspace');
+        return [];
+      }
+      return [{ pattern, source, name, staged: [name, ...segments.slice(fixed.length)].join('/') }];
+    });
 }

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { parse } from 'yaml';
+import { dvcPointerOf } from '../bentoml/model-files';
 import { UserError } from '../errors';
 
 /** What the image should tell about how its model was made: hyperparameters, metrics, data version. */
@@ -14,18 +15,26 @@ export interface Lineage {
 
 export const defaultMetricsFile = 'evaluation/metrics.json';
 
+/** The project files the lineage is read from, relative to the project root; each one is a bento-build input. */
+export const lineageFiles = {
+  /** Hyperparameters, as DVC pipelines keep them. */
+  params: 'params.yaml',
+  /** DVC's record of each stage's outputs, the model's data hash among them. */
+  dvcLock: 'dvc.lock',
+};
+
 // Labels travel in every image config; keep them small.
 const maxValues = 40;
 const maxValueLength = 120;
 
-export function readLineage(projectDir: string, files: { params: string; metrics: string; models: string[] }): Lineage {
+export function readLineage(projectDir: string, files: { metrics: string; models: string[] }): Lineage {
   const lineage: Lineage = {};
-  const paramsPath = join(projectDir, files.params);
+  const paramsPath = join(projectDir, lineageFiles.params);
   if (existsSync(paramsPath)) {
     const text = readFileSync(paramsPath, 'utf8');
     lineage.params = {
       sha256: createHash('sha256').update(text).digest('hex'),
-      values: flatten(parseFile(() => parse(text), files.params)),
+      values: flatten(parseFile(() => parse(text), lineageFiles.params)),
     };
   }
   const metricsPath = join(projectDir, files.metrics);
@@ -52,11 +61,13 @@ export function flatten(value: unknown, prefix = '', into: Record<string, string
 
 /** The md5 DVC recorded for a model: from its .dvc pointer, else from dvc.lock in the project. */
 function dvcHash(projectDir: string, model: string): string | undefined {
-  const pointer = join(projectDir, `${model}.dvc`);
-  if (existsSync(pointer)) return outsHash(parseFile(() => parse(readFileSync(pointer, 'utf8')), `${model}.dvc`)?.outs, () => true);
-  const lockFile = join(projectDir, 'dvc.lock');
+  const pointer = dvcPointerOf(model);
+  if (existsSync(join(projectDir, pointer))) {
+    return outsHash(parseFile(() => parse(readFileSync(join(projectDir, pointer), 'utf8')), pointer)?.outs, () => true);
+  }
+  const lockFile = join(projectDir, lineageFiles.dvcLock);
   if (!existsSync(lockFile)) return undefined;
-  const lock = parseFile(() => parse(readFileSync(lockFile, 'utf8')), 'dvc.lock');
+  const lock = parseFile(() => parse(readFileSync(lockFile, 'utf8')), lineageFiles.dvcLock);
   const target = relative(dirname(lockFile), join(projectDir, model));
   for (const stage of Object.values<{ outs?: unknown }>(lock?.stages ?? {})) {
     const md5 = outsHash(stage.outs, (path) => path === target);

@@ -1,16 +1,11 @@
 import { createHash } from 'node:crypto';
-import type { BentoManifest } from '../bentoml/manifest';
+import type { BentoHandoff } from './handoff-files';
+import type { SourceInfo } from './source-info';
 
 export const bentoTagLabel = 'dev.nx-bentoml.bento.tag';
 export const buildKeyLabel = 'dev.nx-bentoml.build-key';
 /** On the containers smoke-test starts, valued with the project, so a left-over one can be found: docker ps -af label=dev.nx-bentoml.smoke-test */
 export const smokeTestContainerLabel = 'dev.nx-bentoml.smoke-test';
-
-export interface SourceInfo {
-  revision?: string;
-  url?: string;
-  branch?: string;
-}
 
 /**
  * The labels of a Bento image: OCI annotations and the model's lineage (Bento and model tags,
@@ -19,7 +14,7 @@ export interface SourceInfo {
  * content, so an image with the same key is reused; the commit and the build time are left out.
  */
 export function imageLabels(
-  bento: BentoManifest,
+  bento: BentoHandoff,
   dockerfile: string,
   source: SourceInfo,
   extra: Record<string, string> = {},
@@ -50,9 +45,4 @@ export function imageLabels(
 
 function prefixed(prefix: string, values: Record<string, string> | undefined) {
   return Object.fromEntries(Object.entries(values ?? {}).map(([key, value]) => [`${prefix}${key.replace(/[^\w.-]+/g, '_')}`, value]));
-}
-
-/** A repository URL without credentials: "https://user:token@host/x.git" -> "https://host/x.git". */
-export function redactUrl(url: string): string {
-  return url.replace(/^([a-z+]+:\/\/)[^@/]+@/i, '$1');
 }

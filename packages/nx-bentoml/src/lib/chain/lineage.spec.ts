@@ -4,7 +4,7 @@ import { flatten, readLineage } from './lineage';
 describe('readLineage', () => {
   const temp = useTempDir('lineage-');
   const { write } = temp;
-  const files = { params: 'params.yaml', metrics: 'evaluation/metrics.json', models: ['model/clf.bentomodel'] };
+  const files = { metrics: 'evaluation/metrics.json', models: ['model/clf.bentomodel'] };
 
   it('hashes and flattens params.yaml and reads the metrics', () => {
     write('params.yaml', 'train:\n  c: 1.0\n  seed: 42\nprepare:\n  split: 0.2\n');

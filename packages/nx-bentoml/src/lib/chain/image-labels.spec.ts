@@ -1,4 +1,5 @@
-import { buildKeyLabel, imageLabels, redactUrl } from './image-labels';
+import { buildKeyLabel, imageLabels } from './image-labels';
+import { redactUrl } from './source-info';
 
 const bento = {
   tag: 'classifier:nx1',

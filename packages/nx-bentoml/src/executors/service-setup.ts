@@ -1,0 +1,48 @@
+import { relative } from 'node:path';
+import { type ExecutorContext, logger } from '@nx/devkit';
+import type { BentomlClient } from '../lib/bentoml/client';
+import { type ServiceProject, readServiceProject, unhashedModelFiles } from '../lib/bentoml/service-project';
+import { projectRootOf, resolveOption } from '../lib/executor-context';
+
+export interface ServiceSetup {
+  project: ServiceProject;
+  bentoml: BentomlClient;
+  bentomlVersion: string;
+  /** Tags of the models the project's files hold, now in the store. */
+  modelTags: string[];
+}
+
+/**
+ * What bento-build and serve both do first: read the service project, check that its Python has
+ * BentoML, and import the project's model files into the BentoML store.
+ */
+export async function setUpService(
+  options: { bentofile: string; python?: string; modelFiles?: string[] },
+  context: ExecutorContext,
+  createClient: (python: string) => BentomlClient,
+): Promise<ServiceSetup> {
+  const project = await readServiceProject({
+    workspaceRoot: context.root,
+    projectRoot: projectRootOf(context),
+    bentofilePath: resolveOption(options.bentofile, context),
+    python: options.python,
+    modelFiles: options.modelFiles,
+  });
+  const bentoml = createClient(project.python);
+  const bentomlVersion = await bentoml.version();
+  for (const file of await unhashedModelFiles(project.modelFiles, context.root)) {
+    logger.warn(
+      `${relative(context.root, file)} is ignored by git, so Nx cannot hash it: a retrained model would not rebuild the Bento. ` +
+        `Track it with git, or with DVC ("dvc add") so that its .dvc pointer is hashed.`,
+    );
+  }
+  const modelTags: string[] = [];
+  for (const modelFile of project.modelFiles) {
+    const { tag, state } = await bentoml.importModel(modelFile);
+    modelTags.push(tag);
+    logger.info(
+      `Model ${relative(context.root, modelFile)} (${tag}): ${state === 'imported' ? 'imported into the BentoML store' : 'already in the store'}`,
+    );
+  }
+  return { project, bentoml, bentomlVersion, modelTags };
+}

@@ -1,0 +1,26 @@
+import { assertPacksProjectModels, packedModels } from './packed-models';
+
+describe('packedModels', () => {
+  it("lists the Bento's and its services' models once each", () => {
+    const info = {
+      name: 'classifier',
+      version: 'nx1',
+      models: [{ tag: 'iris:a' }],
+      services: [{ models: [{ tag: 'iris:a' }, { tag: 'scaler:b' }] }],
+    };
+    expect(packedModels(info)).toEqual(['iris:a', 'scaler:b']);
+  });
+});
+
+describe('assertPacksProjectModels', () => {
+  it("accepts the project's model versions and models no file holds", () => {
+    expect(() => assertPacksProjectModels('classifier:nx1', ['iris:a', 'other:z'], ['iris:a'])).not.toThrow();
+  });
+
+  it('refuses another version of a model than the project file holds, and says how to fix it', () => {
+    expect(() => assertPacksProjectModels('classifier:nx1', ['iris:new'], ['iris:old'])).toThrow(
+      "The Bento classifier:nx1 packs iris:new, but the project's model file holds iris:old: serve.py resolved iris from the BentoML store, " +
+        'where another version is the latest. Remove it ("bentoml models delete iris:new") or pin iris:old in serve.py, then run again.',
+    );
+  });
+});

@@ -1,0 +1,65 @@
+import { existsSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { runCommand } from '../process/run-command';
+import { resolvePython } from '../python';
+import { type Bentofile, readBentofile } from './bentofile';
+import { checkService } from './check-service';
+import { dvcPointerOf, findModelFiles } from './model-files';
+
+/** Globs, relative to the project root, of the model files bento-build imports unless told otherwise. */
+export const defaultModelFiles = ['**/*.bentomodel'];
+
+/** A BentoML service project as the executors see it, read from the workspace without Nx. */
+export interface ServiceProject {
+  workspaceRoot: string;
+  /** Absolute path of the project root. */
+  projectDir: string;
+  bentofilePath: string;
+  /** The directory BentoML builds from: the bentofile's. */
+  contextDir: string;
+  bentofile: Bentofile;
+  /** The interpreter that runs BentoML. */
+  python: string;
+  /** Absolute paths of the project's model files. */
+  modelFiles: string[];
+}
+
+export interface ServiceProjectOptions {
+  workspaceRoot: string;
+  /** Relative to the workspace root. */
+  projectRoot: string;
+  /** Absolute path of the bentofile. */
+  bentofilePath: string;
+  python?: string;
+  modelFiles?: string[];
+}
+
+/** Reads and checks the project: a valid bentofile naming a service that exists, its interpreter and model files. */
+export async function readServiceProject(options: ServiceProjectOptions): Promise<ServiceProject> {
+  const { workspaceRoot, projectRoot, bentofilePath } = options;
+  const contextDir = dirname(bentofilePath);
+  const bentofile = readBentofile(bentofilePath, relative(workspaceRoot, bentofilePath));
+  checkService(bentofile, contextDir, workspaceRoot);
+  const projectDir = join(workspaceRoot, projectRoot);
+  return {
+    workspaceRoot,
+    projectDir,
+    bentofilePath,
+    contextDir,
+    bentofile,
+    python: resolvePython(options.python, projectRoot, workspaceRoot),
+    modelFiles: await findModelFiles(projectDir, options.modelFiles ?? defaultModelFiles),
+  };
+}
+
+/**
+ * The model files Nx cannot hash: git ignores them and no DVC pointer stands for them, so a
+ * retrained model would not rebuild the Bento.
+ */
+export async function unhashedModelFiles(modelFiles: string[], workspaceRoot: string): Promise<string[]> {
+  if (modelFiles.length === 0) return [];
+  const result = await runCommand('git', ['check-ignore', ...modelFiles], { cwd: workspaceRoot }).catch(() => undefined);
+  // check-ignore prints the ignored paths as given: absolute here.
+  const ignored = result?.exitCode === 0 ? result.stdout.split('\n').filter(Boolean) : [];
+  return ignored.filter((path) => !existsSync(dvcPointerOf(path)));
+}

@@ -1,0 +1,92 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { z } from 'zod';
+import { UserError } from '../errors';
+
+/**
+ * The hand-off files: the small JSON file each target of the chain leaves in its output
+ * directory for the next one (not to be confused with a registry's OCI manifests).
+ *
+ *   bento-build  -> bento.json (+ bento.tar)  -> containerize
+ *   containerize -> image.json                -> docker-push, smoke-test
+ *   docker-push  -> push.json                 -> publish
+ */
+
+export const bentoArchiveName = 'bento.tar';
+
+const bentoHandoffSchema = z.object({
+  tag: z.string(),
+  name: z.string(),
+  version: z.string(),
+  models: z.array(z.string()),
+  bentomlVersion: z.string(),
+  archive: z.string(),
+  sizeBytes: z.number(),
+  lineage: z
+    .object({
+      params: z.object({ sha256: z.string(), values: z.record(z.string(), z.string()) }).optional(),
+      metrics: z.record(z.string(), z.string()).optional(),
+      dvc: z.record(z.string(), z.string()).optional(),
+    })
+    .default({}),
+});
+/** bento.json: the exported Bento, its models and the lineage of its model. */
+export type BentoHandoff = z.input<typeof bentoHandoffSchema>;
+
+const imageHandoffSchema = z.object({
+  imageId: z.string(),
+  imageName: z.string(),
+  tags: z.array(z.string()),
+  bentoTag: z.string(),
+  built: z.boolean(),
+});
+/** image.json: the image built from the Bento and its local tags. */
+export type ImageHandoff = z.infer<typeof imageHandoffSchema>;
+
+const pushHandoffSchema = z.object({
+  imageName: z.string(),
+  imageId: z.string(),
+  imageSizeBytes: z.number(),
+  pushed: z.array(
+    z.object({
+      registry: z.string(),
+      reference: z.string(),
+      tag: z.string(),
+      digest: z.string(),
+      status: z.enum(['pushed', 'up-to-date']),
+    }),
+  ),
+});
+/** push.json: every registry reference of the image and its digest. */
+export type PushHandoff = z.infer<typeof pushHandoffSchema>;
+
+const handoffs = {
+  bento: { file: 'bento.json', schema: bentoHandoffSchema, missing: 'No exported Bento' },
+  image: { file: 'image.json', schema: imageHandoffSchema, missing: 'No image.json' },
+  push: { file: 'push.json', schema: pushHandoffSchema, missing: 'No push.json' },
+};
+type Kind = keyof typeof handoffs;
+type Handoff<K extends Kind> = z.output<(typeof handoffs)[K]['schema']>;
+
+/** Where a hand-off file is read: its directory, the workspace (for messages) and the target that writes it, as configured. */
+export interface HandoffSource {
+  dir: string;
+  workspaceRoot: string;
+  /** The name of the target that writes the file in this project, e.g. "bento-build". */
+  producer: string;
+}
+
+export function writeHandoff<K extends Kind>(kind: K, dir: string, content: K extends 'bento' ? BentoHandoff : Handoff<K>): void {
+  writeFileSync(join(dir, handoffs[kind].file), `${JSON.stringify(content, null, 2)}\n`);
+}
+
+/** Reads and validates one; a missing or invalid file says which target to run. */
+export function readHandoff<K extends Kind>(kind: K, { dir, workspaceRoot, producer }: HandoffSource): Handoff<K> {
+  const { file, schema, missing } = handoffs[kind];
+  try {
+    return schema.parse(JSON.parse(readFileSync(join(dir, file), 'utf8'))) as Handoff<K>;
+  } catch {
+    // The targets that depend on the producer run it first: only a target run on its own meets this.
+    throw new UserError(`${missing} in ${relative(workspaceRoot, dir) || '.'}. Run the ${producer} target first.`);
+  }
+}
