@@ -13,10 +13,24 @@ export function resolveOption(path: string, context: ExecutorContext): string {
   return isAbsolute(resolved) ? resolved : join(context.root, resolved);
 }
 
-/** The hash Nx computed for this task from its inputs. */
-export function taskHash(context: ExecutorContext): string {
+/**
+ * The hash Nx computed for this task from its inputs.
+ *
+ * Nx up to 23 puts it on the task graph handed to the executor (`context.taskGraph.tasks[id].hash`);
+ * Nx 24 prunes result fields such as `hash` from that graph and gives each task process its own
+ * hash in `NX_TASK_HASH`, next to `NX_TASK_TARGET_PROJECT`, `_TARGET` and `_CONFIGURATION`. The
+ * variable is taken only when those name this very task, so a hash left in the environment by an
+ * outer Nx run (a task that runs nx again) or by another task of the same process is never used.
+ */
+export function taskHash(context: ExecutorContext, env: NodeJS.ProcessEnv = process.env): string {
   const id = [context.projectName, context.targetName, context.configurationName].filter(Boolean).join(':');
-  const hash = context.taskGraph?.tasks[id]?.hash;
-  if (!hash) throw new Error(`Nx did not provide the hash of task ${id}; run it through nx (nx run ${id}).`);
-  return hash;
+  const fromGraph = context.taskGraph?.tasks?.[id]?.hash;
+  if (fromGraph) return fromGraph;
+  const fromEnv = env['NX_TASK_HASH'];
+  const sameTask =
+    env['NX_TASK_TARGET_PROJECT'] === context.projectName &&
+    env['NX_TASK_TARGET_TARGET'] === context.targetName &&
+    (env['NX_TASK_TARGET_CONFIGURATION'] || undefined) === (context.configurationName || undefined);
+  if (fromEnv && sameTask) return fromEnv;
+  throw new Error(`Nx did not provide the hash of task ${id}; run it through nx (nx run ${id}).`);
 }
