@@ -1,5 +1,9 @@
 import { type Tree, addProjectConfiguration, readNxJson, updateNxJson } from '@nx/devkit';
 import { createTreeWithEmptyWorkspace } from '@nx/devkit/testing';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { bentomlVersion } from '../../lib/versions';
 import { ciGenerator } from './generator';
@@ -119,6 +123,61 @@ describe('ci generator', () => {
     updateNxJson(tree, { ...readNxJson(tree), cacheDirectory: 'tmp/nx-cache' });
     const { steps } = await generate();
     expect(steps.find((step) => step.uses === 'actions/cache@v4')?.with?.['path']).toBe('tmp/nx-cache');
+  });
+
+  /**
+   * Where the installed Nx (the repository's nx 24) keeps a workspace's task cache and task
+   * database, given the workspace's nx.json and the environment the workflow sets; both are
+   * decided together by Nx (shared ~/.nx/<id>, or the configured directories).
+   */
+  function nxDirectoriesUnder(env: Record<string, string>, nxJson: object) {
+    // A checkout as in CI: a git repository with a remote, which gives Nx a workspace id to share data under.
+    const root = mkdtempSync(join(tmpdir(), 'ci-generator-'));
+    execFileSync('git', ['init', '-q'], { cwd: root });
+    execFileSync('git', ['remote', 'add', 'origin', 'https://git.example.com/ml/models.git'], { cwd: root });
+    const saved = { ...process.env };
+    const nx = require('nx/src/utils/cache-directory') as {
+      sharedDataDirectory(root: string, kind: 'cache' | 'workspace-data'): string;
+      resetSharedRootCacheForTesting(): void;
+    };
+    try {
+      writeFileSync(join(root, 'nx.json'), JSON.stringify(nxJson));
+      Object.assign(process.env, env);
+      nx.resetSharedRootCacheForTesting();
+      const cache = nx.sharedDataDirectory(root, 'cache');
+      const workspaceData = nx.sharedDataDirectory(root, 'workspace-data');
+      // Without the workflow's variables Nx makes ~/.nx/<id>/{cache,databases} for this test's workspace id.
+      if (!cache.startsWith(root)) rmSync(dirname(cache), { recursive: true, force: true });
+      return { root, cache, workspaceData };
+    } finally {
+      for (const key of Object.keys(env)) if (!(key in saved)) delete process.env[key];
+      Object.assign(process.env, saved);
+      nx.resetSharedRootCacheForTesting();
+      rmSync(root, { recursive: true, force: true });
+    }
+  }
+
+  it.each([
+    ['the default location', undefined],
+    ['the cacheDirectory of nx.json', 'tmp/nx-cache'],
+    ['an absolute cacheDirectory of nx.json', '/var/cache/nx'],
+  ])('caches the directories the installed Nx uses for its cache and task database, with %s', async (_, cacheDirectory) => {
+    if (cacheDirectory) updateNxJson(tree, { ...readNxJson(tree), cacheDirectory });
+    const { workflow, steps } = await generate();
+    const cachedPath = steps.find((step) => step.uses === 'actions/cache@v4')?.with?.['path'] as string;
+    expect(workflow.env).toEqual({
+      NX_CACHE_DIRECTORY: cachedPath,
+      NX_WORKSPACE_DATA_DIRECTORY: `${cachedPath}/workspace-data`,
+    });
+    const nx = nxDirectoriesUnder(workflow.env, readNxJson(tree) ?? {});
+    // actions/cache resolves a relative path against the checkout, the workspace root.
+    expect(nx.cache).toBe(resolve(nx.root, cachedPath));
+    expect(nx.workspaceData).toBe(resolve(nx.root, cachedPath, 'workspace-data'));
+    if (!cacheDirectory) {
+      // What the workflow would restore without them: nothing Nx reads.
+      const withoutEnv = nxDirectoriesUnder({}, readNxJson(tree) ?? {});
+      expect(withoutEnv.cache).not.toBe(resolve(withoutEnv.root, cachedPath));
+    }
   });
 
   it('reads the self-hosted remote cache from secrets only with --remoteCache', async () => {

@@ -73,7 +73,12 @@ function normalizeOptions(tree: Tree, schema: CiGeneratorSchema) {
 
   const nxJson = readNxJson(tree);
   const branch = nxJson?.defaultBase ?? nxJson?.affected?.defaultBase ?? 'main';
-  const cacheDirectory = nxJson?.cacheDirectory ?? '.nx/cache';
+  // Nx's own order: nx.json's cacheDirectory, then the one of the (pre-Nx 17) default tasks runner.
+  const cacheDirectory = posix
+    .normalize(
+      nxJson?.cacheDirectory ?? (nxJson?.tasksRunnerOptions?.['default']?.options?.cacheDirectory as string | undefined) ?? '.nx/cache',
+    )
+    .replace(/(.)\/$/, '$1');
 
   return {
     workflowFile,
@@ -87,6 +92,8 @@ function normalizeOptions(tree: Tree, schema: CiGeneratorSchema) {
     remoteCache: schema.remoteCache ?? false,
     branch,
     cacheDirectory,
+    // The task database indexes the cache: a cache restored without it is never hit, so it is kept inside.
+    workspaceDataDirectory: posix.join(cacheDirectory, 'workspace-data'),
     publishTarget: readRegisteredOptions(tree).publishTargetName,
   };
 }
