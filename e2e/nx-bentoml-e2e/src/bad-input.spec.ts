@@ -167,6 +167,24 @@ describe('bad input fails with one clear message and leaves nothing behind; secr
       ),
     );
 
+    it('a syntax error in serve.py: its workspace path and line, the code and the error, no traceback', async () => {
+      // An output and a cache entry that the failure must leave alone, also when this test runs by itself.
+      nx(['run', `${project}:bento-build`]);
+      const servePy = `apps/${project}/src/serve.py`;
+      const withoutColon = (text: string) => text.replace(/^(\s*def predict\(.*\)(?: -> .*)?):$/m, '$1');
+      await withFile(servePy, withoutColon, () => {
+        const lines = readFileSync(file(servePy), 'utf8').split('\n');
+        const line = lines.findIndex((text) => /^\s*def predict\(.*[^:]$/.test(text)) + 1;
+        expect(line).toBeGreaterThan(0);
+        const output = failsCleanly(['run', `${project}:bento-build`], bentoDir);
+        expect(output).toContain(
+          `BentoML could not load the service of ${bentofile}:\n${servePy}:${line}\n    ${lines[line - 1].trim()}\n`,
+        );
+        expect(output).toMatch(/^ +\^\nSyntaxError: expected ':'$/m);
+        expect(output.slice(output.indexOf('BentoML could not load'))).not.toContain(workspace.root);
+      })();
+    });
+
     it(
       "a Python package that does not exist fails bento-build when BentoML locks the packages, with uv's reason",
       withFile(

@@ -101,7 +101,12 @@ export function createBentomlClient(options: BentomlClientOptions): BentomlClien
       // Another process built the same inputs first: its Bento is ours.
       const existing = /Item '([^']+)' already exists in the store/.exec(result.stderr)?.[1];
       if (existing) return existing;
-      throw buildError(result, relative(options.cwd, sourceBentofile));
+      throw buildError(result, relative(options.cwd, sourceBentofile), {
+        workspaceRoot: options.cwd,
+        contextDir,
+        bentofile,
+        sourceBentofile,
+      });
     },
 
     async getBento(tag) {
