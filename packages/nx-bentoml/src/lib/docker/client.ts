@@ -4,6 +4,7 @@ import { UserError } from '../errors';
 import { buildFailure, buildTranscript } from './build-failure';
 import type { RegistryAuth } from './credentials';
 import { type EngineAddress, resolveEngineAddress } from './engine-address';
+import { labelledContext } from './label-instruction';
 import { demultiplexLogs } from './container-logs';
 import { type ProgressEvent, followProgress } from './progress';
 import { publishedHostPort } from './published-port';
@@ -102,17 +103,20 @@ export function createDockerClient(address: EngineAddress = resolveEngineAddress
         }
       }),
 
-    buildImage: (contextArchive, options, log) =>
-      call(async () => {
+    buildImage: (contextArchive, options, log) => {
+      // The labels as one LABEL instruction in a copy of the Dockerfile, not one build step each.
+      const context = labelledContext(createReadStream(contextArchive), options.dockerfile, options.labels);
+      const build = call(async () => {
         // The classic builder: BentoML's stored Dockerfile needs no BuildKit feature, and
         // BuildKit would first pull its Dockerfile frontend, which offline machines cannot.
-        const stream = await docker.buildImage(createReadStream(contextArchive), {
-          dockerfile: options.dockerfile,
+        const stream = await docker.buildImage(context.archive, {
+          dockerfile: context.dockerfile,
           t: options.tags,
-          labels: options.labels,
+          labels: context.labels,
           rm: true,
           forcerm: true,
           version: '1',
+          abortSignal: context.signal,
         } as unknown as Docker.ImageBuildOptions);
         let imageId: string | undefined;
         const transcript = buildTranscript(log);
@@ -126,7 +130,9 @@ export function createDockerClient(address: EngineAddress = resolveEngineAddress
         transcript.end();
         if (!imageId) throw new UserError('The Docker Engine finished the build without reporting an image id.');
         return imageId;
-      }),
+      });
+      return Promise.race([build, context.failed]);
+    },
 
     tagImage: (imageId, repository, tag) => call(async () => void (await docker.getImage(imageId).tag({ repo: repository, tag }))),
 
