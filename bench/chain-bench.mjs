@@ -11,7 +11,6 @@
 //                       reuse it: the setup (create-nx-workspace, training, first publish) runs once
 //   BENCH_TARBALL=path  packed nx-bentoml to install instead of building and packing the repository's
 
-import { spawnSync } from 'node:child_process';
 import {
   appendFileSync,
   copyFileSync,
@@ -26,9 +25,21 @@ import {
 import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createLog, positiveInt } from './bench-common.mjs';
+import {
+  createLog,
+  median,
+  plainNx,
+  pluginTarball,
+  positiveInt,
+  readJson,
+  removeTempDirs,
+  repoRoot,
+  run,
+  workspaceEnv as baseEnv,
+} from './bench-common.mjs';
 
-export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+// P1-P4 take median from here with the rest of the publishing benchmarks' helpers.
+export { median };
 export const services = ['alpha', 'beta', 'gamma', 'delta', 'epsilon'];
 /** The service P3 and P4 publish and containerize cold; not one of the five of P1 and P2. */
 export const soloService = 'solo';
@@ -41,19 +52,8 @@ const started = performance.now();
 export const failures = [];
 export const log = createLog('bench', started);
 
-// Commands in the throwaway workspace see neither the NX_* variables of the calling shell nor the
-// npm_* ones `npm run` sets for this repository, as in the e2e suite.
-const baseEnv = Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^(NX_|npm_|JEST_)/i.test(key) && key !== 'INIT_CWD'));
-const nxEnv = { ...baseEnv, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_TUI: 'false', NX_INTERACTIVE: 'false', FORCE_COLOR: '0' };
-
-export function run(command, args, { cwd, env = baseEnv, input, allowFailure = false } = {}) {
-  const result = spawnSync(command, args, { cwd, env, input, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
-  if (!allowFailure && (result.status !== 0 || result.error)) {
-    const tail = `${result.stdout ?? ''}\n${result.stderr ?? ''}`.trim().split('\n').slice(-40).join('\n');
-    throw new Error(`"${command} ${args.join(' ')}" in ${cwd} failed (${result.error?.message ?? `exit ${result.status}`}):\n${tail}`);
-  }
-  return result;
-}
+// Commands in the throwaway workspace run with bench-common's scrubbed environment, as in the e2e suite.
+const nxEnv = { ...baseEnv, ...plainNx, NX_INTERACTIVE: 'false', FORCE_COLOR: '0' };
 
 /** Runs fn and returns [seconds, its result]. */
 export function timed(fn) {
@@ -88,37 +88,9 @@ function requireEnvironment() {
   };
 }
 
-const tempDirsToRemove = [];
-
-function pluginTarball() {
-  if (process.env.BENCH_TARBALL) {
-    const tarball = resolve(process.env.BENCH_TARBALL);
-    if (!existsSync(tarball)) throw new Error(`BENCH_TARBALL=${tarball} does not exist`);
-    return tarball;
-  }
-  log('building nx-bentoml (npx nx build nx-bentoml)');
-  run('npx', ['nx', 'build', 'nx-bentoml', '--outputStyle=static'], {
-    cwd: repoRoot,
-    env: { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_TUI: 'false' },
-  });
-  const packDir = mkdtempSync(join(os.tmpdir(), 'nx-bentoml-bench-pack-'));
-  tempDirsToRemove.push(packDir);
-  const packed = run('npm', ['pack', '--json', '--pack-destination', packDir], { cwd: join(repoRoot, 'dist/packages/nx-bentoml') });
-  const [{ filename }] = JSON.parse(packed.stdout.slice(packed.stdout.indexOf('[')));
-  return join(packDir, filename);
-}
-
 // ---------------------------------------------------------------------------------------------
 // The workspace, as the e2e suite makes it (support/workspace.ts, chain-workspace.ts)
 // ---------------------------------------------------------------------------------------------
-
-function readJson(file, fallback) {
-  try {
-    return JSON.parse(readFileSync(file, 'utf8'));
-  } catch {
-    return fallback;
-  }
-}
 
 function createWorkspace(base, environment, prefix) {
   const root = join(base, 'ws');
@@ -143,7 +115,7 @@ function createWorkspace(base, environment, prefix) {
     },
   );
   const tarball = join(base, 'nx-bentoml.tgz');
-  copyFileSync(pluginTarball(), tarball);
+  copyFileSync(pluginTarball(log), tarball);
   run('npm', ['install', '-D', tarball, '--no-audit', '--no-fund', '--loglevel=error'], { cwd: root, env: baseEnv });
   symlinkSync(dirname(dirname(environment.python)), join(root, '.venv'));
   appendFileSync(join(root, '.gitignore'), '\n.venv\n.bentoml-home\n.docker-config\n.guide\n.bench-homes\n.bench-profile-*\n');
@@ -352,12 +324,6 @@ export function buildSteps(ws, image) {
 // Setup, the benchmarks, the report
 // ---------------------------------------------------------------------------------------------
 
-export const median = (values) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-};
-
 export const seconds = (value) => (Number.isFinite(value) ? value.toFixed(1) : 'n/a');
 export const ratio = (a, b) => (Number.isFinite(a / b) ? (a / b).toFixed(3) : 'n/a');
 
@@ -456,7 +422,7 @@ export function runBenchmarks(benchmarks) {
     } catch (error) {
       failures.push(`cleanup: ${error.message}`);
     }
-    for (const dir of tempDirsToRemove) rmSync(dir, { recursive: true, force: true });
+    removeTempDirs();
   }
   if (failures.length) {
     console.error(`\nFAILED: ${failures.length} problem(s):`);

@@ -16,15 +16,12 @@
 //   BENCH_NX_VERSION      Nx (and @nx/docker, @nx/devkit) version of the workspaces, default 23.2.1
 //   BENCH_PERF_LOG=0      do not set NX_PERF_LOGGING (drops the createNodes / plugin-load rows)
 
-import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
-import { dirname, join, relative, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { createLog, positiveInt } from './bench-common.mjs';
+import { dirname, join, relative } from 'node:path';
+import { createLog, median, plainNx, pluginTarball, positiveInt, readJson, removeTempDirs, run, workspaceEnv } from './bench-common.mjs';
 
-const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const N = positiveInt('BENCH_N', 1000);
 const RUNS = positiveInt('BENCH_RUNS', 5);
 const KEEP = process.env.BENCH_KEEP === '1';
@@ -37,49 +34,14 @@ const failures = [];
 
 const log = createLog('p5', started);
 
-function run(command, args, { cwd, env = process.env, allowFailure = false } = {}) {
-  const result = spawnSync(command, args, { cwd, env, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
-  if (!allowFailure && (result.status !== 0 || result.error)) {
-    const tail = `${result.stdout ?? ''}\n${result.stderr ?? ''}`.trim().split('\n').slice(-30).join('\n');
-    throw new Error(`"${command} ${args.join(' ')}" in ${cwd} failed (${result.error?.message ?? `exit ${result.status}`}):\n${tail}`);
-  }
-  return result;
-}
-
-// Commands in the throwaway workspaces see neither the NX_* variables of the calling shell (an Nx
-// task, an e2e run) nor the npm_* ones `npm run` sets for this repository (npm_config_local_prefix).
-const workspaceEnv = Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^(NX_|npm_)/i.test(key)));
-// Nx runs there without a daemon and without Nx Cloud.
-const benchEnv = { ...workspaceEnv, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_TUI: 'false' };
+// Nx runs in the throwaway workspaces without a daemon and without Nx Cloud.
+const benchEnv = { ...workspaceEnv, ...plainNx };
 // Nx's own timings go to stderr (stdout stays the JSON) and split the wall time into phases.
 if (process.env.BENCH_PERF_LOG !== '0') benchEnv.NX_PERF_LOGGING = 'true';
 
 // ---------------------------------------------------------------------------------------------
-// 1. The plugin tarball
+// 1. The plugin tarball: pluginTarball() in bench-common.mjs
 // ---------------------------------------------------------------------------------------------
-
-const tempDirsToRemove = [];
-
-function pluginTarball() {
-  if (process.env.BENCH_TARBALL) {
-    const tarball = resolve(process.env.BENCH_TARBALL);
-    if (!existsSync(tarball)) throw new Error(`BENCH_TARBALL=${tarball} does not exist`);
-    log(`using ${tarball}`);
-    return tarball;
-  }
-  log('building nx-bentoml (npx nx build nx-bentoml)');
-  run('npx', ['nx', 'build', 'nx-bentoml', '--outputStyle=static'], {
-    cwd: repoRoot,
-    env: { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_TUI: 'false' },
-  });
-  const packDir = mkdtempSync(join(os.tmpdir(), 'nx-bentoml-bench-pack-'));
-  tempDirsToRemove.push(packDir);
-  const packed = run('npm', ['pack', '--json', '--pack-destination', packDir], { cwd: join(repoRoot, 'dist/packages/nx-bentoml') });
-  const [{ filename }] = JSON.parse(packed.stdout.slice(packed.stdout.indexOf('[')));
-  const tarball = join(packDir, filename);
-  log(`packed ${tarball}`);
-  return tarball;
-}
 
 // ---------------------------------------------------------------------------------------------
 // 2. + 3. Two workspaces with N generated projects each
@@ -202,14 +164,6 @@ const sides = [
 
 function sha256(file) {
   return createHash('sha256').update(readFileSync(file)).digest('hex');
-}
-
-function readJson(file, fallback) {
-  try {
-    return JSON.parse(readFileSync(file, 'utf8'));
-  } catch {
-    return fallback;
-  }
 }
 
 function writeIfChanged(file, text) {
@@ -407,21 +361,14 @@ function checkWarmCacheHit(side, afterCold, afterWarm, label) {
   return same;
 }
 
-const median = (values) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-};
-
 // ---------------------------------------------------------------------------------------------
 
 let base;
 try {
   const loadBefore = os.loadavg();
-  const tarball = pluginTarball();
+  const tarball = pluginTarball(log);
 
   base = KEEP ? join(os.tmpdir(), 'nx-bentoml-bench-p5') : mkdtempSync(join(os.tmpdir(), 'nx-bentoml-bench-p5-'));
-  if (!KEEP) tempDirsToRemove.push(base);
   for (const side of sides) {
     side.dir = join(base, side.id);
     setUpWorkspace(side, side.dir, tarball);
@@ -515,7 +462,8 @@ try {
 } catch (error) {
   failures.push(error.message);
 } finally {
-  for (const dir of tempDirsToRemove) rmSync(dir, { recursive: true, force: true });
+  removeTempDirs();
+  if (base && !KEEP) rmSync(base, { recursive: true, force: true });
 }
 
 if (failures.length) {
