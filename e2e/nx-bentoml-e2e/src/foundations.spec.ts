@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import { parse } from 'yaml';
 import { inputsInclude } from './support/inputs';
 import { runNx, runNxUnchecked } from './support/run';
-import { type TestWorkspace, createWorkspace } from './support/workspace';
+import { type TestWorkspace, createWorkspace, highestNx } from './support/workspace';
 
 const bentoTargets = ['bento-build', 'containerize', 'docker-push', 'publish', 'serve', 'smoke-test'];
 
@@ -16,7 +16,9 @@ interface ShownProject {
   metadata?: { targetGroups?: Record<string, string[]> };
 }
 
-describe('nx-bentoml foundations in a fresh Nx workspace', () => {
+// The lowest Nx of the peer range is what create-nx-workspace gives (the other suites run on it);
+// these foundations run on the highest, in a created workspace upgraded with npm.
+describe(`nx-bentoml foundations in a fresh Nx workspace on Nx ${highestNx}`, () => {
   let workspace: TestWorkspace;
   const path = (file: string) => join(workspace.root, file);
   const read = (file: string) => readFileSync(path(file), 'utf8');
@@ -27,12 +29,14 @@ describe('nx-bentoml foundations in a fresh Nx workspace', () => {
   const showProject = (name: string): ShownProject => JSON.parse(runNx(workspace.root, ['show', 'project', name, '--json']).stdout);
 
   beforeAll(() => {
-    workspace = createWorkspace('bento-ws');
+    workspace = createWorkspace('bento-ws', { nxVersion: highestNx });
   });
 
   afterAll(() => workspace?.cleanup());
 
   it('installs the packed plugin without breaking nx', () => {
+    expect(workspace.nxVersion).toBe(highestNx);
+    expect(runNx(workspace.root, ['--version']).stdout).toContain(`Local: v${highestNx}`);
     expect(existsSync(path('node_modules/nx-bentoml/package.json'))).toBe(true);
     runNx(workspace.root, ['show', 'projects']);
   });

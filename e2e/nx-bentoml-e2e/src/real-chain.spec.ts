@@ -13,6 +13,7 @@ import {
 import { registryImageConfig, registryManifestDigest } from './support/registry';
 import { cleanEnv, runNx, runOrThrow } from './support/run';
 import { type ChainWorkspace, createChainWorkspace } from './support/chain-workspace';
+import { highestNx } from './support/workspace';
 
 interface PushManifest {
   imageName: string;
@@ -27,7 +28,9 @@ const sample = {
   ],
 };
 
-describe('the real chain: BentoML, Docker Engine and an authenticated registry', () => {
+// On the highest Nx of the peer range (Nx 24 gives executors no task hash on the task graph); the
+// other chain suites run on the lowest, the one create-nx-workspace gives.
+describe(`the real chain on Nx ${highestNx}: BentoML, Docker Engine and an authenticated registry`, () => {
   let environment: ChainEnvironment;
   let workspace: ChainWorkspace;
   let taskEnv: Record<string, string>;
@@ -41,7 +44,7 @@ describe('the real chain: BentoML, Docker Engine and an authenticated registry',
 
   beforeAll(async () => {
     environment = await requireChainEnvironment();
-    workspace = createChainWorkspace('chain-ws', environment);
+    workspace = createChainWorkspace('chain-ws', environment, { nxVersion: highestNx });
     taskEnv = workspace.taskEnv;
     // A remote with credentials in its URL: the source label must carry the URL without them.
     runOrThrow('git', ['remote', 'add', 'origin', 'https://ci-bot:remote-token-123@git.example.com/ml/models.git'], workspace.root);
@@ -65,6 +68,8 @@ describe('the real chain: BentoML, Docker Engine and an authenticated registry',
   });
 
   it('publishes the service with one command and the registry holds a manifest for every tag', async () => {
+    expect(workspace.nxVersion).toBe(highestNx);
+    expect(nx(['--version']).stdout).toContain(`Local: v${highestNx}`);
     const output = nx(['run', 'classifier:publish']).stdout;
     expect(output).toContain('Built Bento classifier:');
     const push = readJson<PushManifest>('dist/apps/classifier/push/push.json');

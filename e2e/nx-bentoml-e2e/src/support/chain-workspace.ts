@@ -2,7 +2,7 @@ import { appendFileSync, mkdirSync, symlinkSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { ChainEnvironment } from './environment';
 import { runNx } from './run';
-import { type TestWorkspace, createWorkspace } from './workspace';
+import { type TestWorkspace, type WorkspaceOptions, createWorkspace } from './workspace';
 
 export interface ChainWorkspace extends TestWorkspace {
   /** The environment of every task: its own BentoML store and Docker config, registry credentials. */
@@ -14,8 +14,8 @@ export interface ChainWorkspace extends TestWorkspace {
  * <workspace>/.venv (found by the plugin), nx-bentoml initialised, credentials for CI in the
  * environment; its own BentoML home and Docker config so runs do not share state.
  */
-export function createChainWorkspace(name: string, environment: ChainEnvironment): ChainWorkspace {
-  const workspace = createWorkspace(name);
+export function createChainWorkspace(name: string, environment: ChainEnvironment, options: WorkspaceOptions = {}): ChainWorkspace {
+  const workspace = createWorkspace(name, options);
   const file = (path: string) => join(workspace.root, path);
   const taskEnv = {
     BENTOML_HOME: file('.bentoml-home'),
