@@ -6,3 +6,10 @@ export function detectServiceClass(source: string): string | undefined {
   const match = /^@(?:bentoml\.)?service\b[\s\S]*?^class\s+([A-Za-z_]\w*)/m.exec(source);
   return match?.[1];
 }
+
+/**
+ * The modules a build directory's service is looked for in, in order: this project's layout
+ * (serve.py), then BentoML's default (service.py). Any other top-level module with a
+ * @bentoml.service class is found after these.
+ */
+export const serviceModuleCandidates = ['serve.py', 'service.py'];

@@ -1,8 +1,31 @@
-import { type Tree, addProjectConfiguration } from '@nx/devkit';
+import { type Tree, addProjectConfiguration, logger } from '@nx/devkit';
 import { createTreeWithEmptyWorkspace } from '@nx/devkit/testing';
 import { parse } from 'yaml';
-import { bentofileGenerator } from './generator';
+import type { InspectPython, PythonInspection } from '../../lib/python-distributions';
+import { captureLogger } from '../../testing/logger';
+import { type BentofileGeneratorDeps, bentofileGenerator as runGenerator } from './generator';
 import { detectServiceClass } from './detect-service';
+import { parsePyproject } from './pyproject';
+import type { BentofileGeneratorSchema } from './schema';
+
+const stdlib = ['__future__', 'json', 'os', 'pathlib', 'typing'];
+
+/** A fake interpreter: `installed` maps import names to [distribution, version]. */
+function fakePython(installed: Record<string, [string, string][]> = {}, pythonVersion = '3.11'): jest.MockedFunction<InspectPython> {
+  return jest.fn(async (_python: string, modules: string[]) => {
+    const answer: PythonInspection['modules'] = {};
+    for (const module of modules) {
+      const top = module.split('.')[0];
+      answer[module] = stdlib.includes(top)
+        ? { stdlib: true }
+        : { distributions: (installed[top] ?? []).map(([name, version]) => ({ name, version })) };
+    }
+    return { pythonVersion, modules: answer };
+  });
+}
+
+let deps: BentofileGeneratorDeps;
+const bentofileGenerator = (tree: Tree, schema: BentofileGeneratorSchema) => runGenerator(tree, schema, deps);
 
 const handWrittenServe = `import bentoml
 
@@ -15,7 +38,9 @@ class CelestialBodiesClassifierService:
 
 describe('bentofile generator', () => {
   let tree: Tree;
+  captureLogger();
   beforeEach(() => {
+    deps = { inspectPython: fakePython(), findProjectRoot: jest.fn(async () => undefined) };
     tree = createTreeWithEmptyWorkspace();
     addProjectConfiguration(tree, 'celestial', { root: 'apps/celestial' });
     tree.write('apps/celestial/src/serve.py', handWrittenServe);
@@ -74,6 +99,179 @@ describe('bentofile generator', () => {
     await bentofileGenerator(tree, { skipFormat: true, project: 'celestial' });
     expect(tree.read('nx.json', 'utf-8')).toContain('"plugin": "nx-bentoml"');
   });
+});
+
+describe('bentofile generator on real projects', () => {
+  let tree: Tree;
+  captureLogger();
+  const imageService = `from __future__ import annotations
+import json, os
+from pathlib import Path
+
+import bentoml
+import numpy as np
+from PIL import Image
+import dvc.api  # the training pipeline's parameters
+
+from .labels import LABELS
+from preprocessing import normalise
+
+
+@bentoml.service
+class ImageClassifier:
+    @bentoml.api
+    def classify(self, image: Image.Image) -> str:
+        return LABELS[int(np.argmax(normalise(image)))]
+`;
+  const installed: Record<string, [string, string][]> = {
+    numpy: [['numpy', '2.1.3']],
+    PIL: [['pillow', '11.0.0']],
+    dvc: [['dvc', '3.59.1']],
+    bentoml: [['bentoml', '1.4.39']],
+    sklearn: [['scikit-learn', '1.9.1']],
+  };
+  beforeEach(() => {
+    deps = { inspectPython: fakePython(installed, '3.12'), findProjectRoot: jest.fn(async () => undefined) };
+    tree = createTreeWithEmptyWorkspace();
+    tree.write('models/vision/service.py', imageService);
+    tree.write('models/vision/labels.py', 'LABELS = ["cat", "dog"]\n');
+    tree.write('models/vision/preprocessing/__init__.py', 'from .scale import normalise\n');
+    tree.write('models/vision/preprocessing/scale.py', 'import numpy as np\nfrom sklearn.preprocessing import minmax_scale as normalise\n');
+    tree.write('models/vision/train.py', 'import mlflow\n');
+  });
+  const bentofile = () => parse(tree.read('models/vision/bentofile.yaml', 'utf-8')!);
+
+  it('works with --directory alone on a directory that is no project, detecting service.py', async () => {
+    await bentofileGenerator(tree, { skipFormat: true, directory: 'models/vision' });
+    expect(bentofile()).toEqual({
+      service: 'service:ImageClassifier',
+      include: ['labels.py', 'preprocessing/__init__.py', 'preprocessing/scale.py', 'service.py'],
+      python: { packages: ['numpy==2.1.3', 'pillow==11.0.0', 'scikit-learn==1.9.1'] },
+      docker: { python_version: '3.12' },
+    });
+    expect(deps.inspectPython).toHaveBeenCalledWith('python3', [
+      'PIL',
+      '__future__',
+      'bentoml',
+      'dvc.api',
+      'json',
+      'numpy',
+      'os',
+      'pathlib',
+      'sklearn.preprocessing',
+    ]);
+    expect(logger.info).toHaveBeenCalledWith('nx-bentoml: left out training-only packages: dvc.');
+    expect(logger.warn).not.toHaveBeenCalled();
+  });
+
+  it('pins the versions the requirements files and pyproject.toml declare', async () => {
+    tree.write('models/vision/requirements.txt', '# serving\nPillow>=10,<12  # any recent\n-r requirements-train.txt\n');
+    tree.write('models/vision/requirements-train.txt', 'numpy==1.26.4\npillow==9.0.0\ndvc==3.0.0\n');
+    tree.write('models/vision/pyproject.toml', '[project]\nname = "vision"\ndependencies = ["scikit-learn~=1.9.0"]\n');
+    await bentofileGenerator(tree, { skipFormat: true, directory: 'models/vision' });
+    expect(bentofile().python.packages).toEqual(['Pillow>=10,<12', 'numpy==1.26.4', 'scikit-learn~=1.9.0']);
+  });
+
+  it('finds a project Nx infers (package.json, other plugins) through the project graph', async () => {
+    deps.findProjectRoot = jest.fn(async (name: string) => (name === 'vision' ? 'models/vision' : undefined));
+    await bentofileGenerator(tree, { skipFormat: true, project: 'vision' });
+    expect(deps.findProjectRoot).toHaveBeenCalledWith('vision');
+    expect(bentofile().service).toBe('service:ImageClassifier');
+  });
+
+  it('asks the interpreter --python names', async () => {
+    await bentofileGenerator(tree, { skipFormat: true, directory: 'models/vision', python: '/opt/py/bin/python' });
+    expect(deps.inspectPython).toHaveBeenCalledWith('/opt/py/bin/python', expect.any(Array));
+  });
+
+  it('warns about imports no distribution provides and when it found no packages', async () => {
+    deps.inspectPython = fakePython({}, '3.11');
+    await bentofileGenerator(tree, { skipFormat: true, directory: 'models/vision' });
+    expect(bentofile().python).toBeUndefined();
+    const warnings = (logger.warn as jest.Mock).mock.calls.map(([message]) => message).join('\n');
+    expect(warnings).toContain('no installed distribution provides "PIL" (imported by service.py or its local modules)');
+    expect(warnings).toContain('no installed distribution provides "numpy"');
+    expect(warnings).not.toContain('"dvc"');
+    expect(warnings).toContain('found no python packages the service imports');
+  });
+
+  it('falls back to the declared requirements and the default Python when no interpreter answers', async () => {
+    deps.inspectPython = jest.fn(async () => {
+      throw new Error('Cannot run "python3": it was not found.');
+    });
+    tree.write('models/vision/requirements.txt', 'numpy==2.0.0\n');
+    await bentofileGenerator(tree, { skipFormat: true, directory: 'models/vision' });
+    expect(bentofile().python.packages).toEqual(['numpy==2.0.0']);
+    expect(bentofile().docker.python_version).toBe('3.11');
+    expect(logger.warn).toHaveBeenCalledWith(expect.stringContaining('cannot ask python3 which distributions provide'));
+  });
+
+  it('asks for --project or --directory and rejects directories that do not exist', async () => {
+    await expect(bentofileGenerator(tree, { skipFormat: true })).rejects.toThrow('Pass --project=<name>');
+    await expect(bentofileGenerator(tree, { skipFormat: true, directory: 'models/nope' })).rejects.toThrow(
+      'The directory models/nope does not exist. --directory is relative to the workspace root',
+    );
+    await expect(bentofileGenerator(tree, { skipFormat: true, directory: '../elsewhere' })).rejects.toThrow('is outside the workspace');
+  });
+
+  describe('--format=pyproject', () => {
+    const pyproject = () => parsePyproject(tree.read('models/vision/pyproject.toml', 'utf-8')!, 'pyproject.toml');
+
+    it('creates pyproject.toml with [tool.bentoml.build]', async () => {
+      await bentofileGenerator(tree, { skipFormat: true, directory: 'models/vision', format: 'pyproject' });
+      expect(pyproject()).toEqual({ tool: { bentoml: { build: bentofile_like() } } });
+      expect(tree.exists('models/vision/bentofile.yaml')).toBe(false);
+    });
+
+    it('adds the table to an existing file, keeping the rest and leaving [project].dependencies to BentoML', async () => {
+      const existing =
+        '# the vision service\n[project]\nname = "vision"\ndependencies = ["numpy>=2", "dvc"]\n\n[tool.ruff]\nline-length = 120\n';
+      tree.write('models/vision/pyproject.toml', existing);
+      await bentofileGenerator(tree, { skipFormat: true, directory: 'models/vision', format: 'pyproject' });
+      const text = tree.read('models/vision/pyproject.toml', 'utf-8')!;
+      expect(text.startsWith(existing.trimEnd())).toBe(true);
+      expect(pyproject().tool).toEqual({
+        ruff: { 'line-length': 120 },
+        bentoml: { build: bentofile_like(['pillow==11.0.0', 'scikit-learn==1.9.1']) },
+      });
+      expect(logger.warn).toHaveBeenCalledWith(expect.stringContaining('lists "dvc" in [project].dependencies'));
+    });
+
+    it('refuses to replace an existing table without --force', async () => {
+      const existing =
+        '[project]\nname = "vision"\n\n[tool.bentoml.build]\nservice = "service:Old"\n\n[tool.bentoml.build.docker]\npython_version = "3.10"\n\n[tool.ruff]\nline-length = 120\n';
+      tree.write('models/vision/pyproject.toml', existing);
+      const schema = { skipFormat: true, directory: 'models/vision', format: 'pyproject' as const };
+      await expect(bentofileGenerator(tree, schema)).rejects.toThrow(
+        'models/vision/pyproject.toml already has a [tool.bentoml.build] table. Edit it, or run again with --force to replace it.',
+      );
+      await bentofileGenerator(tree, { ...schema, force: true });
+      expect(pyproject()).toEqual({
+        project: { name: 'vision' },
+        tool: { ruff: { 'line-length': 120 }, bentoml: { build: bentofile_like() } },
+      });
+    });
+
+    it('reports malformed TOML with its location and refuses when bentofile.yaml would shadow the table', async () => {
+      tree.write('models/vision/pyproject.toml', '[project\nname = "vision"\n');
+      await expect(bentofileGenerator(tree, { skipFormat: true, directory: 'models/vision', format: 'pyproject' })).rejects.toThrow(
+        /^models\/vision\/pyproject.toml:1:\d+: invalid TOML: /,
+      );
+      tree.write('models/vision/bentofile.yaml', 'service: "service:ImageClassifier"\n');
+      await expect(bentofileGenerator(tree, { skipFormat: true, directory: 'models/vision', format: 'pyproject' })).rejects.toThrow(
+        'models/vision/bentofile.yaml exists, and BentoML reads it before pyproject.toml',
+      );
+    });
+  });
+
+  function bentofile_like(packages = ['numpy==2.1.3', 'pillow==11.0.0', 'scikit-learn==1.9.1']) {
+    return {
+      service: 'service:ImageClassifier',
+      include: ['labels.py', 'preprocessing/__init__.py', 'preprocessing/scale.py', 'service.py'],
+      python: { packages },
+      docker: { python_version: '3.12' },
+    };
+  }
 });
 
 describe('detectServiceClass', () => {

@@ -1,10 +1,12 @@
 export interface BentofileGeneratorSchema {
-  project: string;
+  project?: string;
   directory?: string;
+  format?: 'bentofile' | 'pyproject';
   service?: string;
   include?: string[];
   pythonPackages?: string[];
   pythonVersion?: string;
+  python?: string;
   baseImage?: string;
   force?: boolean;
   skipFormat?: boolean;
