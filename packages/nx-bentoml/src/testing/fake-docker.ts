@@ -1,11 +1,14 @@
 import { createHash } from 'node:crypto';
 import type { ContainerOptions, DockerClient, ImageSummary } from '../lib/docker/client';
+import type { ImagePython } from '../lib/docker/python-probe';
 
 export interface FakeEngineBehaviour {
   /** The port a container started with hostPort 0 is published on, as the Engine would pick one. */
   publishedPort?: number;
   /** Started containers report that they exited with this code; without it they keep running. */
   containerExitCode?: number;
+  /** The Python each local image has, by reference; an image not listed is not in the engine (or has no python3). */
+  imagePythons?: Record<string, ImagePython>;
 }
 
 /** An in-memory Docker Engine and registry: images by id, tags, pushed digests, started containers. */
@@ -70,6 +73,10 @@ export function fakeDocker(overrides: Partial<DockerClient> = {}, behaviour: Fak
         logs: async () => 'container log line',
         remove: async () => void calls.push('remove c1'),
       };
+    },
+    imagePython: async (image) => {
+      calls.push(`python of ${image}`);
+      return behaviour.imagePythons?.[image];
     },
     ...overrides,
   };

@@ -5,6 +5,7 @@ import { stageBuildContext } from '../../lib/bentoml/build-context';
 import { checkIncludes } from '../../lib/bentoml/check-includes';
 import { type BentomlClient, createBentomlClient } from '../../lib/bentoml/client';
 import { assertPacksProjectModels, packedModels } from '../../lib/bentoml/packed-models';
+import { bentoBaseImage } from '../../lib/chain/base-image-python';
 import { type BentoHandoff, bentoArchiveName, writeHandoff } from '../../lib/chain/handoff-files';
 import { defaultMetricsFile, readLineage } from '../../lib/chain/lineage';
 import { bentoVersionFromHash } from '../../lib/chain/reuse-rules';
@@ -66,6 +67,7 @@ export default async function bentoBuildExecutor(
         archive: bentoArchiveName,
         sizeBytes: statSync(join(tempDir, bentoArchiveName)).size,
         lineage,
+        baseImage: bentoBaseImage(info, relative(context.root, bentofilePath)),
       };
       writeHandoff('bento', tempDir, bento);
       return bento;

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { logger } from '@nx/devkit';
@@ -53,6 +53,40 @@ describe('containerize executor', () => {
     await containerizeExecutor({ ...options, tags: ['v2'] }, context(), docker.client);
     expect(docker.calls.filter((call) => call.startsWith('build'))).toHaveLength(1);
     expect(readImage()).toMatchObject({ tags: ['v2'], built: false });
+  });
+
+  describe("the base image's Python", () => {
+    const withBaseImage = (pythonVersion: string) => {
+      const file = join(root, 'dist/apps/classifier/bento/bento.json');
+      const bento = JSON.parse(readFileSync(file, 'utf8'));
+      const baseImage = { image: 'team/python:3.11', pythonVersion, buildConfig: 'apps/classifier/src/bentofile.yaml' };
+      writeFileSync(file, JSON.stringify({ ...bento, baseImage }));
+    };
+    const engine = () => fakeDocker({}, { imagePythons: { 'team/python:3.11': { version: '3.11.2', onPath: ['3.11'] } } });
+
+    it('refuses a python_version the base image does not have, before building', async () => {
+      withBaseImage('3.12');
+      const docker = engine();
+      expect(await containerizeExecutor(options, context(), docker.client)).toEqual({ success: false });
+      expect(logger.error).toHaveBeenCalledWith(
+        expect.stringMatching(
+          /^apps\/classifier\/src\/bentofile.yaml asks for Python 3.12 \(docker.python_version\), but the base image team\/python:3.11 has Python 3.11.2: .* Set docker.python_version to "3.11" in apps\/classifier\/src\/bentofile.yaml, or choose a docker.base_image with Python 3.12.$/,
+        ),
+      );
+      expect(docker.calls).toEqual(['python of team/python:3.11']);
+      expect(existsSync(join(root, 'dist/apps/classifier/image'))).toBe(false);
+    });
+
+    it('builds when the base image has it, and does not ask again for an image it reuses', async () => {
+      withBaseImage('3.11');
+      const docker = engine();
+      await containerizeExecutor(options, context(), docker.client);
+      await containerizeExecutor(options, context(), docker.client);
+      expect(docker.calls.filter((call) => /^(python|build)/.test(call))).toEqual([
+        'python of team/python:3.11',
+        'build iris-classifier:nx1',
+      ]);
+    });
   });
 
   it('rejects an invalid image name before touching Docker', async () => {

@@ -1,5 +1,6 @@
 import { join, relative } from 'node:path';
 import { type ExecutorContext, logger } from '@nx/devkit';
+import { assertBaseImagePython } from '../../lib/chain/base-image-python';
 import { readHandoff, writeHandoff } from '../../lib/chain/handoff-files';
 import { buildKeyLabel, imageLabels } from '../../lib/chain/image-labels';
 import { readSourceInfo } from '../../lib/chain/source-info';
@@ -45,6 +46,7 @@ export default async function containerizeExecutor(
       imageId = existing.id;
       logger.info(`Image ${shortId(imageId)} was already built from ${bento.tag}; reusing it.`);
     } else {
+      await assertBaseImagePython(bento.baseImage, docker);
       logger.info(`Building ${imageName} from ${relative(context.root, join(bentoPath, bento.archive))} (${bento.tag})...`);
       imageId = await docker.buildImage(join(bentoPath, bento.archive), { dockerfile, tags: [`${imageName}:${tags[0]}`], labels }, (line) =>
         logger.info(line),

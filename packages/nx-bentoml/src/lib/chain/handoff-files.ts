@@ -29,9 +29,16 @@ const bentoHandoffSchema = z.object({
       dvc: z.record(z.string(), z.string()).optional(),
     })
     .default({}),
+  /**
+   * The image BentoML's Dockerfile starts from and the Python it asks uv for, as the Bento records
+   * them after BentoML's defaults, with the build config (workspace path) that sets them. bento.json
+   * files written before this field have none.
+   */
+  baseImage: z.object({ image: z.string(), pythonVersion: z.string(), buildConfig: z.string() }).optional(),
 });
 /** bento.json: the exported Bento, its models and the lineage of its model. */
 export type BentoHandoff = z.input<typeof bentoHandoffSchema>;
+export type BentoBaseImage = NonNullable<BentoHandoff['baseImage']>;
 
 const imageHandoffSchema = z.object({
   imageId: z.string(),

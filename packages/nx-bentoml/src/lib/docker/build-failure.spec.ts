@@ -53,4 +53,16 @@ describe('a failed image build, as users read it', () => {
         'Check docker.base_image in the bentofile; an image from a private registry must be pulled first ("docker pull 127.0.0.1:5055/team/base:1").',
     );
   });
+
+  it("names docker.base_image and docker.python_version when BentoML's default base image cannot be pulled", () => {
+    const message = buildFailure('Get "https://registry-1.docker.io/v2/": dial tcp: lookup registry-1.docker.io: no such host', [
+      'Step 1/46 : FROM python:3.12-slim AS base-container',
+    ]).message;
+    expect(message).toBe(
+      'The base image python:3.12-slim is not in the Docker Engine and could not be pulled: Get "https://registry-1.docker.io/v2/": dial tcp: lookup registry-1.docker.io: no such host. ' +
+        'BentoML starts from python:<docker.python_version>-slim when the bentofile sets no docker.base_image: ' +
+        "set docker.base_image in the bentofile to an image the engine has or can pull, and docker.python_version to that image's Python version, " +
+        'or pull python:3.12-slim first ("docker pull python:3.12-slim").',
+    );
+  });
 });

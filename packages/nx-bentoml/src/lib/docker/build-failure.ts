@@ -40,6 +40,15 @@ export function failingStep(transcript: string[]): string {
 export function buildFailure(engineMessage: string, transcript: string[]): UserError {
   const step = failingStep(transcript);
   const baseImage = /^Step \d+\/\d+ : FROM (\S+)/i.exec(step)?.[1];
+  // BentoML's default when the bentofile sets no docker.base_image: python:<docker.python_version>-slim.
+  if (baseImage && /^(docker\.io\/(library\/)?)?python:\d+\.\d+(\.\d+)?-slim$/.test(baseImage)) {
+    return new UserError(
+      `The base image ${baseImage} is not in the Docker Engine and could not be pulled: ${engineMessage}. ` +
+        `BentoML starts from python:<docker.python_version>-slim when the bentofile sets no docker.base_image: ` +
+        `set docker.base_image in the bentofile to an image the engine has or can pull, and docker.python_version to that image's Python version, ` +
+        `or pull ${baseImage} first ("docker pull ${baseImage}").`,
+    );
+  }
   if (baseImage) {
     return new UserError(
       `The base image ${baseImage} is not in the Docker Engine and could not be pulled: ${engineMessage}. ` +

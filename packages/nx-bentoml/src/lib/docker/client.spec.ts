@@ -76,3 +76,51 @@ describe('DockerClient.runContainer', () => {
     expect(exited.remove).toHaveBeenCalledWith({ force: true });
   });
 });
+
+describe('DockerClient.imagePython', () => {
+  const frame = (text: string) => Buffer.concat([Buffer.from([1, 0, 0, 0, 0, 0, 0, text.length]), Buffer.from(text)]);
+  const probeContainer = (start: () => Promise<void> = async () => undefined) => ({
+    start: jest.fn(start),
+    wait: jest.fn(async () => ({ StatusCode: 0 })),
+    logs: jest.fn(async () => frame('3.11.2\n3.11\n3.12\n')),
+    remove: jest.fn(async () => undefined),
+  });
+  const engineWith = (container: ReturnType<typeof probeContainer>, inspect: () => Promise<unknown> = async () => ({})) => {
+    const createContainer = jest.fn(async () => container);
+    jest.mocked(Docker).mockImplementation(() => ({ createContainer, getImage: () => ({ inspect }) }) as unknown as Docker);
+    return { client: createDockerClient({ description: 'test engine' }), createContainer };
+  };
+
+  it("runs python3 in a container of the image without network, reads python3's version and the other python3.X, and removes it", async () => {
+    const container = probeContainer();
+    const { client, createContainer } = engineWith(container);
+    expect(await client.imagePython('team/python:3.11')).toEqual({ version: '3.11.2', onPath: ['3.11', '3.12'] });
+    expect(createContainer).toHaveBeenCalledWith(
+      expect.objectContaining({
+        Image: 'team/python:3.11',
+        Entrypoint: ['python3', '-c', expect.stringContaining('sys.version_info')],
+        Cmd: [],
+        NetworkDisabled: true,
+        HostConfig: { NetworkMode: 'none' },
+      }),
+    );
+    expect(container.remove).toHaveBeenCalledWith({ force: true });
+  });
+
+  it('pulls nothing and runs nothing for an image the engine does not hold', async () => {
+    const container = probeContainer();
+    const missing = async () => Promise.reject(Object.assign(new Error('no such image'), { statusCode: 404 }));
+    const { client, createContainer } = engineWith(container, missing);
+    expect(await client.imagePython('python:3.12-slim')).toBeUndefined();
+    expect(createContainer).not.toHaveBeenCalled();
+  });
+
+  it('cannot tell for an image without python3, and removes the container', async () => {
+    const noPython = probeContainer(async () => {
+      throw Object.assign(new Error('exec: "python3": executable file not found in $PATH'), { statusCode: 400 });
+    });
+    const { client } = engineWith(noPython);
+    expect(await client.imagePython('busybox:1')).toBeUndefined();
+    expect(noPython.remove).toHaveBeenCalledWith({ force: true });
+  });
+});

@@ -8,6 +8,7 @@ import { labelledContext } from './label-instruction';
 import { demultiplexLogs } from './container-logs';
 import { type ProgressEvent, followProgress } from './progress';
 import { publishedHostPort } from './published-port';
+import { type ImagePython, parsePythonProbe, pythonProbeScript } from './python-probe';
 import { type RemoteImage, readRemoteImage, tagRemoteManifest } from './registry-api';
 
 export interface ImageSummary {
@@ -62,6 +63,12 @@ export interface DockerClient {
   /** Points repository:tag at a manifest the repository already holds, in the registry itself; answers whether it could. */
   tagRemoteImage(repository: string, digest: string, tag: string, auth: RegistryAuth | undefined): Promise<boolean>;
   runContainer(image: string, options: ContainerOptions): Promise<RunningContainer>;
+  /**
+   * The Python of an image the engine holds, asked of a short-lived container without network
+   * (removed afterwards); undefined when the engine does not hold the image (nothing is pulled)
+   * or the image cannot tell (no python3, another platform).
+   */
+  imagePython(image: string): Promise<ImagePython | undefined>;
 }
 
 export function createDockerClient(address: EngineAddress = resolveEngineAddress()): DockerClient {
@@ -211,7 +218,45 @@ export function createDockerClient(address: EngineAddress = resolveEngineAddress
           throw error;
         }
       }),
+
+    imagePython: (image) =>
+      call(async () => {
+        try {
+          await docker.getImage(image).inspect();
+        } catch (error) {
+          if ((error as { statusCode?: number }).statusCode === 404) return undefined;
+          throw error;
+        }
+        // The image's own entrypoint is replaced: nothing but the probe runs, and without network.
+        const container = await docker.createContainer({
+          Image: image,
+          Entrypoint: ['python3', '-c', pythonProbeScript],
+          Cmd: [],
+          Labels: { 'dev.nx-bentoml.python-probe': 'true' },
+          NetworkDisabled: true,
+          HostConfig: { NetworkMode: 'none' },
+        });
+        try {
+          // Starting fails when the image has no python3: the image cannot tell, which is no error here.
+          await container.start();
+          const exit = (await withTimeout(container.wait(), probeTimeoutMs)) as { StatusCode?: number } | undefined;
+          if (exit?.StatusCode !== 0) return undefined;
+          return parsePythonProbe(demultiplexLogs(await container.logs({ stdout: true, stderr: false, follow: false })));
+        } catch {
+          return undefined;
+        } finally {
+          await container.remove({ force: true }).catch(() => undefined);
+        }
+      }),
   };
+}
+
+const probeTimeoutMs = 30_000;
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), ms)));
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 function ignoreMissing(error: { statusCode?: number }) {
