@@ -17,14 +17,15 @@ export interface ServiceSetup {
  * BentoML, and import the project's model files into the BentoML store.
  */
 export async function setUpService(
-  options: { bentofile: string; python?: string; modelFiles?: string[] },
+  options: { buildDir?: string; bentofile?: string; python?: string; modelFiles?: string[] },
   context: ExecutorContext,
   createClient: (python: string) => BentomlClient,
 ): Promise<ServiceSetup> {
   const project = await readServiceProject({
     workspaceRoot: context.root,
     projectRoot: projectRootOf(context),
-    bentofilePath: resolveOption(options.bentofile, context),
+    buildDir: options.buildDir ? resolveOption(options.buildDir, context) : undefined,
+    bentofilePath: options.bentofile ? resolveOption(options.bentofile, context) : undefined,
     python: options.python,
     modelFiles: options.modelFiles,
   });

@@ -1,7 +1,6 @@
 import { posix } from 'node:path';
 
-/** The build file of a service project. */
-export const bentofileName = 'bentofile.yaml';
+export { bentofileName } from './bentoml/build-config';
 
 /**
  * Where a service project keeps its build directory (the bentofile, serve.py and what they pack),

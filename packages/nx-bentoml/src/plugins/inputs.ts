@@ -9,11 +9,14 @@ import { lineageFiles } from '../lib/chain/lineage';
 export interface BentoInputsContext {
   /** The project root, relative to the workspace root. */
   projectRoot: string;
-  /** Directory of the bentofile relative to the project root ('' when they are the same). */
+  /** The build directory relative to the project root ('' when they are the same). */
   contextDir: string;
-  /** File name of the bentofile inside contextDir. */
-  bentofileName: string;
+  /** File name of the build config inside contextDir (bentofile.yaml, pyproject.toml); none when BentoML finds the service itself. */
+  configFile?: string;
+  /** The build config, whatever its form. */
   bentofile: Bentofile;
+  /** What an image declared in the service's code reads: files and build_include patterns, relative to contextDir. */
+  imageInCode?: { files: string[]; includes: string[] };
   /** Lines of the .bentoignore at the top of the build context, if any. */
   bentoignore: string[];
   modelFiles: string[];
@@ -32,14 +35,15 @@ export function bentoBuildInputs(context: BentoInputsContext): string[] {
   const contextRoot = posix.join(context.projectRoot, context.contextDir);
   const inContext = (path: string) => `{workspaceRoot}/${posix.normalize(posix.join(contextRoot, path))}`;
   const inProject = (path: string) => `{workspaceRoot}/${posix.normalize(posix.join(context.projectRoot, path))}`;
-  const serviceFile = parseServiceReference(bentofile.service).file;
+  const imageInCode = context.imageInCode ?? { files: [], includes: [] };
 
   const decisive = [
-    inContext(context.bentofileName),
-    inContext(serviceFile),
-    inContext(serviceFile.replace(/\.py$/, '/__init__.py')),
+    ...(context.configFile ? [inContext(context.configFile)] : []),
+    ...parseServiceReference(bentofile.service).files.map(inContext),
     inContext('**/.bentoignore'),
     ...contextFilesOf(bentofile).map(inContext),
+    ...imageInCode.files.map(inContext),
+    ...imageInCode.includes.flatMap((pattern) => gitignoreToGlobs(pattern, inContext)),
     ...context.modelFiles.flatMap((glob) => [inProject(glob), inProject(dvcPointerOf(glob))]),
     inProject(lineageFiles.dvcLock),
     inProject(lineageFiles.params),

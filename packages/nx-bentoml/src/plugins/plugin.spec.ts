@@ -258,8 +258,106 @@ describe('nx-bentoml plugin', () => {
     expect(results.map(([file]) => file)).toEqual(['apps/classifier/src/bentofile.yaml']);
   });
 
+  describe('every build config form BentoML 1.4 reads, in its lookup order', () => {
+    const projectsOf = async (files: string[]) =>
+      Object.fromEntries(
+        Object.entries(await run(files)).map(([file, result]) => {
+          const [root, project] = Object.entries(result.projects ?? {})[0];
+          return [
+            file,
+            {
+              root,
+              name: project.name,
+              options: project.targets?.['bento-build'].options,
+              inputs: project.targets?.['bento-build'].inputs,
+            },
+          ];
+        }),
+      );
+
+    it('infers a project from pyproject.toml with [tool.bentoml.build], named as the directory', async () => {
+      write(
+        'services/iris/pyproject.toml',
+        '[project]\nname = "iris"\ndependencies = ["scikit-learn"]\n\n[tool.bentoml.build]\nservice = "service:Iris"\ninclude = ["*.py"]\n',
+      );
+      write('services/iris/service.py', '@bentoml.service\nclass Iris:\n    pass\n');
+      const projects = await projectsOf(['services/iris/pyproject.toml', 'services/iris/service.py']);
+      expect(Object.keys(projects)).toEqual(['services/iris/pyproject.toml']);
+      expect(projects['services/iris/pyproject.toml']).toMatchObject({
+        root: 'services/iris',
+        name: 'iris',
+        options: { buildDir: '{projectRoot}', bentofile: '{projectRoot}/pyproject.toml' },
+      });
+      expect(projects['services/iris/pyproject.toml'].inputs).toEqual(
+        expect.arrayContaining([
+          '{workspaceRoot}/services/iris/pyproject.toml',
+          '{workspaceRoot}/services/iris/service.py',
+          '{projectRoot}/**/*.py',
+        ]),
+      );
+    });
+
+    it('infers a project from service.py alone, hashing the files its image in code reads', async () => {
+      write(
+        'services/vision/service.py',
+        'import bentoml\nimage = bentoml.images.Image(python_version="3.11").requirements_file("../requirements-serve.txt")\n\n@bentoml.service(image=image)\nclass Vision:\n    pass\n',
+      );
+      const projects = await projectsOf(['services/vision/service.py']);
+      expect(projects['services/vision/service.py']).toMatchObject({
+        root: 'services/vision',
+        name: 'vision',
+        options: { buildDir: '{projectRoot}' },
+      });
+      expect(projects['services/vision/service.py'].options).not.toHaveProperty('bentofile');
+      expect(projects['services/vision/service.py'].inputs).toEqual(
+        expect.arrayContaining([
+          '{workspaceRoot}/services/vision/service.py',
+          '{workspaceRoot}/services/requirements-serve.txt',
+          '{projectRoot}/**/*',
+        ]),
+      );
+    });
+
+    it('takes service.py with a pyproject.toml beside it as the pyproject form: BentoML reads its [project] too', async () => {
+      write('services/plain/pyproject.toml', '[project]\nname = "plain"\n');
+      write('services/plain/service.py', 'from bentoml import service\n\n@service\nclass Plain:\n    pass\n');
+      const projects = await projectsOf(['services/plain/pyproject.toml', 'services/plain/service.py']);
+      expect(Object.keys(projects)).toEqual(['services/plain/pyproject.toml']);
+    });
+
+    it('leaves alone a Python project BentoML would not build, and a service.py without a service', async () => {
+      write('libs/utils/pyproject.toml', '[project]\nname = "utils"\n');
+      write('tools/service.py', 'def service():\n    pass\n');
+      expect(await projectsOf(['libs/utils/pyproject.toml', 'tools/service.py'])).toEqual({});
+    });
+
+    it('prefers bentofile.yaml over pyproject.toml, as bentoml build does', async () => {
+      write('apps/classifier/src/pyproject.toml', '[tool.bentoml.build]\nservice = "serve:Other"\n');
+      const projects = await projectsOf(['apps/classifier/src/pyproject.toml', 'apps/classifier/src/bentofile.yaml']);
+      expect(Object.keys(projects)).toEqual(['apps/classifier/src/bentofile.yaml']);
+      expect(projects['apps/classifier/src/bentofile.yaml'].options).toMatchObject({ bentofile: '{projectRoot}/src/bentofile.yaml' });
+    });
+
+    it('keeps a src/service.py below a pyproject build directory in that one project', async () => {
+      write('services/layout/pyproject.toml', '[tool.bentoml.build]\nservice = "service:Svc"\n');
+      write('services/layout/src/service.py', '@bentoml.service\nclass Svc:\n    pass\n');
+      expect(Object.keys(await projectsOf(['services/layout/pyproject.toml', 'services/layout/src/service.py']))).toEqual([
+        'services/layout/pyproject.toml',
+      ]);
+    });
+
+    it('reports malformed TOML at its file, line and column', async () => {
+      write('services/bad/pyproject.toml', '[tool.bentoml.build]\nservice = "service:S\n');
+      const error = await run(['services/bad/pyproject.toml']).catch((e: AggregateCreateNodesError) => e);
+      expect(error).toBeInstanceOf(AggregateCreateNodesError);
+      const [file, cause] = (error as AggregateCreateNodesError).errors[0];
+      expect(file).toBe('services/bad/pyproject.toml');
+      expect(cause.message).toMatch(/^services\/bad\/pyproject\.toml:2:\d+: invalid TOML/);
+    });
+  });
+
   it('exports createNodesV2 as an alias', () => {
     expect(createNodesV2).toBe(createNodes);
-    expect(createNodes[0]).toBe('**/bentofile.yaml');
+    expect(createNodes[0]).toBe('**/{bentofile.yaml,pyproject.toml,service.py}');
   });
 });

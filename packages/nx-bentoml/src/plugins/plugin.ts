@@ -8,30 +8,41 @@ import {
   createNodesFromFiles,
   hashArray,
 } from '@nx/devkit';
-import { parseBentofile } from '../lib/bentoml/bentofile';
-import { bentofileName } from '../lib/project-layout';
+import { type BuildConfigSource, buildDirMarkers, detectBuildConfig, parseBuildConfig } from '../lib/bentoml/build-config';
+import { parseServiceReference } from '../lib/bentoml/bentofile';
+import { filesOfImageInCode } from '../lib/bentoml/service-image';
 import { bentomlVersionInput } from './bentoml-version-input';
 import { bentoBuildInputs } from './inputs';
 import { type BentomlPluginOptions, type NormalizedPluginOptions, normalizePluginOptions } from './options';
 import { findOwningProjectRoot } from './project-root';
 import { bentoTargets } from './targets';
 
-export const bentofileGlob = `**/${bentofileName}`;
+/** Every file that can make its directory a BentoML build directory. */
+export const buildConfigGlob = `**/{${buildDirMarkers.join(',')}}`;
 
-type TargetsCache = Record<string, CreateNodesResult>;
+/**
+ * What createNodes remembers between runs: the targets of each build directory by a hash of
+ * everything they depend on, and the candidate files of the service module each build config
+ * names (the module's text is part of the key; parsing the config to find it is what the cache saves).
+ */
+interface TargetsCache {
+  targets: Record<string, CreateNodesResult>;
+  serviceModules: Record<string, string[]>;
+}
 
 export const createNodes: CreateNodes<BentomlPluginOptions> = [
-  bentofileGlob,
-  async (bentofiles, rawOptions, context) => {
+  buildConfigGlob,
+  async (markerFiles, rawOptions, context) => {
     const options = normalizePluginOptions(rawOptions);
     const cachePath = join(workspaceDataDirectory(context.workspaceRoot), `nx-bentoml-${hashArray([JSON.stringify(options)])}.hash`);
     const previous = readTargetsCache(cachePath);
     // Only entries used in this run are written back, so the file does not grow forever.
-    const current: TargetsCache = {};
+    const current: TargetsCache = { targets: {}, serviceModules: {} };
+    const buildDirs = findBuildDirs(markerFiles, context.workspaceRoot);
     try {
       return await createNodesFromFiles(
-        (bentofile, _options, nodeContext) => createNodesForBentofile(bentofile, options, nodeContext, previous, current),
-        bentofiles.filter((bentofile) => !isInsideBuiltBento(bentofile, context.workspaceRoot)),
+        (file, _options, nodeContext) => createNodesForBuildDir(file, buildDirs.get(file)!, options, nodeContext, previous, current),
+        [...buildDirs.keys()],
         options,
         context,
       );
@@ -44,55 +55,99 @@ export const createNodes: CreateNodes<BentomlPluginOptions> = [
 /** Kept for workspaces that still register plugins by the v2 name. */
 export const createNodesV2 = createNodes;
 
-function createNodesForBentofile(
-  bentofilePath: string,
+/**
+ * The directories BentoML would build, each keyed by the file that decides it (its build file,
+ * or service.py): one per directory, in BentoML's lookup order. A service.py below a build
+ * directory (a src/ layout under pyproject.toml) belongs to that directory's project.
+ */
+function findBuildDirs(markerFiles: readonly string[], workspaceRoot: string): Map<string, BuildConfigSource> {
+  const byDir = new Map<string, Set<string>>();
+  for (const file of markerFiles) {
+    if (isInsideBuiltBento(file, workspaceRoot)) continue;
+    const dir = dirname(file);
+    byDir.set(dir, (byDir.get(dir) ?? new Set()).add(basename(file)));
+  }
+  const found = [...byDir].flatMap(([dir, present]) => {
+    const source = detectBuildConfig(present, (name) => readFileSync(join(workspaceRoot, dir, name), 'utf8'));
+    return source ? [{ dir, source }] : [];
+  });
+  const withBuildFile = found.filter(({ source }) => source.file).map(({ dir }) => dir);
+  const insideAnother = (dir: string) => withBuildFile.some((other) => other !== dir && (other === '.' || dir.startsWith(`${other}/`)));
+  return new Map(
+    found
+      .filter(({ dir, source }) => source.file || !insideAnother(dir))
+      .map(({ dir, source }) => [join(dir, source.file ?? 'service.py'), source] as const),
+  );
+}
+
+function createNodesForBuildDir(
+  decidingFile: string,
+  source: BuildConfigSource,
   options: NormalizedPluginOptions,
   context: CreateNodesContext,
   previous: TargetsCache,
   current: TargetsCache,
 ): CreateNodesResult {
-  const { root, hasConfig } = findOwningProjectRoot(bentofilePath, context.workspaceRoot);
-  const contextDir = dirname(bentofilePath);
-  const bentofileText = readFileSync(join(context.workspaceRoot, bentofilePath), 'utf8');
-  const bentoignorePath = join(context.workspaceRoot, contextDir, '.bentoignore');
-  const bentoignoreText = existsSync(bentoignorePath) ? readFileSync(bentoignorePath, 'utf8') : '';
+  const { root, hasConfig } = findOwningProjectRoot(decidingFile, context.workspaceRoot);
+  const contextDir = dirname(decidingFile);
+  const readInContext = (name: string) => {
+    const path = join(context.workspaceRoot, contextDir, name);
+    return existsSync(path) ? readFileSync(path, 'utf8') : '';
+  };
+  const configText = source.file ? readInContext(source.file) : '';
+  const bentoignoreText = readInContext('.bentoignore');
 
   const projectFile = hasConfig ? readProjectFile(context.workspaceRoot, root) : {};
   const projectName = projectFile.name ?? basename(root);
 
-  // The targets depend only on these; parsing and validating YAML is what the cache saves.
+  // The targets depend only on these; parsing and validating the config is what the cache saves.
   const bentomlVersion = bentomlVersionInput(
     root,
     context.workspaceRoot,
     projectFile.targets?.[options.bentoBuildTargetName]?.options?.python,
   );
-  const key = hashArray([
+  const configKey = hashArray([
     pluginVersion,
-    bentofilePath,
+    decidingFile,
+    source.form,
     root,
     projectName,
     String(hasConfig),
-    bentofileText,
+    configText,
     bentoignoreText,
-    bentomlVersion.runtime,
   ]);
-  if (previous[key]) return (current[key] = previous[key]);
+  const serviceModuleText = (candidates: string[]) => {
+    const module = candidates.find((file) => existsSync(join(context.workspaceRoot, contextDir, file)));
+    return module ? `${module}\n${readInContext(module)}` : '';
+  };
+  const knownCandidates = previous.serviceModules[configKey];
+  if (knownCandidates) {
+    const key = hashArray([configKey, serviceModuleText(knownCandidates), bentomlVersion.runtime]);
+    if (previous.targets[key]) {
+      current.serviceModules[configKey] = knownCandidates;
+      return (current.targets[key] = previous.targets[key]);
+    }
+  }
 
   // Loose: one unknown key must not break the project graph of the whole workspace; the
   // executors validate strictly when the Bento is built.
-  const bentofile = parseBentofile(bentofileText, bentofilePath, { strict: false });
+  const config = parseBuildConfig(source.form, configText, join(contextDir, source.file ?? ''), { strict: false });
+  const candidates = parseServiceReference(config.service).files;
+  const serviceText = serviceModuleText(candidates);
   const inputs = bentoBuildInputs({
     projectRoot: root,
     contextDir: relative(root, contextDir),
-    bentofileName: basename(bentofilePath),
-    bentofile,
+    configFile: source.file,
+    bentofile: config,
+    imageInCode: filesOfImageInCode(serviceText),
     bentoignore: bentoignoreText.split(/\r?\n/),
     modelFiles: options.modelFiles,
     metricsFile: options.metricsFile,
   });
   const targets = bentoTargets(options, {
     projectName,
-    bentofile: relative(root, bentofilePath),
+    buildDir: relative(root, contextDir),
+    configFile: source.file,
     bentoBuildInputs: [...inputs, bentomlVersion],
   });
   const project: ProjectConfiguration = {
@@ -103,7 +158,8 @@ function createNodesForBentofile(
     },
   };
   if (!hasConfig) project.name = projectName;
-  return (current[key] = { projects: { [root]: project } });
+  current.serviceModules[configKey] = candidates;
+  return (current.targets[hashArray([configKey, serviceText, bentomlVersion.runtime])] = { projects: { [root]: project } });
 }
 
 /**
@@ -146,9 +202,10 @@ const pluginVersion: string = JSON.parse(readFileSync(join(__dirname, '../../pac
 
 function readTargetsCache(path: string): TargetsCache {
   try {
-    return JSON.parse(readFileSync(path, 'utf8'));
+    const cache = JSON.parse(readFileSync(path, 'utf8'));
+    return { targets: cache.targets ?? {}, serviceModules: cache.serviceModules ?? {} };
   } catch {
-    return {};
+    return { targets: {}, serviceModules: {} };
   }
 }
 

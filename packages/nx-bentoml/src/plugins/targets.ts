@@ -3,8 +3,10 @@ import type { NormalizedPluginOptions } from './options';
 
 export interface BentoTargetsContext {
   projectName: string;
-  /** The bentofile path relative to the project root, e.g. "src/bentofile.yaml". */
-  bentofile: string;
+  /** The build directory relative to the project root, e.g. "src" ('' for the root). */
+  buildDir: string;
+  /** The build config's file name in it (bentofile.yaml, pyproject.toml); none when BentoML finds the service itself. */
+  configFile?: string;
   bentoBuildInputs: Array<string | { runtime: string }>;
 }
 
@@ -12,10 +14,11 @@ export const bentoOutputDir = '{workspaceRoot}/dist/{projectRoot}/bento';
 export const imageOutputDir = '{workspaceRoot}/dist/{projectRoot}/image';
 export const pushOutputDir = '{workspaceRoot}/dist/{projectRoot}/push';
 
-/** The six inferred targets of a project that owns a bentofile, keyed by their configured names. */
+/** The six inferred targets of a project that owns a BentoML build directory, keyed by their configured names. */
 export function bentoTargets(options: NormalizedPluginOptions, context: BentoTargetsContext): Record<string, TargetConfiguration> {
   const project = context.projectName;
-  const bentofile = `{projectRoot}/${context.bentofile}`;
+  const buildDir = ['{projectRoot}', context.buildDir].filter(Boolean).join('/');
+  const buildConfig = { buildDir, ...(context.configFile ? { bentofile: `${buildDir}/${context.configFile}` } : {}) };
   const names = {
     build: options.bentoBuildTargetName,
     containerize: options.containerizeTargetName,
@@ -27,7 +30,7 @@ export function bentoTargets(options: NormalizedPluginOptions, context: BentoTar
   return {
     [names.build]: {
       executor: 'nx-bentoml:bento-build',
-      options: { bentofile, outputPath: bentoOutputDir, modelFiles: options.modelFiles, metricsFile: options.metricsFile },
+      options: { ...buildConfig, outputPath: bentoOutputDir, modelFiles: options.modelFiles, metricsFile: options.metricsFile },
       cache: true,
       inputs: context.bentoBuildInputs,
       outputs: [bentoOutputDir],
@@ -80,7 +83,7 @@ export function bentoTargets(options: NormalizedPluginOptions, context: BentoTar
     },
     [names.serve]: {
       executor: 'nx-bentoml:serve',
-      options: { bentofile, modelFiles: options.modelFiles },
+      options: { ...buildConfig, modelFiles: options.modelFiles },
       continuous: true,
       metadata: {
         description: 'Serve the model service locally with bentoml serve, for development',

@@ -47,6 +47,45 @@ describe('bento-build executor', () => {
     expect(existsSync(join(root, 'dist/apps/classifier/bento/bento.tar'))).toBe(true);
   });
 
+  it("builds a pyproject.toml project from its build config, and a service.py-only project by BentoML's own lookup", async () => {
+    write('services/iris/pyproject.toml', '[project]\nname = "iris"\n\n[tool.bentoml.build]\nservice = "service.py:IrisClassifier"\n');
+    write('services/iris/service.py', '@bentoml.service\nclass IrisClassifier:\n    pass\n');
+    write('services/vision/service.py', 'import bentoml\n\n@bentoml.service(image=bentoml.images.Image())\nclass Vision:\n    pass\n');
+    const builds: Array<{ contextDir: string; bentofile?: string }> = [];
+    const { client } = fakeBentoml();
+    const build = client.build;
+    client.build = async (request) => (builds.push({ contextDir: request.contextDir, bentofile: request.bentofile }), build(request));
+
+    const pyproject = { buildDir: 'services/iris', bentofile: 'services/iris/pyproject.toml', outputPath: 'dist/services/iris/bento' };
+    expect(await bentoBuildExecutor(pyproject, fakeExecutorContext(root, 'services/iris', 'bento-build'), () => client)).toMatchObject({
+      success: true,
+    });
+    const codeOnly = { buildDir: 'services/vision', outputPath: 'dist/services/vision/bento' };
+    expect(
+      await bentoBuildExecutor(codeOnly, fakeExecutorContext(root, 'services/vision', 'bento-build', '43'), () => client),
+    ).toMatchObject({
+      success: true,
+    });
+    expect(builds).toEqual([
+      { contextDir: join(root, 'services/iris'), bentofile: join(root, 'services/iris/pyproject.toml') },
+      { contextDir: join(root, 'services/vision'), bentofile: undefined },
+    ]);
+  });
+
+  it('refuses a pyproject.toml whose service names a class the module lacks, before building', async () => {
+    write('services/iris/pyproject.toml', '[tool.bentoml.build]\nservice = "service.py:Iris"\n');
+    write('services/iris/service.py', '@bentoml.service\nclass Other:\n    pass\n');
+    const { client, calls } = fakeBentoml();
+    const options = { bentofile: 'services/iris/pyproject.toml', outputPath: 'dist/services/iris/bento' };
+    expect(await bentoBuildExecutor(options, fakeExecutorContext(root, 'services/iris', 'bento-build'), () => client)).toEqual({
+      success: false,
+    });
+    expect(logger.error).toHaveBeenCalledWith(
+      'services/iris/service.py does not define the class Iris named by the service of services/iris/pyproject.toml "service.py:Iris".',
+    );
+    expect(calls.filter((call) => call.startsWith('build'))).toEqual([]);
+  });
+
   it('builds a service that includes a shared library from a staged context, and removes it after', async () => {
     write(
       'apps/classifier/src/bentofile.yaml',
@@ -58,9 +97,9 @@ describe('bento-build executor', () => {
     client.build = async ({ contextDir, bentofile, version }) => {
       staged = {
         contextDir,
-        bentofile,
+        bentofile: bentofile!,
         library: readFileSync(join(contextDir, 'features/__init__.py'), 'utf8'),
-        bentofileText: readFileSync(bentofile, 'utf8'),
+        bentofileText: readFileSync(bentofile!, 'utf8'),
       };
       return `classifier:${version}`;
     };

@@ -35,7 +35,9 @@ export default async function bentoBuildExecutor(
     if (tag) {
       logger.info(`Bento ${tag} already built from these inputs; not rebuilding.`);
     } else {
-      logger.info(`Building the Bento of ${relative(context.root, bentofilePath)} with BentoML ${bentomlVersion} (version ${version})...`);
+      logger.info(
+        `Building the Bento of ${relative(context.root, bentofilePath ?? contextDir)} with BentoML ${bentomlVersion} (version ${version})...`,
+      );
       const buildContext = stageBuildContext(bentofile, bentofilePath, contextDir, context.root);
       try {
         tag = await bentoml.build({
@@ -67,7 +69,7 @@ export default async function bentoBuildExecutor(
         archive: bentoArchiveName,
         sizeBytes: statSync(join(tempDir, bentoArchiveName)).size,
         lineage,
-        baseImage: bentoBaseImage(info, relative(context.root, bentofilePath)),
+        baseImage: bentoBaseImage(info, relative(context.root, bentofilePath ?? contextDir)),
       };
       writeHandoff('bento', tempDir, bento);
       return bento;

@@ -1,5 +1,8 @@
 export interface ServeExecutorSchema {
-  bentofile: string;
+  /** The directory BentoML builds; defaults to the bentofile's directory. */
+  buildDir?: string;
+  /** bentofile.yaml or pyproject.toml; without it BentoML's own lookup in buildDir. */
+  bentofile?: string;
   python?: string;
   host?: string;
   port?: number;

@@ -1,20 +1,8 @@
 import { UserError } from '../../lib/errors';
-
-// smol-toml ships CommonJS (dist/index.cjs) but declares its types for ESM only.
-const { parse, stringify }: typeof import('smol-toml', { with: { 'resolution-mode': 'import' } }) = require('smol-toml');
-
-type TomlTable = Record<string, unknown>;
+import { type TomlTable, parseToml, stringifyToml as stringify } from '../../lib/toml';
 
 /** pyproject.toml text parsed, or a UserError at file:line:col. */
-export function parsePyproject(text: string, file: string): TomlTable {
-  try {
-    return parse(text) as TomlTable;
-  } catch (error) {
-    const { line = 1, column = 1, message } = error as { line?: number; column?: number; message: string };
-    const reason = message.split('\n')[0].replace(/^Invalid TOML document: /, '');
-    throw new UserError(`${file}:${line}:${column}: invalid TOML: ${reason}. Fix the syntax and run again.`);
-  }
-}
+export const parsePyproject = parseToml;
 
 export function hasBuildTable(data: TomlTable): boolean {
   const tool = data['tool'] as { bentoml?: { build?: unknown } } | undefined;
@@ -63,7 +51,7 @@ function withoutBuildTable(text: string): string {
 
 function isValidWithTable(text: string, config: TomlTable): boolean {
   try {
-    const tool = (parse(text) as { tool?: { bentoml?: { build?: unknown } } }).tool;
+    const tool = (parseToml(text, '') as { tool?: { bentoml?: { build?: unknown } } }).tool;
     return JSON.stringify(tool?.bentoml?.build) === JSON.stringify(config);
   } catch {
     return false;

@@ -1,17 +1,29 @@
 import { readFileSync } from 'node:fs';
+import { posix } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { UserError } from '../errors';
+import { parseToml } from '../toml';
 
 const stringList = z.array(z.string());
 
-/** "serve:ClassifierService": a Python module path and the service class in it. */
-export const serviceReferencePattern = /^[A-Za-z_][\w.]*:[A-Za-z_]\w*$/;
+/**
+ * A service string as BentoML's loader reads it: a module ("serve", "pkg.api") or a file
+ * ("service.py", "./api/service.py"), then optionally ":" and the service's name in it
+ * ("serve:ClassifierService"; "Svc.dependency" reaches a dependency). Without a name BentoML takes
+ * the module's only top-level service.
+ */
+export const serviceReferencePattern = /^(?:\.\/)?[\w.-]+(?:\/[\w.-]+)*(?::[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)?$/;
+const serviceMessage = 'must be "<module or file.py>[:<ServiceClass>]", for example "serve:ClassifierService" or "service.py"';
 
 // The keys BentoML 1.4 accepts (BentoBuildConfig forbids extra keys); nested sections we
 // do not read stay loose so that new BentoML options do not break the plugin.
 const bentofileSchema = z.strictObject({
-  service: z.string().regex(serviceReferencePattern, 'must be "<module>:<ServiceClass>", for example "serve:ClassifierService"'),
+  // Empty or absent, BentoML finds the service itself (service.py in the build directory).
+  service: z
+    .string()
+    .refine((service) => service === '' || serviceReferencePattern.test(service), serviceMessage)
+    .default(''),
   name: z.string().optional(),
   description: z.string().optional(),
   labels: z.record(z.string(), z.string()).optional(),
@@ -39,11 +51,9 @@ const bentofileSchema = z.strictObject({
 
 export type Bentofile = z.infer<typeof bentofileSchema>;
 
-// For inferring targets: unknown keys pass, and so does a service without a class, which BentoML
-// resolves itself; bento-build insists on the strict form.
-const looseBentofileSchema = bentofileSchema
-  .loose()
-  .extend({ service: z.string().regex(/^[A-Za-z_][\w.]*(:[A-Za-z_]\w*)?$/, 'must be "<module>:<ServiceClass>"') });
+// For inferring targets: unknown keys pass (a newer BentoML's options must not break the project
+// graph); bento-build validates strictly.
+const looseBentofileSchema = bentofileSchema.loose();
 
 /** Bentofile options whose values are paths BentoML resolves against the build directory. */
 export const contextPathOptions: ReadonlyArray<readonly string[]> = [
@@ -75,10 +85,31 @@ export function contextFilesOf(bentofile: Bentofile): string[] {
   return description ? [...paths, description] : paths;
 }
 
-/** `serve:ClassifierService` -> { module: 'serve', className: 'ClassifierService', file: 'serve.py' } */
-export function parseServiceReference(service: string) {
-  const [module, className] = service.split(':');
-  return { module, className, file: `${module.split('.').join('/')}.py` };
+/** Where BentoML looks for the service when the build config names none. */
+export const defaultServiceModule = 'service.py';
+
+export interface ServiceReference {
+  /** The module's candidate files, relative to the build directory, in the order Python finds them. */
+  files: string[];
+  /** The first of them: the file to create when none exists. */
+  file: string;
+  /** The name the service is bound to in the module, when the string gives one. */
+  className?: string;
+}
+
+/**
+ * "pkg.api:Svc" -> pkg/api.py or pkg/api/__init__.py, Svc; "service.py:Svc" -> service.py, Svc;
+ * "" -> service.py, as BentoML's loader resolves them against the build directory.
+ */
+export function parseServiceReference(service: string): ServiceReference {
+  const [importPath, attributes = ''] = (service.trim() || defaultServiceModule).split(':');
+  const className = attributes.split('.')[0] || undefined;
+  if (importPath.endsWith('.py') || importPath.includes('/')) {
+    const file = posix.normalize(importPath);
+    return { files: [file], file, className };
+  }
+  const path = importPath.split('.').join('/');
+  return { files: [`${path}.py`, `${path}/__init__.py`], file: `${path}.py`, className };
 }
 
 /** Parses and validates bentofile text; every problem is reported as `file:line:col: message`. */
@@ -108,6 +139,58 @@ export function parseBentofile(text: string, file: string, { strict = true } = {
         : `"${key}" ${issue.message}`;
   const offset = issue.code === 'unrecognized_keys' ? keyOffset(document, path, issue.keys[0]) : node?.range?.[0];
   throw new UserError(`${where(offset)}: ${detail}.`);
+}
+
+/** Where each key of a zod issue's path sits in TOML text: the line of its `key =`, else its table's header. */
+function tomlKeyLine(text: string, table: string, path: PropertyKey[]): number {
+  const lines = text.split(/\r?\n/);
+  const header = (name: string) => lines.findIndex((line) => line.trim().replace(/\s+/g, '') === `[${name}]`);
+  const keyLine = (from: number, key: string) => {
+    for (let index = from + 1; index < lines.length && !/^\s*\[/.test(lines[index]); index++) {
+      if (new RegExp(`^\\s*"?${key.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}"?\\s*=`).test(lines[index])) return index;
+    }
+    return -1;
+  };
+  const keys = path.map(String);
+  for (let depth = keys.length - 1; depth >= 0; depth--) {
+    const parent = [table, ...keys.slice(0, depth)].join('.');
+    const start = header(parent);
+    if (start < 0) continue;
+    const line = keyLine(start, keys[depth]);
+    return (line >= 0 ? line : start) + 1;
+  }
+  return Math.max(header(table), 0) + 1;
+}
+
+/**
+ * The build config of a pyproject.toml, as BentoML reads it: [tool.bentoml.build] holds the
+ * bentofile's options, [project].name is the default name and [project].dependencies join
+ * python.packages. Problems are reported as `file:line:col: message`.
+ */
+export function parsePyprojectBuildConfig(text: string, file: string, { strict = true } = {}): Bentofile {
+  const data = parseToml(text, file) as {
+    tool?: { bentoml?: { build?: unknown } };
+    project?: { name?: unknown; dependencies?: unknown };
+  };
+  const table = 'tool.bentoml.build';
+  const result = (strict ? bentofileSchema : looseBentofileSchema).safeParse(data.tool?.bentoml?.build ?? {});
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const path = issue.code === 'unrecognized_keys' ? [...issue.path, issue.keys[0]] : issue.path;
+    const detail =
+      issue.code === 'unrecognized_keys'
+        ? `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')} in [${[table, ...issue.path].join('.')}]; BentoML accepts only its documented build options`
+        : `"${issue.path.join('.')}" ${issue.message}`;
+    throw new UserError(`${file}:${tomlKeyLine(text, table, path)}:1: ${detail}.`);
+  }
+  const config = result.data;
+  const project = data.project ?? {};
+  const dependencies = Array.isArray(project.dependencies) ? project.dependencies.filter((entry) => typeof entry === 'string') : [];
+  return {
+    ...config,
+    name: config.name ?? (typeof project.name === 'string' ? project.name : undefined),
+    ...(dependencies.length ? { python: { ...config.python, packages: [...(config.python?.packages ?? []), ...dependencies] } } : {}),
+  };
 }
 
 export function readBentofile(file: string, displayPath = file): Bentofile {

@@ -38,7 +38,7 @@ describe('stageBuildContext', () => {
       expect(readFileSync(join(context.contextDir, 'serve.py'), 'utf8')).toBe('import features\n');
       expect(existsSync(join(context.contextDir, '__pycache__'))).toBe(false);
       expect(existsSync(join(context.contextDir, 'features/__pycache__'))).toBe(false);
-      expect(readFileSync(context.bentofilePath, 'utf8')).toBe(
+      expect(readFileSync(context.bentofilePath!, 'utf8')).toBe(
         'service: "serve:S"\n# shared code\ninclude:\n  - "*.py"\n  - "features/**/*.py"\npython:\n  packages: [ numpy ]\n',
       );
     } finally {
@@ -63,7 +63,7 @@ describe('stageBuildContext', () => {
       'service: "serve:S"\ninclude: ["../../../libs/features/features/**"]\ndescription: "file: ../README.md"\npython:\n  requirements_txt: ../requirements.txt\n  wheels: ["./local.whl"]\n',
     );
     try {
-      const staged = parseBentofile(readFileSync(context.bentofilePath, 'utf8'), 'staged');
+      const staged = parseBentofile(readFileSync(context.bentofilePath!, 'utf8'), 'staged');
       const requirements = (staged.python as { requirements_txt: string }).requirements_txt;
       expect(requirements.startsWith('../')).toBe(true);
       expect(readFileSync(join(context.contextDir, requirements), 'utf8')).toBe('numpy\n');

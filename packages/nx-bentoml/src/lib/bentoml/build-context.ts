@@ -6,11 +6,12 @@ import { UserError } from '../errors';
 import { removeAbandonedDirectories } from '../process/abandoned-directories';
 import { notSearched } from './bento-contents';
 import { type Bentofile, contextPathOptions, descriptionFile } from './bentofile';
+import { bentofileName } from './build-config';
 import { type SharedInclude, isSharedInclude, sharedIncludes } from './shared-includes';
 
 export interface BuildContext {
   contextDir: string;
-  bentofilePath: string;
+  bentofilePath?: string;
   /** Removes the staged copy, if one was made. */
   dispose(): void;
 }
@@ -26,11 +27,22 @@ const notCopied = new Set(notSearched);
  * With them, a temporary copy of that directory holds each shared library under its own name and
  * a bentofile whose include lists it there: BentoML refuses "../" in include.
  */
-export function stageBuildContext(bentofile: Bentofile, bentofilePath: string, contextDir: string, workspaceRoot: string): BuildContext {
+export function stageBuildContext(
+  bentofile: Bentofile,
+  bentofilePath: string | undefined,
+  contextDir: string,
+  workspaceRoot: string,
+): BuildContext {
   const shared = sharedIncludes(bentofile, relative(workspaceRoot, contextDir), (pattern, reason) => {
     throw new UserError(`The bentofile's include pattern "${pattern}" cannot be packed: ${reason}.`);
   });
   if (shared.length === 0) return { contextDir, bentofilePath, dispose: () => undefined };
+  if (!bentofilePath || basename(bentofilePath) !== bentofileName) {
+    throw new UserError(
+      `Shared libraries ("${shared[0].pattern}") are packed from a bentofile.yaml only: BentoML refuses "../" in include. ` +
+        `Move the build config to a bentofile.yaml, or copy the library into the build directory.`,
+    );
+  }
 
   removeAbandonedContexts();
   const staged = mkdtempSync(join(tmpdir(), `${stagedPrefix}${process.pid}-`));

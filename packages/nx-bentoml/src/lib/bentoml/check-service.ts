@@ -4,25 +4,56 @@ import { UserError } from '../errors';
 import { type Bentofile, parseServiceReference } from './bentofile';
 
 /** Catches what `bentoml build` would report only as a Python traceback, or not at all. */
-export function checkService(bentofile: Bentofile, contextDir: string, workspaceRoot: string): void {
-  const { file, className } = parseServiceReference(bentofile.service);
-  if (!className) {
-    throw new UserError(
-      `The bentofile's service "${bentofile.service}" names no class. Write it as "<module>:<ServiceClass>", for example "serve:ClassifierService".`,
-    );
-  }
-  const candidates = [join(contextDir, file), join(contextDir, file.replace(/\.py$/, '/__init__.py'))];
-  const servicePath = candidates.find((path) => existsSync(path));
+export function checkService(config: Bentofile, contextDir: string, workspaceRoot: string, origin = "the bentofile's service"): void {
+  const { files, className } = parseServiceReference(config.service);
+  const described = `${origin} "${config.service}"`;
+  const servicePath = files.map((file) => join(contextDir, file)).find((path) => existsSync(path));
   if (!servicePath) {
+    const missing = relative(workspaceRoot, join(contextDir, files[0]));
     throw new UserError(
-      `The bentofile's service "${bentofile.service}" needs ${relative(workspaceRoot, candidates[0])}, which does not exist. Create it or fix "service".`,
+      config.service
+        ? `${capitalized(described)} needs ${missing}, which does not exist. Create it or fix "service".`
+        : `With no service in the build config, BentoML looks for the service in ${missing}, which does not exist. Name the service in the build config ("service: <module>:<ServiceClass>"), or create it.`,
     );
   }
-  // Defined, imported or assigned at any indentation: only a module that never names the class is wrong.
-  const names = new RegExp(`^\\s*(class\\s+${className}\\b|from\\s+\\S+\\s+import\\s+.*\\b${className}\\b|${className}\\s*=)`, 'm');
-  if (!names.test(readFileSync(servicePath, 'utf8'))) {
+  const source = readFileSync(servicePath, 'utf8');
+  const where = relative(workspaceRoot, servicePath);
+  if (className) {
+    // Defined, imported or assigned at any indentation: only a module that never names the class is wrong.
+    const names = new RegExp(`^\\s*(class\\s+${className}\\b|from\\s+\\S+\\s+import\\s+.*\\b${className}\\b|${className}\\s*=)`, 'm');
+    if (!names.test(source)) throw new UserError(`${where} does not define the class ${className} named by ${described}.`);
+    return;
+  }
+  const roots = rootServices(source);
+  if (roots.length > 1) {
     throw new UserError(
-      `${relative(workspaceRoot, servicePath)} does not define the class ${className} named by the bentofile's service "${bentofile.service}".`,
+      `${where}:${roots[1].line} defines a second service (${roots.map((root) => root.name).join(', ')}) and the build config names none, ` +
+        `so BentoML cannot choose. Set the service to "${files[0].replace(/\.py$/, '').split('/').join('.')}:<ServiceClass>" in the build config.`,
     );
   }
+}
+
+/**
+ * The module's @bentoml.service classes that no other one depends on (bentoml.depends(X)):
+ * BentoML takes the module's only such service when the service string names none.
+ */
+function rootServices(source: string): Array<{ name: string; line: number }> {
+  const lines = source.split(/\r?\n/);
+  const services: Array<{ name: string; line: number }> = [];
+  lines.forEach((line, index) => {
+    if (!/^@(?:bentoml\.)?service\b/.test(line)) return;
+    for (let next = index + 1; next < lines.length; next++) {
+      const match = /^class\s+([A-Za-z_]\w*)/.exec(lines[next]);
+      if (match) {
+        services.push({ name: match[1], line: next + 1 });
+        break;
+      }
+    }
+  });
+  const dependedOn = new Set([...source.matchAll(/\bdepends\(\s*([A-Za-z_]\w*)/g)].map((match) => match[1]));
+  return services.filter((service) => !dependedOn.has(service.name));
+}
+
+function capitalized(text: string) {
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }

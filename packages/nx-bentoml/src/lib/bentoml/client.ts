@@ -12,8 +12,12 @@ export interface BentomlClient {
   importModel(file: string): Promise<{ tag: string; state: 'imported' | 'present' }>;
   /** Finds a Bento of any name with this version in the store. */
   findBentoByVersion(version: string): Promise<string | undefined>;
-  /** `sourceBentofile` names the bentofile in messages when `bentofile` is a staged copy. */
-  build(options: { contextDir: string; bentofile: string; version: string; sourceBentofile?: string }): Promise<string>;
+  /**
+   * Builds `contextDir` from `bentofile` (bentofile.yaml or pyproject.toml), or, without one, as
+   * BentoML finds the build config there. `sourceBentofile` names the build config in messages
+   * when `bentofile` is a staged copy.
+   */
+  build(options: { contextDir: string; bentofile?: string; version: string; sourceBentofile?: string }): Promise<string>;
   getBento(tag: string): Promise<BentoInfo>;
   exportBento(tag: string, file: string): Promise<void>;
   /** Imports an exported Bento; one already in the store is not an error. */
@@ -95,17 +99,19 @@ export function createBentomlClient(options: BentomlClientOptions): BentomlClien
 
     async build({ contextDir, bentofile, version, sourceBentofile = bentofile }) {
       // Not "--output tag": its quiet mode sends uv's reason for a failed package lock to /dev/null.
-      const result = await bentoml(['build', contextDir, '--bentofile', bentofile, '--version', version]);
+      const result = await bentoml(['build', contextDir, ...(bentofile ? ['--bentofile', bentofile] : []), '--version', version]);
       const tag = /Successfully built Bento\(tag="([^"]+)"\)/.exec(result.stdout)?.[1];
       if (result.exitCode === 0 && tag) return tag;
       // Another process built the same inputs first: its Bento is ours.
       const existing = /Item '([^']+)' already exists in the store/.exec(result.stderr)?.[1];
       if (existing) return existing;
-      throw buildError(result, relative(options.cwd, sourceBentofile), {
+      // Without a build file, messages name the build directory.
+      const config = bentofile ?? contextDir;
+      throw buildError(result, relative(options.cwd, sourceBentofile ?? config), {
         workspaceRoot: options.cwd,
         contextDir,
-        bentofile,
-        sourceBentofile,
+        bentofile: config,
+        sourceBentofile: sourceBentofile ?? config,
       });
     },
 

@@ -2,7 +2,8 @@ import { existsSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { runCommand } from '../process/run-command';
 import { resolvePython } from '../python';
-import { type Bentofile, readBentofile } from './bentofile';
+import type { Bentofile } from './bentofile';
+import { type BuildConfig, readBuildConfig } from './build-config';
 import { checkService } from './check-service';
 import { dvcPointerOf, findModelFiles } from './model-files';
 
@@ -14,9 +15,12 @@ export interface ServiceProject {
   workspaceRoot: string;
   /** Absolute path of the project root. */
   projectDir: string;
-  bentofilePath: string;
-  /** The directory BentoML builds from: the bentofile's. */
+  /** The build file (bentofile.yaml, pyproject.toml), when the project has one. */
+  bentofilePath?: string;
+  /** The directory BentoML builds. */
   contextDir: string;
+  buildConfig: BuildConfig;
+  /** The build config, whatever its form. */
   bentofile: Bentofile;
   /** The interpreter that runs BentoML. */
   python: string;
@@ -28,25 +32,30 @@ export interface ServiceProjectOptions {
   workspaceRoot: string;
   /** Relative to the workspace root. */
   projectRoot: string;
-  /** Absolute path of the bentofile. */
-  bentofilePath: string;
+  /** Absolute path of the build directory; by default the bentofile's directory. */
+  buildDir?: string;
+  /** Absolute path of the build file; by default the one BentoML finds in buildDir. */
+  bentofilePath?: string;
   python?: string;
   modelFiles?: string[];
 }
 
 /** Reads and checks the project: a valid bentofile naming a service that exists, its interpreter and model files. */
 export async function readServiceProject(options: ServiceProjectOptions): Promise<ServiceProject> {
-  const { workspaceRoot, projectRoot, bentofilePath } = options;
-  const contextDir = dirname(bentofilePath);
-  const bentofile = readBentofile(bentofilePath, relative(workspaceRoot, bentofilePath));
-  checkService(bentofile, contextDir, workspaceRoot);
+  const { workspaceRoot, projectRoot } = options;
+  const contextDir = options.buildDir ?? (options.bentofilePath ? dirname(options.bentofilePath) : join(workspaceRoot, projectRoot));
+  const buildConfig = readBuildConfig(contextDir, options.bentofilePath, (path) => relative(workspaceRoot, path));
+  const origin =
+    buildConfig.form === 'pyproject' ? `the service of ${relative(workspaceRoot, buildConfig.path!)}` : "the bentofile's service";
+  checkService(buildConfig.config, contextDir, workspaceRoot, origin);
   const projectDir = join(workspaceRoot, projectRoot);
   return {
     workspaceRoot,
     projectDir,
-    bentofilePath,
+    bentofilePath: buildConfig.path,
     contextDir,
-    bentofile,
+    buildConfig,
+    bentofile: buildConfig.config,
     python: resolvePython(options.python, projectRoot, workspaceRoot),
     modelFiles: await findModelFiles(projectDir, options.modelFiles ?? defaultModelFiles),
   };
