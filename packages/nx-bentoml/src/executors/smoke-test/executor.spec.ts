@@ -9,13 +9,20 @@ import { fakeExecutorContext } from '../../testing/executor-context';
 import { captureLogger } from '../../testing/logger';
 import smokeTestExecutor from './executor';
 
+/** What the fake service received, readiness polls aside. */
+const received: Array<{ url: string; contentType: string; body: string }> = [];
+
 /** Stands in for the container: a loopback server answering like a BentoML service. */
 function fakeService(answer: { status: number; body: unknown }, ready = true): Promise<Server> {
-  const server = createServer((request, response) => {
+  received.length = 0;
+  const server = createServer(async (request, response) => {
     if (request.url === '/readyz') {
       response.writeHead(ready ? 200 : 503).end('\n');
       return;
     }
+    const chunks: Buffer[] = [];
+    for await (const chunk of request) chunks.push(chunk as Buffer);
+    received.push({ url: request.url ?? '', contentType: request.headers['content-type'] ?? '', body: Buffer.concat(chunks).toString() });
     response.writeHead(answer.status, { 'content-type': 'application/json' }).end(JSON.stringify(answer.body));
   });
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
@@ -76,9 +83,49 @@ describe('smoke-test executor', () => {
     const docker = fakeDocker({}, { publishedPort: portOf(server) });
     expect(await smokeTestExecutor(options(0), context(), docker.client)).toEqual({ success: false });
     expect(logger.error).toHaveBeenCalledWith(
-      expect.stringContaining('POST /predict answered ["virginica"], expected ["setosa"].\nLast container output:\ncontainer log line'),
+      [
+        'POST /predict failed: at $[0]: expected "setosa", got "virginica".',
+        '  sent:     POST /predict, application/json {"input":[[5.1,3.5,1.4,0.2]]}',
+        '  expected: HTTP 2xx, exactly ["setosa"]',
+        '  answered: HTTP 200 (application/json) ["virginica"]',
+        'Last container output:',
+        'container log line',
+      ].join('\n'),
     );
     expect(docker.calls).toContain('remove c1');
+  });
+
+  it('sends every request of the file, files as multipart, and checks each answer', async () => {
+    writeFileSync(join(root, 'apps/classifier/cat.png'), 'not really a png');
+    writeFileSync(
+      join(root, 'apps/classifier/smoke-test.json'),
+      JSON.stringify({
+        requests: [
+          { endpoint: '/predict', request: { input: [[5.1, 3.5, 1.4, 0.2]] }, expect: ['setosa'] },
+          { name: 'upload', endpoint: '/classify', multipart: { image: { file: 'cat.png' }, top_k: 1 }, expectSubset: ['setosa'] },
+        ],
+      }),
+    );
+    server = await fakeService({ status: 200, body: ['setosa'] });
+    const docker = fakeDocker({}, { publishedPort: portOf(server) });
+    expect(await smokeTestExecutor(options(0), context(), docker.client)).toEqual({ success: true });
+    expect(logger.info).toHaveBeenCalledWith('Request 1/2: POST /predict answered ["setosa"], as expected.');
+    expect(logger.info).toHaveBeenCalledWith('Request 2/2 "upload": POST /classify answered ["setosa"], as expected.');
+    expect(received.map((request) => [request.url, request.contentType.split(';')[0]])).toEqual([
+      ['/predict', 'application/json'],
+      ['/classify', 'multipart/form-data'],
+    ]);
+    expect(received[1].body).toContain('filename="cat.png"\r\nContent-Type: image/png\r\n\r\nnot really a png');
+  });
+
+  it('reports a mistake in smoke-test.json with its line and column before starting a container', async () => {
+    writeFileSync(join(root, 'apps/classifier/smoke-test.json'), '{\n  "endpoint": "/predict",\n  "expect": 1,\n  "expectSubset": 1\n}\n');
+    const docker = fakeDocker({}, { publishedPort: 1 });
+    expect(await smokeTestExecutor(options(0), context(), docker.client)).toEqual({ success: false });
+    expect(logger.error).toHaveBeenCalledWith(
+      'apps/classifier/smoke-test.json:4:3: "expectSubset" cannot go with "expect": give one expectation.',
+    );
+    expect(docker.calls).toEqual([]);
   });
 
   it('reports the failure, not the failed removal of the container', async () => {
@@ -92,7 +139,9 @@ describe('smoke-test executor', () => {
       },
     });
     expect(await smokeTestExecutor(options(0), context(), docker.client)).toEqual({ success: false });
-    expect(logger.error).toHaveBeenCalledWith(expect.stringContaining('POST /predict answered ["virginica"], expected ["setosa"].'));
+    expect(logger.error).toHaveBeenCalledWith(
+      expect.stringContaining('POST /predict failed: at $[0]: expected "setosa", got "virginica".'),
+    );
     expect(logger.warn).toHaveBeenCalledWith(
       'Could not remove the container c1 (The Docker Engine answered 500: removal failed). Remove it with "docker rm -f c1".',
     );
@@ -103,7 +152,7 @@ describe('smoke-test executor', () => {
     expect(await smokeTestExecutor(options(0), context(), fakeDocker({}, { publishedPort: portOf(server) }).client)).toEqual({
       success: false,
     });
-    expect(logger.error).toHaveBeenCalledWith(expect.stringContaining('POST /predict answered HTTP 400'));
+    expect(logger.error).toHaveBeenCalledWith(expect.stringContaining('POST /predict failed: answered HTTP 400, expected HTTP 2xx.'));
   });
 
   it('times out when the service never gets ready', async () => {

@@ -6,7 +6,8 @@ import { readHandoff } from '../../lib/chain/handoff-files';
 import { smokeTestContainerLabel } from '../../lib/chain/image-labels';
 import { UserError } from '../../lib/errors';
 import { resolveOption } from '../../lib/executor-context';
-import { ServiceStoppedError, checkSampleRequest, readSampleRequest, waitUntilReady } from '../../lib/http/service-checks';
+import { ServiceStoppedError, checkSmokeRequests, waitUntilReady } from '../../lib/http/service-checks';
+import { readSmokeTestFile } from '../../lib/http/smoke-test-file';
 import { runExecutor } from '../../lib/run-executor';
 import { withContainer } from './container-scope';
 import { configuredTargetName } from '../configured-targets';
@@ -26,7 +27,9 @@ export default async function smokeTestExecutor(
       producer: configuredTargetName(context, 'containerize'),
     });
     const samplePath = options.sampleRequest ? resolveOption(options.sampleRequest, context) : undefined;
-    const sample = samplePath && existsSync(samplePath) ? readSampleRequest(samplePath, relative(context.root, samplePath)) : undefined;
+    const shownPath = samplePath && relative(context.root, samplePath);
+    // Checked before the container starts: a mistake in the file costs no image start.
+    const requests = samplePath && existsSync(samplePath) ? readSmokeTestFile(samplePath, shownPath as string) : undefined;
     await docker.ping();
 
     logger.info(`Starting ${image.imageName}:${image.tags[0]}...`);
@@ -35,11 +38,10 @@ export default async function smokeTestExecutor(
       const baseUrl = `http://127.0.0.1:${container.hostPort}`;
       await waitForService(container, baseUrl, (options.readinessTimeoutSeconds ?? 120) * 1000);
       logger.info(`The service is ready on ${baseUrl}.`);
-      if (sample) {
-        const answer = await checkSampleRequest(baseUrl, sample);
-        logger.info(`POST ${sample.endpoint} answered ${JSON.stringify(answer)}, as expected.`);
+      if (requests) {
+        await checkSmokeRequests(baseUrl, requests, shownPath as string, (line) => logger.info(line));
       } else {
-        logger.info(`No sample request${samplePath ? ` at ${relative(context.root, samplePath)}` : ''}; checked readiness only.`);
+        logger.info(`No sample request${shownPath ? ` at ${shownPath}` : ''}; checked readiness only.`);
       }
       return { success: true };
     });
