@@ -59,7 +59,9 @@ describe('BentoML failures, as users read them', () => {
     );
     expect(buildError(result, 'apps/x/src/bentofile.yaml').message).toBe(
       "The service asks for the model other_model:latest, which is not in the BentoML store: none of the project's model files holds it. " +
-        "Fix the model name in the service (serve.py), or add the model's .bentomodel file (exported with bentoml.models.export_model) to the project, then run again.",
+        'Fix the model name in the service (serve.py), or provide the model: export it into the project as a .bentomodel file ' +
+        '(bentoml.models.export_model), tracked by git or by DVC ("dvc add"), or put it in this machine\'s BentoML store ' +
+        '("bentoml models import <file>", or "bentoml models pull" from BentoCloud), then run again.',
     );
   });
 
