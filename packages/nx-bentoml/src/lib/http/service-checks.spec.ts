@@ -130,6 +130,8 @@ describe('checkSmokeRequests', () => {
       { endpoint: '/raw', body: { file: 'samples/cat.png' }, expectText: `got ${png.length} bytes of image/png` },
       { endpoint: '/raw', body: { text: 'a,b\n1,2\n', contentType: 'text/csv' }, expectPattern: '^got 8 bytes of text/csv$' },
       { endpoint: '/raw', body: 'hi', expectText: 'text/plain; charset=utf-8' },
+      // A plain-text answer and an expected string: compared as text, as before.
+      { endpoint: '/raw', body: 'hi', expect: 'got 2 bytes of text/plain; charset=utf-8' },
     ]);
     expect(result).toBe('passed');
   });

@@ -108,8 +108,10 @@ export function mismatch(request: SmokeRequest, answer: Answer): string | undefi
       return expectation.pattern.test(answer.text) ? undefined : `the answer does not match /${expectation.pattern.source}/`;
     case 'json': {
       const parsed = parseJson(answer.text);
-      if (!parsed.ok) return 'the answer is not JSON';
-      return jsonMismatch(parsed.value, expectation.value, { subset: expectation.subset, tolerance: expectation.tolerance });
+      // A plain-text answer is compared as text with an expected string, as smoke-test always did.
+      if (!parsed.ok && typeof expectation.value !== 'string') return 'the answer is not JSON';
+      const value = parsed.ok ? parsed.value : answer.text;
+      return jsonMismatch(value, expectation.value, { subset: expectation.subset, tolerance: expectation.tolerance });
     }
   }
 }
