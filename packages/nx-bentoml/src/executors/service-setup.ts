@@ -1,6 +1,12 @@
 import { relative } from 'node:path';
 import { type ExecutorContext, logger } from '@nx/devkit';
 import type { BentomlClient } from '../lib/bentoml/client';
+import {
+  type ResolvedModel,
+  assertExternalModelsPresent,
+  describeResolvedModel,
+  resolveExternalModels,
+} from '../lib/bentoml/external-models';
 import { type ServiceProject, readServiceProject, unhashedModelFiles } from '../lib/bentoml/service-project';
 import { projectRootOf, resolveOption } from '../lib/executor-context';
 
@@ -10,6 +16,8 @@ export interface ServiceSetup {
   bentomlVersion: string;
   /** Tags of the models the project's files hold, now in the store. */
   modelTags: string[];
+  /** The store and Hugging Face models the service names, as this machine resolves them. */
+  externalModels: ResolvedModel[];
 }
 
 /**
@@ -45,5 +53,13 @@ export async function setUpService(
       `Model ${relative(context.root, modelFile)} (${tag}): ${state === 'imported' ? 'imported into the BentoML store' : 'already in the store'}`,
     );
   }
-  return { project, bentoml, bentomlVersion, modelTags };
+  const externalModels = await resolveExternalModels(
+    context.root,
+    relative(context.root, project.projectDir),
+    project.modelFileGlobs,
+    project.serviceModels,
+  );
+  assertExternalModelsPresent(externalModels, relative(context.root, project.serviceModule));
+  for (const line of externalModels.map(describeResolvedModel).filter(Boolean)) logger.info(line);
+  return { project, bentoml, bentomlVersion, modelTags, externalModels };
 }

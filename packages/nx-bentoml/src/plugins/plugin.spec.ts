@@ -82,6 +82,19 @@ describe('nx-bentoml plugin', () => {
     expect(await allInputsOf()).toContainEqual({ runtime: expect.stringMatching(/^"envs\/ml\/bin\/python" -c /) });
   });
 
+  it('keys bento-build on the exact version of each model the service takes from the BentoML store or Hugging Face', async () => {
+    const runtimeInputs = async () =>
+      (await allInputsOf()).filter((input): input is { runtime: string } => typeof input === 'object').map((input) => input.runtime);
+    write('apps/classifier/src/serve.py', 'import bentoml\n\n@bentoml.service\nclass ClassifierService:\n    pass\n');
+    expect(await runtimeInputs()).toHaveLength(1);
+    write(
+      'apps/classifier/src/serve.py',
+      'import bentoml\n\n@bentoml.service\nclass ClassifierService:\n    m = bentoml.models.BentoModel("iris:latest")\n    t = bentoml.models.HuggingFaceModel("org/tiny")\n',
+    );
+    const [, models] = await runtimeInputs();
+    expect(models).toMatch(/^node -e ".*" "apps\/classifier" "[^"]+" "store:iris:latest" "hf:org\/tiny@main"$/);
+  });
+
   /** Nx's semantics: {projectRoot} globs form one set with its negations, {workspaceRoot} globs another. */
   const isInput = (inputs: string[], file: string, directory = 'apps/classifier/') => {
     const path = `${directory}${file}`;

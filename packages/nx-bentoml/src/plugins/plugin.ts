@@ -10,7 +10,9 @@ import {
 } from '@nx/devkit';
 import { type BuildConfigSource, buildDirMarkers, detectBuildConfig, parseBuildConfig } from '../lib/bentoml/build-config';
 import { parseServiceReference } from '../lib/bentoml/bentofile';
+import { externalModelsInput } from '../lib/bentoml/external-models';
 import { filesOfImageInCode } from '../lib/bentoml/service-image';
+import { modelsOfService } from '../lib/bentoml/service-models';
 import { bentomlVersionInput } from './bentoml-version-input';
 import { bentoBuildInputs } from './inputs';
 import { type BentomlPluginOptions, type NormalizedPluginOptions, normalizePluginOptions } from './options';
@@ -148,7 +150,7 @@ function createNodesForBuildDir(
     projectName,
     buildDir: relative(root, contextDir),
     configFile: source.file,
-    bentoBuildInputs: [...inputs, bentomlVersion],
+    bentoBuildInputs: [...inputs, bentomlVersion, ...optional(externalModelsInput(root, options.modelFiles, modelsOfService(serviceText)))],
   });
   const project: ProjectConfiguration = {
     root,
@@ -160,6 +162,10 @@ function createNodesForBuildDir(
   if (!hasConfig) project.name = projectName;
   current.serviceModules[configKey] = candidates;
   return (current.targets[hashArray([configKey, serviceText, bentomlVersion.runtime])] = { projects: { [root]: project } });
+}
+
+function optional<T>(value: T | undefined): T[] {
+  return value === undefined ? [] : [value];
 }
 
 /**

@@ -136,6 +136,69 @@ describe('bento-build executor', () => {
     expect(existsSync(join(root, 'dist'))).toBe(false);
   });
 
+  describe('a model kept only in the BentoML store', () => {
+    const storeService =
+      'import bentoml\n\n@bentoml.service\nclass ClassifierService:\n    model = bentoml.models.BentoModel("iris:latest")\n';
+    const previousHome = process.env['BENTOML_HOME'];
+    beforeEach(() => {
+      rmSync(join(root, 'apps/classifier/model'), { recursive: true });
+      write('apps/classifier/src/serve.py', storeService);
+      process.env['BENTOML_HOME'] = join(root, 'bentoml-home');
+    });
+    afterEach(() => {
+      if (previousHome === undefined) delete process.env['BENTOML_HOME'];
+      else process.env['BENTOML_HOME'] = previousHome;
+    });
+
+    it('builds from the exact store version it names in the log', async () => {
+      write('bentoml-home/models/iris/latest', 'v7');
+      write('bentoml-home/models/iris/v7/model.yaml', 'name: iris\nversion: v7\n');
+      const { client, calls } = fakeBentoml();
+      const result = await bentoBuildExecutor(options, fakeExecutorContext(root, 'apps/classifier', 'bento-build', '42'), () => client);
+      expect(logger.error).not.toHaveBeenCalled();
+      expect(result).toMatchObject({ success: true });
+      expect(calls.filter((call) => call.startsWith('build'))).toHaveLength(1);
+      expect(logger.info).toHaveBeenCalledWith('Model iris:latest from the BentoML store: iris:v7');
+    });
+
+    it('fails before building on an empty store, naming the model, the service and the ways to provide it', async () => {
+      const { client, calls } = fakeBentoml();
+      const result = await bentoBuildExecutor(options, fakeExecutorContext(root, 'apps/classifier', 'bento-build', '42'), () => client);
+      expect(result).toEqual({ success: false });
+      expect(logger.error).toHaveBeenCalledWith(
+        expect.stringMatching(
+          /^apps\/classifier\/src\/serve\.py asks for the model iris:latest, which is not in the BentoML store: .*export it into the project as a \.bentomodel file .*"dvc add".*"bentoml models import <file>", or "bentoml models pull"/,
+        ),
+      );
+      expect(calls.filter((call) => call.startsWith('build'))).toEqual([]);
+      expect(existsSync(join(root, 'dist'))).toBe(false);
+    });
+
+    it('fails before building on a Hugging Face model missing from the local cache, with the download command', async () => {
+      write(
+        'apps/classifier/src/serve.py',
+        'import bentoml\n\n@bentoml.service\nclass ClassifierService:\n    m = bentoml.models.HuggingFaceModel("org/tiny", revision="v1")\n',
+      );
+      const previousCache = process.env['HF_HUB_CACHE'];
+      process.env['HF_HUB_CACHE'] = join(root, 'hf-hub');
+      try {
+        const { client, calls } = fakeBentoml();
+        const result = await bentoBuildExecutor(options, fakeExecutorContext(root, 'apps/classifier', 'bento-build', '42'), () => client);
+        expect(result).toEqual({ success: false });
+        expect(logger.error).toHaveBeenCalledWith(
+          expect.stringContaining(
+            "apps/classifier/src/serve.py asks for the Hugging Face model org/tiny at revision v1, which is not in this machine's Hugging Face cache",
+          ),
+        );
+        expect(logger.error).toHaveBeenCalledWith(expect.stringContaining('"hf download org/tiny --revision v1"'));
+        expect(calls.filter((call) => call.startsWith('build'))).toEqual([]);
+      } finally {
+        if (previousCache === undefined) delete process.env['HF_HUB_CACHE'];
+        else process.env['HF_HUB_CACHE'] = previousCache;
+      }
+    });
+  });
+
   it('does not rebuild a Bento that the same inputs already produced', async () => {
     const { client, calls, store } = fakeBentoml();
     store.add('classifier:nx16');

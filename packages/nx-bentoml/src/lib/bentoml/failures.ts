@@ -260,6 +260,16 @@ export function commandError(args: string[], result: CommandResult, hint?: strin
   return new UserError(`bentoml ${args.join(' ')} failed (exit ${result.exitCode}):\n${detail}${hint ? `\n${hint}` : ''}`);
 }
 
+/** A model the service asks for that neither the project's files nor this machine's BentoML store holds. */
+export function missingModelError(model: string, service = 'The service'): UserError {
+  return new UserError(
+    `${service} asks for the model ${model}, which is not in the BentoML store: none of the project's model files holds it. ` +
+      'Fix the model name in the service (serve.py), or provide the model: export it into the project as a .bentomodel file ' +
+      '(bentoml.models.export_model), tracked by git or by DVC ("dvc add"), or put it in this machine\'s BentoML store ' +
+      '("bentoml models import <file>", or "bentoml models pull" from BentoCloud), then run again.',
+  );
+}
+
 export function unreadableModelError(file: string, result: CommandResult): UserError {
   // Click turns the EOFError of an archive that ends early into a bare "Aborted!".
   const detail = failureDetail(result.stderr);
@@ -277,14 +287,7 @@ export function unreadableModelError(file: string, result: CommandResult): UserE
 export function buildError(result: CommandResult, bentofile: string, paths?: BuildPaths): UserError {
   const output = `${result.stderr}\n${result.stdout}`;
   const model = missingModel(output);
-  if (model) {
-    return new UserError(
-      `The service asks for the model ${model}, which is not in the BentoML store: none of the project's model files holds it. ` +
-        'Fix the model name in the service (serve.py), or provide the model: export it into the project as a .bentomodel file ' +
-        '(bentoml.models.export_model), tracked by git or by DVC ("dvc add"), or put it in this machine\'s BentoML store ' +
-        '("bentoml models import <file>", or "bentoml models pull" from BentoCloud), then run again.',
-    );
-  }
+  if (model) return missingModelError(model);
   const packages = unresolvablePackages(output);
   if (packages) {
     return new UserError(

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { runCommand } from '../process/run-command';
 import { resolvePython } from '../python';
@@ -6,6 +6,7 @@ import type { Bentofile } from './bentofile';
 import { type BuildConfig, readBuildConfig } from './build-config';
 import { checkService } from './check-service';
 import { dvcPointerOf, findModelFiles } from './model-files';
+import { type ServiceModels, modelsOfService } from './service-models';
 
 /** Globs, relative to the project root, of the model files bento-build imports unless told otherwise. */
 export const defaultModelFiles = ['**/*.bentomodel'];
@@ -24,8 +25,14 @@ export interface ServiceProject {
   bentofile: Bentofile;
   /** The interpreter that runs BentoML. */
   python: string;
+  /** The globs, relative to the project root, that find the model files. */
+  modelFileGlobs: string[];
   /** Absolute paths of the project's model files. */
   modelFiles: string[];
+  /** Absolute path of the service module. */
+  serviceModule: string;
+  /** The models the service module names: from the BentoML store or Hugging Face. */
+  serviceModels: ServiceModels;
 }
 
 export interface ServiceProjectOptions {
@@ -47,8 +54,9 @@ export async function readServiceProject(options: ServiceProjectOptions): Promis
   const buildConfig = readBuildConfig(contextDir, options.bentofilePath, (path) => relative(workspaceRoot, path));
   const origin =
     buildConfig.form === 'pyproject' ? `the service of ${relative(workspaceRoot, buildConfig.path!)}` : "the bentofile's service";
-  checkService(buildConfig.config, contextDir, workspaceRoot, origin);
+  const serviceModule = checkService(buildConfig.config, contextDir, workspaceRoot, origin);
   const projectDir = join(workspaceRoot, projectRoot);
+  const modelFileGlobs = options.modelFiles ?? defaultModelFiles;
   return {
     workspaceRoot,
     projectDir,
@@ -57,7 +65,10 @@ export async function readServiceProject(options: ServiceProjectOptions): Promis
     buildConfig,
     bentofile: buildConfig.config,
     python: resolvePython(options.python, projectRoot, workspaceRoot),
-    modelFiles: await findModelFiles(projectDir, options.modelFiles ?? defaultModelFiles),
+    modelFileGlobs,
+    serviceModule,
+    modelFiles: await findModelFiles(projectDir, modelFileGlobs),
+    serviceModels: modelsOfService(readFileSync(serviceModule, 'utf8')),
   };
 }
 

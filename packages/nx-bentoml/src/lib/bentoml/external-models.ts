@@ -1,0 +1,167 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { UserError } from '../errors';
+import { notSearched } from './bento-contents';
+import { missingModelError } from './failures';
+import type { HuggingFaceModelReference, ServiceModels, StoreModelReference } from './service-models';
+
+/**
+ * What the models a service takes from outside the workspace resolve to on this machine: the
+ * exact version of each BentoML store model ("iris:latest" → iris:<version> and a digest of its
+ * model.yaml), and the commit of each Hugging Face model in the local cache. It is printed by one
+ * small Node program that reads BentoML's store and the Hugging Face cache as files (importing
+ * BentoML would cost seconds per project on every hash), run by Nx as a runtime input so that
+ * retraining a store model misses the cache, and by bento-build before it builds.
+ *
+ * Store models count only when the project keeps no model file: a project's .bentomodel and DVC
+ * files are its models (bento-build imports them), and the store's state before that import must
+ * not change the hash.
+ */
+// One line, no double quotes, backslashes, "$" or "%": read alike by sh and cmd.exe inside double quotes.
+const resolverProgram = [
+  `const f=require('fs'),p=require('path'),o=require('os'),c=require('crypto'),e=process.env;`,
+  `const [dir,pattern,...refs]=process.argv.slice(1);`,
+  `const skip=new Set([${notSearched.map((name) => `'${name}'`).join(',')}]),re=new RegExp(pattern);`,
+  `const has=(d,r)=>{let l=[];try{l=f.readdirSync(d,{withFileTypes:true})}catch{}`,
+  `return l.some(x=>{const q=r?r+'/'+x.name:x.name;if(x.isDirectory())return skip.has(x.name)?false:has(p.join(d,x.name),q);`,
+  `const m=q.match(re);return m!==null&&m[0]===q})};`,
+  `const read=q=>{try{return f.readFileSync(q,'utf8').trim()}catch{return ''}};`,
+  `const store=p.join(e.BENTOML_HOME||p.join(o.homedir(),'bentoml'),'models');`,
+  `const hub=e.HF_HUB_CACHE||p.join(e.HF_HOME||p.join(e.XDG_CACHE_HOME||p.join(o.homedir(),'.cache'),'huggingface'),'hub');`,
+  `const fromFiles=refs.some(r=>r.startsWith('store:'))&&has(dir,'');`,
+  `for(const ref of refs){const [kind,what]=[ref.slice(0,ref.indexOf(':')),ref.slice(ref.indexOf(':')+1)];`,
+  `if(kind==='store'){if(fromFiles){console.log(ref,'project-files');continue}`,
+  `const [name,tag]=what.split(':'),version=tag==='latest'?read(p.join(store,name,'latest')):tag;`,
+  `const yaml=version&&read(p.join(store,name,version,'model.yaml'));`,
+  `console.log(ref,yaml?name+':'+version+' '+c.createHash('sha256').update(yaml).digest('hex').slice(0,16):'absent')}`,
+  `else{const [repo,rev]=what.split('@'),d=p.join(hub,'models--'+repo.split('/').join('--'));`,
+  `const sha=/^[0-9a-f]{40}/.test(rev)?rev:read(p.join(d,'refs',rev));`,
+  `console.log(ref,sha&&f.existsSync(p.join(d,'snapshots',sha))?sha:'absent')}}`,
+].join('');
+
+/** The program's arguments for one project: its root, its model files as one pattern, the references. */
+export function externalModelsArguments(projectRoot: string, modelFiles: string[], models: ServiceModels): string[] {
+  return [
+    projectRoot || '.',
+    modelFilesPattern(modelFiles),
+    ...models.store.map((model) => `store:${model.name}:${model.version}`),
+    ...models.huggingFace.map((model) => `hf:${model.repository}@${model.revision}`),
+  ];
+}
+
+/** The Nx runtime input, or none when the service names no model from outside the workspace. */
+export function externalModelsInput(projectRoot: string, modelFiles: string[], models: ServiceModels): { runtime: string } | undefined {
+  if (models.store.length === 0 && models.huggingFace.length === 0) return undefined;
+  const args = externalModelsArguments(projectRoot, modelFiles, models).map((arg) => `"${arg}"`);
+  return { runtime: ['node', '-e', `"${resolverProgram}"`, ...args].join(' ') };
+}
+
+/** How bento-build runs the same program: node and its arguments, no shell. */
+export function externalModelsProgram(projectRoot: string, modelFiles: string[], models: ServiceModels): string[] {
+  return ['-e', resolverProgram, ...externalModelsArguments(projectRoot, modelFiles, models)];
+}
+
+export type ResolvedModel =
+  | { kind: 'store'; model: StoreModelReference; state: 'project-files' | 'absent' | { tag: string; digest: string } }
+  | { kind: 'huggingFace'; model: HuggingFaceModelReference; state: 'absent' | { commit: string } };
+
+/** Reads the program's output back, one line per reference, in the order given. */
+export function parseExternalModels(output: string, models: ServiceModels): ResolvedModel[] {
+  const answers = new Map(
+    output
+      .split(/\r?\n/)
+      .filter(Boolean)
+      .map((line) => {
+        const [ref, ...rest] = line.split(' ');
+        return [ref, rest] as const;
+      }),
+  );
+  const answer = (ref: string) => {
+    const found = answers.get(ref);
+    if (!found) throw new Error(`The model resolver printed nothing for ${ref}:\n${output}`);
+    return found;
+  };
+  return [
+    ...models.store.map((model): ResolvedModel => {
+      const [state, digest] = answer(`store:${model.name}:${model.version}`);
+      if (state === 'project-files' || state === 'absent') return { kind: 'store', model, state };
+      return { kind: 'store', model, state: { tag: state, digest } };
+    }),
+    ...models.huggingFace.map((model): ResolvedModel => {
+      const [state] = answer(`hf:${model.repository}@${model.revision}`);
+      return { kind: 'huggingFace', model, state: state === 'absent' ? 'absent' : { commit: state } };
+    }),
+  ];
+}
+
+/**
+ * The model file globs (relative to the project root) as one regular expression over relative
+ * paths, their DVC pointers included: "**" any directories, "*" and "?" within one name, "{a,b}".
+ */
+export function modelFilesPattern(globs: string[]): string {
+  const one = (glob: string) =>
+    glob
+      .replace(/^\.\//, '')
+      .split(/(\*\*\/|\*\*|\*|\?|\{[^}]*\})/)
+      .map((part) => {
+        if (part === '**/') return '(?:[^/]+/)*';
+        if (part === '**') return '.*';
+        if (part === '*') return '[^/]*';
+        if (part === '?') return '[^/]';
+        if (part.startsWith('{') && part.endsWith('}')) return `(?:${part.slice(1, -1).split(',').map(escapeRegExp).join('|')})`;
+        return escapeRegExp(part);
+      })
+      .join('');
+  return `(?:${globs.map(one).join('|')})(?:[.]dvc)?`;
+}
+
+// Characters a regular expression treats specially, each in a class: no backslash reaches the command line.
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\/]/g, (char) => (char === '^' || char === '\\' || char === ']' ? `\\${char}` : `[${char}]`));
+}
+
+/** Runs the resolver as Nx's runtime input does, with this Node, in the workspace root. */
+export async function resolveExternalModels(
+  workspaceRoot: string,
+  projectRoot: string,
+  modelFiles: string[],
+  models: ServiceModels,
+): Promise<ResolvedModel[]> {
+  if (models.store.length === 0 && models.huggingFace.length === 0) return [];
+  // A few lines from a program of ours: Node's own child_process, no shell.
+  const { stdout } = await promisify(execFile)(process.execPath, externalModelsProgram(projectRoot, modelFiles, models), {
+    cwd: workspaceRoot,
+    env: process.env,
+  });
+  return parseExternalModels(stdout, models);
+}
+
+/**
+ * Fails before the build when a model the service names is not on this machine: with no model
+ * file in the project, a store model must be in the store; a Hugging Face model must be in the
+ * local cache, from which the image gets its weights.
+ */
+export function assertExternalModelsPresent(resolved: ResolvedModel[], serviceModule: string): void {
+  for (const entry of resolved) {
+    if (entry.state !== 'absent') continue;
+    if (entry.kind === 'store') throw missingModelError(`${entry.model.name}:${entry.model.version}`, serviceModule);
+    const { repository, revision } = entry.model;
+    throw new UserError(
+      `${serviceModule} asks for the Hugging Face model ${repository} at revision ${revision}, which is not in this machine's Hugging Face cache ` +
+        `(HF_HUB_CACHE, else HF_HOME/hub, else ~/.cache/huggingface/hub). Download it where the hub is reachable ` +
+        `("hf download ${repository} --revision ${revision}") and provide that cache here, or fix the model id or revision, then run again.`,
+    );
+  }
+}
+
+/** One log line for a model found outside the workspace; none for a model the project's files provide. */
+export function describeResolvedModel(entry: ResolvedModel): string {
+  if (entry.kind === 'store') {
+    const { model, state } = entry;
+    return typeof state === 'object' ? `Model ${model.name}:${model.version} from the BentoML store: ${state.tag}` : '';
+  }
+  const { model, state } = entry;
+  return typeof state === 'object'
+    ? `Hugging Face model ${model.repository}@${model.revision}: commit ${state.commit} in the local cache`
+    : '';
+}

@@ -1,0 +1,50 @@
+/** A model a service asks the BentoML store for: "iris:latest", "iris" or "iris:v3". */
+export interface StoreModelReference {
+  name: string;
+  /** "latest" when the service gives none: BentoML resolves it in the store. */
+  version: string;
+}
+
+/** A model a service takes from the Hugging Face hub: bentoml.models.HuggingFaceModel("org/name", revision=...). */
+export interface HuggingFaceModelReference {
+  repository: string;
+  /** "main" when the service gives none, as BentoML's default. */
+  revision: string;
+}
+
+export interface ServiceModels {
+  store: StoreModelReference[];
+  huggingFace: HuggingFaceModelReference[];
+}
+
+const literal = String.raw`(["'])((?:(?!\1)[^\\\n])+)\1`;
+// BentoModel("iris:latest"), bentoml.models.get("iris"), bentoml.sklearn.get / load_model("iris:v3").
+const storeCall = new RegExp(
+  String.raw`(?:\bBentoModel|\bbentoml\.models\.get|\bbentoml\.\w+\.(?:get|load_model))\s*\(\s*(?:tag\s*=\s*)?${literal}`,
+  'g',
+);
+const huggingFaceCall = /\bHuggingFaceModel\s*\(([^)]*)\)/g;
+
+/**
+ * The models a service module names, read from its text: the project graph cannot run Python.
+ * Only literal names count; a name computed at run time is invisible here (bento-build reports
+ * the models the Bento really packs).
+ */
+export function modelsOfService(source: string): ServiceModels {
+  const store = new Map<string, StoreModelReference>();
+  for (const match of source.matchAll(storeCall)) {
+    const [name, version = 'latest'] = match[2].trim().toLowerCase().split(':');
+    if (name) store.set(`${name}:${version}`, { name, version: version || 'latest' });
+  }
+  const huggingFace = new Map<string, HuggingFaceModelReference>();
+  for (const match of source.matchAll(huggingFaceCall)) {
+    const argumentsText = match[1];
+    const positional = [...argumentsText.matchAll(new RegExp(String.raw`(?:^|,)\s*${literal}`, 'g'))].map((found) => found[2]);
+    const named = (key: string) => new RegExp(String.raw`\b${key}\s*=\s*${literal}`).exec(argumentsText)?.[2];
+    const repository = named('model_id') ?? positional[0];
+    if (!repository) continue;
+    const revision = named('revision') ?? (named('model_id') ? undefined : positional[1]) ?? 'main';
+    huggingFace.set(`${repository}@${revision}`, { repository, revision });
+  }
+  return { store: [...store.values()], huggingFace: [...huggingFace.values()] };
+}
