@@ -12,6 +12,7 @@ import { bentoVersionFromHash } from '../../lib/chain/reuse-rules';
 import { resolveOption, taskHash } from '../../lib/executor-context';
 import { writeOutputDirectory } from '../../lib/outputs';
 import { runExecutor } from '../../lib/run-executor';
+import { bentoInputsKey } from '../bento-inputs-key';
 import { setUpService } from '../service-setup';
 import type { BentoBuildExecutorSchema } from './schema';
 
@@ -30,7 +31,7 @@ export default async function bentoBuildExecutor(
     });
 
     // Reuse rule 1: the same inputs give the same Bento version, which is built once.
-    const version = bentoVersionFromHash(taskHash(context));
+    const version = bentoVersionFromHash((await bentoInputsKey(context, options)) ?? taskHash(context));
     let tag = await bentoml.findBentoByVersion(version);
     if (tag) {
       logger.info(`Bento ${tag} already built from these inputs; not rebuilding.`);

@@ -1,8 +1,11 @@
 /**
  * The three reuse rules: how the chain avoids building or pushing what already exists.
  *
- * 1. A Bento's version comes from its inputs (the Nx task hash of bento-build): the same inputs
- *    give the same Bento tag on every machine, and bento-build reuses a Bento of that version.
+ * 1. A Bento's version comes from its inputs: the files, runtime values (BentoML version, the
+ *    store models' versions) and options of bento-build, not the rest of the project's
+ *    configuration (executors/bento-inputs-key.ts; Nx's task hash when the inputs are of kinds it
+ *    cannot read). The same inputs give the same Bento tag on every machine, and bento-build
+ *    reuses a Bento of that version.
  * 2. An image's build key (label dev.nx-bentoml.build-key, see image-labels.ts) hashes everything
  *    that decides its content: containerize reuses a local image with the same key.
  * 3. A registry tag is left alone when it holds this very image (a known manifest digest), or an
@@ -11,7 +14,7 @@
  *    pushed, so one Bento has one digest under every tag.
  */
 
-/** Rule 1: a Bento version from the Nx task hash; base 36 keeps it short and lowercase, as BentoML's own are. */
+/** Rule 1: a Bento version from the inputs' key (decimal or hex); base 36 keeps it short and lowercase, as BentoML's own are. */
 export function bentoVersionFromHash(hash: string): string {
   const digits = /^\d+$/.test(hash) ? BigInt(hash).toString(36) : hash.toLowerCase().replace(/[^a-z0-9]/g, '');
   if (!digits) throw new Error(`Cannot derive a Bento version from the task hash "${hash}".`);
