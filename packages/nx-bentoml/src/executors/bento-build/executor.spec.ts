@@ -159,6 +159,10 @@ describe('bento-build executor', () => {
       expect(result).toMatchObject({ success: true });
       expect(calls.filter((call) => call.startsWith('build'))).toHaveLength(1);
       expect(logger.info).toHaveBeenCalledWith('Model iris:latest from the BentoML store: iris:v7');
+      // The fake Bento packs classifier_model, which the service does not name: Nx cannot see it.
+      expect(logger.warn).toHaveBeenCalledWith(
+        expect.stringContaining('packs classifier_model:abc, which apps/classifier/src/serve.py does not name as a literal'),
+      );
     });
 
     it('fails before building on an empty store, naming the model, the service and the ways to provide it', async () => {

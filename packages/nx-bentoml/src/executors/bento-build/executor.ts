@@ -4,7 +4,7 @@ import { type ExecutorContext, logger } from '@nx/devkit';
 import { stageBuildContext } from '../../lib/bentoml/build-context';
 import { checkIncludes } from '../../lib/bentoml/check-includes';
 import { type BentomlClient, createBentomlClient } from '../../lib/bentoml/client';
-import { assertPacksProjectModels, packedModels } from '../../lib/bentoml/packed-models';
+import { assertPacksProjectModels, packedModels, unhashedPackedModels } from '../../lib/bentoml/packed-models';
 import { bentoBaseImage } from '../../lib/chain/base-image-python';
 import { type BentoHandoff, bentoArchiveName, writeHandoff } from '../../lib/chain/handoff-files';
 import { defaultMetricsFile, readLineage } from '../../lib/chain/lineage';
@@ -57,6 +57,13 @@ export default async function bentoBuildExecutor(
     const models = packedModels(info);
     if (models.length === 0) logger.warn(`The Bento ${builtTag} packs no model; serve.py declares none with bentoml.models.BentoModel.`);
     assertPacksProjectModels(builtTag, models, modelTags);
+    for (const model of unhashedPackedModels(models, modelTags, project.serviceModels)) {
+      logger.warn(
+        `The Bento ${builtTag} packs ${model}, which ${relative(context.root, project.serviceModule)} does not name as a literal ` +
+          `(bentoml.models.BentoModel("name:version")) and no project file holds: Nx cannot see it, so retraining it will not rebuild the Bento. ` +
+          `Name it literally in the service module, or export it into the project.`,
+      );
+    }
 
     const outputPath = resolveOption(options.outputPath, context);
     const handoff = await writeOutputDirectory(outputPath, async (tempDir) => {

@@ -1,5 +1,6 @@
 import { UserError } from '../errors';
 import type { BentoInfo } from './client';
+import type { ServiceModels } from './service-models';
 
 /** Every model tag a built Bento packs, its services' included, once each. */
 export function packedModels(info: BentoInfo): string[] {
@@ -22,4 +23,19 @@ export function assertPacksProjectModels(bentoTag: string, packed: string[], fro
       );
     }
   }
+}
+
+/**
+ * The packed models nothing in the hash stands for: not from a project file, and not named
+ * literally in the service module (a name computed at run time, or a model another module asks
+ * for). Retraining one of them would not rebuild the Bento.
+ */
+export function unhashedPackedModels(packed: string[], fromFiles: string[], named: ServiceModels): string[] {
+  const known = new Set([
+    ...fromFiles.map((tag) => tag.split(':')[0]),
+    ...named.store.map((model) => model.name),
+    // BentoML names a Hugging Face model's entry after its id, "/" as "--".
+    ...named.huggingFace.map((model) => model.repository.toLowerCase().replace('/', '--')),
+  ]);
+  return packed.filter((tag) => !known.has(tag.split(':')[0].toLowerCase()));
 }
