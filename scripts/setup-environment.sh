@@ -20,6 +20,7 @@ set -euo pipefail
 BENTOML_VERSION="1.4.39"
 SKLEARN_VERSION="1.9.1"
 PILLOW_VERSION="13.0.0" # the image-upload e2e service (a PIL.Image API) is trained and built with it
+HF_HUB_VERSION="2.4.0"  # Hugging Face model services: BentoML resolves their revision with it, from the local cache offline
 REGISTRY_USER="nxbento"
 DEBIAN_SUITE="bookworm"
 UV_VERSION="0.13.9" # `bentoml build` pip-installs uv into the venv on the fly when it is missing
@@ -234,11 +235,12 @@ ensure_base_image() {
 # ---------------------------------------------------------------------------
 venv_ok() {
   [ -x "$VENV/bin/python" ] || return 1
-  "$VENV/bin/python" - "$BENTOML_VERSION" "$SKLEARN_VERSION" "$UV_VERSION" "$PILLOW_VERSION" <<'EOF' >/dev/null 2>&1
+  "$VENV/bin/python" - "$BENTOML_VERSION" "$SKLEARN_VERSION" "$UV_VERSION" "$PILLOW_VERSION" "$HF_HUB_VERSION" <<'EOF' >/dev/null 2>&1
 import sys
 from importlib.metadata import version
 ok = (version("bentoml") == sys.argv[1] and version("scikit-learn") == sys.argv[2]
-      and version("uv") == sys.argv[3] and version("pillow") == sys.argv[4])
+      and version("uv") == sys.argv[3] and version("pillow") == sys.argv[4]
+      and version("huggingface_hub") == sys.argv[5])
 sys.exit(0 if ok else 1)
 EOF
 }
@@ -267,7 +269,7 @@ ensure_venv() {
   local t0; t0=$(date +%s)
   log "venv: pip install bentoml==$BENTOML_VERSION scikit-learn==$SKLEARN_VERSION uv==$UV_VERSION (log: $STATE/pip.log)"
   if ! "$VENV/bin/python" -m pip install --disable-pip-version-check \
-        "bentoml==$BENTOML_VERSION" "scikit-learn==$SKLEARN_VERSION" "uv==$UV_VERSION" "pillow==$PILLOW_VERSION" \
+        "bentoml==$BENTOML_VERSION" "scikit-learn==$SKLEARN_VERSION" "uv==$UV_VERSION" "pillow==$PILLOW_VERSION" "huggingface_hub==$HF_HUB_VERSION" \
         >"$STATE/pip.log" 2>&1; then
     tail -n 30 "$STATE/pip.log" >&2 || true
     die "pip install failed (see $STATE/pip.log)"

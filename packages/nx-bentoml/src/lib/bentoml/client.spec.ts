@@ -1,6 +1,6 @@
 import { runCommand } from '../process/run-command';
 import { useTempDir } from '../../testing/temp-dir';
-import { createBentomlClient } from './client';
+import { createBentomlClient, offlineHuggingFaceEntry } from './client';
 
 jest.mock('../process/run-command', () => ({ runCommand: jest.fn() }));
 const run = jest.mocked(runCommand);
@@ -20,9 +20,10 @@ describe('createBentomlClient().build', () => {
     expect(await bentoml.build({ contextDir: '/ws/apps/x/src', bentofile: '/ws/apps/x/src/bentofile.yaml', version: 'v1' })).toBe(
       'classifier:v1',
     );
+    // BentoML's CLI through an entry that reads Hugging Face commits from the local cache offline.
     expect(run.mock.calls[0][1]).toEqual([
-      '-m',
-      'bentoml',
+      '-c',
+      offlineHuggingFaceEntry,
       'build',
       '/ws/apps/x/src',
       '--bentofile',

@@ -58,8 +58,8 @@ export function createBentomlClient(options: BentomlClientOptions): BentomlClien
   const env = { ...inherited, NO_COLOR: '1', BENTOML_DO_NOT_TRACK: 'true', COLUMNS: '200', ...options.env };
   // Store commands take turns with other tasks on the same BentoML home (see withStoreLock).
   const home = bentomlHome(env);
-  const bentoml = (args: string[], echo = false) =>
-    withStoreLock(home, () => runCommand(options.python, ['-m', 'bentoml', ...args], { cwd: options.cwd, env, echo }));
+  const bentoml = (args: string[], echo = false, entry = ['-m', 'bentoml']) =>
+    withStoreLock(home, () => runCommand(options.python, [...entry, ...args], { cwd: options.cwd, env, echo }));
   const json = async (args: string[]) => {
     const result = await bentoml([...args, '-o', 'json']);
     if (result.exitCode !== 0) throw commandError(args, result);
@@ -99,7 +99,10 @@ export function createBentomlClient(options: BentomlClientOptions): BentomlClien
 
     async build({ contextDir, bentofile, version, sourceBentofile = bentofile }) {
       // Not "--output tag": its quiet mode sends uv's reason for a failed package lock to /dev/null.
-      const result = await bentoml(['build', contextDir, ...(bentofile ? ['--bentofile', bentofile] : []), '--version', version]);
+      const result = await bentoml(['build', contextDir, ...(bentofile ? ['--bentofile', bentofile] : []), '--version', version], false, [
+        '-c',
+        offlineHuggingFaceEntry,
+      ]);
       const tag = /Successfully built Bento\(tag="([^"]+)"\)/.exec(result.stdout)?.[1];
       if (result.exitCode === 0 && tag) return tag;
       // Another process built the same inputs first: its Bento is ours.
@@ -157,3 +160,25 @@ export function createBentomlClient(options: BentomlClientOptions): BentomlClien
     },
   };
 }
+
+/**
+ * `python -m bentoml`, except that with HF_HUB_OFFLINE set, the commit of a Hugging Face model's
+ * revision comes from the local Hugging Face cache (huggingface_hub's own snapshot_download with
+ * local_files_only) instead of the hub: BentoML asks the hub (HfApi.model_info) at build time even
+ * offline, where that can only fail.
+ */
+export const offlineHuggingFaceEntry = `
+import os, runpy, sys
+if os.environ.get("HF_HUB_OFFLINE", "").upper() in ("1", "ON", "YES", "TRUE"):
+    try:
+        import huggingface_hub
+    except ImportError:
+        huggingface_hub = None
+    if huggingface_hub is not None:
+        def model_info_from_cache(self, repo_id, revision=None, **kwargs):
+            snapshot = huggingface_hub.snapshot_download(repo_id, revision=revision, local_files_only=True)
+            return type("CachedModelInfo", (), {"id": repo_id, "sha": os.path.basename(snapshot)})()
+        huggingface_hub.HfApi.model_info = model_info_from_cache
+sys.argv[0] = "bentoml"
+runpy.run_module("bentoml", run_name="__main__", alter_sys=True)
+`;
