@@ -258,6 +258,13 @@ describe('nx-bentoml plugin', () => {
     const targets = (await run(['apps/classifier/src/bentofile.yaml']))['apps/classifier/src/bentofile.yaml'].projects!['apps/classifier']
       .targets!;
     expect(targets['bento-build'].executor).toBe('nx-bentoml:memoised');
+    // Every entry reused as read: the file is not written again (a rewrite would drop the unknown key).
+    writeFileSync(cacheFile, JSON.stringify({ ...JSON.parse(readFileSync(cacheFile, 'utf8')), unread: true }));
+    await run(['apps/classifier/src/bentofile.yaml']);
+    expect(JSON.parse(readFileSync(cacheFile, 'utf8'))).toHaveProperty('unread', true);
+    // An entry no longer used (the project is gone) is dropped: the file is written.
+    await run([]);
+    expect(JSON.parse(readFileSync(cacheFile, 'utf8'))).toEqual({ targets: {}, serviceModules: {} });
   });
 
   it('ignores the bentofile copies inside built Bentos, as a BentoML home in the workspace holds them', async () => {

@@ -49,7 +49,7 @@ export const createNodes: CreateNodes<BentomlPluginOptions> = [
         context,
       );
     } finally {
-      writeTargetsCache(cachePath, current);
+      if (!sameEntries(previous, current)) writeTargetsCache(cachePath, current);
     }
   },
 ];
@@ -213,6 +213,13 @@ function readTargetsCache(path: string): TargetsCache {
   } catch {
     return { targets: {}, serviceModules: {} };
   }
+}
+
+/** True when every entry was reused as read and none was dropped: the file already holds `current`. */
+function sameEntries(previous: TargetsCache, current: TargetsCache): boolean {
+  const same = <T>(before: Record<string, T>, after: Record<string, T>) =>
+    Object.keys(before).length === Object.keys(after).length && Object.entries(after).every(([key, value]) => before[key] === value);
+  return same(previous.targets, current.targets) && same(previous.serviceModules, current.serviceModules);
 }
 
 function writeTargetsCache(path: string, cache: TargetsCache) {
