@@ -1,4 +1,4 @@
-import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { type Server, createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { type ChainWorkspace, createChainWorkspace } from './support/chain-workspace';
@@ -234,6 +234,35 @@ describe('bad input fails with one clear message and leaves nothing behind; secr
         },
       ),
     );
+
+    it('a python_version the base image does not have: refused before the image build, with both versions and the two ways out; nothing pushed', async () => {
+      // An image, a push and a cache entry the failure must leave alone, also when this test runs by itself.
+      const pushDir = `dist/apps/${project}/push`;
+      if (!existsSync(file(`${pushDir}/push.json`))) nx(['run', `${project}:publish`]);
+      const python312 = (text: string) => text.replace(/python_version: .*/, 'python_version: "3.12"');
+      await withFile(bentofile, python312, async () => {
+        nx(['run', `${project}:bento-build`]);
+        const bento = JSON.parse(readFileSync(file(`${bentoDir}/bento.json`), 'utf8')) as { version: string; baseImage: unknown };
+        expect(bento.baseImage).toEqual({ image: environment.baseImage, pythonVersion: '3.12', buildConfig: bentofile });
+        const pushBefore = directoryState(file(pushDir));
+
+        const started = Date.now();
+        const output = failsCleanly(['run', `${project}:publish`], imageDir);
+        expect(output).toMatch(
+          new RegExp(
+            `${bentofile} asks for Python 3\\.12 \\(docker\\.python_version\\), but the base image ${environment.baseImage} has Python 3\\.11\\.\\d+: `,
+          ),
+        );
+        expect(output).toContain(`Set docker.python_version to "3.11" in ${bentofile}, or choose a docker.base_image with Python 3.12.`);
+        // Refused before the build: no Dockerfile step ran, so uv never tried to download a Python.
+        expect(output).not.toContain(`Building ${imageName} from`);
+        expect(output).not.toMatch(/^Step \d+\/\d+ :/m);
+        expect(Date.now() - started).toBeLessThan(60_000);
+        expect(directoryState(file(pushDir))).toEqual(pushBefore);
+        const auth = { username: environment.username, password: environment.password };
+        expect((await registryManifestDigest(environment.registry, imageName, bento.version, auth)).status).toBe(404);
+      })();
+    });
 
     it(
       'a model file git ignores, without a DVC pointer: bento-build warns that Nx cannot hash it and goes on',
