@@ -1,0 +1,278 @@
+import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { parse } from 'yaml';
+import { type ChainWorkspace, createChainWorkspace } from './support/chain-workspace';
+import { predictWithContainer, removeRepositoryImages } from './support/container';
+import { type ChainEnvironment, requireChainEnvironment } from './support/environment';
+import { registryManifestDigest } from './support/registry';
+import { runNx, runNxUnchecked, runOrThrow } from './support/run';
+
+interface BentoHandoff {
+  tag: string;
+  version: string;
+  models: string[];
+}
+
+interface PushHandoff {
+  imageName: string;
+  pushed: Array<{ reference: string; tag: string; digest: string; status: string }>;
+}
+
+/**
+ * BentoML services as their authors write them from BentoML 1.4's docs, none made by the
+ * plugin's generator: a pyproject.toml build, a service.py alone with its image in code, and a
+ * bentofile naming the service by its file ("service.py:Adder"); and a service whose model lives
+ * only in the BentoML store, as BentoML's own tutorials keep it.
+ */
+describe('existing BentoML projects in every build config form', () => {
+  let environment: ChainEnvironment;
+  let workspace: ChainWorkspace;
+  // Fresh Bento (and so image) names per run: the registry outlives the test.
+  const run = Date.now().toString(36);
+  const projects = {
+    pyproject: { dir: 'models/adder-pyproject', bento: `adder-pyproject-${run}` },
+    code: { dir: 'models/adder-code', bento: `adder-code-${run}` },
+    bentofile: { dir: 'models/adder-bentofile', bento: `adder-bentofile-${run}` },
+  };
+  const file = (path: string) => join(workspace.root, path);
+  const write = (path: string, content: string) => {
+    mkdirSync(dirname(file(path)), { recursive: true });
+    writeFileSync(file(path), content);
+  };
+  const nx = (args: string[]) => runNx(workspace.root, args, workspace.taskEnv);
+  const service = (name: string, decorator = `@bentoml.service(name="${name}")`) =>
+    `import bentoml\n\n\n${decorator}\nclass Adder:\n    @bentoml.api\n    def add(self, a: float, b: float) -> float:\n        return a + b\n`;
+  const sample = { endpoint: '/add', request: { a: 1.5, b: 2 }, expect: 3.5 };
+  const store = { dir: 'models/store-adder', bento: `store-adder-${run}`, model: `offset_${run}` };
+  const hf = { dir: 'models/hf-tiny', bento: `hf-tiny-${run}`, repository: 'acme/tiny-classifier' };
+  const readHandoff = <T>(dir: string, kind: 'bento' | 'push') =>
+    JSON.parse(readFileSync(file(`dist/${dir}/${kind}/${kind}.json`), 'utf8')) as T;
+  /** Saves a new version of the store model, as a training script using bentoml.models.create does. */
+  const train = (offset: number) =>
+    runOrThrow(
+      environment.python,
+      [
+        '-c',
+        `import bentoml\nwith bentoml.models.create("${store.model}") as model:\n    open(model.path_of("offset.txt"), "w").write("${offset}")\nprint(model.tag)`,
+      ],
+      workspace.root,
+      undefined,
+      workspace.taskEnv,
+    ).stdout.trim();
+
+  beforeAll(async () => {
+    environment = await requireChainEnvironment();
+    workspace = createChainWorkspace('forms-ws', environment);
+    const base = environment.baseImage;
+
+    write(
+      `${projects.pyproject.dir}/pyproject.toml`,
+      `[project]\nname = "${projects.pyproject.bento}"\nversion = "0.1.0"\ndependencies = []\n\n` +
+        `[tool.bentoml.build]\nservice = "service:Adder"\ninclude = ["*.py"]\n\n` +
+        `[tool.bentoml.build.docker]\nbase_image = "${base}"\npython_version = "3.11"\n`,
+    );
+    write(`${projects.pyproject.dir}/service.py`, service(projects.pyproject.bento, '@bentoml.service'));
+
+    write(`${projects.code.dir}/requirements.txt`, '# BentoML alone serves this service.\n');
+    write(
+      `${projects.code.dir}/service.py`,
+      service(
+        projects.code.bento,
+        `@bentoml.service(\n    name="${projects.code.bento}",\n` +
+          `    image=bentoml.images.Image(base_image="${base}", python_version="3.11").requirements_file("requirements.txt"),\n)`,
+      ),
+    );
+
+    write(
+      `${projects.bentofile.dir}/bentofile.yaml`,
+      `service: "service.py:Adder"\nname: ${projects.bentofile.bento}\ninclude:\n  - "*.py"\ndocker:\n  base_image: "${base}"\n  python_version: "3.11"\n`,
+    );
+    write(`${projects.bentofile.dir}/service.py`, service(projects.bentofile.bento, '@bentoml.service'));
+
+    write(
+      `${store.dir}/service.py`,
+      `import bentoml\n\n\n@bentoml.service(name="${store.bento}", image=bentoml.images.Image(base_image="${base}", python_version="3.11"))\n` +
+        `class Adder:\n    weights = bentoml.models.BentoModel("${store.model}:latest")\n\n` +
+        `    def __init__(self):\n        self.offset = float(open(self.weights.path_of("offset.txt")).read())\n\n` +
+        `    @bentoml.api\n    def add(self, a: float, b: float) -> float:\n        return a + b + self.offset\n`,
+    );
+
+    write(
+      `${hf.dir}/service.py`,
+      `import bentoml\nfrom bentoml.models import HuggingFaceModel\n\n\n@bentoml.service(name="${hf.bento}")\n` +
+        `class Tiny:\n    model_dir = HuggingFaceModel("${hf.repository}")\n\n` +
+        `    @bentoml.api\n    def config(self) -> str:\n        return open(f"{self.model_dir}/config.json").read()\n`,
+    );
+
+    for (const { dir } of Object.values(projects)) write(`${dir}/smoke-test.json`, JSON.stringify(sample));
+    appendFileSync(file('.gitignore'), '\n__pycache__/\n');
+    runOrThrow('git', ['add', '-A'], workspace.root);
+    runOrThrow('git', ['-c', 'user.email=e2e@example.com', '-c', 'user.name=e2e', 'commit', '-qm', 'services'], workspace.root);
+  });
+
+  afterAll(async () => {
+    if (environment) {
+      for (const { bento } of [...Object.values(projects), store]) {
+        await removeRepositoryImages(environment.docker, bento).catch(() => undefined);
+      }
+    }
+    workspace?.cleanup();
+  });
+
+  it('infers one project per build directory, named as the directory, with the BentoML targets', () => {
+    const names = JSON.parse(nx(['show', 'projects', '--json']).stdout) as string[];
+    expect(names).toEqual(expect.arrayContaining(['adder-pyproject', 'adder-code', 'adder-bentofile']));
+    const code = JSON.parse(nx(['show', 'project', 'adder-code', '--json']).stdout);
+    expect(code.targets['bento-build'].options).toEqual(expect.objectContaining({ buildDir: 'models/adder-code' }));
+    expect(code.targets['bento-build'].options).not.toHaveProperty('bentofile');
+    expect(code.targets['bento-build'].inputs).toContain('{workspaceRoot}/models/adder-code/requirements.txt');
+  });
+
+  it('a service whose store model this machine lacks fails before building, naming the model and the ways to provide it', () => {
+    const result = runNxUnchecked(workspace.root, ['run', 'store-adder:bento-build'], workspace.taskEnv);
+    const output = `${result.stdout}\n${result.stderr}`;
+    expect(result.status).not.toBe(0);
+    expect(output).toContain(
+      `${store.dir}/service.py asks for the model ${store.model}:latest, which is not in the BentoML store: none of the project's model files holds it.`,
+    );
+    expect(output).toContain('"bentoml models import <file>", or "bentoml models pull"');
+    expect(output).not.toContain('Building the Bento');
+    expect(output).not.toMatch(/Traceback|\n\s+at /);
+    expect(existsSync(file(`dist/${store.dir}/bento`))).toBe(false);
+  });
+
+  it('publishes each form to the authenticated registry, and each image answers from the registry', async () => {
+    nx(['run-many', '-t', 'publish', '--projects=adder-*', `--registry=${environment.registry}`, '--parallel=1']);
+    for (const [form, { dir, bento }] of Object.entries(projects)) {
+      const push = JSON.parse(readFileSync(file(`dist/${dir}/push/push.json`), 'utf8')) as PushHandoff;
+      expect([form, push.imageName]).toEqual([form, bento]);
+      const latest = push.pushed.find((entry) => entry.tag === 'latest')!;
+      expect(latest.reference).toBe(`${environment.registry}/${bento}:latest`);
+      const auth = { username: environment.username, password: environment.password };
+      expect([form, await registryManifestDigest(environment.registry, bento, 'latest', auth)]).toEqual([
+        form,
+        { status: 200, digest: latest.digest },
+      ]);
+      expect([form, await predictWithContainer(environment.docker, latest.reference, '/add', sample.request)]).toEqual([form, 3.5]);
+    }
+    const smoke = nx(['run-many', '-t', 'smoke-test', '--projects=adder-*', '--parallel=1', '--output-style=static']).stdout;
+    expect(smoke.match(/answered 3\.5, as expected/g)).toHaveLength(3);
+  });
+
+  it('rebuilds only the project whose Bento inputs changed, whatever its form', () => {
+    // The projects whose bento-build ran (Nx's cache missed) in one run-many.
+    const rebuilt = (output: string) => {
+      const ran = [...output.matchAll(/nx run (adder-\w+):bento-build(.*)$/gm)]
+        .filter((match) => !match[2].includes('cache]'))
+        .map((match) => match[1]);
+      const names = [...new Set(ran)];
+      // The whole output, when the names are not the expected ones, says why.
+      return { names, output: names.length === 1 ? '' : output.slice(-4000) };
+    };
+    // A file the image in code reads, outside any include rule.
+    appendFileSync(file(`${projects.code.dir}/requirements.txt`), '# touched\n');
+    expect(rebuilt(nx(['run-many', '-t', 'bento-build', '--projects=adder-*']).stdout)).toEqual({ names: ['adder-code'], output: '' });
+    appendFileSync(file(`${projects.pyproject.dir}/pyproject.toml`), '\n# touched\n');
+    expect(rebuilt(nx(['run-many', '-t', 'bento-build', '--projects=adder-*']).stdout)).toEqual({ names: ['adder-pyproject'], output: '' });
+    appendFileSync(file(`${projects.bentofile.dir}/service.py`), '\n# touched\n');
+    expect(rebuilt(nx(['run-many', '-t', 'bento-build', '--projects=adder-*']).stdout)).toEqual({ names: ['adder-bentofile'], output: '' });
+    // Nothing changed: every Bento comes from the cache.
+    expect(rebuilt(nx(['run-many', '-t', 'bento-build', '--projects=adder-*']).stdout).names).toEqual([]);
+  });
+
+  it('publishes a service whose model lives only in the BentoML store; retraining it rebuilds', async () => {
+    const first = train(10);
+    nx(['run', 'store-adder:publish', `--registry=${environment.registry}`]);
+    const bento = readHandoff<BentoHandoff>(store.dir, 'bento');
+    expect(bento.models).toEqual([first]);
+    const latest = readHandoff<PushHandoff>(store.dir, 'push').pushed.find((entry) => entry.tag === 'latest')!;
+    const auth = { username: environment.username, password: environment.password };
+    expect(await registryManifestDigest(environment.registry, store.bento, 'latest', auth)).toEqual({ status: 200, digest: latest.digest });
+    expect(await predictWithContainer(environment.docker, latest.reference, '/add', sample.request)).toBe(13.5);
+
+    // Nothing changed: the Bento comes from the cache.
+    expect(nx(['run', 'store-adder:bento-build']).stdout).toContain('[local cache]');
+    const retrained = train(20);
+    const rebuilt = nx(['run', 'store-adder:bento-build']).stdout;
+    expect(rebuilt).not.toContain('[local cache]');
+    expect(rebuilt).toContain(`Building the Bento of ${store.dir}`);
+    expect(rebuilt).toContain(`Model ${store.model}:latest from the BentoML store: ${retrained}`);
+    const after = readHandoff<BentoHandoff>(store.dir, 'bento');
+    expect(after.models).toEqual([retrained]);
+    expect(after.version).not.toBe(bento.version);
+  });
+
+  it('a change to project.json alone keeps the Bento version, the image and the pushed digest', () => {
+    const dir = projects.bentofile.dir;
+    nx(['run', 'adder-bentofile:publish', `--registry=${environment.registry}`]);
+    const before = { bento: readHandoff<BentoHandoff>(dir, 'bento'), push: readHandoff<PushHandoff>(dir, 'push') };
+    write(`${dir}/project.json`, JSON.stringify({ name: 'adder-bentofile', tags: ['team:math'] }, null, 2));
+    const output = nx(['run', 'adder-bentofile:publish', `--registry=${environment.registry}`]).stdout;
+    // Nx's task hash changed (the project's configuration is part of it), the Bento's inputs did not.
+    expect(output).toContain(`Bento ${before.bento.tag} already built from these inputs; not rebuilding.`);
+    expect(output).not.toContain('Building the Bento');
+    expect(readHandoff<BentoHandoff>(dir, 'bento').version).toBe(before.bento.version);
+    const push = readHandoff<PushHandoff>(dir, 'push');
+    expect(push.pushed.map(({ tag, digest, status }) => ({ tag, digest, status }))).toEqual(
+      before.push.pushed.map(({ tag, digest }) => ({ tag, digest, status: 'up-to-date' })),
+    );
+  });
+
+  it('builds a Hugging Face model service offline from the local cache; a new commit of the revision rebuilds', () => {
+    // A Hugging Face cache as huggingface_hub writes it; no hub is reachable here.
+    const cache = file('.hf-cache');
+    const env = { ...workspace.taskEnv, HF_HUB_CACHE: cache, HF_HUB_OFFLINE: '1' };
+    const repo = `${cache}/models--${hf.repository.replace('/', '--')}`;
+    const commit = (sha: string, config: string) => {
+      write(`.hf-cache/models--${hf.repository.replace('/', '--')}/snapshots/${sha}/config.json`, config);
+      write(`.hf-cache/models--${hf.repository.replace('/', '--')}/refs/main`, sha);
+    };
+    /** The Hugging Face models the built Bento records, read from its bento.yaml in the store. */
+    const revisionInBento = (tag: string) => {
+      const [name, version] = tag.split(':');
+      const bentoYaml = parse(readFileSync(`${workspace.taskEnv.BENTOML_HOME}/bentos/${name}/${version}/bento.yaml`, 'utf8'));
+      return bentoYaml.services[0].models.map((model: { metadata: { model_id: string; revision: string } }) => model.metadata);
+    };
+
+    const missing = runNxUnchecked(workspace.root, ['run', 'hf-tiny:bento-build'], env);
+    expect(missing.status).not.toBe(0);
+    expect(`${missing.stdout}\n${missing.stderr}`).toContain(
+      `${hf.dir}/service.py asks for the Hugging Face model ${hf.repository} at revision main, which is not in this machine's Hugging Face cache`,
+    );
+
+    const first = 'a'.repeat(40);
+    commit(first, '{"labels": 2}');
+    const built = runNx(workspace.root, ['run', 'hf-tiny:bento-build'], env).stdout;
+    expect(built).toContain(`Hugging Face model ${hf.repository}@main: commit ${first} in the local cache`);
+    const bento = readHandoff<BentoHandoff>(hf.dir, 'bento');
+    expect(revisionInBento(bento.tag)).toEqual([expect.objectContaining({ model_id: hf.repository, revision: first })]);
+    expect(runNx(workspace.root, ['run', 'hf-tiny:bento-build'], env).stdout).toContain('[local cache]');
+
+    const second = 'b'.repeat(40);
+    commit(second, '{"labels": 3}');
+    expect(existsSync(repo)).toBe(true);
+    const rebuilt = runNx(workspace.root, ['run', 'hf-tiny:bento-build'], env).stdout;
+    expect(rebuilt).not.toContain('[local cache]');
+    const after = readHandoff<BentoHandoff>(hf.dir, 'bento');
+    expect(after.version).not.toBe(bento.version);
+    expect(revisionInBento(after.tag)).toEqual([expect.objectContaining({ model_id: hf.repository, revision: second })]);
+  });
+
+  it('nx affected names exactly the project whose files changed, whatever its form', () => {
+    runOrThrow('git', ['add', '-A'], workspace.root);
+    runOrThrow('git', ['-c', 'user.email=e2e@example.com', '-c', 'user.name=e2e', 'commit', '-qm', 'after the builds'], workspace.root);
+    const changes = {
+      'adder-pyproject': `${projects.pyproject.dir}/pyproject.toml`,
+      'adder-code': `${projects.code.dir}/service.py`,
+      'adder-bentofile': `${projects.bentofile.dir}/bentofile.yaml`,
+      'store-adder': `${store.dir}/service.py`,
+      'hf-tiny': `${hf.dir}/service.py`,
+    };
+    for (const [project, changed] of Object.entries(changes)) {
+      appendFileSync(file(changed), '\n# touched\n');
+      const affected = JSON.parse(nx(['show', 'projects', '--affected', '--base=HEAD', '--json']).stdout) as string[];
+      runOrThrow('git', ['checkout', '--', changed], workspace.root);
+      expect([changed, affected]).toEqual([changed, [project]]);
+    }
+  });
+});
