@@ -12,7 +12,7 @@ import { type BuildConfigSource, buildDirMarkers, detectBuildConfig, parseBuildC
 import { parseServiceReference } from '../lib/bentoml/bentofile';
 import { externalModelsInput } from '../lib/bentoml/external-models';
 import { filesOfImageInCode } from '../lib/bentoml/service-image';
-import { modelsOfService } from '../lib/bentoml/service-models';
+import { modelsNamedBy } from '../lib/bentoml/service-models';
 import { bentomlVersionInput } from './bentoml-version-input';
 import { bentoBuildInputs } from './inputs';
 import { type BentomlPluginOptions, type NormalizedPluginOptions, normalizePluginOptions } from './options';
@@ -150,7 +150,11 @@ function createNodesForBuildDir(
     projectName,
     buildDir: relative(root, contextDir),
     configFile: source.file,
-    bentoBuildInputs: [...inputs, bentomlVersion, ...optional(externalModelsInput(root, options.modelFiles, modelsOfService(serviceText)))],
+    bentoBuildInputs: [
+      ...inputs,
+      bentomlVersion,
+      ...optional(externalModelsInput(root, options.modelFiles, modelsNamedBy(serviceText, config))),
+    ],
   });
   const project: ProjectConfiguration = {
     root,

@@ -1,4 +1,4 @@
-import { modelsOfService } from './service-models';
+import { modelsNamedBy, modelsOfService } from './service-models';
 
 describe('modelsOfService', () => {
   it('finds the store models a service names as BentoML 1.4 services and older ones do', () => {
@@ -42,5 +42,14 @@ describe('modelsOfService', () => {
 
   it('ignores names computed at run time', () => {
     expect(modelsOfService('model = BentoModel(f"{NAME}:latest")\nx = BentoModel(name)')).toEqual({ store: [], huggingFace: [] });
+  });
+
+  it("adds the models the build config lists, BentoML's way of packing a model the code does not name", () => {
+    const source = 'import bentoml\nm = bentoml.models.BentoModel("iris:latest")\n';
+    expect(modelsNamedBy(source, { service: 'service:Svc', models: ['iris:latest', 'encoder', { tag: 'Tokenizer:v2' }] }).store).toEqual([
+      { name: 'iris', version: 'latest' },
+      { name: 'encoder', version: 'latest' },
+      { name: 'tokenizer', version: 'v2' },
+    ]);
   });
 });

@@ -1,3 +1,5 @@
+import type { Bentofile } from './bentofile';
+
 /** A model a service asks the BentoML store for: "iris:latest", "iris" or "iris:v3". */
 export interface StoreModelReference {
   name: string;
@@ -32,10 +34,7 @@ const huggingFaceCall = /\bHuggingFaceModel\s*\(([^)]*)\)/g;
  */
 export function modelsOfService(source: string): ServiceModels {
   const store = new Map<string, StoreModelReference>();
-  for (const match of source.matchAll(storeCall)) {
-    const [name, version = 'latest'] = match[2].trim().toLowerCase().split(':');
-    if (name) store.set(`${name}:${version}`, { name, version: version || 'latest' });
-  }
+  for (const match of source.matchAll(storeCall)) addStoreModel(store, match[2]);
   const huggingFace = new Map<string, HuggingFaceModelReference>();
   for (const match of source.matchAll(huggingFaceCall)) {
     const argumentsText = match[1];
@@ -47,4 +46,17 @@ export function modelsOfService(source: string): ServiceModels {
     huggingFace.set(`${repository}@${revision}`, { repository, revision });
   }
   return { store: [...store.values()], huggingFace: [...huggingFace.values()] };
+}
+
+/** The models a service names in its module and its build config lists (`models: ["iris:latest", {tag: ...}]`), once each. */
+export function modelsNamedBy(serviceSource: string, config: Bentofile): ServiceModels {
+  const named = modelsOfService(serviceSource);
+  const store = new Map(named.store.map((model) => [`${model.name}:${model.version}`, model]));
+  for (const entry of config.models ?? []) addStoreModel(store, typeof entry === 'string' ? entry : entry.tag);
+  return { store: [...store.values()], huggingFace: named.huggingFace };
+}
+
+function addStoreModel(store: Map<string, StoreModelReference>, tag: string) {
+  const [name, version = 'latest'] = tag.trim().toLowerCase().split(':');
+  if (name) store.set(`${name}:${version || 'latest'}`, { name, version: version || 'latest' });
 }

@@ -6,7 +6,7 @@ import type { Bentofile } from './bentofile';
 import { type BuildConfig, readBuildConfig } from './build-config';
 import { checkService } from './check-service';
 import { dvcPointerOf, findModelFiles } from './model-files';
-import { type ServiceModels, modelsOfService } from './service-models';
+import { type ServiceModels, modelsNamedBy } from './service-models';
 
 /** Globs, relative to the project root, of the model files bento-build imports unless told otherwise. */
 export const defaultModelFiles = ['**/*.bentomodel'];
@@ -68,7 +68,7 @@ export async function readServiceProject(options: ServiceProjectOptions): Promis
     modelFileGlobs,
     serviceModule,
     modelFiles: await findModelFiles(projectDir, modelFileGlobs),
-    serviceModels: modelsOfService(readFileSync(serviceModule, 'utf8')),
+    serviceModels: modelsNamedBy(readFileSync(serviceModule, 'utf8'), buildConfig.config),
   };
 }
 
