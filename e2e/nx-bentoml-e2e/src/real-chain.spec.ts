@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { appendFileSync, readdirSync, readFileSync } from 'node:fs';
+import { appendFileSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type ChainEnvironment, requireChainEnvironment } from './support/environment';
 import {
@@ -171,6 +171,30 @@ describe(`the real chain on Nx ${highestNx}: BentoML, Docker Engine and an authe
       expect(await registryManifestDigest(entry.registry, imageName, entry.tag, auth())).toEqual({ status: 200, digest: entry.digest });
     }
     expect(new Set(push.pushed.map((entry) => entry.digest)).size).toBe(1);
+  });
+
+  it('lists the published versions with their tags and lineage, and compares two by param', () => {
+    const previous = readJson<PushManifest>('dist/apps/classifier/push/push.json').pushed[0].tag;
+    const paramsFile = file('apps/classifier/params.yaml');
+    writeFileSync(paramsFile, readFileSync(paramsFile, 'utf8').replace('c: 1.0', 'c: 0.5'));
+    nx(['run', 'classifier:publish']);
+    const current = readJson<PushManifest>('dist/apps/classifier/push/push.json').pushed[0].tag;
+
+    const output = nx(['run', 'classifier:versions', '--json']).stdout;
+    // One JSON document among Nx's own lines, the same as the output file.
+    const printed = JSON.parse(output.slice(output.indexOf('\n{') + 1, output.lastIndexOf('\n}') + 2));
+    expect(printed).toEqual(readJson('dist/apps/classifier/versions/versions.json'));
+    const versions = printed.versions as Array<{ tags: string[]; params: Record<string, string>; metrics: Record<string, string> }>;
+    expect(versions).toHaveLength(3);
+    expect(versions[0].tags).toEqual(['latest', current]);
+    expect(versions[1].tags).toEqual([previous]);
+    expect(versions[0].params).toEqual({ 'train.c': '0.5', 'train.seed': '42' });
+    const metrics = readJson<{ accuracy: number }>('apps/classifier/evaluation/metrics.json');
+    expect(versions[0].metrics).toEqual({ accuracy: String(metrics.accuracy) });
+
+    const compared = nx(['run', 'classifier:versions', `--compare=${previous},latest`]).stdout;
+    expect(compared).toContain(`What differs between ${previous} and latest:\n  param train.c: 1 -> 0.5`);
+    expect(compared).not.toContain(environment.password);
   });
 
   it('serves the service locally with bentoml serve on a loopback port', async () => {

@@ -12,6 +12,7 @@ const pluginOptionsSchema = z.strictObject({
   publishTargetName: targetName.default('publish'),
   serveTargetName: targetName.default('serve'),
   smokeTestTargetName: targetName.default('smoke-test'),
+  versionsTargetName: targetName.default('versions'),
   /** Globs, relative to the project root, of the model files bento-build imports. */
   modelFiles: z.array(z.string().min(1)).min(1).default(defaultModelFiles),
   /** JSON metrics file, relative to the project root, recorded in the image labels. */
@@ -26,6 +27,7 @@ export const targetNameOptions = [
   'publishTargetName',
   'serveTargetName',
   'smokeTestTargetName',
+  'versionsTargetName',
 ] as const;
 
 export type BentomlPluginOptions = z.input<typeof pluginOptionsSchema>;

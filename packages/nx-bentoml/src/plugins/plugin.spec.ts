@@ -41,12 +41,20 @@ describe('nx-bentoml plugin', () => {
     rmSync(workspaceRoot, { recursive: true, force: true });
   });
 
-  it('adds the six targets to the project that owns src/bentofile.yaml', async () => {
+  it('adds the seven targets to the project that owns src/bentofile.yaml', async () => {
     const results = await run(['apps/classifier/src/bentofile.yaml']);
     const project = results['apps/classifier/src/bentofile.yaml'].projects?.['apps/classifier'];
     expect(project?.name).toBeUndefined();
-    expect(Object.keys(project?.targets ?? {})).toEqual(['bento-build', 'containerize', 'docker-push', 'publish', 'serve', 'smoke-test']);
-    expect(project?.metadata?.targetGroups?.['BentoML']).toHaveLength(6);
+    expect(Object.keys(project?.targets ?? {})).toEqual([
+      'bento-build',
+      'containerize',
+      'docker-push',
+      'publish',
+      'serve',
+      'smoke-test',
+      'versions',
+    ]);
+    expect(project?.metadata?.targetGroups?.['BentoML']).toHaveLength(7);
   });
 
   it('chains publish through docker-push, containerize and bento-build', async () => {
@@ -209,7 +217,7 @@ describe('nx-bentoml plugin', () => {
     const targets = (await run(['apps/classifier/src/bentofile.yaml'], { bentoBuildTargetName: 'bento', dockerPushTargetName: 'push' }))[
       'apps/classifier/src/bentofile.yaml'
     ].projects!['apps/classifier'].targets!;
-    expect(Object.keys(targets)).toEqual(['bento', 'containerize', 'push', 'publish', 'serve', 'smoke-test']);
+    expect(Object.keys(targets)).toEqual(['bento', 'containerize', 'push', 'publish', 'serve', 'smoke-test', 'versions']);
     expect(targets['containerize'].dependsOn).toEqual(['bento']);
     expect(targets['publish'].dependsOn).toEqual([{ target: 'push', params: 'forward' }]);
   });

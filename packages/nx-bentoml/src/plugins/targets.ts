@@ -13,8 +13,9 @@ export interface BentoTargetsContext {
 export const bentoOutputDir = '{workspaceRoot}/dist/{projectRoot}/bento';
 export const imageOutputDir = '{workspaceRoot}/dist/{projectRoot}/image';
 export const pushOutputDir = '{workspaceRoot}/dist/{projectRoot}/push';
+export const versionsOutputDir = '{workspaceRoot}/dist/{projectRoot}/versions';
 
-/** The six inferred targets of a project that owns a BentoML build directory, keyed by their configured names. */
+/** The seven inferred targets of a project that owns a BentoML build directory, keyed by their configured names. */
 export function bentoTargets(options: NormalizedPluginOptions, context: BentoTargetsContext): Record<string, TargetConfiguration> {
   const project = context.projectName;
   const buildDir = ['{projectRoot}', context.buildDir].filter(Boolean).join('/');
@@ -26,6 +27,7 @@ export function bentoTargets(options: NormalizedPluginOptions, context: BentoTar
     publish: options.publishTargetName,
     serve: options.serveTargetName,
     smokeTest: options.smokeTestTargetName,
+    versions: options.versionsTargetName,
   };
   return {
     [names.build]: {
@@ -100,6 +102,17 @@ export function bentoTargets(options: NormalizedPluginOptions, context: BentoTar
         description: 'Run the image on a free loopback port, wait until ready and check a sample prediction',
         technologies: ['docker'],
         help: { command: `nx run ${project}:${names.smokeTest} --help`, example: { options: { readinessTimeoutSeconds: 120 } } },
+      },
+    },
+    [names.versions]: {
+      executor: 'nx-bentoml:versions',
+      options: { imagePath: imageOutputDir, outputPath: versionsOutputDir },
+      cache: false,
+      outputs: [versionsOutputDir],
+      metadata: {
+        description: 'List the published versions in the registry, newest first, with their tags, models, params and metrics',
+        technologies: ['docker'],
+        help: { command: `nx run ${project}:${names.versions} --help`, example: { args: ['--registry=127.0.0.1:5000', '--json'] } },
       },
     },
   };

@@ -19,6 +19,7 @@ describe('init generator', () => {
         publishTargetName: 'publish',
         serveTargetName: 'serve',
         smokeTestTargetName: 'smoke-test',
+        versionsTargetName: 'versions',
       },
     });
   });

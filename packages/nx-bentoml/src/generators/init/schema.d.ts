@@ -5,6 +5,7 @@ export interface InitGeneratorSchema {
   publishTargetName?: string;
   serveTargetName?: string;
   smokeTestTargetName?: string;
+  versionsTargetName?: string;
   skipFormat?: boolean;
   keepExistingVersions?: boolean;
 }

@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { z } from 'zod';
 import { UserError } from '../errors';
@@ -88,6 +88,11 @@ export function writeHandoff<K extends Kind>(kind: K, dir: string, content: K ex
 }
 
 /** Reads and validates one; a missing or invalid file says which target to run. */
+/** Whether the producer has left this hand-off file in dir (read it with readHandoff). */
+export function hasHandoff(kind: Kind, dir: string): boolean {
+  return existsSync(join(dir, handoffs[kind].file));
+}
+
 export function readHandoff<K extends Kind>(kind: K, { dir, workspaceRoot, producer }: HandoffSource): Handoff<K> {
   const { file, schema, missing } = handoffs[kind];
   try {

@@ -4,6 +4,10 @@ import type { SourceInfo } from './source-info';
 
 export const bentoTagLabel = 'dev.nx-bentoml.bento.tag';
 export const buildKeyLabel = 'dev.nx-bentoml.build-key';
+const modelsLabel = 'dev.nx-bentoml.models';
+const paramsLabelPrefix = 'dev.nx-bentoml.params.';
+const paramsDigestLabel = 'dev.nx-bentoml.params.sha256';
+const metricsLabelPrefix = 'dev.nx-bentoml.metrics.';
 /** On the containers smoke-test starts, valued with the project, so a left-over one can be found: docker ps -af label=dev.nx-bentoml.smoke-test */
 export const smokeTestContainerLabel = 'dev.nx-bentoml.smoke-test';
 
@@ -26,11 +30,11 @@ export function imageLabels(
     'org.opencontainers.image.version': bento.version,
     ...(source.url ? { 'org.opencontainers.image.source': source.url } : {}),
     [bentoTagLabel]: bento.tag,
-    'dev.nx-bentoml.models': bento.models.join(','),
+    [modelsLabel]: bento.models.join(','),
     'dev.nx-bentoml.bentoml-version': bento.bentomlVersion,
-    ...(lineage.params ? { 'dev.nx-bentoml.params.sha256': lineage.params.sha256 } : {}),
-    ...prefixed('dev.nx-bentoml.params.', lineage.params?.values),
-    ...prefixed('dev.nx-bentoml.metrics.', lineage.metrics),
+    ...(lineage.params ? { [paramsDigestLabel]: lineage.params.sha256 } : {}),
+    ...prefixed(paramsLabelPrefix, lineage.params?.values),
+    ...prefixed(metricsLabelPrefix, lineage.metrics),
     ...prefixed('dev.nx-bentoml.dvc.md5.', lineage.dvc),
     ...extra,
   };
@@ -45,4 +49,31 @@ export function imageLabels(
 
 function prefixed(prefix: string, values: Record<string, string> | undefined) {
   return Object.fromEntries(Object.entries(values ?? {}).map(([key, value]) => [`${prefix}${key.replace(/[^\w.-]+/g, '_')}`, value]));
+}
+
+/** What an image's labels say of the model it serves, read back as imageLabels wrote it. */
+export interface LabelledLineage {
+  bentoTag?: string;
+  models: string[];
+  params: Record<string, string>;
+  metrics: Record<string, string>;
+  revision?: string;
+  created?: string;
+}
+
+export function lineageFromLabels(labels: Record<string, string>): LabelledLineage {
+  const withPrefix = (prefix: string) =>
+    Object.fromEntries(
+      Object.entries(labels)
+        .filter(([key]) => key.startsWith(prefix) && key !== paramsDigestLabel)
+        .map(([key, value]) => [key.slice(prefix.length), value]),
+    );
+  return {
+    bentoTag: labels[bentoTagLabel],
+    models: (labels[modelsLabel] ?? '').split(',').filter(Boolean),
+    params: withPrefix(paramsLabelPrefix),
+    metrics: withPrefix(metricsLabelPrefix),
+    revision: labels['org.opencontainers.image.revision'],
+    created: labels['org.opencontainers.image.created'],
+  };
 }

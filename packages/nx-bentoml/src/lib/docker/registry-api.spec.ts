@@ -1,6 +1,6 @@
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { parseReference, readRemoteImage, tagRemoteManifest } from './registry-api';
+import { RegistryReadError, listTags, parseReference, readRemoteImage, tagRemoteManifest } from './registry-api';
 
 const manifestDigest = 'sha256:' + 'a'.repeat(64);
 const configDigest = 'sha256:' + 'c'.repeat(64);
@@ -140,5 +140,27 @@ describe('parseReference', () => {
       repository: 'p/models/app',
       tag: 'nx1',
     });
+  });
+});
+
+describe('listTags', () => {
+  it("follows the registry's Link header across pages and keeps the order", async () => {
+    const urls: string[] = [];
+    const fakeFetch = (async (url: string | URL) => {
+      urls.push(String(url));
+      const page = String(url).includes('last=b') ? { tags: ['c'] } : { tags: ['a', 'b'] };
+      const headers: Record<string, string> = String(url).includes('last=b')
+        ? {}
+        : { link: '</v2/team/app/tags/list?last=b&n=100>; rel="next"' };
+      return new Response(JSON.stringify({ name: 'team/app', ...page }), { status: 200, headers });
+    }) as typeof fetch;
+    expect(await listTags('127.0.0.1:5000/team/app', undefined, fakeFetch)).toEqual(['a', 'b', 'c']);
+    expect(urls).toEqual(['http://127.0.0.1:5000/v2/team/app/tags/list?n=100', 'http://127.0.0.1:5000/v2/team/app/tags/list?last=b&n=100']);
+  });
+
+  it('throws the status of a refused or absent repository for the caller to explain', async () => {
+    const notFound = (async () => new Response('{}', { status: 404 })) as typeof fetch;
+    await expect(listTags('127.0.0.1:5000/team/app', undefined, notFound)).rejects.toEqual(expect.objectContaining({ status: 404 }));
+    await expect(listTags('127.0.0.1:5000/team/app', undefined, notFound)).rejects.toBeInstanceOf(RegistryReadError);
   });
 });

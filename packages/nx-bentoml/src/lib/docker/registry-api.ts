@@ -8,11 +8,14 @@ export interface RemoteImage {
   labels: Record<string, string>;
   /** "linux/amd64", from the image config. */
   platform: string;
+  /** When the image was built, from the image config. */
+  created?: string;
 }
 
 const imageManifestTypes = ['application/vnd.docker.distribution.manifest.v2+json', 'application/vnd.oci.image.manifest.v1+json'];
 const manifestSchema = z.object({ mediaType: z.string().optional(), config: z.object({ digest: z.string() }) });
 const imageConfigSchema = z.object({
+  created: z.string().optional(),
   architecture: z.string(),
   os: z.string(),
   config: z.object({ Labels: z.record(z.string(), z.string()).nullish() }).optional(),
@@ -44,8 +47,45 @@ export async function readRemoteImage(
   if (!configResponse.ok) return undefined;
   const config = imageConfigSchema.safeParse(await configResponse.json());
   return config.success
-    ? { digest, labels: config.data.config?.Labels ?? {}, platform: `${config.data.os}/${config.data.architecture}` }
+    ? {
+        digest,
+        labels: config.data.config?.Labels ?? {},
+        platform: `${config.data.os}/${config.data.architecture}`,
+        ...(config.data.created ? { created: config.data.created } : {}),
+      }
     : undefined;
+}
+
+/** A registry answer the caller must report: the repository is absent, or the credentials are refused. */
+export class RegistryReadError extends Error {
+  constructor(
+    readonly status: number,
+    readonly url: string,
+  ) {
+    super(`The registry answered ${status} to GET ${url}`);
+  }
+}
+
+const tagListSchema = z.object({ tags: z.array(z.string()).nullish() });
+
+/**
+ * Every tag of a repository ("registry/image"), following the registry's pagination (the Link
+ * header's rel="next", as the Distribution API pages large lists). Throws RegistryReadError on
+ * any answer but 200, 404 for a repository the registry does not hold.
+ */
+export async function listTags(repositoryReference: string, auth: RegistryAuth | undefined, fetchImpl: Fetch = fetch): Promise<string[]> {
+  const { base, repository } = parseReference(`${repositoryReference}:latest`);
+  const session = registrySession(auth, fetchImpl);
+  const tags: string[] = [];
+  let url: string | undefined = `${base}/v2/${repository}/tags/list?n=100`;
+  while (url) {
+    const response = await session.get(url, 'application/json');
+    if (!response.ok) throw new RegistryReadError(response.status, url);
+    tags.push(...(tagListSchema.parse(await response.json()).tags ?? []));
+    const next = /<([^>]+)>\s*;\s*rel="?next"?/.exec(response.headers.get('link') ?? '')?.[1];
+    url = next ? new URL(next, base).toString() : undefined;
+  }
+  return tags;
 }
 
 /** "127.0.0.1:5000/team/app:v1" -> base "http://127.0.0.1:5000", repository "team/app", tag "v1". */

@@ -1,0 +1,128 @@
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { logger } from '@nx/devkit';
+import { fakeExecutorContext } from '../../testing/executor-context';
+import { captureLogger } from '../../testing/logger';
+import versionsExecutor from './executor';
+
+const digest = (char: string) => `sha256:${char.repeat(64)}`;
+
+/** A registry over fetch holding classifier:{nx1,production} on one image and {nx2,latest} on another, tags two per page. */
+function fakeRegistry(status = 200) {
+  const images: Record<string, { digest: string; config: object }> = {};
+  const image = (char: string, accuracy: string, created: string) => ({
+    digest: digest(char),
+    config: {
+      created,
+      architecture: 'amd64',
+      os: 'linux',
+      config: { Labels: { 'dev.nx-bentoml.metrics.accuracy': accuracy, 'dev.nx-bentoml.params.max_depth': char === 'a' ? '3' : '5' } },
+    },
+  });
+  images['nx1'] = images['production'] = image('a', '0.91', '2026-11-01T00:00:00Z');
+  images['nx2'] = images['latest'] = image('b', '0.95', '2026-11-02T00:00:00Z');
+  const pages = [
+    ['nx1', 'production'],
+    ['nx2', 'latest'],
+  ];
+  const authorizations: Array<string | null> = [];
+  const fakeFetch = (async (input: string | URL, init?: RequestInit) => {
+    const url = new URL(String(input));
+    authorizations.push(new Headers(init?.headers).get('authorization'));
+    if (status !== 200) return new Response('{}', { status });
+    if (url.pathname === '/v2/classifier/tags/list') {
+      const page = url.searchParams.get('last') ? 1 : 0;
+      const headers: Record<string, string> = page === 0 ? { link: '</v2/classifier/tags/list?last=production&n=100>; rel="next"' } : {};
+      return new Response(JSON.stringify({ tags: pages[page] }), { headers });
+    }
+    const manifest = /^\/v2\/classifier\/manifests\/(.+)$/.exec(url.pathname);
+    if (manifest) {
+      const found = images[manifest[1]];
+      const body = { schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json', config: { digest: `cfg-${found.digest}` } };
+      return new Response(JSON.stringify(body), { headers: { 'docker-content-digest': found.digest } });
+    }
+    const blob = /^\/v2\/classifier\/blobs\/cfg-(.+)$/.exec(url.pathname);
+    if (blob) return new Response(JSON.stringify(Object.values(images).find((entry) => entry.digest === blob[1])!.config));
+    return new Response('{}', { status: 404 });
+  }) as typeof fetch;
+  return { fakeFetch, authorizations };
+}
+
+describe('versions executor', () => {
+  captureLogger();
+  let root: string;
+  const options = { imagePath: 'dist/apps/classifier/image', outputPath: 'dist/apps/classifier/versions', registry: '127.0.0.1:5000' };
+  const context = () => fakeExecutorContext(root, 'apps/classifier', 'versions');
+  const credentials = () => ({
+    env: { DOCKER_CONFIG: join(root, 'none'), NX_BENTOML_REGISTRY_USERNAME: 'nxbento', NX_BENTOML_REGISTRY_PASSWORD: 'hunter2-secret' },
+  });
+  let stdout: jest.SpyInstance;
+
+  beforeEach(() => {
+    root = mkdtempSync(join(tmpdir(), 'versions-'));
+    mkdirSync(join(root, 'dist/apps/classifier/image'), { recursive: true });
+    writeFileSync(
+      join(root, 'dist/apps/classifier/image/image.json'),
+      JSON.stringify({ imageName: 'classifier', imageId: 'sha256:1', tags: ['nx2', 'latest'], bentoTag: 'classifier:nx2', built: true }),
+    );
+    stdout = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
+  });
+  afterEach(() => {
+    stdout.mockRestore();
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  it('prints the versions newest first as one JSON document and writes it to versions.json, credentials nowhere', async () => {
+    const { fakeFetch } = fakeRegistry();
+    expect(await versionsExecutor({ ...options, json: true }, context(), credentials(), fakeFetch)).toEqual({ success: true });
+    const printed = JSON.parse(String(stdout.mock.calls.map((call) => call[0]).join('')));
+    expect(printed.repository).toBe('127.0.0.1:5000/classifier');
+    expect(printed.versions.map((version: { digest: string; tags: string[] }) => [version.digest, version.tags])).toEqual([
+      [digest('b'), ['latest', 'nx2']],
+      [digest('a'), ['nx1', 'production']],
+    ]);
+    expect(printed.versions[0].metrics).toEqual({ accuracy: '0.95' });
+    const written = readFileSync(join(root, 'dist/apps/classifier/versions/versions.json'), 'utf8');
+    expect(JSON.parse(written)).toEqual(printed);
+    expect(written).not.toContain('hunter2-secret');
+  });
+
+  it('shows the params and metrics that differ between two versions', async () => {
+    const { fakeFetch } = fakeRegistry();
+    await versionsExecutor({ ...options, compare: 'production,latest' }, context(), credentials(), fakeFetch);
+    expect(logger.info).toHaveBeenCalledWith(
+      'What differs between production and latest:\n  param max_depth: 3 -> 5\n  metric accuracy: 0.91 -> 0.95',
+    );
+  });
+
+  it('refuses a version the registry does not hold, naming its tags', async () => {
+    const { fakeFetch } = fakeRegistry();
+    expect(await versionsExecutor({ ...options, compare: 'staging,latest' }, context(), credentials(), fakeFetch)).toEqual({
+      success: false,
+    });
+    expect(logger.error).toHaveBeenCalledWith(expect.stringContaining('127.0.0.1:5000/classifier holds no version staging. Its tags: '));
+    expect(existsSync(join(root, 'dist/apps/classifier/versions'))).toBe(false);
+  });
+
+  it.each([
+    [404, '127.0.0.1:5000/classifier does not exist in the registry: nothing was published under this name.'],
+    [401, 'The registry refused to list 127.0.0.1:5000/classifier (HTTP 401): the credentials are missing or lack read access.'],
+    [403, 'The registry refused to list 127.0.0.1:5000/classifier (HTTP 403)'],
+  ])('explains a registry answering %i, with no stack trace and no output', async (status, message) => {
+    const { fakeFetch } = fakeRegistry(status);
+    expect(await versionsExecutor(options, context(), credentials(), fakeFetch)).toEqual({ success: false });
+    expect(logger.error).toHaveBeenCalledWith(expect.stringContaining(message));
+    expect(logger.error).not.toHaveBeenCalledWith(expect.stringMatching(/\n\s+at /));
+    expect(existsSync(join(root, 'dist/apps/classifier/versions'))).toBe(false);
+  });
+
+  it('asks for an image name or a containerize run when neither is there', async () => {
+    rmSync(join(root, 'dist'), { recursive: true });
+    const { fakeFetch } = fakeRegistry();
+    expect(await versionsExecutor(options, context(), credentials(), fakeFetch)).toEqual({ success: false });
+    expect(logger.error).toHaveBeenCalledWith(
+      "No image name to look up: pass --imageName=<name>, or run the containerize target once so that it records the image's name.",
+    );
+  });
+});
