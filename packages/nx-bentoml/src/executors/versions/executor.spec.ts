@@ -125,4 +125,13 @@ describe('versions executor', () => {
       "No image name to look up: pass --imageName=<name>, or run the containerize target once so that it records the image's name.",
     );
   });
+
+  it('asks for a registry when neither the option nor the docker-push target names one', async () => {
+    const { fakeFetch } = fakeRegistry();
+    const { registry: _registry, ...withoutRegistry } = options;
+    expect(await versionsExecutor(withoutRegistry, context(), credentials(), fakeFetch)).toEqual({ success: false });
+    expect(logger.error).toHaveBeenCalledWith(
+      'No registry to list: pass --registry=<host[/path]>, or set "registry" in the options of the docker-push target in project.json.',
+    );
+  });
 });
