@@ -5,7 +5,7 @@ import { inputsInclude } from './support/inputs';
 import { runNx, runNxUnchecked } from './support/run';
 import { type TestWorkspace, createWorkspace, highestNx } from './support/workspace';
 
-const bentoTargets = ['bento-build', 'containerize', 'docker-push', 'publish', 'serve', 'smoke-test', 'versions'];
+const bentoTargets = ['bento-build', 'containerize', 'docker-push', 'publish', 'serve', 'smoke-test', 'versions', 'promote'];
 
 interface ShownProject {
   root: string;

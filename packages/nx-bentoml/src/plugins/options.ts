@@ -13,6 +13,7 @@ const pluginOptionsSchema = z.strictObject({
   serveTargetName: targetName.default('serve'),
   smokeTestTargetName: targetName.default('smoke-test'),
   versionsTargetName: targetName.default('versions'),
+  promoteTargetName: targetName.default('promote'),
   /** Globs, relative to the project root, of the model files bento-build imports. */
   modelFiles: z.array(z.string().min(1)).min(1).default(defaultModelFiles),
   /** JSON metrics file, relative to the project root, recorded in the image labels. */
@@ -28,6 +29,7 @@ export const targetNameOptions = [
   'serveTargetName',
   'smokeTestTargetName',
   'versionsTargetName',
+  'promoteTargetName',
 ] as const;
 
 export type BentomlPluginOptions = z.input<typeof pluginOptionsSchema>;

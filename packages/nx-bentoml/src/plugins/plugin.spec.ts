@@ -41,7 +41,7 @@ describe('nx-bentoml plugin', () => {
     rmSync(workspaceRoot, { recursive: true, force: true });
   });
 
-  it('adds the seven targets to the project that owns src/bentofile.yaml', async () => {
+  it('adds the eight targets to the project that owns src/bentofile.yaml', async () => {
     const results = await run(['apps/classifier/src/bentofile.yaml']);
     const project = results['apps/classifier/src/bentofile.yaml'].projects?.['apps/classifier'];
     expect(project?.name).toBeUndefined();
@@ -53,8 +53,9 @@ describe('nx-bentoml plugin', () => {
       'serve',
       'smoke-test',
       'versions',
+      'promote',
     ]);
-    expect(project?.metadata?.targetGroups?.['BentoML']).toHaveLength(7);
+    expect(project?.metadata?.targetGroups?.['BentoML']).toHaveLength(8);
   });
 
   it('chains publish through docker-push, containerize and bento-build', async () => {
@@ -217,7 +218,7 @@ describe('nx-bentoml plugin', () => {
     const targets = (await run(['apps/classifier/src/bentofile.yaml'], { bentoBuildTargetName: 'bento', dockerPushTargetName: 'push' }))[
       'apps/classifier/src/bentofile.yaml'
     ].projects!['apps/classifier'].targets!;
-    expect(Object.keys(targets)).toEqual(['bento', 'containerize', 'push', 'publish', 'serve', 'smoke-test', 'versions']);
+    expect(Object.keys(targets)).toEqual(['bento', 'containerize', 'push', 'publish', 'serve', 'smoke-test', 'versions', 'promote']);
     expect(targets['containerize'].dependsOn).toEqual(['bento']);
     expect(targets['publish'].dependsOn).toEqual([{ target: 'push', params: 'forward' }]);
   });

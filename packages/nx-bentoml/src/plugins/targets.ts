@@ -14,8 +14,9 @@ export const bentoOutputDir = '{workspaceRoot}/dist/{projectRoot}/bento';
 export const imageOutputDir = '{workspaceRoot}/dist/{projectRoot}/image';
 export const pushOutputDir = '{workspaceRoot}/dist/{projectRoot}/push';
 export const versionsOutputDir = '{workspaceRoot}/dist/{projectRoot}/versions';
+export const promoteOutputDir = '{workspaceRoot}/dist/{projectRoot}/promote';
 
-/** The seven inferred targets of a project that owns a BentoML build directory, keyed by their configured names. */
+/** The eight inferred targets of a project that owns a BentoML build directory, keyed by their configured names. */
 export function bentoTargets(options: NormalizedPluginOptions, context: BentoTargetsContext): Record<string, TargetConfiguration> {
   const project = context.projectName;
   const buildDir = ['{projectRoot}', context.buildDir].filter(Boolean).join('/');
@@ -28,6 +29,7 @@ export function bentoTargets(options: NormalizedPluginOptions, context: BentoTar
     serve: options.serveTargetName,
     smokeTest: options.smokeTestTargetName,
     versions: options.versionsTargetName,
+    promote: options.promoteTargetName,
   };
   return {
     [names.build]: {
@@ -113,6 +115,17 @@ export function bentoTargets(options: NormalizedPluginOptions, context: BentoTar
         description: 'List the published versions in the registry, newest first, with their tags, models, params and metrics',
         technologies: ['docker'],
         help: { command: `nx run ${project}:${names.versions} --help`, example: { args: ['--registry=127.0.0.1:5000', '--json'] } },
+      },
+    },
+    [names.promote]: {
+      executor: 'nx-bentoml:promote',
+      options: { imagePath: imageOutputDir, pushPath: pushOutputDir, outputPath: promoteOutputDir },
+      cache: false,
+      outputs: [promoteOutputDir],
+      metadata: {
+        description: 'Point a tag (production, staging) at an exact published version through the registry API, no pull and no build',
+        technologies: ['docker'],
+        help: { command: `nx run ${project}:${names.promote} --help`, example: { args: ['--to=production', '--from=latest'] } },
       },
     },
   };

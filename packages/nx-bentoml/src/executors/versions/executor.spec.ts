@@ -107,8 +107,14 @@ describe('versions executor', () => {
 
   it.each([
     [404, '127.0.0.1:5000/classifier does not exist in the registry: nothing was published under this name.'],
-    [401, 'The registry refused to list 127.0.0.1:5000/classifier (HTTP 401): the credentials are missing or lack read access.'],
-    [403, 'The registry refused to list 127.0.0.1:5000/classifier (HTTP 403)'],
+    [
+      401,
+      'The registry refused GET classifier/tags/list (HTTP 401): the credentials for 127.0.0.1:5000/classifier are missing or lack read access.',
+    ],
+    [
+      403,
+      'The registry refused GET classifier/tags/list (HTTP 403): the credentials for 127.0.0.1:5000/classifier are missing or lack read access.',
+    ],
   ])('explains a registry answering %i, with no stack trace and no output', async (status, message) => {
     const { fakeFetch } = fakeRegistry(status);
     expect(await versionsExecutor(options, context(), credentials(), fakeFetch)).toEqual({ success: false });
@@ -131,7 +137,7 @@ describe('versions executor', () => {
     const { registry: _registry, ...withoutRegistry } = options;
     expect(await versionsExecutor(withoutRegistry, context(), credentials(), fakeFetch)).toEqual({ success: false });
     expect(logger.error).toHaveBeenCalledWith(
-      'No registry to list: pass --registry=<host[/path]>, or set "registry" in the options of the docker-push target in project.json.',
+      'No registry to use: pass --registry=<host[/path]>, or set "registry" in the options of the docker-push target in project.json.',
     );
   });
 });

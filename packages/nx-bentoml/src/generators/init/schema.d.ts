@@ -6,6 +6,7 @@ export interface InitGeneratorSchema {
   serveTargetName?: string;
   smokeTestTargetName?: string;
   versionsTargetName?: string;
+  promoteTargetName?: string;
   skipFormat?: boolean;
   keepExistingVersions?: boolean;
 }

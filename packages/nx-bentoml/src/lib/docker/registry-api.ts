@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { RegistryAuth } from './credentials';
 import { registryHost } from './credentials';
@@ -61,8 +62,9 @@ export class RegistryReadError extends Error {
   constructor(
     readonly status: number,
     readonly url: string,
+    readonly method = 'GET',
   ) {
-    super(`The registry answered ${status} to GET ${url}`);
+    super(`The registry answered ${status} to ${method} ${url}`);
   }
 }
 
@@ -165,4 +167,104 @@ function registrySession(auth: RegistryAuth | undefined, fetchImpl: Fetch) {
       return this.request(url, { headers: { accept } });
     },
   };
+}
+
+const manifestListTypes = ['application/vnd.docker.distribution.manifest.list.v2+json', 'application/vnd.oci.image.index.v1+json'];
+const blobsSchema = z.object({
+  config: z.object({ digest: z.string() }).optional(),
+  layers: z.array(z.object({ digest: z.string() })).default([]),
+});
+
+/** A manifest as the registry stores it: its exact bytes (so the digest stays), its type and the blobs it names. */
+export interface StoredManifest {
+  digest: string;
+  contentType: string;
+  body: Buffer;
+  /** Config and layers of an image manifest; none for a manifest list. */
+  blobs: string[];
+  isList: boolean;
+}
+
+/** The manifest a tag or digest names in "registry/image", or undefined when the registry holds none (404). */
+export async function readManifest(
+  repositoryReference: string,
+  reference: string,
+  auth: RegistryAuth | undefined,
+  fetchImpl: Fetch = fetch,
+): Promise<StoredManifest | undefined> {
+  const { base, repository } = parseReference(`${repositoryReference}:latest`);
+  const url = `${base}/v2/${repository}/manifests/${reference}`;
+  const response = await registrySession(auth, fetchImpl).get(url, [...imageManifestTypes, ...manifestListTypes].join(', '));
+  if (response.status === 404) return undefined;
+  if (!response.ok) throw new RegistryReadError(response.status, url);
+  const body = Buffer.from(await response.arrayBuffer());
+  const contentType = (response.headers.get('content-type') ?? '').split(';')[0];
+  const digest = response.headers.get('docker-content-digest') ?? `sha256:${createHash('sha256').update(body).digest('hex')}`;
+  const isList = manifestListTypes.includes(contentType);
+  const parsed = isList ? undefined : blobsSchema.parse(JSON.parse(body.toString('utf8')));
+  const blobs = parsed ? [...(parsed.config ? [parsed.config.digest] : []), ...parsed.layers.map((layer) => layer.digest)] : [];
+  return { digest, contentType, body, blobs, isList };
+}
+
+/** Writes the manifest's bytes under `tag`; answers the digest the registry reports. */
+export async function putManifest(
+  repositoryReference: string,
+  tag: string,
+  manifest: StoredManifest,
+  auth: RegistryAuth | undefined,
+  fetchImpl: Fetch = fetch,
+): Promise<string> {
+  const { base, repository } = parseReference(`${repositoryReference}:${tag}`);
+  const url = `${base}/v2/${repository}/manifests/${tag}`;
+  const put = await registrySession(auth, fetchImpl).request(url, {
+    method: 'PUT',
+    headers: { 'content-type': manifest.contentType },
+    body: manifest.body,
+  });
+  if (put.status !== 201) throw new RegistryReadError(put.status, url, 'PUT');
+  return put.headers.get('docker-content-digest') ?? manifest.digest;
+}
+
+/**
+ * Copies the blobs a target repository lacks from a source repository of another registry: each
+ * one is asked for first (HEAD), and only the missing ones are read and uploaded (one monolithic
+ * upload each). Answers how many were already there and how many were uploaded.
+ */
+export async function copyBlobs(
+  from: { repository: string; auth: RegistryAuth | undefined },
+  to: { repository: string; auth: RegistryAuth | undefined },
+  blobs: string[],
+  fetchImpl: Fetch = fetch,
+): Promise<{ present: number; uploaded: number }> {
+  const source = parseReference(`${from.repository}:latest`);
+  const target = parseReference(`${to.repository}:latest`);
+  const read = registrySession(from.auth, fetchImpl);
+  const write = registrySession(to.auth, fetchImpl);
+  let present = 0;
+  let uploaded = 0;
+  for (const digest of blobs) {
+    const head = await write.request(`${target.base}/v2/${target.repository}/blobs/${digest}`, { method: 'HEAD', headers: {} });
+    if (head.ok) {
+      present++;
+      continue;
+    }
+    const blobUrl = `${source.base}/v2/${source.repository}/blobs/${digest}`;
+    const blob = await read.get(blobUrl, '*/*');
+    if (!blob.ok) throw new RegistryReadError(blob.status, blobUrl);
+    const body = Buffer.from(await blob.arrayBuffer());
+    const startUrl = `${target.base}/v2/${target.repository}/blobs/uploads/`;
+    const start = await write.request(startUrl, { method: 'POST', headers: {} });
+    const location = start.headers.get('location');
+    if (start.status !== 202 || !location) throw new RegistryReadError(start.status, startUrl, 'POST');
+    const uploadUrl = new URL(location, target.base);
+    uploadUrl.searchParams.set('digest', digest);
+    const put = await write.request(uploadUrl.toString(), {
+      method: 'PUT',
+      headers: { 'content-type': 'application/octet-stream' },
+      body,
+    });
+    if (put.status !== 201) throw new RegistryReadError(put.status, uploadUrl.toString(), 'PUT');
+    uploaded++;
+  }
+  return { present, uploaded };
 }

@@ -1,0 +1,107 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type ExecutorContext, logger } from '@nx/devkit';
+import { hasHandoff, readHandoff } from '../../lib/chain/handoff-files';
+import { type CredentialSources, resolveRegistryAuth } from '../../lib/docker/credentials';
+import { RegistryReadError, copyBlobs, listTags, putManifest, readManifest } from '../../lib/docker/registry-api';
+import { UserError } from '../../lib/errors';
+import { resolveOption } from '../../lib/executor-context';
+import { assertRegistry } from '../../lib/names';
+import { writeOutputDirectory } from '../../lib/outputs';
+import { runExecutor } from '../../lib/run-executor';
+import { configuredTargetName } from '../configured-targets';
+import { explainRegistryError, registryRepository } from '../registry-target';
+import type { PromoteExecutorSchema } from './schema';
+
+export const promoteFileName = 'promote.json';
+
+/**
+ * Points a tag at an exact published version through the registry API. Within one registry the
+ * manifest's own bytes are written under the new tag, so the digest is the same and no layer
+ * moves; to another registry, the blobs it lacks are copied first. Running it again changes nothing.
+ */
+export default async function promoteExecutor(
+  options: PromoteExecutorSchema,
+  context: ExecutorContext,
+  credentials: CredentialSources = {},
+  fetchImpl: typeof fetch = fetch,
+) {
+  return runExecutor(async () => {
+    if (!/^[\w][\w.-]{0,127}$/.test(options.to)) {
+      throw new UserError(`--to must be a tag (letters, digits, "_", "." and "-", at most 128), not "${options.to}".`);
+    }
+    const { registry, imageName, repository } = registryRepository(options, context);
+    const targetRegistry = (options.toRegistry ?? registry).replace(/\/+$/, '');
+    assertRegistry(targetRegistry);
+    const target = `${targetRegistry}/${imageName}`;
+    const from = options.from ?? publishedDigest(options, context, registry);
+    const sources = { username: options.username, passwordEnv: options.passwordEnv, ...credentials };
+    const sourceAuth = await resolveRegistryAuth(registry, sources);
+    const targetAuth = targetRegistry === registry ? sourceAuth : await resolveRegistryAuth(targetRegistry, sources);
+
+    const explained = (error: unknown, where: string): never => {
+      throw error instanceof RegistryReadError ? explainRegistryError(error, where, context) : error;
+    };
+    const manifest = await readManifest(repository, from, sourceAuth, fetchImpl).catch((error) => explained(error, repository));
+    if (!manifest) {
+      const tags = await listTags(repository, sourceAuth, fetchImpl).catch(() => []);
+      throw new UserError(
+        `${repository} holds no version ${from}${tags.length ? ` (its tags: ${tags.join(', ')})` : ''}. ` +
+          `Give --from a tag or digest (sha256:…) that it holds; nx run ${context.projectName}:${configuredTargetName(context, 'versions')} lists them.`,
+      );
+    }
+
+    const current = await readManifest(target, options.to, targetAuth, fetchImpl).catch((error) => explained(error, target));
+    let blobs = { present: manifest.blobs.length, uploaded: 0 };
+    let changed = false;
+    if (current?.digest !== manifest.digest) {
+      if (targetRegistry !== registry) {
+        if (manifest.isList) {
+          throw new UserError(
+            `${repository}@${manifest.digest} is a manifest list (several platforms); copying one to another registry is not supported. Promote within ${registry}, or push the image to ${targetRegistry} with docker-push.`,
+          );
+        }
+        blobs = await copyBlobs(
+          { repository, auth: sourceAuth },
+          { repository: target, auth: targetAuth },
+          manifest.blobs,
+          fetchImpl,
+        ).catch((error) => explained(error, target));
+      }
+      const digest = await putManifest(target, options.to, manifest, targetAuth, fetchImpl).catch((error) => explained(error, target));
+      if (digest !== manifest.digest) {
+        throw new UserError(
+          `${target} stored the manifest under ${digest}, not ${manifest.digest}: the registry rewrote it. Nothing else was changed.`,
+        );
+      }
+      changed = true;
+    }
+
+    const result = { from, to: options.to, digest: manifest.digest, source: repository, target, changed, blobs };
+    await writeOutputDirectory(resolveOption(options.outputPath, context), async (dir) =>
+      writeFileSync(join(dir, promoteFileName), `${JSON.stringify(result, null, 2)}\n`),
+    );
+    logger.info(
+      changed
+        ? `Promoted ${repository}@${manifest.digest} (${from}) to ${target}:${options.to}` +
+            (targetRegistry === registry ? ': no layer moved.' : `: ${blobs.uploaded} blobs copied, ${blobs.present} already there.`)
+        : `${target}:${options.to} already points at ${manifest.digest} (${from}); nothing to do.`,
+    );
+    return { success: true, digest: manifest.digest };
+  });
+}
+
+/** The digest the project's last docker-push published to this registry: the version of its current inputs. */
+function publishedDigest(options: PromoteExecutorSchema, context: ExecutorContext, registry: string): string {
+  const dir = resolveOption(options.pushPath, context);
+  const push = configuredTargetName(context, 'docker-push');
+  const entry = hasHandoff('push', dir)
+    ? readHandoff('push', { dir, workspaceRoot: context.root, producer: push }).pushed.find((pushed) => pushed.registry === registry)
+    : undefined;
+  if (!entry) {
+    throw new UserError(
+      `No published version of this project in ${registry} to promote: run the ${configuredTargetName(context, 'publish')} target (with --registry=${registry}) first, or give --from=<tag or digest>.`,
+    );
+  }
+  return entry.digest;
+}
