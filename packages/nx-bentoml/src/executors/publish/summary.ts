@@ -1,3 +1,4 @@
+import { textTable } from '../../lib/text-table';
 import type { PushHandoff } from '../../lib/chain/handoff-files';
 
 /** The table publish ends with: one row per pushed reference. */
@@ -13,15 +14,7 @@ export function summaryTable(manifest: PushHandoff): string {
       entry.status === 'pushed' ? 'pushed' : 'up to date',
     ]),
   ];
-  const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => row[column].length)));
-  return rows
-    .map((row) =>
-      row
-        .map((cell, column) => cell.padEnd(widths[column]))
-        .join('  ')
-        .trimEnd(),
-    )
-    .join('\n');
+  return textTable(rows);
 }
 
 export function formatBytes(bytes: number): string {

@@ -1,5 +1,6 @@
 import type { RemoteImage } from '../docker/registry-api';
 import { UserError } from '../errors';
+import { textTable } from '../text-table';
 import { type LabelledLineage, lineageFromLabels } from './image-labels';
 
 /** One published version of a model service: an image in the registry, with every tag that points at it. */
@@ -78,15 +79,7 @@ export function formatVersions(versions: PublishedVersion[]): string {
     (version.revision ?? '').slice(0, 12),
   ]);
   const header = ['tags', 'digest', 'created', 'bento', 'models', 'metrics', 'revision'];
-  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column].length)));
-  return [header, ...rows]
-    .map((row) =>
-      row
-        .map((cell, column) => cell.padEnd(widths[column]))
-        .join('  ')
-        .trimEnd(),
-    )
-    .join('\n');
+  return textTable([header, ...rows]);
 }
 
 export function formatDifferences(a: string, b: string, differences: VersionDifference[]): string {
