@@ -11,7 +11,7 @@ import {
   waitForReady,
 } from './support/container';
 import { registryImageConfig, registryManifestDigest } from './support/registry';
-import { cleanEnv, runNx, runOrThrow } from './support/run';
+import { cleanEnv, runNx, runNxUnchecked, runOrThrow } from './support/run';
 import { type ChainWorkspace, createChainWorkspace } from './support/chain-workspace';
 import { highestNx } from './support/workspace';
 
@@ -188,13 +188,53 @@ describe(`the real chain on Nx ${highestNx}: BentoML, Docker Engine and an authe
     expect(versions).toHaveLength(3);
     expect(versions[0].tags).toEqual(['latest', current]);
     expect(versions[1].tags).toEqual([previous]);
-    expect(versions[0].params).toEqual({ 'train.c': '0.5', 'train.seed': '42' });
+    expect(versions[0].params).toEqual(expect.objectContaining({ 'train.c': '0.5', 'train.seed': '42' }));
     const metrics = readJson<{ accuracy: number }>('apps/classifier/evaluation/metrics.json');
     expect(versions[0].metrics).toEqual({ accuracy: String(metrics.accuracy) });
 
     const compared = nx(['run', 'classifier:versions', `--compare=${previous},latest`]).stdout;
     expect(compared).toContain(`What differs between ${previous} and latest:\n  param train.c: 1 -> 0.5`);
     expect(compared).not.toContain(environment.password);
+  });
+
+  it('promotes the published version to production by digest with no blob upload, and copies it to a second registry', async () => {
+    const latest = readJson<PushManifest>('dist/apps/classifier/push/push.json').pushed.find((entry) => entry.tag === 'latest')!;
+    // The registry's own request log: a blob upload would show as POST .../blobs/uploads/.
+    const uploadsLog = (dir: string) =>
+      readFileSync(join(process.env['NX_BENTOML_ENV_DIR'] as string, dir, 'registry.log'), 'utf8')
+        .split('\n')
+        .filter((line) => line.includes(`"POST /v2/${imageName}/blobs/uploads/`)).length;
+    const uploadsBefore = uploadsLog('registry');
+
+    const output = nx(['run', 'classifier:promote', '--to=production']).stdout;
+    expect(output).toContain(`Promoted ${environment.registry}/${imageName}@${latest.digest}`);
+    expect(await registryManifestDigest(environment.registry, imageName, 'production', auth())).toEqual({
+      status: 200,
+      digest: latest.digest,
+    });
+    expect(uploadsLog('registry')).toBe(uploadsBefore);
+    expect(readJson('dist/apps/classifier/promote/promote.json')).toMatchObject({ from: latest.digest, to: 'production', changed: true });
+    // Again: nothing to do.
+    expect(nx(['run', 'classifier:promote', '--to=production']).stdout).toContain('already points at');
+
+    // versions shows the new tag on the same digest as latest and the Bento version ("nx…" sorts before "production").
+    const versionTag = readJson<PushManifest>('dist/apps/classifier/push/push.json').pushed[0].tag;
+    const listed = nx(['run', 'classifier:versions', '--json']).stdout;
+    const newest = JSON.parse(listed.slice(listed.indexOf('\n{') + 1, listed.lastIndexOf('\n}') + 2)).versions[0];
+    expect([newest.digest, newest.tags]).toEqual([latest.digest, ['latest', versionTag, 'production']]);
+
+    const secondRegistry = process.env['NX_BENTOML_SECOND_REGISTRY'] as string;
+    const copied = nx(['run', 'classifier:promote', '--to=production', '--from=latest', `--toRegistry=${secondRegistry}`]).stdout;
+    expect(copied).toMatch(/blobs copied, \d+ already there\./);
+    expect(await registryManifestDigest(secondRegistry, imageName, 'production', auth())).toEqual({ status: 200, digest: latest.digest });
+
+    const unknown = runNxUnchecked(workspace.root, ['run', 'classifier:promote', '--to=production', '--from=nx-no-such-version'], taskEnv);
+    expect(unknown.status).not.toBe(0);
+    expect(unknown.stdout + unknown.stderr).toContain(`${environment.registry}/${imageName} holds no version nx-no-such-version`);
+    expect(await registryManifestDigest(environment.registry, imageName, 'production', auth())).toEqual({
+      status: 200,
+      digest: latest.digest,
+    });
   });
 
   it('serves the service locally with bentoml serve on a loopback port', async () => {
