@@ -180,6 +180,18 @@ describe('promote executor', () => {
     expect(await promoteExecutor({ ...options, to: 'prod/uction' }, context(), credentials(), registries.fakeFetch)).toEqual({
       success: false,
     });
-    expect(logger.error).toHaveBeenCalledWith('--to must be a tag (letters, digits, "_", "." and "-", at most 128), not "prod/uction".');
+    expect(logger.error).toHaveBeenCalledWith(
+      'Invalid image tag "prod/uction": a tag is at most 128 letters, digits, "_", "." or "-" and must not start with "." or "-".',
+    );
+  });
+
+  it('refuses a digest prefix, which the registry API does not resolve', async () => {
+    const registries = fakeRegistries();
+    publish(registries);
+    expect(await promoteExecutor({ ...options, from: 'sha256:abcdef012345' }, context(), credentials(), registries.fakeFetch)).toEqual({
+      success: false,
+    });
+    expect(logger.error).toHaveBeenCalledWith(expect.stringContaining('--from=sha256:abcdef012345 is not a whole digest'));
+    expect(registries.requests).toEqual([]);
   });
 });

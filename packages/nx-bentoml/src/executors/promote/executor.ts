@@ -2,11 +2,11 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type ExecutorContext, logger } from '@nx/devkit';
 import { hasHandoff, readHandoff } from '../../lib/chain/handoff-files';
-import { type CredentialSources, resolveRegistryAuth } from '../../lib/docker/credentials';
+import { type CredentialSources, registryHost, resolveRegistryAuth } from '../../lib/docker/credentials';
 import { RegistryReadError, copyBlobs, listTags, putManifest, readManifest } from '../../lib/docker/registry-api';
 import { UserError } from '../../lib/errors';
 import { resolveOption } from '../../lib/executor-context';
-import { assertRegistry } from '../../lib/names';
+import { assertDockerTag, assertRegistry } from '../../lib/names';
 import { writeOutputDirectory } from '../../lib/outputs';
 import { runExecutor } from '../../lib/run-executor';
 import { configuredTargetName } from '../configured-targets';
@@ -27,14 +27,17 @@ export default async function promoteExecutor(
   fetchImpl: typeof fetch = fetch,
 ) {
   return runExecutor(async () => {
-    if (!/^[\w][\w.-]{0,127}$/.test(options.to)) {
-      throw new UserError(`--to must be a tag (letters, digits, "_", "." and "-", at most 128), not "${options.to}".`);
-    }
+    assertDockerTag(options.to);
     const { registry, imageName, repository } = registryRepository(options, context);
     const targetRegistry = (options.toRegistry ?? registry).replace(/\/+$/, '');
     assertRegistry(targetRegistry);
     const target = `${targetRegistry}/${imageName}`;
     const from = options.from ?? publishedDigest(options, context, registry);
+    if (from.startsWith('sha256:') && !/^sha256:[0-9a-f]{64}$/.test(from)) {
+      throw new UserError(
+        `--from=${from} is not a whole digest: the registry API takes a tag or the full sha256:<64 hex digits>. nx run ${context.projectName}:${configuredTargetName(context, 'versions')} --json lists them.`,
+      );
+    }
     const sources = { username: options.username, passwordEnv: options.passwordEnv, ...credentials };
     const sourceAuth = await resolveRegistryAuth(registry, sources);
     const targetAuth = targetRegistry === registry ? sourceAuth : await resolveRegistryAuth(targetRegistry, sources);
@@ -66,7 +69,7 @@ export default async function promoteExecutor(
           { repository: target, auth: targetAuth },
           manifest.blobs,
           fetchImpl,
-        ).catch((error) => explained(error, target));
+        ).catch((error) => explained(error, error instanceof RegistryReadError && answeredBy(error, registry) ? repository : target));
       }
       const digest = await putManifest(target, options.to, manifest, targetAuth, fetchImpl).catch((error) => explained(error, target));
       if (digest !== manifest.digest) {
@@ -89,6 +92,11 @@ export default async function promoteExecutor(
     );
     return { success: true, digest: manifest.digest };
   });
+}
+
+/** Whether the registry that answered with this error is `registry` (the source of a copy, not its target). */
+function answeredBy(error: RegistryReadError, registry: string): boolean {
+  return new URL(error.url).host === registryHost(registry);
 }
 
 /** The digest the project's last docker-push published to this registry: the version of its current inputs. */

@@ -87,12 +87,12 @@ export function writeHandoff<K extends Kind>(kind: K, dir: string, content: K ex
   writeFileSync(join(dir, handoffs[kind].file), `${JSON.stringify(content, null, 2)}\n`);
 }
 
-/** Reads and validates one; a missing or invalid file says which target to run. */
 /** Whether the producer has left this hand-off file in dir (read it with readHandoff). */
 export function hasHandoff(kind: Kind, dir: string): boolean {
   return existsSync(join(dir, handoffs[kind].file));
 }
 
+/** Reads and validates one; a missing or invalid file says which target to run. */
 export function readHandoff<K extends Kind>(kind: K, { dir, workspaceRoot, producer }: HandoffSource): Handoff<K> {
   const { file, schema, missing } = handoffs[kind];
   try {

@@ -164,3 +164,26 @@ describe('listTags', () => {
     await expect(listTags('127.0.0.1:5000/team/app', undefined, notFound)).rejects.toBeInstanceOf(RegistryReadError);
   });
 });
+
+describe('registry credentials', () => {
+  it('go only to the registry that asked for them, not to another host a Link header names', async () => {
+    const seen: Array<[string, string | null]> = [];
+    const fakeFetch = (async (url: string | URL, init?: RequestInit) => {
+      const authorization = new Headers(init?.headers).get('authorization');
+      seen.push([new URL(String(url)).host, authorization]);
+      if (String(url).includes('127.0.0.1:5000') && !authorization) {
+        return new Response('{}', { status: 401, headers: { 'www-authenticate': 'Basic realm="registry"' } });
+      }
+      const headers: Record<string, string> = String(url).includes('127.0.0.1:5000')
+        ? { link: '<http://cdn.example.com:9/v2/team/app/tags/list?last=a>; rel="next"' }
+        : {};
+      return new Response(JSON.stringify({ tags: String(url).includes('cdn') ? ['b'] : ['a'] }), { headers });
+    }) as typeof fetch;
+    expect(await listTags('127.0.0.1:5000/team/app', auth, fakeFetch)).toEqual(['a', 'b']);
+    expect(seen).toEqual([
+      ['127.0.0.1:5000', null],
+      ['127.0.0.1:5000', basicHeader],
+      ['cdn.example.com:9', null],
+    ]);
+  });
+});

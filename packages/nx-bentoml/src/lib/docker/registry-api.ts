@@ -135,6 +135,7 @@ export async function tagRemoteManifest(
  */
 function registrySession(auth: RegistryAuth | undefined, fetchImpl: Fetch) {
   let authorization: string | undefined;
+  let authorizedOrigin: string | undefined;
   const basic =
     auth?.username && auth.password ? `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString('base64')}` : undefined;
 
@@ -154,13 +155,21 @@ function registrySession(auth: RegistryAuth | undefined, fetchImpl: Fetch) {
 
   return {
     async request(url: string, init: { method?: string; headers: Record<string, string>; body?: Buffer }): Promise<Response> {
-      const send = () => fetchImpl(url, { ...init, headers: { ...init.headers, ...(authorization ? { authorization } : {}) } });
+      // Credentials go only to the registry that asked for them, not to a host a Location or Link header names.
+      const origin = new URL(url).origin;
+      const send = () =>
+        fetchImpl(url, {
+          ...init,
+          headers: { ...init.headers, ...(authorization && origin === authorizedOrigin ? { authorization } : {}) },
+        });
       const response = await send();
       const challenge = response.headers.get('www-authenticate');
       if (response.status !== 401 || !challenge) return response;
+      if (authorizedOrigin && origin !== authorizedOrigin) return response;
       const answer = await challengeAnswer(challenge);
-      if (!answer || answer === authorization) return response;
+      if (!answer || (answer === authorization && origin === authorizedOrigin)) return response;
       authorization = answer;
+      authorizedOrigin = origin;
       return send();
     },
     get(url: string, accept: string): Promise<Response> {
