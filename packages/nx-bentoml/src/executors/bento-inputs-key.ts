@@ -1,7 +1,7 @@
 import { exec } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { join } from 'node:path';
+import { join, posix } from 'node:path';
 import { promisify } from 'node:util';
 import type { ExecutorContext } from '@nx/devkit';
 import { glob } from 'tinyglobby';
@@ -33,11 +33,12 @@ export async function bentoInputsKey(context: ExecutorContext, options: object):
       const negated = input.startsWith('!');
       const glob = negated ? input.slice(1) : input;
       if (glob.startsWith('{workspaceRoot}/') && !negated) workspaceGlobs.push(glob.slice('{workspaceRoot}/'.length));
-      else if (glob.startsWith('{projectRoot}/')) (negated ? projectNegations : projectGlobs).push(join(projectRoot, glob.slice(14)));
+      else if (glob.startsWith('{projectRoot}/')) (negated ? projectNegations : projectGlobs).push(posix.join(projectRoot, glob.slice(14)));
       else return undefined;
     } else if ('runtime' in input && typeof input.runtime === 'string') {
       const { stdout } = await promisify(exec)(input.runtime, { cwd: context.root, env: process.env });
-      values.push(`runtime ${input.runtime}\n${stdout}`);
+      // Only the output, as Nx hashes it: the command names a machine's interpreter path.
+      values.push(`runtime\n${stdout}`);
     } else if ('env' in input && typeof input.env === 'string') {
       values.push(`env ${input.env}=${process.env[input.env] ?? ''}`);
     } else {
@@ -67,7 +68,7 @@ function sorted(value: unknown): unknown {
   if (value && typeof value === 'object') {
     return Object.fromEntries(
       Object.entries(value)
-        .sort(([a], [b]) => a.localeCompare(b))
+        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
         .map(([key, entry]) => [key, sorted(entry)]),
     );
   }

@@ -52,4 +52,17 @@ describe('modelsOfService', () => {
       { name: 'tokenizer', version: 'v2' },
     ]);
   });
+
+  it('ignores models named in comments and docstrings, not a "#" inside a string', () => {
+    const source = [
+      '"""Serves BentoModel("doc:v0") once trained."""',
+      '# old = bentoml.models.BentoModel("old:v1")',
+      'model = bentoml.models.BentoModel("iris:latest")  # was BentoModel("older:v0")',
+      "other = BentoModel('tag#1')",
+    ].join('\n');
+    expect(modelsOfService(source).store).toEqual([
+      { name: 'iris', version: 'latest' },
+      { name: 'tag#1', version: 'latest' },
+    ]);
+  });
 });

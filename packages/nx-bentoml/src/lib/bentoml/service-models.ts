@@ -32,7 +32,8 @@ const huggingFaceCall = /\bHuggingFaceModel\s*\(([^)]*)\)/g;
  * Only literal names count; a name computed at run time is invisible here (bento-build reports
  * the models the Bento really packs).
  */
-export function modelsOfService(source: string): ServiceModels {
+export function modelsOfService(module: string): ServiceModels {
+  const source = withoutCommentsAndDocstrings(module);
   const store = new Map<string, StoreModelReference>();
   for (const match of source.matchAll(storeCall)) addStoreModel(store, match[2]);
   const huggingFace = new Map<string, HuggingFaceModelReference>();
@@ -59,4 +60,32 @@ export function modelsNamedBy(serviceSource: string, config: Bentofile): Service
 function addStoreModel(store: Map<string, StoreModelReference>, tag: string) {
   const [name, version = 'latest'] = tag.trim().toLowerCase().split(':');
   if (name) store.set(`${name}:${version || 'latest'}`, { name, version: version || 'latest' });
+}
+
+/** Python source without # comments and triple-quoted strings: a model named there is not asked for. */
+function withoutCommentsAndDocstrings(source: string): string {
+  let code = '';
+  let index = 0;
+  while (index < source.length) {
+    const char = source[index];
+    const triple = source.startsWith('"""', index) ? '"""' : source.startsWith("'''", index) ? "'''" : '';
+    if (triple) {
+      const end = source.indexOf(triple, index + 3);
+      index = end < 0 ? source.length : end + 3;
+      code += '""';
+    } else if (char === '"' || char === "'") {
+      // A one-line string, copied whole: a "#" inside it is no comment.
+      let end = index + 1;
+      while (end < source.length && source[end] !== char && source[end] !== '\n') end += source[end] === '\\' ? 2 : 1;
+      code += source.slice(index, end + 1);
+      index = end + 1;
+    } else if (char === '#') {
+      const end = source.indexOf('\n', index);
+      index = end < 0 ? source.length : end;
+    } else {
+      code += char;
+      index++;
+    }
+  }
+  return code;
 }
