@@ -44,7 +44,12 @@ function registryOf(registry: string | undefined, context: ExecutorContext): str
 }
 
 /** A registry's refusal in the user's terms: what was asked, and what to do. */
-export function explainRegistryError(error: RegistryReadError, repository: string, context: ExecutorContext): UserError {
+export function explainRegistryError(
+  error: RegistryReadError,
+  repository: string,
+  context: ExecutorContext,
+  passwordEnv = 'NX_BENTOML_REGISTRY_PASSWORD',
+): UserError {
   const what = `${error.method} ${new URL(error.url).pathname.replace(/^\/v2\//, '')}`;
   if (error.status === 404) {
     return new UserError(
@@ -55,7 +60,7 @@ export function explainRegistryError(error: RegistryReadError, repository: strin
     const access = error.method === 'GET' || error.method === 'HEAD' ? 'read' : 'write';
     return new UserError(
       `The registry refused ${what} (HTTP ${error.status}): the credentials for ${repository} are missing or lack ${access} access. ` +
-        `Log in with docker login, or set NX_BENTOML_REGISTRY_USERNAME and NX_BENTOML_REGISTRY_PASSWORD, then run again.`,
+        `Log in with docker login, or set NX_BENTOML_REGISTRY_USERNAME (or --username) and ${passwordEnv}, then run again.`,
     );
   }
   return new UserError(

@@ -43,7 +43,7 @@ export default async function promoteExecutor(
     const targetAuth = targetRegistry === registry ? sourceAuth : await resolveRegistryAuth(targetRegistry, sources);
 
     const explained = (error: unknown, where: string): never => {
-      throw error instanceof RegistryReadError ? explainRegistryError(error, where, context) : error;
+      throw error instanceof RegistryReadError ? explainRegistryError(error, where, context, options.passwordEnv) : error;
     };
     const manifest = await readManifest(repository, from, sourceAuth, fetchImpl).catch((error) => explained(error, repository));
     if (!manifest) {

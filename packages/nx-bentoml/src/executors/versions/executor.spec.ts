@@ -140,4 +140,13 @@ describe('versions executor', () => {
       'No registry to use: pass --registry=<host[/path]>, or set "registry" in the options of the docker-push target in project.json.',
     );
   });
+
+  it('names the password variable the options give when the registry refuses', async () => {
+    const { fakeFetch } = fakeRegistry(401);
+    const env = { ...credentials().env, CI_REGISTRY_TOKEN: 'token-123' };
+    await versionsExecutor({ ...options, passwordEnv: 'CI_REGISTRY_TOKEN' }, context(), { env }, fakeFetch);
+    expect(logger.error).toHaveBeenCalledWith(
+      expect.stringContaining('set NX_BENTOML_REGISTRY_USERNAME (or --username) and CI_REGISTRY_TOKEN, then run again.'),
+    );
+  });
 });

@@ -32,7 +32,7 @@ export default async function versionsExecutor(
     const auth = await resolveRegistryAuth(registry, { username: options.username, passwordEnv: options.passwordEnv, ...credentials });
 
     const tags = await listTags(repository, auth, fetchImpl).catch((error: unknown) => {
-      throw error instanceof RegistryReadError ? explainRegistryError(error, repository, context) : error;
+      throw error instanceof RegistryReadError ? explainRegistryError(error, repository, context, options.passwordEnv) : error;
     });
     const tagged = [];
     for (const tag of tags) {
