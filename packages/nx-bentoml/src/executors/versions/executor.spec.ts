@@ -9,7 +9,7 @@ import versionsExecutor from './executor';
 const digest = (char: string) => `sha256:${char.repeat(64)}`;
 
 /** A registry over fetch holding classifier:{nx1,production} on one image and {nx2,latest} on another, tags two per page. */
-function fakeRegistry(status = 200) {
+function fakeRegistry(status = 200, extraTags: string[] = []) {
   const images: Record<string, { digest: string; config: object }> = {};
   const image = (char: string, accuracy: string, created: string) => ({
     digest: digest(char),
@@ -24,13 +24,17 @@ function fakeRegistry(status = 200) {
   images['nx2'] = images['latest'] = image('b', '0.95', '2026-11-02T00:00:00Z');
   const pages = [
     ['nx1', 'production'],
-    ['nx2', 'latest'],
+    ['nx2', 'latest', ...extraTags],
   ];
   const authorizations: Array<string | null> = [];
   const fakeFetch = (async (input: string | URL, init?: RequestInit) => {
     const url = new URL(String(input));
     authorizations.push(new Headers(init?.headers).get('authorization'));
     if (status !== 200) return new Response('{}', { status });
+    if (url.pathname === '/v2/classifier/manifests/multi') {
+      const index = { schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests: [] };
+      return new Response(JSON.stringify(index), { headers: { 'docker-content-digest': digest('c') } });
+    }
     if (url.pathname === '/v2/classifier/tags/list') {
       const page = url.searchParams.get('last') ? 1 : 0;
       const headers: Record<string, string> = page === 0 ? { link: '</v2/classifier/tags/list?last=production&n=100>; rel="next"' } : {};
@@ -148,5 +152,14 @@ describe('versions executor', () => {
     expect(logger.error).toHaveBeenCalledWith(
       expect.stringContaining('set NX_BENTOML_REGISTRY_USERNAME (or --username) and CI_REGISTRY_TOKEN, then run again.'),
     );
+  });
+
+  it('says which tags it left out because their image could not be read', async () => {
+    const { fakeFetch } = fakeRegistry(200, ['multi']);
+    expect(await versionsExecutor({ ...options, json: true }, context(), credentials(), fakeFetch)).toEqual({ success: true });
+    expect(logger.warn).toHaveBeenCalledWith(
+      'Left out 1 tag of 127.0.0.1:5000/classifier whose image could not be read (a manifest list of several platforms, or a manifest or config the registry refused): multi.',
+    );
+    expect(JSON.parse(String(stdout.mock.calls.map((call) => call[0]).join(''))).versions).toHaveLength(2);
   });
 });

@@ -35,9 +35,17 @@ export default async function versionsExecutor(
       throw error instanceof RegistryReadError ? explainRegistryError(error, repository, context, options.passwordEnv) : error;
     });
     const tagged = [];
+    const unread: string[] = [];
     for (const tag of tags) {
       const image = await readRemoteImage(`${repository}:${tag}`, auth, fetchImpl);
       if (image) tagged.push({ tag, image });
+      else unread.push(tag);
+    }
+    if (unread.length > 0) {
+      logger.warn(
+        `Left out ${unread.length} tag${unread.length > 1 ? 's' : ''} of ${repository} whose image could not be read ` +
+          `(a manifest list of several platforms, or a manifest or config the registry refused): ${unread.join(', ')}.`,
+      );
     }
     const versions = publishedVersions(tagged);
 
