@@ -76,10 +76,10 @@ const tagListSchema = z.object({ tags: z.array(z.string()).nullish() });
  * any answer but 200, 404 for a repository the registry does not hold.
  */
 export async function listTags(repositoryReference: string, auth: RegistryAuth | undefined, fetchImpl: Fetch = fetch): Promise<string[]> {
-  const { base, repository } = parseReference(`${repositoryReference}:latest`);
+  const { base, url: api } = repositoryApi(repositoryReference);
   const session = registrySession(auth, fetchImpl);
   const tags: string[] = [];
-  let url: string | undefined = `${base}/v2/${repository}/tags/list?n=100`;
+  let url: string | undefined = `${api}/tags/list?n=100`;
   while (url) {
     const response = await session.get(url, 'application/json');
     if (!response.ok) throw new RegistryReadError(response.status, url);
@@ -88,6 +88,12 @@ export async function listTags(repositoryReference: string, auth: RegistryAuth |
     url = next ? new URL(next, base).toString() : undefined;
   }
   return tags;
+}
+
+/** "127.0.0.1:5000/team/app" -> its API root "http://127.0.0.1:5000/v2/team/app", and the registry's base URL. */
+function repositoryApi(repositoryReference: string): { base: string; url: string } {
+  const { base, repository } = parseReference(`${repositoryReference}:latest`);
+  return { base, url: `${base}/v2/${repository}` };
 }
 
 /** "127.0.0.1:5000/team/app:v1" -> base "http://127.0.0.1:5000", repository "team/app", tag "v1". */
@@ -113,20 +119,17 @@ export async function tagRemoteManifest(
   auth: RegistryAuth | undefined,
   fetchImpl: Fetch = fetch,
 ): Promise<boolean> {
-  const { base, repository } = parseReference(`${repositoryReference}:${tag}`);
+  // One session: the pull token it gets is answered again with push scope for the PUT.
   const session = registrySession(auth, fetchImpl);
-  const manifest = await session.request(`${base}/v2/${repository}/manifests/${digest}`, {
-    headers: { accept: imageManifestTypes.join(', ') },
-  });
-  const contentType = manifest.headers.get('content-type');
-  if (!manifest.ok || !contentType || !imageManifestTypes.includes(contentType)) return false;
-  const body = Buffer.from(await manifest.arrayBuffer());
-  const put = await session.request(`${base}/v2/${repository}/manifests/${tag}`, {
-    method: 'PUT',
-    headers: { 'content-type': contentType },
-    body,
-  });
-  return put.status === 201 && put.headers.get('docker-content-digest') === digest;
+  const api = repositoryApi(repositoryReference);
+  try {
+    const manifest = await readManifestIn(session, api, digest);
+    if (!manifest || !imageManifestTypes.includes(manifest.contentType)) return false;
+    return (await putManifestIn(session, api, tag, manifest)) === digest;
+  } catch (error) {
+    if (error instanceof RegistryReadError) return false;
+    throw error;
+  }
 }
 
 /**
@@ -201,9 +204,25 @@ export async function readManifest(
   auth: RegistryAuth | undefined,
   fetchImpl: Fetch = fetch,
 ): Promise<StoredManifest | undefined> {
-  const { base, repository } = parseReference(`${repositoryReference}:latest`);
-  const url = `${base}/v2/${repository}/manifests/${reference}`;
-  const response = await registrySession(auth, fetchImpl).get(url, [...imageManifestTypes, ...manifestListTypes].join(', '));
+  return readManifestIn(registrySession(auth, fetchImpl), repositoryApi(repositoryReference), reference);
+}
+
+/** Writes the manifest's bytes under `tag`; answers the digest the registry reports. */
+export async function putManifest(
+  repositoryReference: string,
+  tag: string,
+  manifest: StoredManifest,
+  auth: RegistryAuth | undefined,
+  fetchImpl: Fetch = fetch,
+): Promise<string> {
+  return (await putManifestIn(registrySession(auth, fetchImpl), repositoryApi(repositoryReference), tag, manifest)) ?? manifest.digest;
+}
+
+type RegistrySession = ReturnType<typeof registrySession>;
+
+async function readManifestIn(session: RegistrySession, api: { url: string }, reference: string): Promise<StoredManifest | undefined> {
+  const url = `${api.url}/manifests/${reference}`;
+  const response = await session.get(url, [...imageManifestTypes, ...manifestListTypes].join(', '));
   if (response.status === 404) return undefined;
   if (!response.ok) throw new RegistryReadError(response.status, url);
   const body = Buffer.from(await response.arrayBuffer());
@@ -215,23 +234,17 @@ export async function readManifest(
   return { digest, contentType, body, blobs, isList };
 }
 
-/** Writes the manifest's bytes under `tag`; answers the digest the registry reports. */
-export async function putManifest(
-  repositoryReference: string,
+/** The digest the registry reports for the written manifest, if it says. */
+async function putManifestIn(
+  session: RegistrySession,
+  api: { url: string },
   tag: string,
   manifest: StoredManifest,
-  auth: RegistryAuth | undefined,
-  fetchImpl: Fetch = fetch,
-): Promise<string> {
-  const { base, repository } = parseReference(`${repositoryReference}:${tag}`);
-  const url = `${base}/v2/${repository}/manifests/${tag}`;
-  const put = await registrySession(auth, fetchImpl).request(url, {
-    method: 'PUT',
-    headers: { 'content-type': manifest.contentType },
-    body: manifest.body,
-  });
+): Promise<string | undefined> {
+  const url = `${api.url}/manifests/${tag}`;
+  const put = await session.request(url, { method: 'PUT', headers: { 'content-type': manifest.contentType }, body: manifest.body });
   if (put.status !== 201) throw new RegistryReadError(put.status, url, 'PUT');
-  return put.headers.get('docker-content-digest') ?? manifest.digest;
+  return put.headers.get('docker-content-digest') ?? undefined;
 }
 
 /**
@@ -245,23 +258,23 @@ export async function copyBlobs(
   blobs: string[],
   fetchImpl: Fetch = fetch,
 ): Promise<{ present: number; uploaded: number }> {
-  const source = parseReference(`${from.repository}:latest`);
-  const target = parseReference(`${to.repository}:latest`);
+  const source = repositoryApi(from.repository);
+  const target = repositoryApi(to.repository);
   const read = registrySession(from.auth, fetchImpl);
   const write = registrySession(to.auth, fetchImpl);
   let present = 0;
   let uploaded = 0;
   for (const digest of blobs) {
-    const head = await write.request(`${target.base}/v2/${target.repository}/blobs/${digest}`, { method: 'HEAD', headers: {} });
+    const head = await write.request(`${target.url}/blobs/${digest}`, { method: 'HEAD', headers: {} });
     if (head.ok) {
       present++;
       continue;
     }
-    const blobUrl = `${source.base}/v2/${source.repository}/blobs/${digest}`;
+    const blobUrl = `${source.url}/blobs/${digest}`;
     const blob = await read.get(blobUrl, '*/*');
     if (!blob.ok) throw new RegistryReadError(blob.status, blobUrl);
     const body = Buffer.from(await blob.arrayBuffer());
-    const startUrl = `${target.base}/v2/${target.repository}/blobs/uploads/`;
+    const startUrl = `${target.url}/blobs/uploads/`;
     const start = await write.request(startUrl, { method: 'POST', headers: {} });
     const location = start.headers.get('location');
     if (start.status !== 202 || !location) throw new RegistryReadError(start.status, startUrl, 'POST');
