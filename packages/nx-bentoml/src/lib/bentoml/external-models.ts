@@ -39,13 +39,17 @@ const resolverProgram = [
   `console.log(ref,sha&&f.existsSync(p.join(d,'snapshots',sha))?sha:'absent')}}`,
 ].join('');
 
+// How a model is named to the program and in its answer lines.
+const storeReference = (model: StoreModelReference) => `store:${model.name}:${model.version}`;
+const huggingFaceReference = (model: HuggingFaceModelReference) => `hf:${model.repository}@${model.revision}`;
+
 /** The program's arguments for one project: its root, its model files as one pattern, the references. */
 export function externalModelsArguments(projectRoot: string, modelFiles: string[], models: ServiceModels): string[] {
   return [
     projectRoot || '.',
     modelFilesPattern(modelFiles),
-    ...models.store.map((model) => `store:${model.name}:${model.version}`),
-    ...models.huggingFace.map((model) => `hf:${model.repository}@${model.revision}`),
+    ...models.store.map(storeReference),
+    ...models.huggingFace.map(huggingFaceReference),
   ];
 }
 
@@ -83,12 +87,12 @@ export function parseExternalModels(output: string, models: ServiceModels): Reso
   };
   return [
     ...models.store.map((model): ResolvedModel => {
-      const [state, digest] = answer(`store:${model.name}:${model.version}`);
+      const [state, digest] = answer(storeReference(model));
       if (state === 'project-files' || state === 'absent') return { kind: 'store', model, state };
       return { kind: 'store', model, state: { tag: state, digest } };
     }),
     ...models.huggingFace.map((model): ResolvedModel => {
-      const [state] = answer(`hf:${model.repository}@${model.revision}`);
+      const [state] = answer(huggingFaceReference(model));
       return { kind: 'huggingFace', model, state: state === 'absent' ? 'absent' : { commit: state } };
     }),
   ];
@@ -115,7 +119,7 @@ export function modelFilesPattern(globs: string[]): string {
   return `(?:${globs.map(one).join('|')})(?:[.]dvc)?`;
 }
 
-// Characters a regular expression treats specially, each in a class: no backslash reaches the command line.
+// Characters a regular expression treats specially, each in a class; only "^", backslash and "]" still need a backslash.
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\/]/g, (char) => (char === '^' || char === '\\' || char === ']' ? `\\${char}` : `[${char}]`));
 }
