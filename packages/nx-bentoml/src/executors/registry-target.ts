@@ -3,7 +3,7 @@ import { hasHandoff, readHandoff } from '../lib/chain/handoff-files';
 import type { RegistryReadError } from '../lib/docker/registry-api';
 import { UserError } from '../lib/errors';
 import { resolveOption } from '../lib/executor-context';
-import { assertRegistry } from '../lib/names';
+import { registryOption } from '../lib/names';
 import { configuredTargetName } from './configured-targets';
 
 /**
@@ -16,8 +16,7 @@ export function registryRepository(
   context: ExecutorContext,
 ): { registry: string; imageName: string; repository: string } {
   const imageName = options.imageName ?? imageNameOf(options.imagePath, context);
-  const registry = registryOf(options.registry, context).replace(/\/+$/, '');
-  assertRegistry(registry);
+  const registry = registryOption(registryOf(options.registry, context));
   return { registry, imageName, repository: `${registry}/${imageName}` };
 }
 

@@ -33,6 +33,13 @@ export function assertBentoName(name: string, option = 'modelName'): void {
   }
 }
 
+/** A registry option as the chain uses it: without trailing slashes, and valid. */
+export function registryOption(registry: string): string {
+  const trimmed = registry.replace(/\/+$/, '');
+  assertRegistry(trimmed);
+  return trimmed;
+}
+
 export function assertRegistry(registry: string): void {
   if (!registryHost.test(registry)) {
     throw new UserError(

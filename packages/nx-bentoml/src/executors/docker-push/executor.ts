@@ -7,7 +7,7 @@ import { type CredentialSources, type RegistryAuth, resolveRegistryAuth } from '
 import { explainPushError, isTransientPushError } from '../../lib/docker/push-errors';
 import { UserError } from '../../lib/errors';
 import { resolveOption } from '../../lib/executor-context';
-import { assertRegistry } from '../../lib/names';
+import { registryOption } from '../../lib/names';
 import { writeOutputDirectory } from '../../lib/outputs';
 import { withRetries } from '../../lib/retry';
 import { runExecutor } from '../../lib/run-executor';
@@ -75,15 +75,12 @@ async function inspectLocalImage(docker: DockerClient, image: ImageHandoff, cont
 
 /** `registries` and `registry` together, without duplicates; at least one is required. */
 function targetRegistries(options: DockerPushExecutorSchema, imageName: string, pushTarget: string): string[] {
-  const registries = [
-    ...new Set([...(options.registries ?? []), ...(options.registry ? [options.registry] : [])].map((r) => r.replace(/\/+$/, ''))),
-  ];
+  const registries = [...new Set([...(options.registries ?? []), ...(options.registry ? [options.registry] : [])].map(registryOption))];
   if (registries.length === 0) {
     throw new UserError(
       `No registry to push ${imageName} to. Pass --registry=<host[/path]>, or set "registry" (or "registries") in the options of the ${pushTarget} target in project.json.`,
     );
   }
-  registries.forEach(assertRegistry);
   return registries;
 }
 

@@ -6,7 +6,7 @@ import { type CredentialSources, registryHost, resolveRegistryAuth } from '../..
 import { RegistryReadError, copyBlobs, listTags, putManifest, readManifest } from '../../lib/docker/registry-api';
 import { UserError } from '../../lib/errors';
 import { resolveOption } from '../../lib/executor-context';
-import { assertDockerTag, assertRegistry } from '../../lib/names';
+import { assertDockerTag, registryOption } from '../../lib/names';
 import { writeOutputDirectory } from '../../lib/outputs';
 import { runExecutor } from '../../lib/run-executor';
 import { configuredTargetName } from '../configured-targets';
@@ -29,8 +29,7 @@ export default async function promoteExecutor(
   return runExecutor(async () => {
     assertDockerTag(options.to);
     const { registry, imageName, repository } = registryRepository(options, context);
-    const targetRegistry = (options.toRegistry ?? registry).replace(/\/+$/, '');
-    assertRegistry(targetRegistry);
+    const targetRegistry = options.toRegistry ? registryOption(options.toRegistry) : registry;
     const target = `${targetRegistry}/${imageName}`;
     const from = options.from ?? publishedDigest(options, context, registry);
     if (from.startsWith('sha256:') && !/^sha256:[0-9a-f]{64}$/.test(from)) {
