@@ -34,10 +34,13 @@ function byTagName(a: string, b: string) {
   return Number(a !== 'latest') - Number(b !== 'latest') || a.localeCompare(b);
 }
 
+/** "sha256:" and 12 hex digits: how versions shows a digest, and the shortest prefix findVersion takes. */
+const shortDigestLength = 'sha256:'.length + 12;
+
 /** The version a tag or digest (full, or "sha256:" and at least 12 hex digits) names. */
 export function findVersion(versions: PublishedVersion[], reference: string, repository: string): PublishedVersion {
   const found = reference.startsWith('sha256:')
-    ? versions.filter((version) => reference.length >= 19 && version.digest.startsWith(reference))
+    ? versions.filter((version) => reference.length >= shortDigestLength && version.digest.startsWith(reference))
     : versions.filter((version) => version.tags.includes(reference));
   if (found.length === 1) return found[0];
   const known = versions.flatMap((version) => version.tags).join(', ') || 'none';
@@ -69,7 +72,7 @@ export function compareVersions(a: PublishedVersion, b: PublishedVersion): Versi
 export function formatVersions(versions: PublishedVersion[]): string {
   const rows = versions.map((version) => [
     version.tags.join(', '),
-    version.digest.slice(0, 19),
+    version.digest.slice(0, shortDigestLength),
     version.created ?? '',
     version.bentoTag ?? '',
     version.models.join(', '),
