@@ -33,7 +33,8 @@ export async function bentoInputsKey(context: ExecutorContext, options: object):
       const negated = input.startsWith('!');
       const glob = negated ? input.slice(1) : input;
       if (glob.startsWith('{workspaceRoot}/') && !negated) workspaceGlobs.push(glob.slice('{workspaceRoot}/'.length));
-      else if (glob.startsWith('{projectRoot}/')) (negated ? projectNegations : projectGlobs).push(posix.join(projectRoot, glob.slice(14)));
+      else if (glob.startsWith('{projectRoot}/'))
+        (negated ? projectNegations : projectGlobs).push(posix.join(projectRoot, glob.slice('{projectRoot}/'.length)));
       else return undefined;
     } else if ('runtime' in input && typeof input.runtime === 'string') {
       const { stdout } = await promisify(exec)(input.runtime, { cwd: context.root, env: process.env });

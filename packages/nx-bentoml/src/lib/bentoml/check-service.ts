@@ -3,8 +3,13 @@ import { join, relative } from 'node:path';
 import { UserError } from '../errors';
 import { type Bentofile, parseServiceReference } from './bentofile';
 
-/** Catches what `bentoml build` would report only as a Python traceback, or not at all; returns the service module's path. */
-export function checkService(config: Bentofile, contextDir: string, workspaceRoot: string, origin = "the bentofile's service"): string {
+/** Catches what `bentoml build` would report only as a Python traceback, or not at all; returns the service module's path and text. */
+export function checkService(
+  config: Bentofile,
+  contextDir: string,
+  workspaceRoot: string,
+  origin = "the bentofile's service",
+): { path: string; source: string } {
   const { files, className } = parseServiceReference(config.service);
   const described = `${origin} "${config.service}"`;
   const servicePath = files.map((file) => join(contextDir, file)).find((path) => existsSync(path));
@@ -22,7 +27,7 @@ export function checkService(config: Bentofile, contextDir: string, workspaceRoo
     // Defined, imported or assigned at any indentation: only a module that never names the class is wrong.
     const names = new RegExp(`^\\s*(class\\s+${className}\\b|from\\s+\\S+\\s+import\\s+.*\\b${className}\\b|${className}\\s*=)`, 'm');
     if (!names.test(source)) throw new UserError(`${where} does not define the class ${className} named by ${described}.`);
-    return servicePath;
+    return { path: servicePath, source };
   }
   const roots = rootServices(source);
   if (roots.length > 1) {
@@ -31,7 +36,7 @@ export function checkService(config: Bentofile, contextDir: string, workspaceRoo
         `so BentoML cannot choose. Set the service to "${files[0].replace(/\.py$/, '').split('/').join('.')}:<ServiceClass>" in the build config.`,
     );
   }
-  return servicePath;
+  return { path: servicePath, source };
 }
 
 /**

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { runCommand } from '../process/run-command';
 import { resolvePython } from '../python';
@@ -66,9 +66,9 @@ export async function readServiceProject(options: ServiceProjectOptions): Promis
     bentofile: buildConfig.config,
     python: resolvePython(options.python, projectRoot, workspaceRoot),
     modelFileGlobs,
-    serviceModule,
+    serviceModule: serviceModule.path,
     modelFiles: await findModelFiles(projectDir, modelFileGlobs),
-    serviceModels: modelsNamedBy(readFileSync(serviceModule, 'utf8'), buildConfig.config),
+    serviceModels: modelsNamedBy(serviceModule.source, buildConfig.config),
   };
 }
 
