@@ -237,6 +237,39 @@ describe(`the real chain on Nx ${highestNx}: BentoML, Docker Engine and an authe
     });
   });
 
+  it('a publish whose service cannot start fails at the gate: nothing pushed, latest keeps its digest', async () => {
+    const servePath = file('apps/classifier/src/serve.py');
+    const original = readFileSync(servePath, 'utf8');
+    const latestBefore = await registryManifestDigest(environment.registry, imageName, 'latest', auth());
+    const pushBefore = readFileSync(file('dist/apps/classifier/push/push.json'), 'utf8');
+    // BentoML imports the module to build the Bento, so the build succeeds; the service cannot start.
+    const broken = original.replace(
+      'def __init__(self) -> None:\n',
+      'def __init__(self) -> None:\n        raise RuntimeError("model weights unreadable")\n',
+    );
+    expect(broken).not.toBe(original);
+    writeFileSync(servePath, broken);
+    try {
+      const result = runNxUnchecked(workspace.root, ['run', 'classifier:publish'], taskEnv);
+      const output = result.stdout + result.stderr;
+      expect(result.status).not.toBe(0);
+      expect(output).toContain('Testing the image before docker-push pushes it');
+      expect(output).toContain('model weights unreadable');
+      expect(output).toContain('The gate before docker-push stopped the push: nothing was pushed and no tag moved.');
+      expect(output).not.toContain('Pushing ');
+      const brokenVersion = readJson<{ version: string }>('dist/apps/classifier/bento/bento.json').version;
+      expect((await registryManifestDigest(environment.registry, imageName, brokenVersion, auth())).status).toBe(404);
+      expect(await registryManifestDigest(environment.registry, imageName, 'latest', auth())).toEqual(latestBefore);
+      expect(readFileSync(file('dist/apps/classifier/push/push.json'), 'utf8')).toBe(pushBefore);
+    } finally {
+      writeFileSync(servePath, original);
+    }
+    // Mended: every tag already holds the image of these inputs, so the gate starts no container.
+    const again = nx(['run', 'classifier:publish']).stdout;
+    expect(again).toContain('docker-push has nothing to push, so the gate does not test it again.');
+    expect(again).toMatch(/Published e2e-\w+\/classifier: 0 pushed, 2 up to date\./);
+  });
+
   it('serves the service locally with bentoml serve on a loopback port', async () => {
     const port = await freePort();
     const serve = spawn('npx', ['nx', 'run', 'classifier:serve', `--port=${port}`], {

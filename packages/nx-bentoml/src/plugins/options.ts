@@ -18,6 +18,8 @@ const pluginOptionsSchema = z.strictObject({
   modelFiles: z.array(z.string().min(1)).min(1).default(defaultModelFiles),
   /** JSON metrics file, relative to the project root, recorded in the image labels. */
   metricsFile: z.string().min(1).default(defaultMetricsFile),
+  /** docker-push depends on smoke-test (the gate) in projects with a smoke-test.json; false drops that dependency. */
+  gate: z.boolean().default(true),
 });
 
 /** The options that name targets, as `nx g nx-bentoml:init` writes them into nx.json. */

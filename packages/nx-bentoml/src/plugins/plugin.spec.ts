@@ -71,6 +71,19 @@ describe('nx-bentoml plugin', () => {
     expect(targets['bento-build'].metadata?.technologies).toEqual(['bentoml']);
   });
 
+  it('gates docker-push on the smoke test in a project with smoke-test.json, unless the gate option is off', async () => {
+    const pushDependsOn = async (options?: unknown) =>
+      (await run(['apps/classifier/src/bentofile.yaml'], options))['apps/classifier/src/bentofile.yaml'].projects!['apps/classifier']
+        .targets!['docker-push'].dependsOn;
+    write('apps/classifier/smoke-test.json', '{"endpoint": "/predict"}');
+    expect(await pushDependsOn()).toEqual(['containerize', { target: 'smoke-test', params: 'forward' }]);
+    expect(await pushDependsOn({ smokeTestTargetName: 'check' })).toEqual(['containerize', { target: 'check', params: 'forward' }]);
+    expect(await pushDependsOn({ gate: false })).toEqual(['containerize']);
+    // The memoised targets follow the file: removing it removes the gate.
+    rmSync(join(workspaceRoot, 'apps/classifier/smoke-test.json'));
+    expect(await pushDependsOn()).toEqual(['containerize']);
+  });
+
   const allInputsOf = async (options?: unknown) =>
     (await run(['apps/classifier/src/bentofile.yaml'], options))['apps/classifier/src/bentofile.yaml'].projects!['apps/classifier']
       .targets!['bento-build'].inputs as Array<string | { runtime: string }>;

@@ -17,7 +17,7 @@ import { bentomlVersionInput } from './bentoml-version-input';
 import { bentoBuildInputs } from './inputs';
 import { type BentomlPluginOptions, type NormalizedPluginOptions, normalizePluginOptions } from './options';
 import { findOwningProjectRoot } from './project-root';
-import { bentoTargets } from './targets';
+import { bentoTargets, smokeTestFile } from './targets';
 
 /** Every file that can make its directory a BentoML build directory. */
 export const buildConfigGlob = `**/{${buildDirMarkers.join(',')}}`;
@@ -100,6 +100,7 @@ function createNodesForBuildDir(
   const bentoignoreText = readInContext('.bentoignore');
 
   const projectFile = hasConfig ? readProjectFile(context.workspaceRoot, root) : {};
+  const hasSmokeTest = existsSync(join(context.workspaceRoot, root, smokeTestFile));
   const projectName = projectFile.name ?? basename(root);
 
   // The targets depend only on these; parsing and validating the config is what the cache saves.
@@ -117,6 +118,7 @@ function createNodesForBuildDir(
     String(hasConfig),
     configText,
     bentoignoreText,
+    String(hasSmokeTest),
   ]);
   const serviceModuleText = (candidates: string[]) => {
     const module = candidates.find((file) => existsSync(join(context.workspaceRoot, contextDir, file)));
@@ -150,6 +152,7 @@ function createNodesForBuildDir(
     projectName,
     buildDir: relative(root, contextDir),
     configFile: source.file,
+    hasSmokeTest,
     bentoBuildInputs: [
       ...inputs,
       bentomlVersion,

@@ -8,7 +8,12 @@ export interface BentoTargetsContext {
   /** The build config's file name in it (bentofile.yaml, pyproject.toml); none when BentoML finds the service itself. */
   configFile?: string;
   bentoBuildInputs: Array<string | { runtime: string }>;
+  /** The project keeps a smoke-test.json: with the gate on, docker-push depends on smoke-test. */
+  hasSmokeTest: boolean;
 }
+
+/** The sample requests smoke-test sends, relative to the project root. */
+export const smokeTestFile = 'smoke-test.json';
 
 export const bentoOutputDir = '{workspaceRoot}/dist/{projectRoot}/bento';
 export const imageOutputDir = '{workspaceRoot}/dist/{projectRoot}/image';
@@ -62,7 +67,11 @@ export function bentoTargets(options: NormalizedPluginOptions, context: BentoTar
     [names.push]: {
       executor: 'nx-bentoml:docker-push',
       options: { imagePath: imageOutputDir, outputPath: pushOutputDir },
-      dependsOn: [names.containerize],
+      // The command line's options (registry, gate) are forwarded so that the gate sees this push as it will run.
+      dependsOn: [
+        names.containerize,
+        ...(options.gate && context.hasSmokeTest ? [{ target: names.smokeTest, params: 'forward' as const }] : []),
+      ],
       cache: false,
       outputs: [pushOutputDir],
       metadata: {
@@ -97,7 +106,7 @@ export function bentoTargets(options: NormalizedPluginOptions, context: BentoTar
     },
     [names.smokeTest]: {
       executor: 'nx-bentoml:smoke-test',
-      options: { imagePath: imageOutputDir, sampleRequest: '{projectRoot}/smoke-test.json' },
+      options: { imagePath: imageOutputDir, sampleRequest: `{projectRoot}/${smokeTestFile}` },
       dependsOn: [names.containerize],
       cache: false,
       metadata: {

@@ -12,6 +12,11 @@ export function fakeExecutorContext(root: string, projectRoot: string, targetNam
     projectsConfigurations: { version: 2, projects: { classifier: { root: projectRoot } } },
     nxJsonConfiguration: {},
     projectGraph: { nodes: {}, dependencies: {} },
-    taskGraph: { roots: [id], dependencies: {}, continuousDependencies: {}, tasks: { [id]: { id, hash } as never } },
+    taskGraph: {
+      roots: [id],
+      dependencies: {},
+      continuousDependencies: {},
+      tasks: { [id]: { id, hash, target: { project: 'classifier', target: targetName } } as never },
+    },
   } as unknown as ExecutorContext;
 }

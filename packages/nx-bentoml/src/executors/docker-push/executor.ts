@@ -1,17 +1,15 @@
 import { type ExecutorContext, logger } from '@nx/devkit';
 import { type ImageHandoff, type PushHandoff, readHandoff, writeHandoff } from '../../lib/chain/handoff-files';
-import { buildKeyLabel } from '../../lib/chain/image-labels';
-import { type LocalImage, type TagStep, matchRegistryImage, planTags } from '../../lib/chain/reuse-rules';
-import { type DockerClient, type ImageSummary, createDockerClient } from '../../lib/docker/client';
+import type { TagStep } from '../../lib/chain/reuse-rules';
+import { type DockerClient, createDockerClient } from '../../lib/docker/client';
 import { type CredentialSources, type RegistryAuth, resolveRegistryAuth } from '../../lib/docker/credentials';
 import { explainPushError, isTransientPushError } from '../../lib/docker/push-errors';
-import { UserError } from '../../lib/errors';
 import { resolveOption } from '../../lib/executor-context';
-import { registryOption } from '../../lib/names';
 import { writeOutputDirectory } from '../../lib/outputs';
 import { withRetries } from '../../lib/retry';
 import { runExecutor } from '../../lib/run-executor';
 import { configuredTargetName } from '../configured-targets';
+import { type PushedImage, inspectPushedImage, planRegistryPush, pushRegistries } from '../push-plan';
 import type { DockerPushExecutorSchema } from './schema';
 
 type PushedTag = PushHandoff['pushed'][number];
@@ -20,7 +18,7 @@ type PushedTag = PushHandoff['pushed'][number];
 interface PushRun {
   docker: DockerClient;
   image: ImageHandoff;
-  local: LocalImage & { knownDigests: Set<string> };
+  local: PushedImage;
   options: DockerPushExecutorSchema;
   retryDelayMs?: (attempt: number) => number;
 }
@@ -40,14 +38,9 @@ export default async function dockerPushExecutor(
       workspaceRoot: context.root,
       producer: containerizeTarget,
     });
-    const registries = targetRegistries(options, image.imageName, configuredTargetName(context, 'docker-push'));
+    const registries = pushRegistries(options, image.imageName, configuredTargetName(context, 'docker-push'));
     await docker.ping();
-    const summary = await inspectLocalImage(docker, image, containerizeTarget);
-    const local = {
-      knownDigests: new Set(summary.repoDigests.map((entry) => entry.split('@')[1])),
-      buildKey: summary.labels[buildKeyLabel],
-      platform: summary.platform,
-    };
+    const local = await inspectPushedImage(docker, image, containerizeTarget);
     const run: PushRun = { docker, image, local, options, retryDelayMs };
 
     const pushed: PushedTag[] = [];
@@ -57,55 +50,18 @@ export default async function dockerPushExecutor(
     }
 
     await writeOutputDirectory(resolveOption(options.outputPath, context), async (dir) =>
-      writeHandoff('push', dir, { imageName: image.imageName, imageId: image.imageId, imageSizeBytes: summary.sizeBytes, pushed }),
+      writeHandoff('push', dir, { imageName: image.imageName, imageId: image.imageId, imageSizeBytes: local.summary.sizeBytes, pushed }),
     );
     return { success: true };
   });
 }
 
-async function inspectLocalImage(docker: DockerClient, image: ImageHandoff, containerizeTarget: string): Promise<ImageSummary> {
-  const local = await docker.inspectImage(image.imageId);
-  if (!local) {
-    throw new UserError(
-      `The image ${image.imageName} (${image.imageId}) is no longer in the Docker Engine. Run the ${containerizeTarget} target again.`,
-    );
-  }
-  return local;
-}
-
-/** `registries` and `registry` together, without duplicates; at least one is required. */
-function targetRegistries(options: DockerPushExecutorSchema, imageName: string, pushTarget: string): string[] {
-  const registries = [...new Set([...(options.registries ?? []), ...(options.registry ? [options.registry] : [])].map(registryOption))];
-  if (registries.length === 0) {
-    throw new UserError(
-      `No registry to push ${imageName} to. Pass --registry=<host[/path]>, or set "registry" (or "registries") in the options of the ${pushTarget} target in project.json.`,
-    );
-  }
-  return registries;
-}
-
-/** Pushes every tag to one registry, as the reuse rules (lib/chain/reuse-rules.ts) plan it. */
+/** Pushes every tag to one registry, as the reuse rules plan it. */
 async function pushToRegistry(run: PushRun, registry: string, auth: RegistryAuth | undefined): Promise<PushedTag[]> {
   const repository = `${registry}/${run.image.imageName}`;
-  const matches = [];
-  for (const tag of run.image.tags) {
-    const reference = `${repository}:${tag}`;
-    matches.push(
-      run.options.force
-        ? undefined
-        : await matchRegistryImage(run.local, {
-            // Only an optimisation: a registry that cannot answer (403 for push-only credentials, 503...) gets the push, which reports what is wrong.
-            digest: () => run.docker.registryDigest(reference, auth).catch(() => undefined),
-            image: async () => {
-              const remote = await run.docker.remoteImage(reference, auth);
-              return remote && { digest: remote.digest, buildKey: remote.labels[buildKeyLabel], platform: remote.platform };
-            },
-          }),
-    );
-  }
-
+  const steps = await planRegistryPush(run.docker, run.local, { repository, tags: run.image.tags, force: run.options.force }, auth);
   const results: PushedTag[] = [];
-  for (const step of planTags(run.image.tags, matches)) {
+  for (const step of steps) {
     await run.docker.tagImage(run.image.imageId, repository, step.tag);
     results.push(await carryOut(run, registry, step, auth));
   }

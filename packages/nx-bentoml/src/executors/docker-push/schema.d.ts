@@ -7,4 +7,6 @@ export interface DockerPushExecutorSchema {
   username?: string;
   passwordEnv?: string;
   retries?: number;
+  /** Read by the smoke-test task this push depends on (the gate); false pushes without testing. */
+  gate?: boolean;
 }

@@ -3,4 +3,5 @@ export interface PublishExecutorSchema {
   registry?: string;
   registries?: string[];
   force?: boolean;
+  gate?: boolean;
 }

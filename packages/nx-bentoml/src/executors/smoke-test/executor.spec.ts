@@ -200,4 +200,106 @@ describe('smoke-test executor', () => {
     expect(await smokeTestExecutor(options(3000), context(), docker.client)).toEqual({ success: false });
     expect(logger.error).toHaveBeenCalledWith('Port 3000 on 127.0.0.1 is already in use. Free it, or pass --port=0 to use a free port.');
   });
+
+  describe('as the gate before docker-push', () => {
+    /** The task graph of `nx run classifier:publish`: docker-push depends on this smoke-test task. */
+    const gateContext = (pushOverrides: Record<string, unknown> = {}, pushOptions: Record<string, unknown> = {}) => {
+      const base = fakeExecutorContext(root, 'apps/classifier', 'smoke-test');
+      const task = (target: string, overrides = {}) => ({
+        id: `classifier:${target}`,
+        target: { project: 'classifier', target },
+        overrides,
+      });
+      base.projectsConfigurations.projects['classifier'].targets = {
+        'smoke-test': { executor: 'nx-bentoml:smoke-test' },
+        'docker-push': { executor: 'nx-bentoml:docker-push', options: { registry: '127.0.0.1:5000', ...pushOptions } },
+      };
+      base.taskGraph = {
+        roots: ['classifier:smoke-test'],
+        tasks: {
+          'classifier:smoke-test': task('smoke-test', pushOverrides) as never,
+          'classifier:docker-push': task('docker-push', { __overrides_unparsed__: [], ...pushOverrides }) as never,
+        },
+        // Nx 24's edges; Nx 23 lists plain ids.
+        dependencies: { 'classifier:docker-push': [{ id: 'classifier:smoke-test' } as never], 'classifier:smoke-test': [] },
+        continuousDependencies: {},
+      };
+      return base;
+    };
+    const noCredentials = () => ({ env: { DOCKER_CONFIG: join(root, 'no-docker-config') } });
+    const engineWithImage = (publishedPort: number, extra = {}) => {
+      const docker = fakeDocker({}, { publishedPort, ...extra });
+      docker.images.set('sha256:1', { id: 'sha256:1', labels: {}, repoTags: [], repoDigests: [], sizeBytes: 1, platform: 'linux/amd64' });
+      return docker;
+    };
+
+    it('tests the image when the push would change a tag', async () => {
+      server = await fakeService({ status: 200, body: ['setosa'] });
+      const docker = engineWithImage(portOf(server));
+      expect(await smokeTestExecutor(options(0), gateContext(), docker.client, noCredentials())).toEqual({ success: true });
+      expect(docker.calls).toEqual(['run sha256:1 on 0', 'remove c1']);
+      expect(logger.info).toHaveBeenCalledWith(
+        'Testing the image before docker-push pushes it (the gate; --gate=false pushes without it).',
+      );
+    });
+
+    it("starts no container when every tag of every registry, the command line's included, already holds the image", async () => {
+      const docker = engineWithImage(1);
+      docker.images.get('sha256:1')!.repoDigests.push('127.0.0.1:5000/classifier@sha256:aa');
+      docker.registry.set('127.0.0.1:5000/classifier:nx1', 'sha256:aa');
+      expect(await smokeTestExecutor(options(0), gateContext(), docker.client, noCredentials())).toEqual({ success: true });
+      expect(docker.calls).toEqual([]);
+      expect(logger.info).toHaveBeenCalledWith(
+        'Every tag already holds this image: docker-push has nothing to push, so the gate does not test it again.',
+      );
+      // A second registry given on the command line (forwarded from publish) lacks it: the gate tests.
+      server = await fakeService({ status: 200, body: ['setosa'] });
+      const secondRun = engineWithImage(portOf(server));
+      secondRun.images.get('sha256:1')!.repoDigests.push('127.0.0.1:5000/classifier@sha256:aa');
+      secondRun.registry.set('127.0.0.1:5000/classifier:nx1', 'sha256:aa');
+      const context = gateContext({ registries: ['127.0.0.1:5000', 'ghcr.io/org'] });
+      expect(await smokeTestExecutor(options(0), context, secondRun.client, noCredentials())).toEqual({ success: true });
+      expect(secondRun.calls).toEqual(['run sha256:1 on 0', 'remove c1']);
+    });
+
+    it('tests even an image the registry holds when the push is forced', async () => {
+      server = await fakeService({ status: 200, body: ['setosa'] });
+      const docker = engineWithImage(portOf(server));
+      docker.images.get('sha256:1')!.repoDigests.push('127.0.0.1:5000/classifier@sha256:aa');
+      docker.registry.set('127.0.0.1:5000/classifier:nx1', 'sha256:aa');
+      expect(await smokeTestExecutor(options(0), gateContext({ force: true }), docker.client, noCredentials())).toEqual({ success: true });
+      expect(docker.calls).toEqual(['run sha256:1 on 0', 'remove c1']);
+    });
+
+    it('says that nothing was pushed and what to do when the service fails', async () => {
+      server = await fakeService({ status: 200, body: [] }, false);
+      const docker = engineWithImage(portOf(server), { containerExitCode: 1 });
+      expect(await smokeTestExecutor(options(0), gateContext(), docker.client, noCredentials())).toEqual({ success: false });
+      expect(logger.error).toHaveBeenCalledWith(
+        expect.stringMatching(
+          /^The container exited with code 1 before the service was ready at .*\nThe gate before docker-push stopped the push: nothing was pushed and no tag moved\. Fix the service \(nx run classifier:serve runs it locally\), or pass --gate=false to push without the smoke test\.$/s,
+        ),
+      );
+    });
+
+    it('is turned off by gate: false, from the command line or the docker-push options', async () => {
+      for (const context of [gateContext({ gate: false }), gateContext({}, { gate: false })]) {
+        const docker = engineWithImage(1);
+        expect(await smokeTestExecutor(options(0), context, docker.client, noCredentials())).toEqual({ success: true });
+        expect(docker.calls).toEqual([]);
+      }
+      expect(logger.info).toHaveBeenCalledWith('The gate is off (gate: false): docker-push pushes without a smoke test.');
+    });
+
+    it('runs in full when run on its own, even with a push configured', async () => {
+      server = await fakeService({ status: 200, body: ['setosa'] });
+      const docker = engineWithImage(portOf(server));
+      const alone = gateContext();
+      alone.taskGraph!.dependencies['classifier:docker-push'] = [];
+      docker.images.get('sha256:1')!.repoDigests.push('127.0.0.1:5000/classifier@sha256:aa');
+      docker.registry.set('127.0.0.1:5000/classifier:nx1', 'sha256:aa');
+      expect(await smokeTestExecutor(options(0), alone, docker.client, noCredentials())).toEqual({ success: true });
+      expect(docker.calls).toEqual(['run sha256:1 on 0', 'remove c1']);
+    });
+  });
 });
