@@ -227,6 +227,19 @@ describe(`the real chain on Nx ${highestNx}: BentoML, Docker Engine and an authe
     const copied = nx(['run', 'classifier:promote', '--to=production', '--from=latest', `--toRegistry=${secondRegistry}`]).stdout;
     expect(copied).toMatch(/blobs copied, \d+ already there\./);
     expect(await registryManifestDigest(secondRegistry, imageName, 'production', auth())).toEqual({ status: 200, digest: latest.digest });
+    // Another repository of the same registry: every blob is mounted from the source, none uploaded.
+    const mirrored = nx([
+      'run',
+      'classifier:promote',
+      '--to=production',
+      '--from=latest',
+      `--toRegistry=${environment.registry}/mirror`,
+    ]).stdout;
+    expect(mirrored).toMatch(/: 0 blobs copied, [1-9]\d* mounted, 0 already there\./);
+    expect(await registryManifestDigest(environment.registry, `mirror/${imageName}`, 'production', auth())).toEqual({
+      status: 200,
+      digest: latest.digest,
+    });
 
     const unknown = runNxUnchecked(workspace.root, ['run', 'classifier:promote', '--to=production', '--from=nx-no-such-version'], taskEnv);
     expect(unknown.status).not.toBe(0);

@@ -20,6 +20,16 @@ describe('writeOutputDirectory', () => {
     expect(siblings()).toEqual(['push']);
   });
 
+  it('lets two writers of one output run at once (two promotes): the last to finish wins and neither fails', async () => {
+    const slow = writeOutputDirectory(outputDir(), async (dir) => {
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      writeFileSync(join(dir, 'push.json'), 'slow');
+    });
+    await Promise.all([slow, writeOutput('fast')]);
+    expect(readFileSync(join(outputDir(), 'push.json'), 'utf8')).toBe('slow');
+    expect(siblings()).toEqual(['push']);
+  });
+
   it('keeps the previous output and leaves no temporary directory when the work fails', async () => {
     await writeOutput('first');
     const failing = writeOutputDirectory(outputDir(), async (dir) => {

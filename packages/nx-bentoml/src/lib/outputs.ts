@@ -4,6 +4,8 @@ import { UserError } from './errors';
 import { removeAbandonedDirectories } from './process/abandoned-directories';
 
 const partialSuffix = '.partial-';
+/** Tells apart two fills of one output in one process. */
+let fillsStarted = 0;
 
 /**
  * Fills an output directory all at once: the work happens in a sibling temporary directory that
@@ -11,19 +13,32 @@ const partialSuffix = '.partial-';
  */
 export async function writeOutputDirectory<T>(outputDir: string, fill: (tempDir: string) => Promise<T>): Promise<T> {
   removeStalePartialDirectories(outputDir);
-  const tempDir = `${outputDir}${partialSuffix}${process.pid}`;
+  const tempDir = `${outputDir}${partialSuffix}${process.pid}-${++fillsStarted}`;
   rmSync(tempDir, { recursive: true, force: true });
   mkdirSync(tempDir, { recursive: true });
   try {
     const result = await fill(tempDir);
-    rmSync(outputDir, { recursive: true, force: true });
     mkdirSync(dirname(outputDir), { recursive: true });
-    renameSync(tempDir, outputDir);
+    replaceDirectory(tempDir, outputDir);
     return result;
   } catch (error) {
     throw isDiskFull(error) ? new UserError(`No space left on the device holding ${outputDir}. Free some space and run again.`) : error;
   } finally {
     rmSync(tempDir, { recursive: true, force: true });
+  }
+}
+
+/** Two tasks writing one output at once (two promotes): the last to finish wins, neither fails. */
+function replaceDirectory(from: string, to: string, attempts = 5) {
+  for (let attempt = 1; ; attempt++) {
+    rmSync(to, { recursive: true, force: true });
+    try {
+      renameSync(from, to);
+      return;
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (attempt >= attempts || (code !== 'ENOTEMPTY' && code !== 'EEXIST')) throw error;
+    }
   }
 }
 
@@ -35,5 +50,7 @@ function isDiskFull(error: unknown): boolean {
 /** The temporary directories of this output that processes now gone left behind. */
 function removeStalePartialDirectories(outputDir: string) {
   const prefix = `${basename(outputDir)}${partialSuffix}`;
-  removeAbandonedDirectories(dirname(outputDir), (entry) => (entry.startsWith(prefix) ? Number(entry.slice(prefix.length)) : undefined));
+  removeAbandonedDirectories(dirname(outputDir), (entry) =>
+    entry.startsWith(prefix) ? Number.parseInt(entry.slice(prefix.length), 10) : undefined,
+  );
 }

@@ -8,6 +8,7 @@ import { captureLogger } from '../../testing/logger';
 import promoteExecutor from './executor';
 
 const manifestType = 'application/vnd.oci.image.manifest.v1+json';
+const listType = 'application/vnd.oci.image.index.v1+json';
 const sha = (data: string | Buffer) => `sha256:${createHash('sha256').update(data).digest('hex')}`;
 
 interface FakeRepository {
@@ -15,44 +16,60 @@ interface FakeRepository {
   blobs: Map<string, Buffer>;
 }
 
-/** Registries over fetch, by host: repositories of manifests (by tag and digest) and blobs; every request is recorded. */
-function fakeRegistries(options: { refuseWrites?: number } = {}) {
-  const hosts = new Map<string, FakeRepository>();
+/**
+ * Registries over fetch: repositories ("host/name") of manifests (by tag and digest) and blobs, with
+ * uploads (monolithic, streamed or not) and cross-repository mounts; every request is recorded.
+ */
+function fakeRegistries(options: { refuseWrites?: number; refuseManifestType?: string; noMount?: boolean } = {}) {
+  const repositories = new Map<string, FakeRepository>();
   const requests: string[] = [];
-  const repository = (host: string) => {
-    if (!hosts.has(host)) hosts.set(host, { manifests: new Map(), blobs: new Map() });
-    return hosts.get(host)!;
+  const repository = (name: string) => {
+    const key = name.includes('/') ? name : `${name}/classifier`;
+    if (!repositories.has(key)) repositories.set(key, { manifests: new Map(), blobs: new Map() });
+    return repositories.get(key)!;
   };
+  const bodyOf = async (init: RequestInit | undefined) => Buffer.from(await new Response(init?.body).arrayBuffer());
   const fakeFetch = (async (input: string | URL, init?: RequestInit) => {
     const url = new URL(String(input));
     const method = init?.method ?? 'GET';
-    requests.push(`${method} ${url.host}${url.pathname}`);
-    const repo = repository(url.host);
+    requests.push(`${method} ${url.host}${url.pathname}${url.searchParams.has('mount') ? ' mount' : ''}`);
     if (options.refuseWrites && method !== 'GET' && method !== 'HEAD') return new Response('{}', { status: options.refuseWrites });
-    const manifest = /^\/v2\/classifier\/manifests\/(.+)$/.exec(url.pathname);
-    if (manifest && method === 'GET') {
-      const body = repo.manifests.get(manifest[1]);
+    const route = /^\/v2\/(.+)\/(manifests|blobs|tags)\/(.*)$/.exec(url.pathname);
+    if (!route) return new Response('{}', { status: 404 });
+    const [, name, kind, rest] = route;
+    const repo = repository(`${url.host}/${name}`);
+    if (kind === 'manifests' && method === 'GET') {
+      const body = repo.manifests.get(rest);
       if (!body) return new Response('{}', { status: 404 });
-      return new Response(body, { headers: { 'content-type': manifestType, 'docker-content-digest': sha(body) } });
+      const type = JSON.parse(body.toString()).mediaType;
+      return new Response(body, { headers: { 'content-type': type, 'docker-content-digest': sha(body) } });
     }
-    if (manifest && method === 'PUT') {
-      const body = Buffer.from(init!.body as Buffer);
-      repo.manifests.set(manifest[1], body).set(sha(body), body);
+    if (kind === 'manifests' && method === 'PUT') {
+      const type = new Headers(init?.headers).get('content-type');
+      if (type === options.refuseManifestType) return new Response('{"errors":[{"code":"MANIFEST_INVALID"}]}', { status: 400 });
+      const body = await bodyOf(init);
+      repo.manifests.set(rest, body).set(sha(body), body);
       return new Response(null, { status: 201, headers: { 'docker-content-digest': sha(body) } });
     }
-    const blob = /^\/v2\/classifier\/blobs\/(sha256:.+)$/.exec(url.pathname);
-    if (blob) {
-      const data = repo.blobs.get(blob[1]);
-      return data ? new Response(method === 'HEAD' ? null : data) : new Response(null, { status: 404 });
+    if (kind === 'blobs' && rest === 'uploads/' && method === 'POST') {
+      const mount = url.searchParams.get('mount');
+      const from = url.searchParams.get('from');
+      const mounted = mount && from && !options.noMount ? repository(`${url.host}/${from}`).blobs.get(mount) : undefined;
+      if (mounted) {
+        repo.blobs.set(mount!, mounted);
+        return new Response(null, { status: 201 });
+      }
+      return new Response(null, { status: 202, headers: { location: `/v2/${name}/blobs/uploads/u1?state=x` } });
     }
-    if (url.pathname === '/v2/classifier/blobs/uploads/' && method === 'POST') {
-      return new Response(null, { status: 202, headers: { location: '/v2/classifier/blobs/uploads/u1?state=x' } });
-    }
-    if (url.pathname === '/v2/classifier/blobs/uploads/u1' && method === 'PUT') {
-      repo.blobs.set(url.searchParams.get('digest')!, Buffer.from(init!.body as Buffer));
+    if (kind === 'blobs' && rest === 'uploads/u1' && method === 'PUT') {
+      repo.blobs.set(url.searchParams.get('digest')!, await bodyOf(init));
       return new Response(null, { status: 201 });
     }
-    if (url.pathname === '/v2/classifier/tags/list') {
+    if (kind === 'blobs') {
+      const data = repo.blobs.get(rest);
+      return data ? new Response(method === 'HEAD' ? null : data) : new Response(null, { status: 404 });
+    }
+    if (kind === 'tags') {
       return new Response(JSON.stringify({ tags: [...repo.manifests.keys()].filter((key) => !key.startsWith('sha256:')) }));
     }
     return new Response('{}', { status: 404 });
@@ -141,7 +158,7 @@ describe('promote executor', () => {
     expect(target.manifests.get('production')).toEqual(manifest);
     expect([...target.blobs.keys()].sort()).toEqual([config, ...layers].map(sha).sort());
     expect(registries.requests.filter((request) => request.startsWith('PUT 127.0.0.1:5001/v2/classifier/blobs/'))).toHaveLength(2);
-    expect(promoted()).toMatchObject({ target: '127.0.0.1:5001/classifier', blobs: { present: 1, uploaded: 2 } });
+    expect(promoted()).toMatchObject({ target: '127.0.0.1:5001/classifier', blobs: { present: 1, mounted: 0, uploaded: 2 } });
   });
 
   it('refuses a version the registry does not hold, naming its tags, and writes nothing', async () => {
@@ -193,5 +210,91 @@ describe('promote executor', () => {
     });
     expect(logger.error).toHaveBeenCalledWith(expect.stringContaining('--from=sha256:abcdef012345 is not a whole digest'));
     expect(registries.requests).toEqual([]);
+  });
+
+  it('mounts the blobs from the source repository when the target is another repository of the same registry', async () => {
+    const registries = fakeRegistries();
+    publish(registries);
+    await promoteExecutor({ ...options, from: 'nx1', toRegistry: '127.0.0.1:5000/prod' }, context(), credentials(), registries.fakeFetch);
+    const target = registries.repository('127.0.0.1:5000/prod/classifier');
+    expect(target.manifests.get('production')).toEqual(manifest);
+    expect([...target.blobs.keys()].sort()).toEqual([config, ...layers].map(sha).sort());
+    expect(registries.requests.filter((request) => request.includes('/blobs/uploads/'))).toEqual([
+      'POST 127.0.0.1:5000/v2/prod/classifier/blobs/uploads/ mount',
+      'POST 127.0.0.1:5000/v2/prod/classifier/blobs/uploads/ mount',
+      'POST 127.0.0.1:5000/v2/prod/classifier/blobs/uploads/ mount',
+    ]);
+    expect(promoted()).toMatchObject({ blobs: { present: 0, mounted: 3, uploaded: 0 } });
+  });
+
+  it('uploads instead when the registry does not mount (202 to the mount request)', async () => {
+    const registries = fakeRegistries({ noMount: true });
+    publish(registries);
+    await promoteExecutor({ ...options, from: 'nx1', toRegistry: '127.0.0.1:5000/prod' }, context(), credentials(), registries.fakeFetch);
+    expect([...registries.repository('127.0.0.1:5000/prod/classifier').blobs.values()]).toEqual([config, ...layers]);
+    expect(promoted()).toMatchObject({ blobs: { present: 0, mounted: 0, uploaded: 3 } });
+  });
+
+  it("copies a manifest list with each platform's manifest and blobs to another registry", async () => {
+    const registries = fakeRegistries();
+    publish(registries);
+    const list = Buffer.from(
+      JSON.stringify({ schemaVersion: 2, mediaType: listType, manifests: [{ digest: sha(manifest), platform: { os: 'linux' } }] }),
+    );
+    registries.repository('127.0.0.1:5000').manifests.set('multi', list);
+    await promoteExecutor({ ...options, from: 'multi', toRegistry: '127.0.0.1:5001' }, context(), credentials(), registries.fakeFetch);
+    const target = registries.repository('127.0.0.1:5001');
+    expect(target.manifests.get('production')).toEqual(list);
+    expect(target.manifests.get(sha(manifest))).toEqual(manifest);
+    expect(target.blobs.size).toBe(3);
+  });
+
+  it('explains a registry that does not store manifest lists, and moves no tag', async () => {
+    const registries = fakeRegistries({ refuseManifestType: listType });
+    publish(registries);
+    const list = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: listType, manifests: [{ digest: sha(manifest) }] }));
+    registries.repository('127.0.0.1:5000').manifests.set('multi', list);
+    expect(await promoteExecutor({ ...options, from: 'multi' }, context(), credentials(), registries.fakeFetch)).toEqual({
+      success: false,
+    });
+    expect(logger.error).toHaveBeenCalledWith(
+      `127.0.0.1:5000/classifier refused the manifest list (HTTP 400, ${listType}): this registry does not store multi-platform images. ` +
+        "Promote one platform's image instead: --from=<its digest> (nx run classifier:versions lists them, or docker buildx imagetools inspect).",
+    );
+    expect(registries.repository('127.0.0.1:5000').manifests.has('production')).toBe(false);
+    expect(existsSync(join(root, 'dist/apps/classifier/promote'))).toBe(false);
+  });
+
+  it('two promotes of one tag at once: the same version both succeed; of two versions, the one overwritten says so', async () => {
+    const registries = fakeRegistries();
+    publish(registries);
+    const results = await Promise.all([
+      promoteExecutor({ ...options, from: 'nx1' }, context(), credentials(), registries.fakeFetch),
+      promoteExecutor({ ...options, from: 'latest' }, context(), credentials(), registries.fakeFetch),
+    ]);
+    expect(results).toEqual([
+      { success: true, digest: sha(manifest) },
+      { success: true, digest: sha(manifest) },
+    ]);
+    expect(registries.repository('127.0.0.1:5000').manifests.get('production')).toEqual(manifest);
+
+    // Another writer puts an older version under the tag right after this promote's write lands.
+    const older = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: manifestType, config: { digest: sha(config) }, layers: [] }));
+    const repo = registries.repository('127.0.0.1:5000');
+    repo.manifests.set('nx0', older);
+    repo.manifests.delete('production');
+    const recorded = readFileSync(join(root, 'dist/apps/classifier/promote/promote.json'), 'utf8');
+    const write = repo.manifests.set.bind(repo.manifests);
+    repo.manifests.set = (key, value) => {
+      write(key, value);
+      if (key === 'production') write('production', older);
+      return repo.manifests;
+    };
+    expect(await promoteExecutor({ ...options, from: 'nx1' }, context(), credentials(), registries.fakeFetch)).toEqual({ success: false });
+    expect(logger.error).toHaveBeenCalledWith(
+      `127.0.0.1:5000/classifier:production points at ${sha(older)}, not ${sha(manifest)}, right after this promote wrote it: ` +
+        'another promote or push of production wrote after it. Check with nx run classifier:versions, then promote again the version production should hold.',
+    );
+    expect(readFileSync(join(root, 'dist/apps/classifier/promote/promote.json'), 'utf8')).toBe(recorded);
   });
 });

@@ -3,7 +3,15 @@ import { join } from 'node:path';
 import { type ExecutorContext, logger } from '@nx/devkit';
 import { hasHandoff, readHandoff } from '../../lib/chain/handoff-files';
 import { type CredentialSources, registryHost, resolveRegistryAuth } from '../../lib/docker/credentials';
-import { RegistryReadError, copyBlobs, listTags, putManifest, readManifest } from '../../lib/docker/registry-api';
+import {
+  type BlobCopy,
+  RegistryReadError,
+  type StoredManifest,
+  copyImageContents,
+  listTags,
+  putManifest,
+  readManifest,
+} from '../../lib/docker/registry-api';
 import { UserError } from '../../lib/errors';
 import { resolveOption } from '../../lib/executor-context';
 import { assertDockerTag, registryOption } from '../../lib/names';
@@ -54,26 +62,34 @@ export default async function promoteExecutor(
     }
 
     const current = await readManifest(target, options.to, targetAuth, fetchImpl).catch((error) => explained(error, target));
-    let blobs = { present: manifest.blobs.length, uploaded: 0 };
+    let blobs: BlobCopy = { present: manifest.blobs.length, mounted: 0, uploaded: 0 };
     let changed = false;
     if (current?.digest !== manifest.digest) {
       if (targetRegistry !== registry) {
-        if (manifest.isList) {
-          throw new UserError(
-            `${repository}@${manifest.digest} is a manifest list (several platforms); copying one to another registry is not supported. Promote within ${registry}, or push the image to ${targetRegistry} with docker-push.`,
-          );
-        }
-        blobs = await copyBlobs(
+        blobs = await copyImageContents(
           { repository, auth: sourceAuth },
           { repository: target, auth: targetAuth },
-          manifest.blobs,
+          manifest,
           fetchImpl,
         ).catch((error) => explained(error, error instanceof RegistryReadError && answeredBy(error, registry) ? repository : target));
       }
-      const digest = await putManifest(target, options.to, manifest, targetAuth, fetchImpl).catch((error) => explained(error, target));
+      const digest = await putManifest(target, options.to, manifest, targetAuth, fetchImpl).catch((error) =>
+        error instanceof RegistryReadError && unsupportedManifest(error)
+          ? refusedManifest(error, target, manifest, context)
+          : explained(error, target),
+      );
       if (digest !== manifest.digest) {
         throw new UserError(
           `${target} stored the manifest under ${digest}, not ${manifest.digest}: the registry rewrote it. Nothing else was changed.`,
+        );
+      }
+      // Read back: two promotes of one tag at once both write; the one that wrote first must not report success.
+      const now = await readManifest(target, options.to, targetAuth, fetchImpl).catch((error) => explained(error, target));
+      if (now?.digest !== manifest.digest) {
+        throw new UserError(
+          `${target}:${options.to} points at ${now?.digest ?? 'nothing'}, not ${manifest.digest}, right after this promote wrote it: ` +
+            `another promote or push of ${options.to} wrote after it. Check with nx run ${context.projectName}:${configuredTargetName(context, 'versions')}, ` +
+            `then promote again the version ${options.to} should hold.`,
         );
       }
       changed = true;
@@ -86,11 +102,29 @@ export default async function promoteExecutor(
     logger.info(
       changed
         ? `Promoted ${repository}@${manifest.digest} (${from}) to ${target}:${options.to}` +
-            (targetRegistry === registry ? ': no layer moved.' : `: ${blobs.uploaded} blobs copied, ${blobs.present} already there.`)
+            (targetRegistry === registry
+              ? ': no layer moved.'
+              : `: ${blobs.uploaded} blobs copied, ${blobs.mounted} mounted, ${blobs.present} already there.`)
         : `${target}:${options.to} already points at ${manifest.digest} (${from}); nothing to do.`,
     );
     return { success: true, digest: manifest.digest };
   });
+}
+
+/** A registry answers 400 (MANIFEST_INVALID) or 415 to a manifest type it does not store. */
+function unsupportedManifest(error: RegistryReadError): boolean {
+  return error.method === 'PUT' && (error.status === 400 || error.status === 415) && error.url.includes('/manifests/');
+}
+
+function refusedManifest(error: RegistryReadError, target: string, manifest: StoredManifest, context: ExecutorContext): never {
+  const versions = `nx run ${context.projectName}:${configuredTargetName(context, 'versions')}`;
+  throw new UserError(
+    manifest.isList
+      ? `${target} refused the manifest list (HTTP ${error.status}, ${manifest.contentType}): this registry does not store multi-platform images. ` +
+          `Promote one platform's image instead: --from=<its digest> (${versions} lists them, or docker buildx imagetools inspect).`
+      : `${target} refused the image manifest (HTTP ${error.status}, ${manifest.contentType}): the registry does not accept this manifest type. ` +
+          `Check that it supports Docker v2 or OCI image manifests, or push the image there with docker-push.`,
+  );
 }
 
 /** Whether the registry that answered with this error is `registry` (the source of a copy, not its target). */

@@ -1,6 +1,7 @@
 import { constants } from 'node:os';
 import { logger } from '@nx/devkit';
 import type { RunningContainer } from '../../lib/docker/client';
+import { serviceErrorInOutput } from '../../lib/bentoml/container-failure';
 import { UserError } from '../../lib/errors';
 
 const interruptions: NodeJS.Signals[] = ['SIGINT', 'SIGTERM'];
@@ -49,5 +50,7 @@ function removeOnInterrupt(container: RunningContainer): () => void {
 async function withContainerOutput(error: unknown, container: RunningContainer): Promise<unknown> {
   if (!(error instanceof UserError)) return error;
   const logs = await container.logs().catch(() => '');
-  return logs ? new UserError(`${error.message}\nLast container output:\n${logs.split('\n').slice(-25).join('\n')}`) : error;
+  if (!logs) return error;
+  const cause = serviceErrorInOutput(logs);
+  return new UserError(`${error.message}\n${cause ? `${cause}\n` : ''}Last container output:\n${logs.split('\n').slice(-25).join('\n')}`);
 }

@@ -90,10 +90,10 @@ export async function listTags(repositoryReference: string, auth: RegistryAuth |
   return tags;
 }
 
-/** "127.0.0.1:5000/team/app" -> its API root "http://127.0.0.1:5000/v2/team/app", and the registry's base URL. */
-function repositoryApi(repositoryReference: string): { base: string; url: string } {
+/** "127.0.0.1:5000/team/app" -> its API root "http://127.0.0.1:5000/v2/team/app", the registry's base URL and the name "team/app". */
+function repositoryApi(repositoryReference: string): { base: string; url: string; name: string } {
   const { base, repository } = parseReference(`${repositoryReference}:latest`);
-  return { base, url: `${base}/v2/${repository}` };
+  return { base, url: `${base}/v2/${repository}`, name: repository };
 }
 
 /** "127.0.0.1:5000/team/app:v1" -> base "http://127.0.0.1:5000", repository "team/app", tag "v1". */
@@ -157,17 +157,24 @@ function registrySession(auth: RegistryAuth | undefined, fetchImpl: Fetch) {
   };
 
   return {
-    async request(url: string, init: { method?: string; headers: Record<string, string>; body?: Buffer }): Promise<Response> {
+    async request(
+      url: string,
+      init: { method?: string; headers: Record<string, string>; body?: Buffer | ReadableStream<Uint8Array> },
+    ): Promise<Response> {
       // Credentials go only to the registry that asked for them, not to a host a Location or Link header names.
       const origin = new URL(url).origin;
+      const streamed = init.body instanceof ReadableStream;
       const send = () =>
         fetchImpl(url, {
           ...init,
           headers: { ...init.headers, ...(authorization && origin === authorizedOrigin ? { authorization } : {}) },
-        });
+          // A blob streams from one registry to the other, never whole in memory.
+          ...(streamed ? { duplex: 'half' } : {}),
+        } as RequestInit);
       const response = await send();
       const challenge = response.headers.get('www-authenticate');
-      if (response.status !== 401 || !challenge) return response;
+      // A streamed body is spent: it cannot be sent again after a challenge (the caller asks first, without one).
+      if (response.status !== 401 || !challenge || streamed) return response;
       if (authorizedOrigin && origin !== authorizedOrigin) return response;
       const answer = await challengeAnswer(challenge);
       if (!answer || (answer === authorization && origin === authorizedOrigin)) return response;
@@ -186,6 +193,7 @@ const blobsSchema = z.object({
   config: z.object({ digest: z.string() }).optional(),
   layers: z.array(z.object({ digest: z.string() })).default([]),
 });
+const childrenSchema = z.object({ manifests: z.array(z.object({ digest: z.string() })).default([]) });
 
 /** A manifest as the registry stores it: its exact bytes (so the digest stays), its type and the blobs it names. */
 export interface StoredManifest {
@@ -195,6 +203,8 @@ export interface StoredManifest {
   /** Config and layers of an image manifest; none for a manifest list. */
   blobs: string[];
   isList: boolean;
+  /** The digests of a manifest list's image manifests (one per platform); none for an image manifest. */
+  children: string[];
 }
 
 /** The manifest a tag or digest names in "registry/image", or undefined when the registry holds none (404). */
@@ -229,9 +239,11 @@ async function readManifestIn(session: RegistrySession, api: { url: string }, re
   const contentType = (response.headers.get('content-type') ?? '').split(';')[0];
   const digest = response.headers.get('docker-content-digest') ?? `sha256:${createHash('sha256').update(body).digest('hex')}`;
   const isList = manifestListTypes.includes(contentType);
-  const parsed = isList ? undefined : blobsSchema.parse(JSON.parse(body.toString('utf8')));
-  const blobs = parsed ? [...(parsed.config ? [parsed.config.digest] : []), ...parsed.layers.map((layer) => layer.digest)] : [];
-  return { digest, contentType, body, blobs, isList };
+  const json = JSON.parse(body.toString('utf8'));
+  if (isList) return { digest, contentType, body, blobs: [], isList, children: childrenSchema.parse(json).manifests.map((m) => m.digest) };
+  const parsed = blobsSchema.parse(json);
+  const blobs = [...(parsed.config ? [parsed.config.digest] : []), ...parsed.layers.map((layer) => layer.digest)];
+  return { digest, contentType, body, blobs, isList, children: [] };
 }
 
 /** The digest the registry reports for the written manifest, if it says. */
@@ -247,46 +259,84 @@ async function putManifestIn(
   return put.headers.get('docker-content-digest') ?? undefined;
 }
 
+/** What copying an image's blobs did: already in the target, mounted from the source repository, uploaded. */
+export interface BlobCopy {
+  present: number;
+  mounted: number;
+  uploaded: number;
+}
+
 /**
- * Copies the blobs a target repository lacks from a source repository of another registry: each
- * one is asked for first (HEAD), and only the missing ones are read and uploaded (one monolithic
- * upload each). Answers how many were already there and how many were uploaded.
+ * Copies into the target repository everything a manifest needs that the target lacks, before the
+ * manifest itself is written: its blobs, or for a manifest list each platform's image manifest
+ * (written by digest) and its blobs. Each blob is asked for first (HEAD); a missing one is mounted
+ * from the source repository when both are in one registry (cross-repository mount), else
+ * streamed from the source into one monolithic upload.
  */
-export async function copyBlobs(
+export async function copyImageContents(
   from: { repository: string; auth: RegistryAuth | undefined },
   to: { repository: string; auth: RegistryAuth | undefined },
-  blobs: string[],
+  manifest: StoredManifest,
   fetchImpl: Fetch = fetch,
-): Promise<{ present: number; uploaded: number }> {
-  const source = repositoryApi(from.repository);
-  const target = repositoryApi(to.repository);
-  const read = registrySession(from.auth, fetchImpl);
-  const write = registrySession(to.auth, fetchImpl);
-  let present = 0;
-  let uploaded = 0;
+): Promise<BlobCopy> {
+  const copy = {
+    read: registrySession(from.auth, fetchImpl),
+    write: registrySession(to.auth, fetchImpl),
+    source: repositoryApi(from.repository),
+    target: repositoryApi(to.repository),
+    counts: { present: 0, mounted: 0, uploaded: 0 },
+  };
+  if (!manifest.isList) {
+    await copyBlobsIn(copy, manifest.blobs);
+    return copy.counts;
+  }
+  for (const child of manifest.children) {
+    const image = await readManifestIn(copy.read, copy.source, child);
+    if (!image) throw new RegistryReadError(404, `${copy.source.url}/manifests/${child}`);
+    await copyBlobsIn(copy, image.blobs);
+    await putManifestIn(copy.write, copy.target, child, image);
+  }
+  return copy.counts;
+}
+
+interface BlobCopyRun {
+  read: RegistrySession;
+  write: RegistrySession;
+  source: ReturnType<typeof repositoryApi>;
+  target: ReturnType<typeof repositoryApi>;
+  counts: BlobCopy;
+}
+
+async function copyBlobsIn({ read, write, source, target, counts }: BlobCopyRun, blobs: string[]) {
+  const sameRegistry = new URL(source.base).origin === new URL(target.base).origin;
   for (const digest of blobs) {
     const head = await write.request(`${target.url}/blobs/${digest}`, { method: 'HEAD', headers: {} });
     if (head.ok) {
-      present++;
+      counts.present++;
       continue;
     }
-    const blobUrl = `${source.url}/blobs/${digest}`;
-    const blob = await read.get(blobUrl, '*/*');
-    if (!blob.ok) throw new RegistryReadError(blob.status, blobUrl);
-    const body = Buffer.from(await blob.arrayBuffer());
-    const startUrl = `${target.url}/blobs/uploads/`;
+    // A registry that cannot mount answers 202 with an upload to use instead, as without the parameters.
+    const mount = sameRegistry ? `?mount=${encodeURIComponent(digest)}&from=${encodeURIComponent(source.name)}` : '';
+    const startUrl = `${target.url}/blobs/uploads/${mount}`;
     const start = await write.request(startUrl, { method: 'POST', headers: {} });
+    if (start.status === 201 && mount) {
+      counts.mounted++;
+      continue;
+    }
     const location = start.headers.get('location');
     if (start.status !== 202 || !location) throw new RegistryReadError(start.status, startUrl, 'POST');
+    const blobUrl = `${source.url}/blobs/${digest}`;
+    const blob = await read.get(blobUrl, '*/*');
+    if (!blob.ok || !blob.body) throw new RegistryReadError(blob.status, blobUrl);
+    const length = blob.headers.get('content-length');
     const uploadUrl = new URL(location, target.base);
     uploadUrl.searchParams.set('digest', digest);
     const put = await write.request(uploadUrl.toString(), {
       method: 'PUT',
-      headers: { 'content-type': 'application/octet-stream' },
-      body,
+      headers: { 'content-type': 'application/octet-stream', ...(length ? { 'content-length': length } : {}) },
+      body: blob.body,
     });
     if (put.status !== 201) throw new RegistryReadError(put.status, uploadUrl.toString(), 'PUT');
-    uploaded++;
+    counts.uploaded++;
   }
-  return { present, uploaded };
 }
