@@ -225,7 +225,7 @@ describe(`the real chain on Nx ${highestNx}: BentoML, Docker Engine and an authe
 
     const secondRegistry = process.env['NX_BENTOML_SECOND_REGISTRY'] as string;
     const copied = nx(['run', 'classifier:promote', '--to=production', '--from=latest', `--toRegistry=${secondRegistry}`]).stdout;
-    expect(copied).toMatch(/blobs copied, \d+ already there\./);
+    expect(copied).toMatch(/: [1-9]\d* blobs copied, 0 mounted, \d+ already there\./);
     expect(await registryManifestDigest(secondRegistry, imageName, 'production', auth())).toEqual({ status: 200, digest: latest.digest });
     // Another repository of the same registry: every blob is mounted from the source, none uploaded.
     const mirrored = nx([
