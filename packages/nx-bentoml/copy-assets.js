@@ -1,4 +1,4 @@
-// Copies what tsc does not emit (manifests, schemas, generator templates) into the built package.
+// Copies what tsc does not emit (manifests, schemas, generator templates, Python helpers) into the built package.
 const { cpSync, readdirSync, statSync } = require('node:fs');
 const { join, relative } = require('node:path');
 
@@ -17,7 +17,7 @@ function copyAssets(dir) {
     if (statSync(path).isDirectory()) {
       if (entry === 'files') cpSync(path, join(outDir, relative(packageRoot, path)), { recursive: true });
       else copyAssets(path);
-    } else if (entry === 'schema.json') {
+    } else if (entry === 'schema.json' || entry.endsWith('.py')) {
       cpSync(path, join(outDir, relative(packageRoot, path)));
     }
   }

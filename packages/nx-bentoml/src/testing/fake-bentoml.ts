@@ -1,4 +1,5 @@
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { BentomlClient } from '../lib/bentoml/client';
 
 /** An in-memory BentoML: records calls, keeps a store of built tags, writes fake archives. */
@@ -18,8 +19,40 @@ export function fakeBentoml(overrides: Partial<BentomlClient> = {}) {
     }),
     exportBento: async (tag, file) => (calls.push(`export ${tag}`), writeFileSync(file, 'tar')),
     importBento: async () => 'imported',
+    buildContext: async ({ output, buildkit }) => {
+      calls.push(`build context (${buildkit ? 'buildkit' : 'classic'})`);
+      for (const [path, content] of Object.entries(fakeBuildContext(buildkit))) {
+        mkdirSync(dirname(join(output, path)), { recursive: true });
+        writeFileSync(join(output, path), content);
+      }
+      return { dockerfile: 'env/docker/Dockerfile', buildStageEnvs: [] };
+    },
     serve: async ({ host, port }) => (calls.push(`serve ${host}:${port}`), 0),
     ...overrides,
   };
   return { client, calls, store };
+}
+
+/** The files of the build context BentoML writes for a Bento with one store model, in the form its generator gives them. */
+export function fakeBuildContext(buildkit: boolean): Record<string, string> {
+  return {
+    'bento.yaml': 'name: classifier\n',
+    'src/serve.py': 'import bentoml\n',
+    'env/python/requirements.txt': 'scikit-learn\n',
+    'env/docker/Dockerfile': [
+      ...(buildkit ? ['', '# syntax = docker/dockerfile:1.2.1', ''] : []),
+      'FROM python:3.11-slim AS base-container',
+      'ARG BENTO_USER_UID=1034',
+      'ARG BENTO_PATH=/home/bentoml/bento',
+      'WORKDIR $BENTO_PATH',
+      'COPY --chown=bentoml:bentoml ./env/python ./env/python/',
+      `RUN ${buildkit ? '--mount=type=cache,target=/root/.cache/ ' : ''}uv pip install -r ./env/python/requirements.txt`,
+      'COPY --chown=bentoml:bentoml . ./',
+      'USER bentoml',
+      '',
+    ].join('\n'),
+    'models/classifier_model/abc/model.yaml': 'name: classifier_model\n',
+    'models/classifier_model/abc/saved_model.pkl': 'weights',
+    'models/classifier_model/latest': 'abc',
+  };
 }

@@ -1,4 +1,6 @@
 import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import type { ContainerOptions, DockerClient, ImageSummary } from '../lib/docker/client';
 import type { ImagePython } from '../lib/docker/python-probe';
 
@@ -22,13 +24,19 @@ export function fakeDocker(overrides: Partial<DockerClient> = {}, behaviour: Fak
   /** Image platforms by manifest digest; linux/amd64 unless a test says otherwise. */
   const remotePlatforms = new Map<string, string>();
   let builds = 0;
+  /** What each build was given: the builder, the Dockerfile's text, the context's files, the labels parameter. */
+  const contexts: Array<{ builder: string; dockerfile: string; files: string[]; labels: Record<string, string> }> = [];
   const client: DockerClient = {
     ping: async () => undefined,
     findImageByLabel: async (label, value) => [...images.values()].find((image) => image.labels[label] === value),
     inspectImage: async (reference) => images.get(reference) ?? [...images.values()].find((image) => image.repoTags.includes(reference)),
-    buildImage: async (_context, { tags, labels }, log) => {
+    buildImage: async (contextDir, { dockerfile, tags, labels, builder }, log) => {
       const id = `sha256:${String(++builds).padStart(64, '0')}`;
       calls.push(`build ${tags.join(',')}`);
+      const text = readFileSync(join(contextDir, dockerfile), 'utf8');
+      contexts.push({ builder, dockerfile: text, files: filesUnder(contextDir), labels });
+      // As the Engine does: the LABEL instruction's labels and the labels parameter both end up on the image.
+      labels = { ...labelInstruction(text), ...labels };
       log('Step 1/1 : FROM base');
       images.set(id, { id, labels, repoTags: tags, repoDigests: [], sizeBytes: 1000, platform: 'linux/amd64' });
       return id;
@@ -80,5 +88,23 @@ export function fakeDocker(overrides: Partial<DockerClient> = {}, behaviour: Fak
     },
     ...overrides,
   };
-  return { client, calls, containers, images, registry, remoteLabels, remotePlatforms };
+  return { client, calls, containers, images, registry, remoteLabels, remotePlatforms, contexts };
+}
+
+function filesUnder(dir: string, prefix = ''): string[] {
+  return readdirSync(dir)
+    .sort()
+    .flatMap((entry) =>
+      statSync(join(dir, entry)).isDirectory() ? filesUnder(join(dir, entry), `${prefix}${entry}/`) : [`${prefix}${entry}`],
+    );
+}
+
+/** The labels of a Dockerfile's LABEL lines, as withLabelInstruction quotes them. */
+function labelInstruction(dockerfile: string): Record<string, string> {
+  const unquote = (text: string) => text.replace(/\\(.)/g, '$1');
+  const labels: Record<string, string> = {};
+  for (const line of dockerfile.split('\n').filter((text) => text.startsWith('LABEL '))) {
+    for (const [, key, value] of line.matchAll(/"((?:[^"\\]|\\.)*)"="((?:[^"\\]|\\.)*)"/g)) labels[unquote(key)] = unquote(value);
+  }
+  return labels;
 }

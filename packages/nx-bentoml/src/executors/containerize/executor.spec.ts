@@ -2,6 +2,8 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { logger } from '@nx/devkit';
+import { BuildkitUnavailableError } from '../../lib/docker/client';
+import { fakeBentoml } from '../../testing/fake-bentoml';
 import { fakeDocker } from '../../testing/fake-docker';
 import { fakeExecutorContext } from '../../testing/executor-context';
 import { captureLogger } from '../../testing/logger';
@@ -12,6 +14,7 @@ describe('containerize executor', () => {
   let root: string;
   const options = { bentoPath: 'dist/apps/classifier/bento', outputPath: 'dist/apps/classifier/image' };
   const context = () => fakeExecutorContext(root, 'apps/classifier', 'containerize');
+  const bentoml = () => fakeBentoml().client;
   const readImage = () => JSON.parse(readFileSync(join(root, 'dist/apps/classifier/image/image.json'), 'utf8'));
 
   beforeEach(() => {
@@ -34,7 +37,7 @@ describe('containerize executor', () => {
 
   it('builds the exported Bento with its own Dockerfile, named after the Bento, tagged with its version and latest', async () => {
     const docker = fakeDocker();
-    expect(await containerizeExecutor(options, context(), docker.client)).toMatchObject({ success: true });
+    expect(await containerizeExecutor(options, context(), docker.client, bentoml)).toMatchObject({ success: true });
     expect(docker.calls).toEqual(['build iris-classifier:nx1', 'tag iris-classifier:nx1', 'tag iris-classifier:latest']);
     const [image] = docker.images.values();
     expect(image.labels).toMatchObject({ 'dev.nx-bentoml.bento.tag': 'iris_classifier:nx1', 'org.opencontainers.image.version': 'nx1' });
@@ -49,8 +52,8 @@ describe('containerize executor', () => {
 
   it('reuses an image already built from the same Bento instead of rebuilding', async () => {
     const docker = fakeDocker();
-    await containerizeExecutor(options, context(), docker.client);
-    await containerizeExecutor({ ...options, tags: ['v2'] }, context(), docker.client);
+    await containerizeExecutor(options, context(), docker.client, bentoml);
+    await containerizeExecutor({ ...options, tags: ['v2'] }, context(), docker.client, bentoml);
     expect(docker.calls.filter((call) => call.startsWith('build'))).toHaveLength(1);
     expect(readImage()).toMatchObject({ tags: ['v2'], built: false });
   });
@@ -67,7 +70,7 @@ describe('containerize executor', () => {
     it('refuses a python_version the base image does not have, before building', async () => {
       withBaseImage('3.12');
       const docker = engine();
-      expect(await containerizeExecutor(options, context(), docker.client)).toEqual({ success: false });
+      expect(await containerizeExecutor(options, context(), docker.client, bentoml)).toEqual({ success: false });
       expect(logger.error).toHaveBeenCalledWith(
         expect.stringMatching(
           /^apps\/classifier\/src\/bentofile.yaml asks for Python 3.12 \(docker.python_version\), but the base image team\/python:3.11 has Python 3.11.2: .* Set docker.python_version to "3.11" in apps\/classifier\/src\/bentofile.yaml, or choose a docker.base_image with Python 3.12.$/,
@@ -80,8 +83,8 @@ describe('containerize executor', () => {
     it('builds when the base image has it, and does not ask again for an image it reuses', async () => {
       withBaseImage('3.11');
       const docker = engine();
-      await containerizeExecutor(options, context(), docker.client);
-      await containerizeExecutor(options, context(), docker.client);
+      await containerizeExecutor(options, context(), docker.client, bentoml);
+      await containerizeExecutor(options, context(), docker.client, bentoml);
       expect(docker.calls.filter((call) => /^(python|build)/.test(call))).toEqual([
         'python of team/python:3.11',
         'build iris-classifier:nx1',
@@ -91,14 +94,16 @@ describe('containerize executor', () => {
 
   it('rejects an invalid image name before touching Docker', async () => {
     const docker = fakeDocker();
-    expect(await containerizeExecutor({ ...options, imageName: 'My Image' }, context(), docker.client)).toEqual({ success: false });
+    expect(await containerizeExecutor({ ...options, imageName: 'My Image' }, context(), docker.client, bentoml)).toEqual({
+      success: false,
+    });
     expect(logger.error).toHaveBeenCalledWith(expect.stringMatching(/^Invalid imageName "My Image"/));
     expect(docker.calls).toEqual([]);
   });
 
   it('asks for bento-build when there is no exported Bento', async () => {
     rmSync(join(root, 'dist'), { recursive: true });
-    expect(await containerizeExecutor(options, context(), fakeDocker().client)).toEqual({ success: false });
+    expect(await containerizeExecutor(options, context(), fakeDocker().client, bentoml)).toEqual({ success: false });
     expect(logger.error).toHaveBeenCalledWith('No exported Bento in dist/apps/classifier/bento. Run the bento-build target first.');
   });
 
@@ -106,7 +111,102 @@ describe('containerize executor', () => {
     rmSync(join(root, 'dist'), { recursive: true });
     const renamed = context();
     renamed.projectsConfigurations.projects['classifier'].targets = { 'build-bento': { executor: 'nx-bentoml:bento-build' } };
-    expect(await containerizeExecutor(options, renamed, fakeDocker().client)).toEqual({ success: false });
+    expect(await containerizeExecutor(options, renamed, fakeDocker().client, bentoml)).toEqual({ success: false });
     expect(logger.error).toHaveBeenCalledWith('No exported Bento in dist/apps/classifier/bento. Run the build-bento target first.');
+  });
+
+  describe('the image as bentoml containerize builds it', () => {
+    it("builds BentoML's own context and Dockerfile with BuildKit, the model in a layer of its own between the dependencies and the code", async () => {
+      const docker = fakeDocker();
+      const bentomlCalls: string[] = [];
+      const createBentoml = () => {
+        const fake = fakeBentoml();
+        const buildContext = fake.client.buildContext;
+        fake.client.buildContext = async (request) => (bentomlCalls.push(request.archive), buildContext(request));
+        return fake.client;
+      };
+      expect(await containerizeExecutor(options, context(), docker.client, createBentoml)).toMatchObject({ success: true });
+      expect(bentomlCalls).toEqual([join(root, 'dist/apps/classifier/bento/bento.tar')]);
+      const [build] = docker.contexts;
+      expect(build.builder).toBe('buildkit');
+      expect(build.files).toEqual([
+        'Dockerfile.nx-bentoml',
+        'bento/bento.yaml',
+        'bento/env/docker/Dockerfile',
+        'bento/env/python/requirements.txt',
+        'bento/src/serve.py',
+        'layers/01-models-classifier_model.tar',
+      ]);
+      const lines = build.dockerfile.split('\n');
+      expect(lines).not.toContain('# syntax = docker/dockerfile:1.2.1');
+      expect(lines).toContain('COPY --chown=bentoml:bentoml bento/env/python ./env/python/');
+      const add = lines.indexOf('ADD layers/01-models-classifier_model.tar /');
+      expect(lines[add + 1]).toBe('COPY --chown=bentoml:bentoml bento/. ./');
+      expect(lines[add - 1]).toMatch(/^RUN --mount=type=cache/);
+      expect(lines.filter((line) => line.startsWith('LABEL '))).toHaveLength(1);
+      expect(logger.info).toHaveBeenCalledWith(
+        "Building with BuildKit, models/classifier_model (7 kB) in layers of their own, with the engine's built-in Dockerfile frontend instead of docker/dockerfile:1.2.1.",
+      );
+    });
+
+    it('keeps the # syntax directive when the engine holds that frontend image', async () => {
+      const docker = fakeDocker();
+      docker.images.set('docker/dockerfile:1.2.1', {
+        id: 'sha256:f',
+        labels: {},
+        repoTags: ['docker/dockerfile:1.2.1'],
+        repoDigests: [],
+        sizeBytes: 1,
+        platform: 'linux/amd64',
+      });
+      await containerizeExecutor(options, context(), docker.client, bentoml);
+      expect(docker.contexts[0].dockerfile).toContain('# syntax = docker/dockerfile:1.2.1');
+    });
+
+    it('falls back to the classic builder, with its own Dockerfile, when the engine has no BuildKit, and says so', async () => {
+      const docker = fakeDocker();
+      const build = docker.client.buildImage;
+      docker.client.buildImage = async (dir, request, log) => {
+        if (request.builder === 'buildkit') throw new BuildkitUnavailableError('buildkit not supported by daemon');
+        return build(dir, request, log);
+      };
+      expect(await containerizeExecutor(options, context(), docker.client, bentoml)).toMatchObject({ success: true });
+      expect(docker.contexts.map((entry) => entry.builder)).toEqual(['classic']);
+      expect(docker.contexts[0].dockerfile).not.toContain('--mount=type=cache');
+      expect(logger.info).toHaveBeenCalledWith(
+        'This Docker Engine does not build with BuildKit (buildkit not supported by daemon); building with the classic builder.',
+      );
+    });
+
+    it('fails with what to do when BuildKit is forced and the engine has none', async () => {
+      const docker = fakeDocker({
+        buildImage: async () => {
+          throw new BuildkitUnavailableError('buildkit not supported by daemon');
+        },
+      });
+      expect(await containerizeExecutor({ ...options, builder: 'buildkit' }, context(), docker.client, bentoml)).toEqual({
+        success: false,
+      });
+      expect(logger.error).toHaveBeenCalledWith(
+        'This Docker Engine does not build with BuildKit (buildkit not supported by daemon), and the containerize option "builder" asks for it. ' +
+          'Turn BuildKit on in the engine (daemon.json "features": {"buildkit": true}), or set "builder" to "auto" or "classic".',
+      );
+      expect(existsSync(join(root, 'dist/apps/classifier/image'))).toBe(false);
+    });
+
+    it('refuses build-stage secrets on the classic builder, saying what is needed', async () => {
+      const withSecrets = () =>
+        fakeBentoml({ buildContext: async () => ({ dockerfile: 'env/docker/Dockerfile', buildStageEnvs: ['PIP_TOKEN'] }) }).client;
+      const docker = fakeDocker();
+      expect(await containerizeExecutor({ ...options, builder: 'classic' }, context(), docker.client, withSecrets)).toEqual({
+        success: false,
+      });
+      expect(logger.error).toHaveBeenCalledWith(
+        expect.stringContaining(
+          'needs the build-stage environment variable PIP_TOKEN (envs with stage: build), which only BuildKit passes to a build',
+        ),
+      );
+      expect(docker.calls.filter((call) => call.startsWith('build'))).toEqual([]);
+    });
   });
 });

@@ -5,4 +5,6 @@ export interface ContainerizeExecutorSchema {
   tags?: string[];
   labels?: Record<string, string>;
   dockerfile?: string;
+  builder?: 'auto' | 'buildkit' | 'classic';
+  python?: string;
 }

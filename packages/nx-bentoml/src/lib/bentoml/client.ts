@@ -1,4 +1,4 @@
-import { delimiter, relative } from 'node:path';
+import { delimiter, join, relative } from 'node:path';
 import { z } from 'zod';
 import { UserError } from '../errors';
 import { runCommand } from '../process/run-command';
@@ -22,6 +22,12 @@ export interface BentomlClient {
   exportBento(tag: string, file: string): Promise<void>;
   /** Imports an exported Bento; one already in the store is not an error. */
   importBento(file: string): Promise<'imported' | 'present'>;
+  /**
+   * Writes into `output` the build context `bentoml containerize` would build for the exported
+   * Bento `archive`, with BentoML's own Dockerfile for BuildKit or the classic builder and every
+   * model resolved into it (BentoML's construct_containerfile).
+   */
+  buildContext(options: { archive: string; output: string; buildkit: boolean }): Promise<BentoBuildContext>;
   /** Runs `bentoml serve` in the foreground until it exits or is stopped; resolves to its exit code. */
   serve(options: { contextDir: string; host: string; port: number; pythonPath?: string[] }): Promise<number>;
 }
@@ -34,6 +40,10 @@ const bentoInfoSchema = z.looseObject({
   models: z.array(z.looseObject({ tag: z.string() })).default([]),
 });
 export type BentoInfo = z.infer<typeof bentoInfoSchema>;
+
+const buildContextSchema = z.object({ dockerfile: z.string(), buildStageEnvs: z.array(z.string()) });
+/** What the build context of a Bento needs: its Dockerfile's path in the context, and the build-stage environment variables (secrets). */
+export type BentoBuildContext = z.infer<typeof buildContextSchema>;
 
 const bentoListSchema = z.array(z.looseObject({ tag: z.string() }));
 
@@ -132,6 +142,20 @@ export function createBentomlClient(options: BentomlClientOptions): BentomlClien
       if (result.exitCode === 0) return 'imported';
       if (/already exists in the store/.test(result.stderr)) return 'present';
       throw commandError(['import', file], result);
+    },
+
+    async buildContext({ archive, output, buildkit }) {
+      const program = join(__dirname, 'python', 'build_context.py');
+      const result = await runCommand(options.python, [program, JSON.stringify({ archive, output, buildkit })], { cwd: options.cwd, env });
+      const answer = result.stdout.trim().split('\n').pop() ?? '';
+      if (result.exitCode !== 0 || !answer.startsWith('{')) {
+        throw commandError(
+          ['containerize (build context)', archive],
+          result,
+          'Check that the Bento was exported by the same BentoML version.',
+        );
+      }
+      return buildContextSchema.parse(JSON.parse(answer));
     },
 
     async serve({ contextDir, host, port, pythonPath = [] }) {

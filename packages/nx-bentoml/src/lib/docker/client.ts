@@ -1,10 +1,10 @@
-import { createReadStream } from 'node:fs';
 import Docker from 'dockerode';
 import { UserError } from '../errors';
 import { buildFailure, buildTranscript } from './build-failure';
 import type { RegistryAuth } from './credentials';
 import { type EngineAddress, resolveEngineAddress } from './engine-address';
-import { labelledContext } from './label-instruction';
+import { buildkitLog, decodeBuildkitStatus } from './buildkit-status';
+import { contextArchive } from './context-archive';
 import { demultiplexLogs } from './container-logs';
 import { type ProgressEvent, followProgress } from './progress';
 import { publishedHostPort } from './published-port';
@@ -20,6 +20,14 @@ export interface ImageSummary {
   sizeBytes: number;
   /** "linux/amd64": an image built on another engine may have another. */
   platform: string;
+}
+
+/** BuildKit (the Engine API's build version 2) or the classic builder (version 1). */
+export type ImageBuilder = 'buildkit' | 'classic';
+
+/** The engine refused a BuildKit build: it has no BuildKit, or it is turned off. */
+export class BuildkitUnavailableError extends Error {
+  override name = 'BuildkitUnavailableError';
 }
 
 export interface PushResult {
@@ -49,9 +57,14 @@ export interface DockerClient {
   findImageByLabel(label: string, value: string): Promise<ImageSummary | undefined>;
   inspectImage(reference: string): Promise<ImageSummary | undefined>;
   /** Builds from a tar archive (the build context) and returns the image id. */
+  /**
+   * Builds the image of a context directory (sent as a tar stream in name order, with fixed times)
+   * with BuildKit or the classic builder; throws BuildkitUnavailableError when the engine does
+   * not build with BuildKit.
+   */
   buildImage(
-    contextArchive: string,
-    options: { dockerfile: string; tags: string[]; labels: Record<string, string> },
+    contextDir: string,
+    options: { dockerfile: string; tags: string[]; labels: Record<string, string>; builder: ImageBuilder },
     log: (line: string) => void,
   ): Promise<string>;
   tagImage(imageId: string, repository: string, tag: string): Promise<void>;
@@ -110,26 +123,37 @@ export function createDockerClient(address: EngineAddress = resolveEngineAddress
         }
       }),
 
-    buildImage: (contextArchive, options, log) => {
-      // The labels as one LABEL instruction in a copy of the Dockerfile, not one build step each.
-      const context = labelledContext(createReadStream(contextArchive), options.dockerfile, options.labels);
-      const build = call(async () => {
-        // The classic builder: BentoML's stored Dockerfile needs no BuildKit feature, and
-        // BuildKit would first pull its Dockerfile frontend, which offline machines cannot.
-        const stream = await docker.buildImage(context.archive, {
-          dockerfile: context.dockerfile,
-          t: options.tags,
-          labels: context.labels,
-          rm: true,
-          forcerm: true,
-          version: '1',
-          abortSignal: context.signal,
-        } as unknown as Docker.ImageBuildOptions);
+    buildImage: (contextDir, options, log) =>
+      call(async () => {
+        const buildkit = options.builder === 'buildkit';
+        const archive = contextArchive(contextDir);
+        let stream: NodeJS.ReadableStream;
+        try {
+          stream = await docker.buildImage(
+            archive as unknown as NodeJS.ReadableStream,
+            {
+              dockerfile: options.dockerfile,
+              t: options.tags,
+              labels: options.labels,
+              rm: true,
+              forcerm: true,
+              // BuildKit through the Engine API needs no session for a context sent as the request body.
+              version: buildkit ? '2' : '1',
+            } as unknown as Docker.ImageBuildOptions,
+          );
+        } catch (error) {
+          archive.destroy();
+          const message = (error as { json?: { message?: string } }).json?.message ?? (error as Error).message;
+          if (buildkit && /buildkit|builder version|session/i.test(message ?? '')) throw new BuildkitUnavailableError(message);
+          throw error;
+        }
         let imageId: string | undefined;
         const transcript = buildTranscript(log);
+        const buildkitLines = buildkitLog((line) => transcript.push(`${line}\n`));
         await followProgress(docker, stream, (event: ProgressEvent) => {
           if (event.stream) transcript.push(event.stream);
-          if (event.aux?.ID) imageId = event.aux.ID;
+          if (event.id === 'moby.buildkit.trace' && typeof event.aux === 'string') buildkitLines(decodeBuildkitStatus(event.aux));
+          else if (event.aux && typeof event.aux === 'object' && event.aux.ID) imageId = event.aux.ID;
         }).catch((error: Error) => {
           transcript.end();
           throw buildFailure(error.message, transcript.lines);
@@ -137,9 +161,7 @@ export function createDockerClient(address: EngineAddress = resolveEngineAddress
         transcript.end();
         if (!imageId) throw new UserError('The Docker Engine finished the build without reporting an image id.');
         return imageId;
-      });
-      return Promise.race([build, context.failed]);
-    },
+      }),
 
     tagImage: (imageId, repository, tag) => call(async () => void (await docker.getImage(imageId).tag({ repo: repository, tag }))),
 
@@ -149,7 +171,7 @@ export function createDockerClient(address: EngineAddress = resolveEngineAddress
         let result: PushResult | undefined;
         const seen = new Set<string>();
         await followProgress(docker, stream, (event: ProgressEvent) => {
-          if (event.aux?.Digest) result = { digest: event.aux.Digest, size: event.aux.Size };
+          if (typeof event.aux === 'object' && event.aux.Digest) result = { digest: event.aux.Digest, size: event.aux.Size };
           // One line per layer outcome, not per progress tick or queue state.
           const line = event.id && event.status ? `${event.id}: ${event.status}` : event.status;
           if (line && !/^(Preparing|Waiting|Pushing)$/.test(event.status ?? '') && !seen.has(line)) {

@@ -6,7 +6,8 @@ export interface ProgressEvent {
   status?: string;
   id?: string;
   progressDetail?: { current?: number; total?: number };
-  aux?: { ID?: string; Tag?: string; Digest?: string; Size?: number };
+  /** An object (image id, pushed digest), or on a BuildKit build a base64 StatusResponse (id moby.buildkit.trace). */
+  aux?: { ID?: string; Tag?: string; Digest?: string; Size?: number } | string;
   error?: string;
   errorDetail?: { message?: string; code?: number };
 }

@@ -1,0 +1,112 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import type { BentomlClient } from '../bentoml/client';
+import { BuildkitUnavailableError, type DockerClient, type ImageBuilder } from '../docker/client';
+import { syntaxFrontend } from '../docker/dockerfile';
+import { splitLabels } from '../docker/label-instruction';
+import { UserError } from '../errors';
+import { type ModelLayer, assembleImageContext } from './image-context';
+
+/** "auto": BuildKit where the engine has it, else the classic builder (reported). */
+export type BuilderChoice = 'auto' | ImageBuilder;
+
+export interface BentoImageRequest {
+  /** The exported Bento (bento.tar). */
+  archive: string;
+  /** The Bento's tag, for messages. */
+  bentoTag: string;
+  builder: BuilderChoice;
+  /** A Dockerfile of the Bento's own to build instead of the one BentoML generates (relative to the Bento). */
+  dockerfile?: string;
+  tags: string[];
+  labels: Record<string, string>;
+}
+
+export interface BuiltImage {
+  imageId: string;
+  builder: ImageBuilder;
+  layers: ModelLayer[];
+}
+
+/**
+ * Builds the image `bentoml containerize` would build for the Bento, from the context and
+ * Dockerfile BentoML generates for the builder used, with each model in a layer of its own
+ * (image-context.ts) and the labels in one LABEL instruction.
+ */
+export async function buildBentoImage(
+  request: BentoImageRequest,
+  clients: { bentoml: BentomlClient; docker: DockerClient },
+  log: (line: string) => void,
+): Promise<BuiltImage> {
+  const workDir = mkdtempSync(join(tmpdir(), 'nx-bentoml-image-'));
+  try {
+    const build = (builder: ImageBuilder) => buildWith(builder, join(workDir, builder), request, clients, log);
+    if (request.builder !== 'auto') {
+      return await build(request.builder).catch((error: Error) => {
+        if (!(error instanceof BuildkitUnavailableError)) throw error;
+        throw new UserError(
+          `This Docker Engine does not build with BuildKit (${error.message}), and the containerize option "builder" asks for it. ` +
+            `Turn BuildKit on in the engine (daemon.json "features": {"buildkit": true}), or set "builder" to "auto" or "classic".`,
+        );
+      });
+    }
+    try {
+      return await build('buildkit');
+    } catch (error) {
+      if (!(error instanceof BuildkitUnavailableError)) throw error;
+      log(`This Docker Engine does not build with BuildKit (${error.message}); building with the classic builder.`);
+      return await build('classic');
+    }
+  } finally {
+    rmSync(workDir, { recursive: true, force: true });
+  }
+}
+
+async function buildWith(
+  builder: ImageBuilder,
+  contextDir: string,
+  request: BentoImageRequest,
+  { bentoml, docker }: { bentoml: BentomlClient; docker: DockerClient },
+  log: (line: string) => void,
+): Promise<BuiltImage> {
+  const generated = await bentoml.buildContext({ archive: request.archive, output: contextDir, buildkit: builder === 'buildkit' });
+  if (generated.buildStageEnvs.length > 0) throw buildSecretsError(request.bentoTag, generated.buildStageEnvs, builder);
+  const dockerfile = request.dockerfile ?? generated.dockerfile;
+  const frontend = builder === 'buildkit' ? syntaxFrontend(readFileSync(join(contextDir, dockerfile), 'utf8')) : undefined;
+  // The directive's frontend image would be pulled, which offline machines cannot; the engine's own frontend builds the same file.
+  const dropSyntaxDirective = frontend !== undefined && !(await docker.inspectImage(frontend));
+  const { instruction, parameter } = splitLabels(request.labels);
+  const context = await assembleImageContext(contextDir, { dockerfile, labels: instruction, dropSyntaxDirective });
+  log(
+    `Building with ${builder === 'buildkit' ? 'BuildKit' : 'the classic builder'}` +
+      (context.layers.length
+        ? `, ${context.layers.map((layer) => `${layer.path} (${formatSize(layer.sizeBytes)})`).join(', ')} in layers of their own`
+        : '') +
+      (dropSyntaxDirective ? `, with the engine's built-in Dockerfile frontend instead of ${frontend}` : '') +
+      '.',
+  );
+  const imageId = await docker.buildImage(
+    contextDir,
+    { dockerfile: context.dockerfile, tags: request.tags, labels: parameter, builder },
+    log,
+  );
+  return { imageId, builder, layers: context.layers };
+}
+
+function buildSecretsError(bentoTag: string, names: string[], builder: ImageBuilder): UserError {
+  const list = names.join(', ');
+  return new UserError(
+    builder === 'classic'
+      ? `The Bento ${bentoTag} needs the build-stage environment variable${names.length > 1 ? 's' : ''} ${list} (envs with stage: build), which only BuildKit passes to a build, as secrets. ` +
+          `This build uses the classic builder: set "builder": "buildkit" (or "auto") in the containerize options on an engine with BuildKit.`
+      : `The Bento ${bentoTag} needs the build-stage environment variable${names.length > 1 ? 's' : ''} ${list} (envs with stage: build) as BuildKit secrets, ` +
+          `which nx-bentoml cannot hand to the Docker Engine yet (that takes a BuildKit session). Build this image with "bentoml containerize ${bentoTag}", ` +
+          `or make ${list} a runtime variable (stage: runtime) if the build does not need it.`,
+  );
+}
+
+function formatSize(bytes: number): string {
+  return bytes >= 1e6 ? `${(bytes / 1e6).toFixed(1)} MB` : `${Math.max(1, Math.round(bytes / 1e3))} kB`;
+}

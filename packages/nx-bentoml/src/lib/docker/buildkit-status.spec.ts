@@ -1,0 +1,42 @@
+import { buildkitLog, decodeBuildkitStatus } from './buildkit-status';
+
+/** A protobuf length-delimited field, enough to write StatusResponse messages by hand. */
+const field = (number: number, value: Buffer | string) => {
+  const bytes = Buffer.isBuffer(value) ? value : Buffer.from(value);
+  return Buffer.concat([Buffer.from([(number << 3) | 2, bytes.length]), bytes]);
+};
+const varintField = (number: number, value: number) => Buffer.from([number << 3, value]);
+
+describe('BuildKit status messages', () => {
+  const vertex = (digest: string, name: string, extra: Buffer[] = []) =>
+    field(1, Buffer.concat([field(1, digest), field(3, name), ...extra]));
+  const log = (digest: string, text: string) => field(3, Buffer.concat([field(1, digest), field(4, text)]));
+
+  it('reads step names, cached and failed steps, and command output', () => {
+    const message = Buffer.concat([
+      vertex('sha256:a', '[1/3] FROM base', [varintField(4, 1)]),
+      vertex('sha256:b', '[2/3] RUN uv pip install', [field(7, 'exit code: 1')]),
+      log('sha256:b', 'Resolved 73 packages\nerror: no such package\n'),
+    ]).toString('base64');
+    expect(decodeBuildkitStatus(message)).toEqual({
+      vertexes: [
+        { digest: 'sha256:a', name: '[1/3] FROM base', cached: true, completed: false },
+        { digest: 'sha256:b', name: '[2/3] RUN uv pip install', cached: false, completed: false, error: 'exit code: 1' },
+      ],
+      logs: [{ vertex: 'sha256:b', text: 'Resolved 73 packages\nerror: no such package\n' }],
+    });
+  });
+
+  it('writes each step once, numbered, with its output and outcome', () => {
+    const lines: string[] = [];
+    const write = buildkitLog((line) => lines.push(line));
+    write(decodeBuildkitStatus(vertex('sha256:a', 'FROM base').toString('base64')));
+    write(
+      decodeBuildkitStatus(
+        Buffer.concat([vertex('sha256:a', 'FROM base', [varintField(4, 1)]), vertex('sha256:b', 'RUN x')]).toString('base64'),
+      ),
+    );
+    write(decodeBuildkitStatus(log('sha256:b', 'hello\n').toString('base64')));
+    expect(lines).toEqual(['#1 FROM base', '#1 CACHED', '#2 RUN x', '#2 hello']);
+  });
+});

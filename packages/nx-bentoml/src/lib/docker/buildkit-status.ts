@@ -1,0 +1,98 @@
+/**
+ * BuildKit's build progress, as the Engine sends it on a `version=2` build: JSON messages
+ * `{"id": "moby.buildkit.trace", "aux": "<base64>"}` whose payload is BuildKit's StatusResponse
+ * protobuf. Only what a build log needs is read: each step's name, whether it was cached, its
+ * error, and the output of its commands.
+ *
+ *   StatusResponse { repeated Vertex vertexes = 1; repeated VertexStatus statuses = 2; repeated VertexLog logs = 3; }
+ *   Vertex { string digest = 1; string name = 3; bool cached = 4; Timestamp completed = 6; string error = 7; }
+ *   VertexLog { string vertex = 1; bytes msg = 4; }
+ */
+export interface BuildkitStatus {
+  vertexes: Array<{ digest: string; name: string; cached: boolean; completed: boolean; error?: string }>;
+  logs: Array<{ vertex: string; text: string }>;
+}
+
+export function decodeBuildkitStatus(base64: string): BuildkitStatus {
+  const status: BuildkitStatus = { vertexes: [], logs: [] };
+  for (const field of fields(Buffer.from(base64, 'base64'))) {
+    if (field.number === 1 && field.bytes) {
+      const vertex = { digest: '', name: '', cached: false, completed: false } as BuildkitStatus['vertexes'][number];
+      for (const part of fields(field.bytes)) {
+        if (part.number === 1 && part.bytes) vertex.digest = part.bytes.toString('utf8');
+        if (part.number === 3 && part.bytes) vertex.name = part.bytes.toString('utf8');
+        if (part.number === 4) vertex.cached = part.varint === 1;
+        if (part.number === 6) vertex.completed = true;
+        if (part.number === 7 && part.bytes) vertex.error = part.bytes.toString('utf8');
+      }
+      status.vertexes.push(vertex);
+    } else if (field.number === 3 && field.bytes) {
+      const log = { vertex: '', text: '' };
+      for (const part of fields(field.bytes)) {
+        if (part.number === 1 && part.bytes) log.vertex = part.bytes.toString('utf8');
+        if (part.number === 4 && part.bytes) log.text = part.bytes.toString('utf8');
+      }
+      status.logs.push(log);
+    }
+  }
+  return status;
+}
+
+interface Field {
+  number: number;
+  varint?: number;
+  bytes?: Buffer;
+}
+
+/** The top-level fields of one protobuf message (varints and length-delimited; fixed-width skipped). */
+function* fields(buffer: Buffer): Generator<Field> {
+  let offset = 0;
+  const varint = () => {
+    let value = 0;
+    let shift = 0;
+    for (;;) {
+      if (offset >= buffer.length) throw new Error('Truncated BuildKit status message.');
+      const byte = buffer[offset++];
+      value += (byte & 0x7f) * 2 ** shift;
+      if (byte < 0x80) return value;
+      shift += 7;
+    }
+  };
+  while (offset < buffer.length) {
+    const key = varint();
+    const number = Math.floor(key / 8);
+    const wireType = key & 7;
+    if (wireType === 0) yield { number, varint: varint() };
+    else if (wireType === 2) {
+      const length = varint();
+      yield { number, bytes: buffer.subarray(offset, offset + length) };
+      offset += length;
+    } else if (wireType === 1) offset += 8;
+    else if (wireType === 5) offset += 4;
+    else throw new Error(`Unexpected protobuf wire type ${wireType} in a BuildKit status message.`);
+  }
+}
+
+/** Turns the status messages of one build into log lines: each step once as it starts, its output, and whether it was cached. */
+export function buildkitLog(write: (line: string) => void) {
+  const named = new Map<string, number>();
+  const finished = new Set<string>();
+  return (status: BuildkitStatus) => {
+    for (const vertex of status.vertexes) {
+      if (!named.has(vertex.digest) && vertex.name) {
+        named.set(vertex.digest, named.size + 1);
+        write(`#${named.size} ${vertex.name}`);
+      }
+      const step = named.get(vertex.digest);
+      if (step && !finished.has(vertex.digest) && (vertex.cached || vertex.completed || vertex.error)) {
+        finished.add(vertex.digest);
+        if (vertex.cached) write(`#${step} CACHED`);
+        if (vertex.error) write(`#${step} ERROR: ${vertex.error}`);
+      }
+    }
+    for (const log of status.logs) {
+      const step = named.get(log.vertex);
+      for (const line of log.text.split('\n').filter((text) => text.trim())) write(step ? `#${step} ${line}` : line);
+    }
+  };
+}
