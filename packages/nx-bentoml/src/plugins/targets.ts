@@ -51,7 +51,7 @@ export function bentoTargets(options: NormalizedPluginOptions, context: BentoTar
     },
     [names.containerize]: {
       executor: 'nx-bentoml:containerize',
-      options: { bentoPath: bentoOutputDir, outputPath: imageOutputDir },
+      options: { bentoPath: bentoOutputDir, outputPath: imageOutputDir, modelFiles: options.modelFiles },
       dependsOn: [names.build],
       cache: false,
       outputs: [imageOutputDir],

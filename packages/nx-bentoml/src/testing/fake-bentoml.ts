@@ -1,5 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import * as tar from 'tar-stream';
 import type { BentomlClient } from '../lib/bentoml/client';
 
 /** An in-memory BentoML: records calls, keeps a store of built tags, writes fake archives. */
@@ -17,7 +18,13 @@ export function fakeBentoml(overrides: Partial<BentomlClient> = {}) {
       services: [{ models: [{ tag: 'classifier_model:abc' }] }],
       models: [],
     }),
-    exportBento: async (tag, file) => (calls.push(`export ${tag}`), writeFileSync(file, 'tar')),
+    exportBento: async (tag, file) => {
+      calls.push(`export ${tag}`);
+      writeFileSync(
+        file,
+        await tarOf({ 'bento.yaml': `name: ${tag.split(':')[0]}\n`, 'src/serve.py': 'import bentoml\n', ...fakeModelFiles }),
+      );
+    },
     importBento: async () => 'imported',
     buildContext: async ({ output, buildkit }) => {
       calls.push(`build context (${buildkit ? 'buildkit' : 'classic'})`);
@@ -31,6 +38,23 @@ export function fakeBentoml(overrides: Partial<BentomlClient> = {}) {
     ...overrides,
   };
   return { client, calls, store };
+}
+
+/** The files of the one store model the fake Bentos pack, classifier_model:abc, as `bentoml export` lays them out. */
+export const fakeModelFiles: Record<string, string> = {
+  'models/classifier_model/abc/model.yaml': 'name: classifier_model\n',
+  'models/classifier_model/abc/saved_model.pkl': 'weights',
+  'models/classifier_model/latest': 'abc',
+};
+
+/** A tar archive of the files, as `bentoml export` writes one ("./" names). */
+export async function tarOf(files: Record<string, string>): Promise<Buffer> {
+  const pack = tar.pack();
+  for (const [name, content] of Object.entries(files)) pack.entry({ name: `./${name}` }, content);
+  pack.finalize();
+  const chunks: Buffer[] = [];
+  for await (const chunk of pack) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
 }
 
 /** The files of the build context BentoML writes for a Bento with one store model, in the form its generator gives them. */
@@ -51,8 +75,6 @@ export function fakeBuildContext(buildkit: boolean): Record<string, string> {
       'USER bentoml',
       '',
     ].join('\n'),
-    'models/classifier_model/abc/model.yaml': 'name: classifier_model\n',
-    'models/classifier_model/abc/saved_model.pkl': 'weights',
-    'models/classifier_model/latest': 'abc',
+    ...fakeModelFiles,
   };
 }

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { logger } from '@nx/devkit';
@@ -25,7 +25,7 @@ describe('bento-build executor', () => {
   });
   afterEach(() => rmSync(root, { recursive: true, force: true }));
 
-  it('imports the models, builds with the version derived from the task hash and exports the Bento', async () => {
+  it('imports the models, builds with the version derived from the task hash and exports the Bento without its model bytes', async () => {
     const { client, calls } = fakeBentoml();
     const result = await bentoBuildExecutor(options, fakeExecutorContext(root, 'apps/classifier', 'bento-build', '42'), () => client);
     expect(result).toEqual({ success: true, tag: 'classifier:nx16' });
@@ -41,10 +41,15 @@ describe('bento-build executor', () => {
       models: ['classifier_model:abc'],
       bentomlVersion: '1.4.39',
       archive: 'bento.tar',
-      sizeBytes: 3,
+      sizeBytes: statSync(join(root, 'dist/apps/classifier/bento/bento.tar')).size,
+      modelDigests: { 'classifier_model:abc': expect.stringMatching(/^sha256:[0-9a-f]{64}$/) },
       lineage: {},
     });
-    expect(existsSync(join(root, 'dist/apps/classifier/bento/bento.tar'))).toBe(true);
+    // The weights stay in the store and the project's model file; the archive (and so the Nx cache) holds the code.
+    const archive = readFileSync(join(root, 'dist/apps/classifier/bento/bento.tar'));
+    expect(archive.includes('./bento.yaml')).toBe(true);
+    expect(archive.includes('saved_model.pkl')).toBe(false);
+    expect(readdirSync(join(root, 'dist/apps/classifier/bento')).sort()).toEqual(['bento.json', 'bento.tar']);
   });
 
   it("builds a pyproject.toml project from its build config, and a service.py-only project by BentoML's own lookup", async () => {

@@ -1,6 +1,7 @@
-import { statSync } from 'node:fs';
+import { rmSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { type ExecutorContext, logger } from '@nx/devkit';
+import { copyWithoutModels } from '../../lib/bentoml/bento-archive';
 import { stageBuildContext } from '../../lib/bentoml/build-context';
 import { checkIncludes } from '../../lib/bentoml/check-includes';
 import { type BentomlClient, createBentomlClient } from '../../lib/bentoml/client';
@@ -67,12 +68,17 @@ export default async function bentoBuildExecutor(
 
     const outputPath = resolveOption(options.outputPath, context);
     const handoff = await writeOutputDirectory(outputPath, async (tempDir) => {
-      await bentoml.exportBento(builtTag, join(tempDir, bentoArchiveName));
+      // Exported with its models, kept without them: containerize takes them from the store and the project's model files.
+      const exported = join(tempDir, 'exported.tar');
+      await bentoml.exportBento(builtTag, exported);
+      const modelDigests = await copyWithoutModels(exported, join(tempDir, bentoArchiveName));
+      rmSync(exported);
       const bento: BentoHandoff = {
         tag: builtTag,
         name: info.name,
         version: info.version,
         models,
+        modelDigests,
         bentomlVersion,
         archive: bentoArchiveName,
         sizeBytes: statSync(join(tempDir, bentoArchiveName)).size,

@@ -209,4 +209,32 @@ describe('containerize executor', () => {
       expect(docker.calls.filter((call) => call.startsWith('build'))).toEqual([]);
     });
   });
+
+  it('refuses a store model whose files are not the ones bento-build packed, before building', async () => {
+    const file = join(root, 'dist/apps/classifier/bento/bento.json');
+    writeFileSync(
+      file,
+      JSON.stringify({ ...JSON.parse(readFileSync(file, 'utf8')), modelDigests: { 'classifier_model:abc': 'sha256:0000' } }),
+    );
+    const docker = fakeDocker();
+    expect(await containerizeExecutor(options, context(), docker.client, bentoml)).toEqual({ success: false });
+    expect(logger.error).toHaveBeenCalledWith(
+      expect.stringContaining("The BentoML store's classifier_model:abc is not the model bento-build packed into iris_classifier:nx1"),
+    );
+    expect(docker.calls.filter((call) => call.startsWith('build'))).toEqual([]);
+  });
+
+  it('gives BentoML the project model files to import when the store lacks a packed model', async () => {
+    mkdirSync(join(root, 'apps/classifier/model'), { recursive: true });
+    writeFileSync(join(root, 'apps/classifier/model/iris.bentomodel'), 'model');
+    const requests: unknown[] = [];
+    const recording = () => {
+      const fake = fakeBentoml();
+      const buildContext = fake.client.buildContext;
+      fake.client.buildContext = async (request) => (requests.push(request.modelFiles), buildContext(request));
+      return fake.client;
+    };
+    await containerizeExecutor({ ...options, modelFiles: ['model/*.bentomodel'] }, context(), fakeDocker().client, recording);
+    expect(requests).toEqual([[join(root, 'apps/classifier/model/iris.bentomodel')]]);
+  });
 });

@@ -8,6 +8,8 @@ import { type DockerClient, createDockerClient } from '../../lib/docker/client';
 import { projectRootOf, resolveOption } from '../../lib/executor-context';
 import { type BentomlClient, createBentomlClient } from '../../lib/bentoml/client';
 import { buildBentoImage } from '../../lib/chain/image-build';
+import { findModelFiles } from '../../lib/bentoml/model-files';
+import { defaultModelFiles } from '../../lib/bentoml/service-project';
 import { resolvePython } from '../../lib/python';
 import { defaultTagTemplates, renderTags } from '../../lib/docker/tag-templates';
 import { assertImageName, toImageName } from '../../lib/names';
@@ -56,7 +58,9 @@ export default async function containerizeExecutor(
     } else {
       await assertBaseImagePython(bento.baseImage, docker);
       logger.info(`Building ${imageName} from ${relative(context.root, join(bentoPath, bento.archive))} (${bento.tag})...`);
-      const bentoml = createBentoml(resolvePython(options.python, projectRootOf(context), context.root));
+      const projectRoot = projectRootOf(context);
+      const bentoml = createBentoml(resolvePython(options.python, projectRoot, context.root));
+      const modelFiles = await findModelFiles(join(context.root, projectRoot), options.modelFiles ?? defaultModelFiles);
       const built = await buildBentoImage(
         {
           archive: join(bentoPath, bento.archive),
@@ -65,6 +69,8 @@ export default async function containerizeExecutor(
           dockerfile: options.dockerfile,
           tags: [`${imageName}:${tags[0]}`],
           labels,
+          modelFiles,
+          modelDigests: bento.modelDigests,
         },
         { bentoml, docker },
         (line) => logger.info(line),

@@ -7,4 +7,5 @@ export interface ContainerizeExecutorSchema {
   dockerfile?: string;
   builder?: 'auto' | 'buildkit' | 'classic';
   python?: string;
+  modelFiles?: string[];
 }

@@ -25,9 +25,10 @@ export interface BentomlClient {
   /**
    * Writes into `output` the build context `bentoml containerize` would build for the exported
    * Bento `archive`, with BentoML's own Dockerfile for BuildKit or the classic builder and every
-   * model resolved into it (BentoML's construct_containerfile).
+   * model resolved into it (BentoML's construct_containerfile): store models from the store,
+   * after importing `modelFiles` if the store lacks one, Hugging Face models from their cache.
    */
-  buildContext(options: { archive: string; output: string; buildkit: boolean }): Promise<BentoBuildContext>;
+  buildContext(options: { archive: string; output: string; buildkit: boolean; modelFiles?: string[] }): Promise<BentoBuildContext>;
   /** Runs `bentoml serve` in the foreground until it exits or is stopped; resolves to its exit code. */
   serve(options: { contextDir: string; host: string; port: number; pythonPath?: string[] }): Promise<number>;
 }
@@ -44,6 +45,32 @@ export type BentoInfo = z.infer<typeof bentoInfoSchema>;
 const buildContextSchema = z.object({ dockerfile: z.string(), buildStageEnvs: z.array(z.string()) });
 /** What the build context of a Bento needs: its Dockerfile's path in the context, and the build-stage environment variables (secrets). */
 export type BentoBuildContext = z.infer<typeof buildContextSchema>;
+
+const contextFailureSchema = z.discriminatedUnion('error', [
+  z.object({ error: z.literal('store-models-missing'), models: z.array(z.string()) }),
+  z.object({
+    error: z.literal('hugging-face-model-missing'),
+    models: z.array(z.object({ id: z.string(), revision: z.string() })),
+    detail: z.string(),
+  }),
+]);
+
+/** A model the build context needs that this machine does not have, and how to get it. */
+function missingModelsError(failure: z.infer<typeof contextFailureSchema>): UserError {
+  if (failure.error === 'store-models-missing') {
+    const models = failure.models.join(', ');
+    return new UserError(
+      `The BentoML store on this machine has no ${models}, which the Bento packs, and no model file of the project holds ${failure.models.length > 1 ? 'them' : 'it'}: ` +
+        `the Bento was built on another machine (a cache hit). Import the model here (bentoml models import <file>, or bentoml models pull ${failure.models[0]}), ` +
+        `or build the Bento again on this machine (bento-build with --skip-nx-cache).`,
+    );
+  }
+  const [model] = failure.models;
+  return new UserError(
+    `The Hugging Face model ${model.id} at commit ${model.revision} is not in this machine's Hugging Face cache (HF_HUB_CACHE, else HF_HOME/hub, else ~/.cache/huggingface/hub), ` +
+      `and the hub cannot be asked (${failure.detail.split('\n')[0]}). Download it: hf download ${model.id} --revision ${model.revision}`,
+  );
+}
 
 const bentoListSchema = z.array(z.looseObject({ tag: z.string() }));
 
@@ -144,10 +171,14 @@ export function createBentomlClient(options: BentomlClientOptions): BentomlClien
       throw commandError(['import', file], result);
     },
 
-    async buildContext({ archive, output, buildkit }) {
+    async buildContext({ archive, output, buildkit, modelFiles = [] }) {
       const program = join(__dirname, 'python', 'build_context.py');
-      const result = await runCommand(options.python, [program, JSON.stringify({ archive, output, buildkit })], { cwd: options.cwd, env });
+      // It reads the store, and imports into it what it lacks: in turn with other store commands.
+      const result = await withStoreLock(home, () =>
+        runCommand(options.python, [program, JSON.stringify({ archive, output, buildkit, modelFiles })], { cwd: options.cwd, env }),
+      );
       const answer = result.stdout.trim().split('\n').pop() ?? '';
+      if (result.exitCode === 3 && answer.startsWith('{')) throw missingModelsError(contextFailureSchema.parse(JSON.parse(answer)));
       if (result.exitCode !== 0 || !answer.startsWith('{')) {
         throw commandError(
           ['containerize (build context)', archive],

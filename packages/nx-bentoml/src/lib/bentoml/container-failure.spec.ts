@@ -36,8 +36,15 @@ describe('serviceErrorInOutput', () => {
     );
   });
 
-  it('answers undefined when no traceback passes through the Bento', () => {
-    expect(serviceErrorInOutput(arbiterTraceback.join('\n'))).toBeUndefined();
+  it("falls back to the first traceback's exception when none passes through the Bento", () => {
+    const bentomlCheck = [
+      'Traceback (most recent call last):',
+      '  File "/app/.venv/lib/python3.11/site-packages/_bentoml_sdk/api.py", line 9, in x',
+      'TypeError: size is not a method',
+    ];
+    expect(serviceErrorInOutput([...bentomlCheck, ...arbiterTraceback].join('\n'))).toBe(
+      'The service failed to start: TypeError: size is not a method',
+    );
     expect(serviceErrorInOutput('Killed')).toBeUndefined();
   });
 });

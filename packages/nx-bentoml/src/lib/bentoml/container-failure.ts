@@ -3,13 +3,15 @@ const bentoSourceDir = '/home/bentoml/bento/src/';
 
 /**
  * The user's error in a BentoML container's output: the exception of the last Python traceback
- * with a frame in the Bento's own source, at its deepest such frame. The output of a service that
- * cannot start ends with BentoML's own "No active process found for watcher" traceback; the
- * cause is further up, in the worker's.
+ * with a frame in the Bento's own source, at its deepest such frame; else the first traceback's
+ * exception. The output of a service that cannot start ends with BentoML's own "No active process
+ * found for watcher" traceback; the cause is further up, in the worker's.
  */
 export function serviceErrorInOutput(output: string): string | undefined {
   const lines = output.split('\n');
   let found: string | undefined;
+  /** The first traceback's exception: the root error when no frame is the Bento's (BentoML's own checks of the service). */
+  let first: string | undefined;
   for (let start = 0; start < lines.length; start++) {
     if (!/Traceback \(most recent call last\):\s*$/.test(lines[start])) continue;
     let userFrame: { file: string; line: string; code?: string } | undefined;
@@ -27,10 +29,11 @@ export function serviceErrorInOutput(output: string): string | undefined {
       }
     }
     const exception = lines[end]?.trim();
+    first ??= exception || undefined;
     if (userFrame && exception) {
       found = `The service failed at src/${userFrame.file}:${userFrame.line}${userFrame.code ? ` (${userFrame.code})` : ''}: ${exception}`;
     }
     start = end;
   }
-  return found;
+  return found ?? (first && `The service failed to start: ${first}`);
 }

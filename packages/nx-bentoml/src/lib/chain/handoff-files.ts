@@ -19,6 +19,8 @@ const bentoHandoffSchema = z.object({
   name: z.string(),
   version: z.string(),
   models: z.array(z.string()),
+  /** The digest of each store model's files by tag (bento-archive.ts): bento.tar holds no models, containerize checks the store's against these. */
+  modelDigests: z.record(z.string(), z.string()).optional(),
   bentomlVersion: z.string(),
   archive: z.string(),
   sizeBytes: z.number(),

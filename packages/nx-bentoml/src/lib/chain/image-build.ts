@@ -1,7 +1,7 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readFileSync } from 'node:fs';
+import { modelDirectoryDigest } from '../bentoml/bento-archive';
 import type { BentomlClient } from '../bentoml/client';
 import { BuildkitUnavailableError, type DockerClient, type ImageBuilder } from '../docker/client';
 import { syntaxFrontend } from '../docker/dockerfile';
@@ -22,6 +22,10 @@ export interface BentoImageRequest {
   dockerfile?: string;
   tags: string[];
   labels: Record<string, string>;
+  /** The project's model files: imported when the store lacks a model the Bento packs (a Bento built on another machine). */
+  modelFiles: string[];
+  /** The digest of each store model bento-build packed, by tag: the store's must match. */
+  modelDigests?: Record<string, string>;
 }
 
 export interface BuiltImage {
@@ -71,7 +75,13 @@ async function buildWith(
   { bentoml, docker }: { bentoml: BentomlClient; docker: DockerClient },
   log: (line: string) => void,
 ): Promise<BuiltImage> {
-  const generated = await bentoml.buildContext({ archive: request.archive, output: contextDir, buildkit: builder === 'buildkit' });
+  const generated = await bentoml.buildContext({
+    archive: request.archive,
+    output: contextDir,
+    buildkit: builder === 'buildkit',
+    modelFiles: request.modelFiles,
+  });
+  assertPackedModels(contextDir, request);
   if (generated.buildStageEnvs.length > 0) throw buildSecretsError(request.bentoTag, generated.buildStageEnvs, builder);
   const dockerfile = request.dockerfile ?? generated.dockerfile;
   const frontend = builder === 'buildkit' ? syntaxFrontend(readFileSync(join(contextDir, dockerfile), 'utf8')) : undefined;
@@ -93,6 +103,19 @@ async function buildWith(
     log,
   );
   return { imageId, builder, layers: context.layers };
+}
+
+/** The store models in the context are the ones bento-build packed: a model changed in the store since would make another image. */
+function assertPackedModels(contextDir: string, request: BentoImageRequest) {
+  for (const [tag, digest] of Object.entries(request.modelDigests ?? {})) {
+    const [name, version] = tag.split(':');
+    const dir = join(contextDir, 'models', name, version);
+    if (!existsSync(dir) || modelDirectoryDigest(dir) === digest) continue;
+    throw new UserError(
+      `The BentoML store's ${tag} is not the model bento-build packed into ${request.bentoTag}: its files changed since (${digest} then). ` +
+        `Build the Bento again (bento-build with --skip-nx-cache) so that its image holds the model it was built with.`,
+    );
+  }
 }
 
 function buildSecretsError(bentoTag: string, names: string[], builder: ImageBuilder): UserError {

@@ -30,16 +30,35 @@ export function buildTranscript(onLine: (line: string) => void = () => undefined
   };
 }
 
-/** The last "Step n/m" of a classic build transcript and what it printed. */
+/**
+ * The failed step of a build transcript and what it printed: BuildKit's step that reported an
+ * ERROR (its lines all start "#<n> "), else the classic builder's last "Step n/m".
+ */
 export function failingStep(transcript: string[]): string {
+  const failed = [...transcript]
+    .reverse()
+    .find((line) => /^#\d+ ERROR/.test(line))
+    ?.split(' ')[0];
+  if (failed)
+    return transcript
+      .filter((line) => line.startsWith(`${failed} `))
+      .slice(-40)
+      .join('\n');
   const start = transcript.map((line) => /^Step \d+\/\d+ :/.test(line)).lastIndexOf(true);
   return (start >= 0 ? transcript.slice(start) : transcript).slice(-40).join('\n');
+}
+
+/** The image a failed FROM step names: "Step 1/9 : FROM x" (classic), "#2 [internal] load metadata for x" or "#3 [1/9] FROM x" (BuildKit). */
+function failedBaseImage(step: string): string | undefined {
+  const first = step.split('\n')[0];
+  return (/^Step \d+\/\d+ : FROM (\S+)/i.exec(first) ??
+    /^#\d+ (?:\[internal\] load metadata for|\[[^\]]*\] FROM) (\S+)/i.exec(first))?.[1]?.replace(/^docker\.io\/library\//, '');
 }
 
 /** What a failed image build means to the user: a base image it cannot get, or a step that failed and what it printed. */
 export function buildFailure(engineMessage: string, transcript: string[]): UserError {
   const step = failingStep(transcript);
-  const baseImage = /^Step \d+\/\d+ : FROM (\S+)/i.exec(step)?.[1];
+  const baseImage = failedBaseImage(step);
   // BentoML's default when the bentofile sets no docker.base_image: python:<docker.python_version>-slim.
   if (baseImage && /^(docker\.io\/(library\/)?)?python:\d+\.\d+(\.\d+)?-slim$/.test(baseImage)) {
     return new UserError(

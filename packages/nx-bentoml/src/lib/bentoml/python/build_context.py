@@ -2,12 +2,13 @@
 
 BentoML's own code (construct_containerfile) generates the Dockerfile for the chosen builder and
 resolves every model into the context: BentoML store models into models/, Hugging Face models
-into hf-models/. The exported archive carries its store models, so they are resolved from it,
-not from this machine's store.
+into hf-models/. bento-build keeps the Bento without its store models, so they come from this
+machine's BentoML store; a model the store lacks is imported from the project's model files
+first. An archive that still carries its models (models/) is resolved from itself.
 
-Usage: python build_context.py '{"archive": ..., "output": ..., "buildkit": true}'
+Usage: python build_context.py '{"archive": ..., "output": ..., "buildkit": true, "modelFiles": [...]}'
 Prints one JSON line: the Dockerfile's path in the context and the build-stage environment
-variables the image needs.
+variables the image needs; or, exiting with 3, {"error": kind, ...} for a model it cannot find.
 """
 
 import json
@@ -18,31 +19,85 @@ import tarfile
 import tempfile
 
 
+def fail(**answer) -> None:
+    print(json.dumps(answer))
+    sys.exit(3)
+
+
+def extract(archive_path: str, target: str) -> None:
+    with tarfile.open(archive_path) as archive:
+        try:
+            archive.extractall(target, filter="tar")
+        except TypeError:  # Python before 3.11.4 / 3.10.12 has no extraction filters.
+            archive.extractall(target)
+
+
+def ensure_store_models(models, model_files) -> None:
+    """Imports the project's model files when the store lacks a model the Bento packs."""
+    import bentoml
+    from bentoml.exceptions import BentoMLException, NotFound
+
+    def missing():
+        absent = []
+        for model in models:
+            try:
+                bentoml.models.get(model.tag)
+            except NotFound:
+                absent.append(str(model.tag))
+        return absent
+
+    if not missing():
+        return
+    for path in model_files:
+        try:
+            bentoml.models.import_model(path)
+        except BentoMLException as error:
+            if "already exists" not in str(error):
+                raise
+    absent = missing()
+    if absent:
+        fail(error="store-models-missing", models=absent)
+
+
 def main() -> None:
     request = json.loads(sys.argv[1])
-    from bentoml._internal.bento.bento import Bento
+    from bentoml._internal.bento.bento import BaseBentoInfo, Bento
     from bentoml._internal.configuration.containers import BentoMLContainer
     from bentoml._internal.container import construct_containerfile
     from bentoml._internal.models.model import ModelStore
 
     with tempfile.TemporaryDirectory(prefix="nx-bentoml-bento-") as extracted:
-        with tarfile.open(request["archive"]) as archive:
-            try:
-                archive.extractall(extracted, filter="tar")
-            except TypeError:  # Python before 3.11.4 / 3.10.12 has no extraction filters.
-                archive.extractall(extracted)
+        extract(request["archive"], extracted)
         bento = Bento.from_path(extracted)
+        with open(os.path.join(extracted, "bento.yaml"), "rb") as bento_yaml:
+            models = BaseBentoInfo.from_yaml_file(bento_yaml).all_models
         packed_models = os.path.join(extracted, "models")
         if os.path.isdir(packed_models):
             BentoMLContainer.model_store.set(ModelStore(packed_models))
+        else:
+            ensure_store_models([m for m in models if m.registry != "huggingface"], request.get("modelFiles", []))
         envs = getattr(bento.info, "envs", None) or []
         build_envs = [env.name for env in envs if getattr(env, "stage", None) == "build"]
-        with construct_containerfile(bento, enable_buildkit=request["buildkit"]) as (context, dockerfile):
+        try:
+            containerfile = construct_containerfile(bento, enable_buildkit=request["buildkit"])
+            context, dockerfile = containerfile.__enter__()
+        except Exception as error:  # noqa: BLE001 - reported to the user with the model it concerns
+            hugging_face = [m for m in models if m.registry == "huggingface"]
+            if hugging_face and any(word in type(error).__name__ for word in ("LocalEntryNotFound", "OfflineMode", "HfHub", "Connection")):
+                fail(
+                    error="hugging-face-model-missing",
+                    models=[{"id": m.metadata.get("model_id"), "revision": m.metadata.get("revision")} for m in hugging_face],
+                    detail=f"{type(error).__name__}: {error}",
+                )
+            raise
+        try:
             # Moved, not copied: the models are the bulk of the context.
             os.makedirs(request["output"], exist_ok=True)
             for entry in os.listdir(context):
                 shutil.move(os.path.join(context, entry), os.path.join(request["output"], entry))
-            print(json.dumps({"dockerfile": os.path.relpath(dockerfile, context), "buildStageEnvs": build_envs}))
+        finally:
+            containerfile.__exit__(None, None, None)
+        print(json.dumps({"dockerfile": os.path.relpath(dockerfile, context), "buildStageEnvs": build_envs}))
 
 
 if __name__ == "__main__":
