@@ -53,3 +53,43 @@ describe('createBentomlClient().build', () => {
     ).rejects.toThrow('BentoML could not resolve the Python packages of apps/x/src/bentofile.yaml');
   });
 });
+
+describe('createBentomlClient().buildContext', () => {
+  const home = useTempDir('bentoml-home-');
+  beforeEach(() => run.mockReset());
+  const bentoml = () => createBentomlClient({ python: 'python', cwd: '/ws', env: { BENTOML_HOME: home.dir } });
+  const request = { archive: '/ws/dist/bento.tar', output: '/tmp/ctx', buildkit: true, modelFiles: ['/ws/apps/x/iris.bentomodel'] };
+
+  it("runs BentoML's own construct_containerfile through the plugin's Python program and reads its answer", async () => {
+    run.mockResolvedValue({ exitCode: 0, stdout: 'noise\n{"dockerfile": "env/docker/Dockerfile", "buildStageEnvs": []}\n', stderr: '' });
+    expect(await bentoml().buildContext(request)).toEqual({ dockerfile: 'env/docker/Dockerfile', buildStageEnvs: [] });
+    const [python, args] = run.mock.calls[0];
+    expect(python).toBe('python');
+    expect(args[0]).toMatch(/python\/build_context\.py$/);
+    expect(JSON.parse(args[1])).toEqual(request);
+  });
+
+  it('names a store model this machine lacks and the ways to provide it', async () => {
+    run.mockResolvedValue({ exitCode: 3, stdout: '{"error": "store-models-missing", "models": ["iris:v3"]}\n', stderr: '' });
+    await expect(bentoml().buildContext(request)).rejects.toThrow(
+      'The BentoML store on this machine has no iris:v3, which the Bento packs, and no model file of the project holds it: the Bento was built on another machine (a cache hit). ' +
+        'Import the model here (bentoml models import <file>, or bentoml models pull iris:v3), or build the Bento again on this machine (bento-build with --skip-nx-cache).',
+    );
+  });
+
+  it('names a Hugging Face model missing from the local cache, with the command that downloads it', async () => {
+    run.mockResolvedValue({
+      exitCode: 3,
+      stdout: JSON.stringify({
+        error: 'hugging-face-model-missing',
+        models: [{ id: 'acme/tiny', revision: 'a'.repeat(40) }],
+        detail: 'LocalEntryNotFoundError: offline\nmore',
+      }),
+      stderr: '',
+    });
+    await expect(bentoml().buildContext(request)).rejects.toThrow(
+      `The Hugging Face model acme/tiny at commit ${'a'.repeat(40)} is not in this machine's Hugging Face cache (HF_HUB_CACHE, else HF_HOME/hub, else ~/.cache/huggingface/hub), ` +
+        `and the hub cannot be asked (LocalEntryNotFoundError: offline). Download it: hf download acme/tiny --revision ${'a'.repeat(40)}`,
+    );
+  });
+});
