@@ -66,7 +66,7 @@ export function timed(fn) {
 // The environment of .e2e-env/env.sh
 // ---------------------------------------------------------------------------------------------
 
-function requireEnvironment() {
+export function requireEnvironment() {
   const names = [
     'NX_BENTOML_PYTHON',
     'NX_BENTOML_BASE_IMAGE',
@@ -92,7 +92,11 @@ function requireEnvironment() {
 // The workspace, as the e2e suite makes it (support/workspace.ts, chain-workspace.ts)
 // ---------------------------------------------------------------------------------------------
 
-function createWorkspace(base, environment, prefix) {
+/**
+ * A fresh workspace made with create-nx-workspace, the packed plugin installed, the e2e Python
+ * environment as .venv and nx-bentoml initialised: what every publishing benchmark starts from.
+ */
+export function createBareWorkspace(base, environment, prefix) {
   const root = join(base, 'ws');
   rmSync(root, { recursive: true, force: true });
   log('create-nx-workspace@latest (preset apps) and npm install -D the packed plugin');
@@ -122,6 +126,12 @@ function createWorkspace(base, environment, prefix) {
   const ws = workspaceHandle(root, environment, prefix);
   mkdirSync(ws.pluginEnv.DOCKER_CONFIG, { recursive: true });
   ws.nx(['g', 'nx-bentoml:init', '--no-interactive']);
+  return ws;
+}
+
+function createWorkspace(base, environment, prefix) {
+  const ws = createBareWorkspace(base, environment, prefix);
+  const { root } = ws;
   for (const service of [...services, soloService]) {
     log(`nx g nx-bentoml:service ${service}; train it`);
     ws.nx([
@@ -139,7 +149,7 @@ function createWorkspace(base, environment, prefix) {
   return ws;
 }
 
-function workspaceHandle(root, environment, prefix) {
+export function workspaceHandle(root, environment, prefix) {
   const file = (path) => join(root, path);
   // The plugin's side: the workspace's own BentoML home and Docker config, credentials as in CI.
   const pluginEnv = {
@@ -213,7 +223,7 @@ export function guideImage(ws, service) {
   return `${ws.prefix}-guide/${service}`;
 }
 
-function guideEnv(ws, home) {
+export function guideEnv(ws, home) {
   return {
     ...baseEnv,
     BENTOML_HOME: home ?? ws.file('.guide/bentoml-home'),
@@ -225,7 +235,7 @@ function guideEnv(ws, home) {
 }
 
 /** `docker login` once, as the guide does before its first push (not timed). */
-function guideLogin(ws) {
+export function guideLogin(ws) {
   mkdirSync(ws.file('.guide/docker-config'), { recursive: true });
   const { registry, username, password } = ws.environment;
   run('docker', ['login', registry, '--username', username, '--password-stdin'], { cwd: ws.root, env: guideEnv(ws), input: password });
@@ -233,9 +243,10 @@ function guideLogin(ws) {
 
 /**
  * One service through the guide's flow; returns the seconds of each step. `home` is the BentoML
- * home (default: the guide's own, kept between rounds as on a laptop).
+ * home (default: the guide's own, kept between rounds as on a laptop); `model` and `buildDir`
+ * (workspace paths) default to the generated service's.
  */
-export function guidePublish(ws, service, { home } = {}) {
+export function guidePublish(ws, service, { home, model, buildDir } = {}) {
   const env = guideEnv(ws, home);
   const bentoml = ws.file('.venv/bin/bentoml');
   const image = guideImage(ws, service);
@@ -243,15 +254,15 @@ export function guidePublish(ws, service, { home } = {}) {
   const steps = {};
   [steps.import] = timed(() => {
     // An absolute path: BentoML resolves a relative one against / (fsspec).
-    const model = ws.file(`apps/${service}/model/${service}_model.bentomodel`);
-    const result = run(bentoml, ['models', 'import', model], { cwd: ws.root, env, allowFailure: true });
+    const modelFile = ws.file(model ?? `apps/${service}/model/${service}_model.bentomodel`);
+    const result = run(bentoml, ['models', 'import', modelFile], { cwd: ws.root, env, allowFailure: true });
     // A model already in the store is what the guide's user meets on a second run: fine.
     if (result.status !== 0 && !/already exists/i.test(`${result.stdout}${result.stderr}`))
-      run(bentoml, ['models', 'import', model], { cwd: ws.root, env });
+      run(bentoml, ['models', 'import', modelFile], { cwd: ws.root, env });
   });
   let tag;
   [steps.build] = timed(() => {
-    tag = run(bentoml, ['build', `apps/${service}/src`, '--output', 'tag'], { cwd: ws.root, env })
+    tag = run(bentoml, ['build', buildDir ?? `apps/${service}/src`, '--output', 'tag'], { cwd: ws.root, env })
       .stdout.trim()
       .split('\n')
       .pop()
@@ -305,19 +316,6 @@ export function removeImages(ws, name) {
     .filter(([repository]) => repository === name || repository === `${ws.environment.registry}/${name}`)
     .map(([, id]) => id);
   if (ids.length) run('docker', ['rmi', '-f', ...new Set(ids)], { cwd: ws.root, allowFailure: true });
-}
-
-/** The build steps (intermediate image ids) of a locally built image, oldest first. */
-export function buildSteps(ws, image) {
-  const { stdout } = run('docker', ['history', '--no-trunc', '--format', '{{.ID}}\t{{.Size}}\t{{.CreatedBy}}', image], { cwd: ws.root });
-  return stdout
-    .trim()
-    .split('\n')
-    .map((line) => {
-      const [id, size, ...createdBy] = line.split('\t');
-      return { id, size, createdBy: createdBy.join('\t') };
-    })
-    .reverse();
 }
 
 // ---------------------------------------------------------------------------------------------
