@@ -2,7 +2,7 @@ import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } fr
 import { dirname, join } from 'node:path';
 import { parse } from 'yaml';
 import { type ChainWorkspace, createChainWorkspace } from './support/chain-workspace';
-import { predictWithContainer, removeRepositoryImages } from './support/container';
+import { predictWithContainer, removeRepositoryImages, requestWithoutNetwork } from './support/container';
 import { type ChainEnvironment, requireChainEnvironment } from './support/environment';
 import { registryManifestDigest } from './support/registry';
 import { runNx, runNxUnchecked, runOrThrow } from './support/run';
@@ -99,7 +99,8 @@ describe('existing BentoML projects in every build config form', () => {
 
     write(
       `${hf.dir}/service.py`,
-      `import bentoml\nfrom bentoml.models import HuggingFaceModel\n\n\n@bentoml.service(name="${hf.bento}")\n` +
+      `import bentoml\nfrom bentoml.models import HuggingFaceModel\n\n\n` +
+        `@bentoml.service(name="${hf.bento}", image=bentoml.images.Image(base_image="${base}", python_version="3.11"))\n` +
         `class Tiny:\n    model_dir = HuggingFaceModel("${hf.repository}")\n\n` +
         `    @bentoml.api\n    def config(self) -> str:\n        return open(f"{self.model_dir}/config.json").read()\n`,
     );
@@ -112,7 +113,7 @@ describe('existing BentoML projects in every build config form', () => {
 
   afterAll(async () => {
     if (environment) {
-      for (const { bento } of [...Object.values(projects), store]) {
+      for (const { bento } of [...Object.values(projects), store, hf]) {
         await removeRepositoryImages(environment.docker, bento).catch(() => undefined);
       }
     }
@@ -218,7 +219,7 @@ describe('existing BentoML projects in every build config form', () => {
     );
   });
 
-  it('builds a Hugging Face model service offline from the local cache; a new commit of the revision rebuilds', () => {
+  it('builds a Hugging Face model service offline from the local cache; a new commit of the revision rebuilds; its image starts offline', async () => {
     // A Hugging Face cache as huggingface_hub writes it; no hub is reachable here.
     const cache = file('.hf-cache');
     const env = { ...workspace.taskEnv, HF_HUB_CACHE: cache, HF_HUB_OFFLINE: '1' };
@@ -256,6 +257,12 @@ describe('existing BentoML projects in every build config form', () => {
     const after = readHandoff<BentoHandoff>(hf.dir, 'bento');
     expect(after.version).not.toBe(bento.version);
     expect(revisionInBento(after.tag)).toEqual([expect.objectContaining({ model_id: hf.repository, revision: second })]);
+
+    // The image holds the weights (hf-models/, a layer of its own): it starts and reads the model with no network at all.
+    const containerized = runNx(workspace.root, ['run', 'hf-tiny:containerize'], env).stdout;
+    expect(containerized).toMatch(new RegExp(`hf-models/models--${hf.repository.replace('/', '--')} \\(\\d+ kB\\) in layers of their own`));
+    const image = JSON.parse(readFileSync(file(`dist/${hf.dir}/image/image.json`), 'utf8')).imageId as string;
+    expect(await requestWithoutNetwork(environment.docker, image, '/config', {})).toMatch(/\{\\?"labels\\?": 3\}/);
   });
 
   it('nx affected names exactly the project whose files changed, whatever its form', () => {

@@ -93,3 +93,43 @@ export async function waitForReady(url: string, timeoutMs: number) {
   }
   throw new Error(`${url} was not ready within ${timeoutMs / 1000} s`);
 }
+
+/**
+ * Runs an image with no network at all (NetworkMode none: nothing but loopback inside), waits
+ * until BentoML is ready, posts one request from inside the container and answers the body;
+ * always removes the container. Proves that the service needs nothing from outside to start.
+ */
+export async function requestWithoutNetwork(docker: Docker, image: string, path: string, body: unknown): Promise<string> {
+  const container = await docker.createContainer({ Image: image, HostConfig: { NetworkMode: 'none' } });
+  const python = (code: string) => ['/app/.venv/bin/python', '-c', code];
+  const exec = async (command: string[]) => {
+    const run = await container.exec({ Cmd: command, AttachStdout: true, AttachStderr: true });
+    const stream = await run.start({ hijack: true, stdin: false });
+    const chunks: Buffer[] = [];
+    stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+    await new Promise((resolve) => stream.on('end', resolve));
+    const { ExitCode } = await run.inspect();
+    // Without a TTY the output is framed (8-byte headers); the text is all this test needs.
+    return { exitCode: ExitCode, output: Buffer.concat(chunks).toString('utf8') };
+  };
+  try {
+    await container.start();
+    const deadline = Date.now() + 120_000;
+    const ready = python('import urllib.request; urllib.request.urlopen("http://127.0.0.1:3000/readyz", timeout=2)');
+    while ((await exec(ready)).exitCode !== 0) {
+      if (Date.now() > deadline) throw new Error(`${image} was not ready within 120 s without network`);
+      if (!(await container.inspect()).State.Running)
+        throw new Error(`${image} exited without network: ${(await container.logs({ stdout: true, stderr: true })).toString()}`);
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
+    const answer = await exec(
+      python(
+        `import urllib.request; print(urllib.request.urlopen(urllib.request.Request("http://127.0.0.1:3000${path}", data=${JSON.stringify(JSON.stringify(body))}.encode(), headers={"content-type": "application/json"})).read().decode())`,
+      ),
+    );
+    if (answer.exitCode !== 0) throw new Error(`POST ${path} inside ${image} failed: ${answer.output}`);
+    return answer.output;
+  } finally {
+    await container.remove({ force: true });
+  }
+}
