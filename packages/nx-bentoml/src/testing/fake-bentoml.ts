@@ -32,7 +32,7 @@ export function fakeBentoml(overrides: Partial<BentomlClient> = {}) {
         mkdirSync(dirname(join(output, path)), { recursive: true });
         writeFileSync(join(output, path), content);
       }
-      return { dockerfile: 'env/docker/Dockerfile', buildStageEnvs: [] };
+      return { dockerfile: 'env/docker/Dockerfile' };
     },
     serve: async ({ host, port }) => (calls.push(`serve ${host}:${port}`), 0),
     ...overrides,

@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { logger } from '@nx/devkit';
+import { BuildStageEnvsError } from '../../lib/bentoml/client';
 import { BuildkitUnavailableError } from '../../lib/docker/client';
 import { fakeBentoml } from '../../testing/fake-bentoml';
 import { fakeDocker } from '../../testing/fake-docker';
@@ -138,29 +139,46 @@ describe('containerize executor', () => {
         'layers/01-models-classifier_model.tar',
       ]);
       const lines = build.dockerfile.split('\n');
-      expect(lines).not.toContain('# syntax = docker/dockerfile:1.2.1');
+      // BentoML's directive comes after a comment: inert, as in bentoml containerize.
+      expect(lines).toContain('# syntax = docker/dockerfile:1.2.1');
       expect(lines).toContain('COPY --chown=bentoml:bentoml bento/env/python ./env/python/');
       const add = lines.indexOf('ADD layers/01-models-classifier_model.tar /');
       expect(lines[add + 1]).toBe('COPY --chown=bentoml:bentoml bento/. ./');
       expect(lines[add - 1]).toMatch(/^RUN --mount=type=cache/);
       expect(lines.filter((line) => line.startsWith('LABEL '))).toHaveLength(1);
-      expect(logger.info).toHaveBeenCalledWith(
-        "Building with BuildKit, models/classifier_model (7 kB) in layers of their own, with the engine's built-in Dockerfile frontend instead of docker/dockerfile:1.2.1.",
-      );
+      expect(logger.info).toHaveBeenCalledWith('Building with BuildKit, models/classifier_model (7 kB) in layers of their own.');
     });
 
-    it('keeps the # syntax directive when the engine holds that frontend image', async () => {
-      const docker = fakeDocker();
-      docker.images.set('docker/dockerfile:1.2.1', {
+    it("builds a real # syntax directive with the engine's own frontend when its image is absent, and keeps it when present", async () => {
+      const withDirective = () => {
+        const fake = fakeBentoml();
+        const buildContext = fake.client.buildContext;
+        fake.client.buildContext = async (request) => {
+          const answer = await buildContext(request);
+          const path = join(request.output, answer.dockerfile);
+          writeFileSync(path, `# syntax=docker/dockerfile:1.7\n${readFileSync(path, 'utf8')}`);
+          return answer;
+        };
+        return fake.client;
+      };
+      const absent = fakeDocker();
+      await containerizeExecutor(options, context(), absent.client, withDirective);
+      expect(absent.contexts[0].dockerfile).not.toContain('# syntax=docker/dockerfile:1.7');
+      expect(logger.info).toHaveBeenCalledWith(
+        expect.stringContaining("with the engine's built-in Dockerfile frontend instead of docker/dockerfile:1.7"),
+      );
+
+      const present = fakeDocker();
+      present.images.set('docker/dockerfile:1.7', {
         id: 'sha256:f',
         labels: {},
-        repoTags: ['docker/dockerfile:1.2.1'],
+        repoTags: ['docker/dockerfile:1.7'],
         repoDigests: [],
         sizeBytes: 1,
         platform: 'linux/amd64',
       });
-      await containerizeExecutor(options, context(), docker.client, bentoml);
-      expect(docker.contexts[0].dockerfile).toContain('# syntax = docker/dockerfile:1.2.1');
+      await containerizeExecutor(options, context(), present.client, withDirective);
+      expect(present.contexts[0].dockerfile.startsWith('# syntax=docker/dockerfile:1.7\n')).toBe(true);
     });
 
     it('falls back to the classic builder, with its own Dockerfile, when the engine has no BuildKit, and says so', async () => {
@@ -196,7 +214,11 @@ describe('containerize executor', () => {
 
     it('refuses build-stage secrets on the classic builder, saying what is needed', async () => {
       const withSecrets = () =>
-        fakeBentoml({ buildContext: async () => ({ dockerfile: 'env/docker/Dockerfile', buildStageEnvs: ['PIP_TOKEN'] }) }).client;
+        fakeBentoml({
+          buildContext: async () => {
+            throw new BuildStageEnvsError(['PIP_TOKEN']);
+          },
+        }).client;
       const docker = fakeDocker();
       expect(await containerizeExecutor({ ...options, builder: 'classic' }, context(), docker.client, withSecrets)).toEqual({
         success: false,
@@ -236,5 +258,19 @@ describe('containerize executor', () => {
     };
     await containerizeExecutor({ ...options, modelFiles: ['model/*.bentomodel'] }, context(), fakeDocker().client, recording);
     expect(requests).toEqual([[join(root, 'apps/classifier/model/iris.bentomodel')]]);
+  });
+
+  it("generates the context with bento-build's interpreter, and warns when its BentoML is not the one that built the Bento", async () => {
+    const withPython = context();
+    withPython.projectsConfigurations.projects['classifier'].targets = {
+      'bento-build': { executor: 'nx-bentoml:bento-build', options: { python: 'venvs/ml/bin/python' } },
+    };
+    const pythons: string[] = [];
+    const newer = (python: string) => (pythons.push(python), fakeBentoml({ version: async () => '1.4.40' }).client);
+    expect(await containerizeExecutor(options, withPython, fakeDocker().client, newer)).toMatchObject({ success: true });
+    expect(pythons).toEqual([join(root, 'venvs/ml/bin/python')]);
+    expect(logger.warn).toHaveBeenCalledWith(
+      expect.stringMatching(/^The Bento was built with BentoML 1\.4\.39, and containerize generates its Dockerfile with BentoML 1\.4\.40/),
+    );
   });
 });

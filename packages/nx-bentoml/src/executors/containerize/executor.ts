@@ -59,7 +59,17 @@ export default async function containerizeExecutor(
       await assertBaseImagePython(bento.baseImage, docker);
       logger.info(`Building ${imageName} from ${relative(context.root, join(bentoPath, bento.archive))} (${bento.tag})...`);
       const projectRoot = projectRootOf(context);
-      const bentoml = createBentoml(resolvePython(options.python, projectRoot, context.root));
+      // The interpreter bento-build used, unless containerize names its own.
+      const buildOptions =
+        context.projectsConfigurations?.projects[context.projectName!]?.targets?.[configuredTargetName(context, 'bento-build')]?.options;
+      const bentoml = createBentoml(resolvePython(options.python ?? buildOptions?.python, projectRoot, context.root));
+      const bentomlVersion = await bentoml.version();
+      if (bentomlVersion !== bento.bentomlVersion) {
+        logger.warn(
+          `The Bento was built with BentoML ${bento.bentomlVersion}, and containerize generates its Dockerfile with BentoML ${bentomlVersion}: ` +
+            `the image may differ from what bentoml containerize ${bento.bentomlVersion} builds. Use the same interpreter for both (the "python" option).`,
+        );
+      }
       const modelFiles = await findModelFiles(join(context.root, projectRoot), options.modelFiles ?? defaultModelFiles);
       const built = await buildBentoImage(
         {

@@ -32,8 +32,8 @@ describe('the exported Bento without its models', () => {
       mkdirSync(dirname(join(root, 'store', path)), { recursive: true });
       writeFileSync(join(root, 'store', path), content);
     }
-    expect(digests).toEqual({ 'classifier_model:abc': modelDirectoryDigest(join(root, 'store/models/classifier_model/abc')) });
+    expect(digests).toEqual({ 'classifier_model:abc': await modelDirectoryDigest(join(root, 'store/models/classifier_model/abc')) });
     writeFileSync(join(root, 'store/models/classifier_model/abc/saved_model.pkl'), 'retrained');
-    expect(modelDirectoryDigest(join(root, 'store/models/classifier_model/abc'))).not.toBe(digests['classifier_model:abc']);
+    expect(await modelDirectoryDigest(join(root, 'store/models/classifier_model/abc'))).not.toBe(digests['classifier_model:abc']);
   });
 });

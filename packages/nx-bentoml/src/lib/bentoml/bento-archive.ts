@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream, readdirSync, readFileSync, statSync } from 'node:fs';
+import { createReadStream, createWriteStream, readdirSync, statSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import * as tar from 'tar-stream';
@@ -14,20 +14,26 @@ function modelDigest(files: Array<[path: string, sha256: string]>): string {
   return `sha256:${createHash('sha256').update(lines.join('')).digest('hex')}`;
 }
 
-/** The digest of a model version directory on disk (models/<name>/<version> of a store or a build context). */
-export function modelDirectoryDigest(dir: string): string {
+/** The digest of a model version directory on disk (models/<name>/<version> of a store or a build context); files are streamed. */
+export async function modelDirectoryDigest(dir: string): Promise<string> {
   const files: Array<[string, string]> = [];
-  const walk = (path: string, name: string) => {
+  const walk = async (path: string, name: string) => {
     for (const entry of readdirSync(path)) {
       const child = join(path, entry);
       const childName = name ? posix.join(name, entry) : entry;
       const stat = statSync(child);
-      if (stat.isDirectory()) walk(child, childName);
-      else if (stat.isFile()) files.push([childName, createHash('sha256').update(readFileSync(child)).digest('hex')]);
+      if (stat.isDirectory()) await walk(child, childName);
+      else if (stat.isFile()) files.push([childName, await fileSha256(child)]);
     }
   };
-  walk(dir, '');
+  await walk(dir, '');
   return modelDigest(files);
+}
+
+async function fileSha256(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
 }
 
 /**

@@ -1,6 +1,6 @@
 import { runCommand } from '../process/run-command';
 import { useTempDir } from '../../testing/temp-dir';
-import { createBentomlClient, offlineHuggingFaceEntry } from './client';
+import { BuildStageEnvsError, createBentomlClient, offlineHuggingFaceEntry } from './client';
 
 jest.mock('../process/run-command', () => ({ runCommand: jest.fn() }));
 const run = jest.mocked(runCommand);
@@ -61,8 +61,8 @@ describe('createBentomlClient().buildContext', () => {
   const request = { archive: '/ws/dist/bento.tar', output: '/tmp/ctx', buildkit: true, modelFiles: ['/ws/apps/x/iris.bentomodel'] };
 
   it("runs BentoML's own construct_containerfile through the plugin's Python program and reads its answer", async () => {
-    run.mockResolvedValue({ exitCode: 0, stdout: 'noise\n{"dockerfile": "env/docker/Dockerfile", "buildStageEnvs": []}\n', stderr: '' });
-    expect(await bentoml().buildContext(request)).toEqual({ dockerfile: 'env/docker/Dockerfile', buildStageEnvs: [] });
+    run.mockResolvedValue({ exitCode: 0, stdout: 'noise\n{"dockerfile": "env/docker/Dockerfile"}\n', stderr: '' });
+    expect(await bentoml().buildContext(request)).toEqual({ dockerfile: 'env/docker/Dockerfile' });
     const [python, args] = run.mock.calls[0];
     expect(python).toBe('python');
     expect(args[0]).toMatch(/python\/build_context\.py$/);
@@ -88,8 +88,14 @@ describe('createBentomlClient().buildContext', () => {
       stderr: '',
     });
     await expect(bentoml().buildContext(request)).rejects.toThrow(
-      `The Hugging Face model acme/tiny at commit ${'a'.repeat(40)} is not in this machine's Hugging Face cache (HF_HUB_CACHE, else HF_HOME/hub, else ~/.cache/huggingface/hub), ` +
-        `and the hub cannot be asked (LocalEntryNotFoundError: offline). Download it: hf download acme/tiny --revision ${'a'.repeat(40)}`,
+      `The Hugging Face model acme/tiny at ${'a'.repeat(40)} is not all in this machine's Hugging Face cache ` +
+        `(BENTOML_HF_CACHE_DIR, else HF_HUB_CACHE, else HF_HOME/hub, else ~/.cache/huggingface/hub), and the hub cannot be asked (LocalEntryNotFoundError: offline). ` +
+        `Download it: hf download acme/tiny --revision ${'a'.repeat(40)}`,
     );
+  });
+
+  it('reports the build-stage environment variables a Bento needs, before anything is copied', async () => {
+    run.mockResolvedValue({ exitCode: 3, stdout: '{"error": "build-stage-envs", "names": ["PIP_TOKEN"]}', stderr: '' });
+    await expect(bentoml().buildContext(request)).rejects.toEqual(new BuildStageEnvsError(['PIP_TOKEN']));
   });
 });

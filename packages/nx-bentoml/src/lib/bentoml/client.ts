@@ -42,11 +42,20 @@ const bentoInfoSchema = z.looseObject({
 });
 export type BentoInfo = z.infer<typeof bentoInfoSchema>;
 
-const buildContextSchema = z.object({ dockerfile: z.string(), buildStageEnvs: z.array(z.string()) });
-/** What the build context of a Bento needs: its Dockerfile's path in the context, and the build-stage environment variables (secrets). */
+const buildContextSchema = z.object({ dockerfile: z.string() });
+/** The build context of a Bento: its Dockerfile's path in the context. */
 export type BentoBuildContext = z.infer<typeof buildContextSchema>;
 
+/** The Bento needs build-stage environment variables (`envs` with `stage: build`), which a build takes as BuildKit secrets. */
+export class BuildStageEnvsError extends Error {
+  override name = 'BuildStageEnvsError';
+  constructor(readonly names: string[]) {
+    super(`The Bento needs the build-stage environment variables ${names.join(', ')}.`);
+  }
+}
+
 const contextFailureSchema = z.discriminatedUnion('error', [
+  z.object({ error: z.literal('build-stage-envs'), names: z.array(z.string()) }),
   z.object({ error: z.literal('store-models-missing'), models: z.array(z.string()) }),
   z.object({
     error: z.literal('hugging-face-model-missing'),
@@ -56,7 +65,8 @@ const contextFailureSchema = z.discriminatedUnion('error', [
 ]);
 
 /** A model the build context needs that this machine does not have, and how to get it. */
-function missingModelsError(failure: z.infer<typeof contextFailureSchema>): UserError {
+function missingModelsError(failure: z.infer<typeof contextFailureSchema>): Error {
+  if (failure.error === 'build-stage-envs') return new BuildStageEnvsError(failure.names);
   if (failure.error === 'store-models-missing') {
     const models = failure.models.join(', ');
     return new UserError(
@@ -65,10 +75,12 @@ function missingModelsError(failure: z.infer<typeof contextFailureSchema>): User
         `or build the Bento again on this machine (bento-build with --skip-nx-cache).`,
     );
   }
-  const [model] = failure.models;
+  const models = failure.models.map((model) => `${model.id} at ${model.revision}`).join(', ');
+  const downloads = failure.models.map((model) => `hf download ${model.id} --revision ${model.revision}`).join('; ');
   return new UserError(
-    `The Hugging Face model ${model.id} at commit ${model.revision} is not in this machine's Hugging Face cache (HF_HUB_CACHE, else HF_HOME/hub, else ~/.cache/huggingface/hub), ` +
-      `and the hub cannot be asked (${failure.detail.split('\n')[0]}). Download it: hf download ${model.id} --revision ${model.revision}`,
+    `The Hugging Face model${failure.models.length > 1 ? 's' : ''} ${models} ${failure.models.length > 1 ? 'are' : 'is'} not all in this machine's Hugging Face cache ` +
+      `(BENTOML_HF_CACHE_DIR, else HF_HUB_CACHE, else HF_HOME/hub, else ~/.cache/huggingface/hub), and the hub cannot be asked (${failure.detail.split('\n')[0]}). ` +
+      `Download ${failure.models.length > 1 ? 'them' : 'it'}: ${downloads}`,
   );
 }
 

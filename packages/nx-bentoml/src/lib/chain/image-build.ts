@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { modelDirectoryDigest } from '../bentoml/bento-archive';
-import type { BentomlClient } from '../bentoml/client';
+import { type BentomlClient, BuildStageEnvsError } from '../bentoml/client';
 import { BuildkitUnavailableError, type DockerClient, type ImageBuilder } from '../docker/client';
 import { syntaxFrontend } from '../docker/dockerfile';
 import { splitLabels } from '../docker/label-instruction';
@@ -61,6 +61,8 @@ export async function buildBentoImage(
     } catch (error) {
       if (!(error instanceof BuildkitUnavailableError)) throw error;
       log(`This Docker Engine does not build with BuildKit (${error.message}); building with the classic builder.`);
+      // The BuildKit context holds the models too: not two copies at once.
+      rmSync(join(workDir, 'buildkit'), { recursive: true, force: true });
       return await build('classic');
     }
   } finally {
@@ -75,14 +77,12 @@ async function buildWith(
   { bentoml, docker }: { bentoml: BentomlClient; docker: DockerClient },
   log: (line: string) => void,
 ): Promise<BuiltImage> {
-  const generated = await bentoml.buildContext({
-    archive: request.archive,
-    output: contextDir,
-    buildkit: builder === 'buildkit',
-    modelFiles: request.modelFiles,
-  });
-  assertPackedModels(contextDir, request);
-  if (generated.buildStageEnvs.length > 0) throw buildSecretsError(request.bentoTag, generated.buildStageEnvs, builder);
+  const generated = await bentoml
+    .buildContext({ archive: request.archive, output: contextDir, buildkit: builder === 'buildkit', modelFiles: request.modelFiles })
+    .catch((error: Error) => {
+      throw error instanceof BuildStageEnvsError ? buildSecretsError(request.bentoTag, error.names, builder) : error;
+    });
+  await assertPackedModels(contextDir, request);
   const dockerfile = request.dockerfile ?? generated.dockerfile;
   const frontend = builder === 'buildkit' ? syntaxFrontend(readFileSync(join(contextDir, dockerfile), 'utf8')) : undefined;
   // The directive's frontend image would be pulled, which offline machines cannot; the engine's own frontend builds the same file.
@@ -106,11 +106,11 @@ async function buildWith(
 }
 
 /** The store models in the context are the ones bento-build packed: a model changed in the store since would make another image. */
-function assertPackedModels(contextDir: string, request: BentoImageRequest) {
+async function assertPackedModels(contextDir: string, request: BentoImageRequest) {
   for (const [tag, digest] of Object.entries(request.modelDigests ?? {})) {
     const [name, version] = tag.split(':');
     const dir = join(contextDir, 'models', name, version);
-    if (!existsSync(dir) || modelDirectoryDigest(dir) === digest) continue;
+    if (!existsSync(dir) || (await modelDirectoryDigest(dir)) === digest) continue;
     throw new UserError(
       `The BentoML store's ${tag} is not the model bento-build packed into ${request.bentoTag}: its files changed since (${digest} then). ` +
         `Build the Bento again (bento-build with --skip-nx-cache) so that its image holds the model it was built with.`,

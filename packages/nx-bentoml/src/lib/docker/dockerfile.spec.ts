@@ -42,12 +42,15 @@ describe('rebaseDockerfile', () => {
 });
 
 describe('the # syntax directive', () => {
-  it("is found among the leading comments, and removed so that the engine's own frontend builds the file", () => {
-    const dockerfile = '\n# 1.2.1 is the current frontend\n# syntax = docker/dockerfile:1.2.1\n#\nFROM x\n# syntax = not/a-directive\n';
-    expect(syntaxFrontend(dockerfile)).toBe('docker/dockerfile:1.2.1');
-    expect(withoutSyntaxDirective(dockerfile)).toBe('\n# 1.2.1 is the current frontend\n#\nFROM x\n# syntax = not/a-directive\n');
+  it("is a directive only among the first lines, as BuildKit reads it, and removed so that the engine's own frontend builds the file", () => {
+    const directive = '# syntax=docker/dockerfile:1.7\n# escape=\\\nFROM x\n';
+    expect(syntaxFrontend(directive)).toBe('docker/dockerfile:1.7');
+    expect(withoutSyntaxDirective(directive)).toBe('# escape=\\\nFROM x\n');
+    // BentoML writes it after a blank line and a comment: inert, so nothing is removed.
+    const bentoml = '\n# 1.2.1 is the current docker frontend\n# syntax = docker/dockerfile:1.2.1\nFROM x\n';
+    expect(syntaxFrontend(bentoml)).toBeUndefined();
+    expect(withoutSyntaxDirective(bentoml)).toBe(bentoml);
     expect(syntaxFrontend('FROM x\n# syntax=a/b\n')).toBeUndefined();
-    expect(withoutSyntaxDirective('FROM x\n# syntax=a/b\n')).toBe('FROM x\n# syntax=a/b\n');
   });
 });
 
@@ -55,5 +58,37 @@ describe('argumentDefault', () => {
   it("reads an ARG's default value", () => {
     expect(argumentDefault('ARG BENTO_USER_UID=1034\nARG BENTO_PATH=/home/bentoml/bento\n', 'BENTO_PATH')).toBe('/home/bentoml/bento');
     expect(argumentDefault('ARG BENTO_PATH\n', 'BENTO_PATH')).toBeUndefined();
+  });
+});
+
+describe('rebaseDockerfile, the forms a Dockerfile template may use', () => {
+  it('rebases the JSON form, and leaves heredocs, remote sources and comments inside continuations alone', () => {
+    const dockerfile = [
+      'FROM x',
+      'COPY --chown=bentoml:bentoml ["./env/python", "./env/python/"]',
+      'COPY <<EOF /etc/motd',
+      'COPY . ./ is not an instruction here',
+      'EOF',
+      'ADD git@github.com:org/repo.git /opt/repo',
+      'RUN apt-get install \\',
+      '# a comment inside the continuation',
+      '    curl',
+      'COPY --chown=bentoml:bentoml . ./',
+    ].join('\n');
+    const { text, copiesWholeContext } = rebaseDockerfile(dockerfile, 'bento', ['ADD layers/01-a.tar /']);
+    expect(copiesWholeContext).toBe(true);
+    expect(text.split('\n')).toEqual([
+      'FROM x',
+      'COPY --chown=bentoml:bentoml ["bento/env/python","./env/python/"]',
+      'COPY <<EOF /etc/motd',
+      'COPY . ./ is not an instruction here',
+      'EOF',
+      'ADD git@github.com:org/repo.git /opt/repo',
+      'RUN apt-get install \\',
+      '# a comment inside the continuation',
+      '    curl',
+      'ADD layers/01-a.tar /',
+      'COPY --chown=bentoml:bentoml bento/. ./',
+    ]);
   });
 });

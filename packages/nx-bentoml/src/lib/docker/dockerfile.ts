@@ -21,23 +21,45 @@ function instructions(lines: string[], escape: string): Instruction[] {
     const start = index;
     let text = line;
     while (text.trimEnd().endsWith(escape) && index + 1 < lines.length) {
-      text = `${text.trimEnd().slice(0, -1)} ${lines[++index]}`;
+      const next = lines[++index];
+      // Comment lines inside a continued instruction are not part of it.
+      text = /^\s*#/.test(next) ? text : `${text.trimEnd().slice(0, -1)} ${next}`;
     }
     found.push({ start, end: index, keyword: (/^\s*(\w+)/.exec(line)?.[1] ?? '').toUpperCase(), text });
+    // A heredoc's body (RUN <<EOF ... EOF) is no instruction.
+    for (const [, delimiter] of text.matchAll(/<<-?["']?(\w+)["']?/g)) {
+      while (index + 1 < lines.length && lines[++index].trim() !== delimiter);
+    }
   }
   return found;
 }
 
-/** COPY/ADD parts: flags, sources and destination; undefined for the JSON form or a copy from another stage or image. */
-function copyParts(instruction: Instruction): { flags: string[]; sources: string[]; destination: string } | undefined {
+/** A source another stage, an image, a URL or a git repository gives, not the context. */
+const remoteSource = /^([a-z][a-z0-9+.-]*:\/\/|[\w.-]+@[\w.-]+:)/i;
+
+/** COPY/ADD parts: flags, sources and destination, and whether it is the JSON form; undefined when its sources are not the context's. */
+function copyParts(instruction: Instruction): { flags: string[]; sources: string[]; destination: string; json: boolean } | undefined {
   if (instruction.keyword !== 'COPY' && instruction.keyword !== 'ADD') return undefined;
   const words = instruction.text.trim().split(/\s+/).slice(1);
-  if (words[0]?.startsWith('[')) return undefined;
-  const flags = words.filter((word) => word.startsWith('--'));
+  // Flags come before the operands.
+  const flags: string[] = [];
+  while (words[0]?.startsWith('--')) flags.push(words.shift() as string);
   if (flags.some((flag) => flag.startsWith('--from='))) return undefined;
-  const paths = words.filter((word) => !word.startsWith('--'));
-  if (paths.length < 2 || paths.some((path) => /^[a-z]+:\/\//i.test(path))) return undefined;
-  return { flags, sources: paths.slice(0, -1), destination: paths[paths.length - 1] };
+  const operands = words.join(' ');
+  let paths: string[];
+  let json = false;
+  if (operands.startsWith('[')) {
+    try {
+      paths = JSON.parse(operands) as string[];
+      json = true;
+    } catch {
+      return undefined;
+    }
+  } else {
+    paths = operands.split(/\s+/);
+  }
+  if (paths.length < 2 || paths.some((path) => remoteSource.test(path) || path.startsWith('<<'))) return undefined;
+  return { flags, sources: paths.slice(0, -1), destination: paths[paths.length - 1], json };
 }
 
 /** A source path under `prefix`: "." and "./" become "bento/.", "./env/docker" becomes "bento/env/docker". */
@@ -67,31 +89,39 @@ export function rebaseDockerfile(dockerfile: string, prefix: string, beforeWhole
   const firstWhole = copies.find((copy) => copy.whole);
   // From the last line up, so that earlier line numbers stay true.
   for (const { instruction, parts } of copies.reverse()) {
-    const rewritten = [instruction.keyword, ...parts.flags, ...parts.sources.map((source) => rebase(source, prefix)), parts.destination];
+    const paths = [...parts.sources.map((source) => rebase(source, prefix)), parts.destination];
+    const rewritten = [instruction.keyword, ...parts.flags, ...(parts.json ? [JSON.stringify(paths)] : paths)].join(' ');
     const inserted = firstWhole?.instruction === instruction ? beforeWholeCopy : [];
-    lines.splice(instruction.start, instruction.end - instruction.start + 1, ...inserted, rewritten.join(' '));
+    lines.splice(instruction.start, instruction.end - instruction.start + 1, ...inserted, rewritten);
   }
   return { text: lines.join('\n'), copiesWholeContext: firstWhole !== undefined };
 }
 
-/** The `# syntax=` parser directive's frontend image, if the Dockerfile's leading comments name one. */
+/**
+ * The frontend image a `# syntax=` parser directive names. As BuildKit reads them, parser
+ * directives are only the first lines of the file: a blank line, another comment or an
+ * instruction ends them (so the directive BentoML writes after its header comment is inert).
+ */
 export function syntaxFrontend(dockerfile: string): string | undefined {
-  for (const line of dockerfile.split('\n')) {
-    if (line.trim() === '') continue;
-    if (!line.trimStart().startsWith('#')) return undefined;
-    const directive = /^\s*#\s*syntax\s*=\s*(\S+)\s*$/i.exec(line);
-    if (directive) return directive[1];
+  return syntaxDirective(dockerfile)?.frontend;
+}
+
+function syntaxDirective(dockerfile: string): { line: number; frontend: string } | undefined {
+  const lines = dockerfile.split('\n');
+  for (const [index, line] of lines.entries()) {
+    const directive = /^\s*#\s*([a-zA-Z][a-zA-Z0-9]*)\s*=\s*(\S+)\s*$/.exec(line);
+    if (!directive) return undefined;
+    if (directive[1].toLowerCase() === 'syntax') return { line: index, frontend: directive[2] };
   }
   return undefined;
 }
 
-/** The Dockerfile without its `# syntax=` line: the Engine's built-in Dockerfile frontend builds it. */
+/** The Dockerfile without its `# syntax=` directive: the Engine's built-in Dockerfile frontend builds it. */
 export function withoutSyntaxDirective(dockerfile: string): string {
+  const directive = syntaxDirective(dockerfile);
+  if (!directive) return dockerfile;
   const lines = dockerfile.split('\n');
-  const index = lines.findIndex((line) => /^\s*#\s*syntax\s*=/i.test(line));
-  const firstInstruction = lines.findIndex((line) => line.trim() !== '' && !line.trimStart().startsWith('#'));
-  if (index === -1 || (firstInstruction !== -1 && index > firstInstruction)) return dockerfile;
-  lines.splice(index, 1);
+  lines.splice(directive.line, 1);
   return lines.join('\n');
 }
 

@@ -71,4 +71,11 @@ describe('writeLayerTar', () => {
     expect(new Set(found.map((entry) => entry.mtime?.getTime()))).toEqual(new Set([layerMtime.getTime()]));
     expect(found.find((entry) => entry.type === 'symlink')?.linkname).toBe('v1');
   });
+
+  it('fails, without hanging, when the layer cannot be written (a full disk, a missing directory)', async () => {
+    model(join(root, 'a'), new Date());
+    await expect(
+      writeLayerTar(join(root, 'a'), 'home/bentoml/models/iris', parents, { uid: 1034, gid: 1034 }, join(root, 'missing/dir/a.tar')),
+    ).rejects.toThrow(/ENOENT/);
+  });
 });

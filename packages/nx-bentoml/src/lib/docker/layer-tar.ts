@@ -68,12 +68,30 @@ export async function writeLayerTar(
   outputFile: string,
 ): Promise<void> {
   const pack = tar.pack();
-  const written = pipeline(pack, createWriteStream(outputFile));
-  // Every directory above the files is in the layer anyway (the builder copies it up as it adds the
-  // files, with its time of this build): given here, its time is fixed too.
-  for (const parent of parents) await entry(pack, header(`${parent.path}/`, 0o755, 'directory', parent));
-  await entry(pack, header(`${imagePath}/`, lstatSync(sourceDir).mode, 'directory', ownership));
-  await packDirectory(pack, sourceDir, imagePath, ownership);
-  pack.finalize();
-  await written;
+  const output = createWriteStream(outputFile);
+  // The file's own error (ENOSPC, ENOENT) says more than the pipeline's "premature close".
+  let writeError: Error | undefined;
+  output.on('error', (error) => (writeError ??= error));
+  const written = pipeline(pack, output);
+  // A failed write (a full disk) ends the packing at once; tar-stream would otherwise leave the current entry waiting.
+  const failed = written.then(
+    () => new Promise<never>(() => undefined),
+    (error: Error) => Promise.reject(error),
+  );
+  const packing = (async () => {
+    // Every directory above the files is in the layer anyway (the builder copies it up as it adds the
+    // files, with its time of this build): given here, its time is fixed too.
+    for (const parent of parents) await entry(pack, header(`${parent.path}/`, 0o755, 'directory', parent));
+    await entry(pack, header(`${imagePath}/`, lstatSync(sourceDir).mode, 'directory', ownership));
+    await packDirectory(pack, sourceDir, imagePath, ownership);
+    pack.finalize();
+  })();
+  try {
+    await Promise.race([packing, failed]);
+    await written;
+  } catch (error) {
+    pack.destroy(error as Error);
+    await Promise.all([written.catch(() => undefined), packing.catch(() => undefined)]);
+    throw writeError ?? error;
+  }
 }

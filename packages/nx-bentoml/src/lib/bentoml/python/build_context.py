@@ -7,8 +7,8 @@ machine's BentoML store; a model the store lacks is imported from the project's 
 first. An archive that still carries its models (models/) is resolved from itself.
 
 Usage: python build_context.py '{"archive": ..., "output": ..., "buildkit": true, "modelFiles": [...]}'
-Prints one JSON line: the Dockerfile's path in the context and the build-stage environment
-variables the image needs; or, exiting with 3, {"error": kind, ...} for a model it cannot find.
+Prints one JSON line: the Dockerfile's path in the context; or, exiting with 3, {"error": kind, ...}
+for a model it cannot find or build-stage environment variables (BuildKit secrets) it needs.
 """
 
 import json
@@ -69,6 +69,11 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="nx-bentoml-bento-") as extracted:
         extract(request["archive"], extracted)
         bento = Bento.from_path(extracted)
+        envs = getattr(bento.info, "envs", None) or []
+        build_envs = [env.name for env in envs if getattr(env, "stage", None) == "build"]
+        if build_envs:
+            # BuildKit secrets; refused before any model is copied.
+            fail(error="build-stage-envs", names=build_envs)
         with open(os.path.join(extracted, "bento.yaml"), "rb") as bento_yaml:
             models = BaseBentoInfo.from_yaml_file(bento_yaml).all_models
         packed_models = os.path.join(extracted, "models")
@@ -76,8 +81,6 @@ def main() -> None:
             BentoMLContainer.model_store.set(ModelStore(packed_models))
         else:
             ensure_store_models([m for m in models if m.registry != "huggingface"], request.get("modelFiles", []))
-        envs = getattr(bento.info, "envs", None) or []
-        build_envs = [env.name for env in envs if getattr(env, "stage", None) == "build"]
         try:
             containerfile = construct_containerfile(bento, enable_buildkit=request["buildkit"])
             context, dockerfile = containerfile.__enter__()
@@ -86,7 +89,10 @@ def main() -> None:
             if hugging_face and any(word in type(error).__name__ for word in ("LocalEntryNotFound", "OfflineMode", "HfHub", "Connection")):
                 fail(
                     error="hugging-face-model-missing",
-                    models=[{"id": m.metadata.get("model_id"), "revision": m.metadata.get("revision")} for m in hugging_face],
+                    models=[
+                        {"id": str(m.metadata.get("model_id") or m.tag), "revision": str(m.metadata.get("revision") or "main")}
+                        for m in hugging_face
+                    ],
                     detail=f"{type(error).__name__}: {error}",
                 )
             raise
@@ -97,7 +103,7 @@ def main() -> None:
                 shutil.move(os.path.join(context, entry), os.path.join(request["output"], entry))
         finally:
             containerfile.__exit__(None, None, None)
-        print(json.dumps({"dockerfile": os.path.relpath(dockerfile, context), "buildStageEnvs": build_envs}))
+        print(json.dumps({"dockerfile": os.path.relpath(dockerfile, context)}))
 
 
 if __name__ == "__main__":
