@@ -14,7 +14,7 @@ export interface ServiceSetup {
   project: ServiceProject;
   bentoml: BentomlClient;
   bentomlVersion: string;
-  /** Tags of the models the project's files hold, now in the store. */
+  /** Tags of the models the project's files hold, now in the store (none when the caller imports them itself). */
   modelTags: string[];
   /** The store and Hugging Face models the service names, as this machine resolves them. */
   externalModels: ResolvedModel[];
@@ -28,6 +28,8 @@ export async function setUpService(
   options: { buildDir?: string; bentofile?: string; python?: string; modelFiles?: string[] },
   context: ExecutorContext,
   createClient: (python: string) => BentomlClient,
+  /** bento-build imports them in its one BentoML process (BentomlClient.buildBento). */
+  { importModels = true } = {},
 ): Promise<ServiceSetup> {
   const project = await readServiceProject({
     workspaceRoot: context.root,
@@ -46,12 +48,10 @@ export async function setUpService(
     );
   }
   const modelTags: string[] = [];
-  for (const modelFile of project.modelFiles) {
+  for (const modelFile of importModels ? project.modelFiles : []) {
     const { tag, state } = await bentoml.importModel(modelFile);
     modelTags.push(tag);
-    logger.info(
-      `Model ${relative(context.root, modelFile)} (${tag}): ${state === 'imported' ? 'imported into the BentoML store' : 'already in the store'}`,
-    );
+    logModelImport(context.root, modelFile, tag, state);
   }
   const externalModels = await resolveExternalModels(
     context.root,
@@ -62,4 +62,10 @@ export async function setUpService(
   assertExternalModelsPresent(externalModels, relative(context.root, project.serviceModule));
   for (const line of externalModels.map(describeResolvedModel).filter(Boolean)) logger.info(line);
   return { project, bentoml, bentomlVersion, modelTags, externalModels };
+}
+
+export function logModelImport(workspaceRoot: string, modelFile: string, tag: string, state: 'imported' | 'present') {
+  logger.info(
+    `Model ${relative(workspaceRoot, modelFile)} (${tag}): ${state === 'imported' ? 'imported into the BentoML store' : 'already in the store'}`,
+  );
 }

@@ -11,21 +11,18 @@ export function fakeBentoml(overrides: Partial<BentomlClient> = {}) {
     version: async () => '1.4.39',
     importModel: async (file) => (calls.push(`import ${file}`), { tag: 'classifier_model:abc', state: 'imported' }),
     findBentoByVersion: async (version) => [...store].find((tag) => tag.endsWith(`:${version}`)),
-    build: async ({ version }) => (calls.push(`build ${version}`), store.add(`classifier:${version}`), `classifier:${version}`),
-    getBento: async (tag) => ({
-      name: 'classifier',
-      version: tag.split(':')[1],
-      services: [{ models: [{ tag: 'classifier_model:abc' }] }],
-      models: [],
-    }),
-    exportBento: async (tag, file) => {
+    buildBento: async ({ modelFiles, version, exportTo }) => {
+      const models = [];
+      for (const file of modelFiles) models.push({ file, ...(await client.importModel(file)) });
+      const existing = [...store].find((tag) => tag.endsWith(`:${version}`));
+      const tag = existing ?? `classifier:${version}`;
+      if (!existing) calls.push(`build ${version}`);
+      store.add(tag);
       calls.push(`export ${tag}`);
-      writeFileSync(
-        file,
-        await tarOf({ 'bento.yaml': `name: ${tag.split(':')[0]}\n`, 'src/serve.py': 'import bentoml\n', ...fakeModelFiles }),
-      );
+      writeFileSync(exportTo, await tarOf({ 'bento.yaml': 'name: classifier\n', 'src/serve.py': 'import bentoml\n', ...fakeModelFiles }));
+      const info = { name: 'classifier', version, services: [{ models: [{ tag: 'classifier_model:abc' }] }], models: [] };
+      return { models, tag, built: !existing, info };
     },
-    importBento: async () => 'imported',
     buildContext: async ({ output, buildkit }) => {
       calls.push(`build context (${buildkit ? 'buildkit' : 'classic'})`);
       for (const [path, content] of Object.entries(fakeBuildContext(buildkit))) {

@@ -58,8 +58,8 @@ describe('bento-build executor', () => {
     write('services/vision/service.py', 'import bentoml\n\n@bentoml.service(image=bentoml.images.Image())\nclass Vision:\n    pass\n');
     const builds: Array<{ contextDir: string; bentofile?: string }> = [];
     const { client } = fakeBentoml();
-    const build = client.build;
-    client.build = async (request) => (builds.push({ contextDir: request.contextDir, bentofile: request.bentofile }), build(request));
+    const build = client.buildBento;
+    client.buildBento = async (request) => (builds.push({ contextDir: request.contextDir, bentofile: request.bentofile }), build(request));
 
     const pyproject = { buildDir: 'services/iris', bentofile: 'services/iris/pyproject.toml', outputPath: 'dist/services/iris/bento' };
     expect(await bentoBuildExecutor(pyproject, fakeExecutorContext(root, 'services/iris', 'bento-build'), () => client)).toMatchObject({
@@ -99,14 +99,15 @@ describe('bento-build executor', () => {
     write('libs/features/features/__init__.py', 'SCALE = 2\n');
     const { client } = fakeBentoml();
     let staged: { contextDir: string; bentofile: string; library: string; bentofileText: string } | undefined;
-    client.build = async ({ contextDir, bentofile, version }) => {
+    const build = client.buildBento;
+    client.buildBento = async (request) => {
       staged = {
-        contextDir,
-        bentofile: bentofile!,
-        library: readFileSync(join(contextDir, 'features/__init__.py'), 'utf8'),
-        bentofileText: readFileSync(bentofile!, 'utf8'),
+        contextDir: request.contextDir,
+        bentofile: request.bentofile!,
+        library: readFileSync(join(request.contextDir, 'features/__init__.py'), 'utf8'),
+        bentofileText: readFileSync(request.bentofile!, 'utf8'),
       };
-      return `classifier:${version}`;
+      return build(request);
     };
     expect(
       await bentoBuildExecutor(options, fakeExecutorContext(root, 'apps/classifier', 'bento-build', '42'), () => client),
@@ -138,7 +139,8 @@ describe('bento-build executor', () => {
     expect(logger.error).toHaveBeenCalledWith(
       expect.stringContaining("packs classifier_model:abc, but the project's model file holds classifier_model:older"),
     );
-    expect(existsSync(join(root, 'dist'))).toBe(false);
+    // Refused before the output is written: no bento.json, and no half-written sibling.
+    expect(readdirSync(join(root, 'dist/apps/classifier'))).toEqual([]);
   });
 
   describe('a model kept only in the BentoML store', () => {
@@ -243,7 +245,7 @@ describe('bento-build executor', () => {
   it('keeps the previous output when the export fails', async () => {
     write('dist/apps/classifier/bento/bento.json', '{"tag":"old"}');
     const { client } = fakeBentoml({
-      exportBento: async () => {
+      buildBento: async () => {
         throw new UserError('bentoml export failed');
       },
     });

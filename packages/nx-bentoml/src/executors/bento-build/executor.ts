@@ -14,7 +14,7 @@ import { resolveOption, taskHash } from '../../lib/executor-context';
 import { writeOutputDirectory } from '../../lib/outputs';
 import { runExecutor } from '../../lib/run-executor';
 import { bentoInputsKey } from '../bento-inputs-key';
-import { setUpService } from '../service-setup';
+import { logModelImport, setUpService } from '../service-setup';
 import type { BentoBuildExecutorSchema } from './schema';
 
 export default async function bentoBuildExecutor(
@@ -23,7 +23,7 @@ export default async function bentoBuildExecutor(
   createClient: (python: string) => BentomlClient = (python) => createBentomlClient({ python, cwd: context.root }),
 ) {
   return runExecutor(async () => {
-    const { project, bentoml, bentomlVersion, modelTags } = await setUpService(options, context, createClient);
+    const { project, bentoml, bentomlVersion } = await setUpService(options, context, createClient, { importModels: false });
     const { bentofile, bentofilePath, contextDir, projectDir } = project;
     await checkIncludes(bentofile, contextDir, context.root);
     const lineage = readLineage(projectDir, {
@@ -33,57 +33,55 @@ export default async function bentoBuildExecutor(
 
     // Reuse rule 1: the same inputs give the same Bento version, which is built once.
     const version = bentoVersionFromHash((await bentoInputsKey(context, options)) ?? taskHash(context));
-    let tag = await bentoml.findBentoByVersion(version);
-    if (tag) {
-      logger.info(`Bento ${tag} already built from these inputs; not rebuilding.`);
-    } else {
-      logger.info(
-        `Building the Bento of ${relative(context.root, bentofilePath ?? contextDir)} with BentoML ${bentomlVersion} (version ${version})...`,
-      );
-      const buildContext = stageBuildContext(bentofile, bentofilePath, contextDir, context.root);
-      try {
-        tag = await bentoml.build({
-          contextDir: buildContext.contextDir,
-          bentofile: buildContext.bentofilePath,
-          version,
-          sourceBentofile: bentofilePath,
-        });
-      } finally {
-        buildContext.dispose();
-      }
-      logger.info(`Built Bento ${tag}.`);
-    }
-    const builtTag = tag;
-    const info = await bentoml.getBento(builtTag);
-    const models = packedModels(info);
-    if (models.length === 0) logger.warn(`The Bento ${builtTag} packs no model; serve.py declares none with bentoml.models.BentoModel.`);
-    assertPacksProjectModels(builtTag, models, modelTags);
-    for (const model of unhashedPackedModels(models, modelTags, project.serviceModels)) {
-      logger.warn(
-        `The Bento ${builtTag} packs ${model}, which ${relative(context.root, project.serviceModule)} does not name as a literal ` +
-          `(bentoml.models.BentoModel("name:version")) and no project file holds: Nx cannot see it, so retraining it will not rebuild the Bento. ` +
-          `Name it literally in the service module, or export it into the project.`,
-      );
-    }
+    const existing = await bentoml.findBentoByVersion(version);
+    logger.info(
+      existing
+        ? `Bento ${existing} already built from these inputs; not rebuilding.`
+        : `Building the Bento of ${relative(context.root, bentofilePath ?? contextDir)} with BentoML ${bentomlVersion} (version ${version})...`,
+    );
 
     const outputPath = resolveOption(options.outputPath, context);
     const handoff = await writeOutputDirectory(outputPath, async (tempDir) => {
-      // Exported with its models, kept without them: containerize takes them from the store and the project's model files.
+      // Imported, built, described and exported in one BentoML process; exported with its
+      // models, kept without them: containerize takes them from the store and the model files.
       const exported = join(tempDir, 'exported.tar');
-      await bentoml.exportBento(builtTag, exported);
+      const buildContext = stageBuildContext(bentofile, bentofilePath, contextDir, context.root);
+      const built = await bentoml
+        .buildBento({
+          modelFiles: project.modelFiles,
+          contextDir: buildContext.contextDir,
+          bentofile: buildContext.bentofilePath,
+          sourceBentofile: bentofilePath,
+          version,
+          exportTo: exported,
+        })
+        .finally(() => buildContext.dispose());
+      for (const model of built.models) logModelImport(context.root, model.file, model.tag, model.state);
+      if (built.built) logger.info(`Built Bento ${built.tag}.`);
+      const modelTags = built.models.map((model) => model.tag);
+      const models = packedModels(built.info);
+      if (models.length === 0) logger.warn(`The Bento ${built.tag} packs no model; serve.py declares none with bentoml.models.BentoModel.`);
+      assertPacksProjectModels(built.tag, models, modelTags);
+      for (const model of unhashedPackedModels(models, modelTags, project.serviceModels)) {
+        logger.warn(
+          `The Bento ${built.tag} packs ${model}, which ${relative(context.root, project.serviceModule)} does not name as a literal ` +
+            `(bentoml.models.BentoModel("name:version")) and no project file holds: Nx cannot see it, so retraining it will not rebuild the Bento. ` +
+            `Name it literally in the service module, or export it into the project.`,
+        );
+      }
       const modelDigests = await copyWithoutModels(exported, join(tempDir, bentoArchiveName));
       rmSync(exported);
       const bento: BentoHandoff = {
-        tag: builtTag,
-        name: info.name,
-        version: info.version,
+        tag: built.tag,
+        name: built.info.name,
+        version: built.info.version,
         models,
         modelDigests,
         bentomlVersion,
         archive: bentoArchiveName,
         sizeBytes: statSync(join(tempDir, bentoArchiveName)).size,
         lineage,
-        baseImage: bentoBaseImage(info, relative(context.root, bentofilePath ?? contextDir)),
+        baseImage: bentoBaseImage(built.info, relative(context.root, bentofilePath ?? contextDir)),
       };
       writeHandoff('bento', tempDir, bento);
       return bento;

@@ -16,10 +16,10 @@ describe('createBentomlClient and the BentoML store lock', () => {
     const heldDuringCommand: boolean[] = [];
     run.mockImplementation(async () => {
       heldDuringCommand.push(existsSync(lockFile));
-      return { exitCode: 0, stdout: '[]', stderr: '' };
+      return { exitCode: 0, stdout: 'Model(tag="iris:abc") imported', stderr: '' };
     });
     const bentoml = createBentomlClient({ python: 'python', cwd: '/ws', env: { BENTOML_HOME: home.dir } });
-    expect(await bentoml.findBentoByVersion('v1')).toBeUndefined();
+    expect(await bentoml.importModel('/ws/iris.bentomodel')).toEqual({ tag: 'iris:abc', state: 'imported' });
     expect(heldDuringCommand).toEqual([true]);
     expect(existsSync(lockFile)).toBe(false);
   });

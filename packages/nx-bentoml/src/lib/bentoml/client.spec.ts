@@ -1,44 +1,72 @@
 import { runCommand } from '../process/run-command';
 import { useTempDir } from '../../testing/temp-dir';
-import { BuildStageEnvsError, createBentomlClient, offlineHuggingFaceEntry } from './client';
+import { BuildStageEnvsError, createBentomlClient } from './client';
 
 jest.mock('../process/run-command', () => ({ runCommand: jest.fn() }));
 const run = jest.mocked(runCommand);
 
-describe('createBentomlClient().build', () => {
+describe('createBentomlClient().buildBento', () => {
   // The store lock file goes into the BentoML home: a temporary one, not the user's.
   const home = useTempDir('bentoml-home-');
   beforeEach(() => run.mockReset());
+  const bentoml = () => createBentomlClient({ python: 'python', cwd: '/ws', env: { BENTOML_HOME: home.dir } });
+  const request = {
+    modelFiles: ['/ws/apps/x/model/iris.bentomodel'],
+    contextDir: '/ws/apps/x/src',
+    bentofile: '/ws/apps/x/src/bentofile.yaml',
+    version: 'v1',
+    exportTo: '/tmp/out/exported.tar',
+  };
+  const command = (args: string[], exitCode: number, stdout = '', stderr = '') => ({ args, exitCode, stdout, stderr });
+  const session = (...results: unknown[]) => ({
+    exitCode: 0,
+    stdout: `INFO noise\n---nx-bentoml-session---\n${JSON.stringify(results)}`,
+    stderr: '',
+  });
+  const info = { name: 'classifier', version: 'v1', services: [{ models: [{ tag: 'iris:abc' }] }], models: [] };
 
-  it('builds without "--output tag", whose quiet mode hides why a package lock failed, and reads the tag BentoML prints', async () => {
-    run.mockResolvedValue({
-      exitCode: 0,
-      stdout: 'Successfully built Bento(tag="classifier:v1").',
-      stderr: 'INFO: Locking PyPI package versions.',
-    });
-    const bentoml = createBentomlClient({ python: 'python', cwd: '/ws', env: { BENTOML_HOME: home.dir } });
-    expect(await bentoml.build({ contextDir: '/ws/apps/x/src', bentofile: '/ws/apps/x/src/bentofile.yaml', version: 'v1' })).toBe(
-      'classifier:v1',
+  it('imports, builds without "--output tag", describes and exports in one BentoML process, and reads each command as the CLI alone', async () => {
+    run.mockResolvedValue(
+      session(
+        command(
+          ['models', 'import', request.modelFiles[0]],
+          1,
+          '',
+          "Error: [models] `import` failed: Item 'iris:abc' already exists in the store /h",
+        ),
+        command(['build'], 0, 'Successfully built Bento(tag="classifier:v1").', 'INFO: Locking PyPI package versions.'),
+        command(['get'], 0, JSON.stringify(info)),
+        command(['export'], 0, 'Bento(tag="classifier:v1") exported'),
+      ),
     );
-    // BentoML's CLI through an entry that reads Hugging Face commits from the local cache offline.
-    expect(run.mock.calls[0][1]).toEqual([
-      '-c',
-      offlineHuggingFaceEntry,
-      'build',
-      '/ws/apps/x/src',
-      '--bentofile',
-      '/ws/apps/x/src/bentofile.yaml',
-      '--version',
-      'v1',
-    ]);
+    expect(await bentoml().buildBento(request)).toEqual({
+      models: [{ file: request.modelFiles[0], tag: 'iris:abc', state: 'present' }],
+      tag: 'classifier:v1',
+      built: true,
+      info,
+    });
+    expect(run).toHaveBeenCalledTimes(1);
+    const [python, args] = run.mock.calls[0];
+    expect(python).toBe('python');
+    expect(args[0]).toMatch(/python\/build_session\.py$/);
+    expect(JSON.parse(args[1])).toEqual({
+      modelFiles: request.modelFiles,
+      version: 'v1',
+      build: ['build', '/ws/apps/x/src', '--bentofile', '/ws/apps/x/src/bentofile.yaml', '--version', 'v1'],
+      exportTo: '/tmp/out/exported.tar',
+    });
+  });
+
+  it('takes a Bento the store already holds with this version, without building', async () => {
+    run.mockResolvedValue(session({ existing: 'classifier:v1' }, command(['get'], 0, JSON.stringify(info)), command(['export'], 0)));
+    expect(await bentoml().buildBento({ ...request, modelFiles: [] })).toMatchObject({ tag: 'classifier:v1', built: false });
   });
 
   it('runs BentoML out of quiet mode, whose silence would hide the built tag', async () => {
     process.env['BENTOML_QUIET'] = 'true';
     try {
-      run.mockResolvedValue({ exitCode: 0, stdout: 'Successfully built Bento(tag="classifier:v1").', stderr: '' });
-      const bentoml = createBentomlClient({ python: 'python', cwd: '/ws', env: { BENTOML_HOME: home.dir } });
-      await bentoml.build({ contextDir: '/ws/apps/x/src', bentofile: '/ws/apps/x/src/bentofile.yaml', version: 'v1' });
+      run.mockResolvedValue(session({ existing: 'classifier:v1' }, command(['get'], 0, JSON.stringify(info)), command(['export'], 0)));
+      await bentoml().buildBento({ ...request, modelFiles: [] });
       expect(run.mock.calls[0][2]?.env?.['BENTOML_QUIET']).toBeUndefined();
     } finally {
       delete process.env['BENTOML_QUIET'];
@@ -46,11 +74,17 @@ describe('createBentomlClient().build', () => {
   });
 
   it('names the bentofile relative to the workspace when its packages cannot be resolved', async () => {
-    run.mockResolvedValue({ exitCode: 1, stdout: '', stderr: 'Error: [bentos] `build` failed: Failed to lock PyPI packages.' });
-    const bentoml = createBentomlClient({ python: 'python', cwd: '/ws', env: { BENTOML_HOME: home.dir } });
-    await expect(
-      bentoml.build({ contextDir: '/ws/apps/x/src', bentofile: '/ws/apps/x/src/bentofile.yaml', version: 'v1' }),
-    ).rejects.toThrow('BentoML could not resolve the Python packages of apps/x/src/bentofile.yaml');
+    run.mockResolvedValue(session(command(['build'], 1, '', 'Error: [bentos] `build` failed: Failed to lock PyPI packages.')));
+    await expect(bentoml().buildBento({ ...request, modelFiles: [] })).rejects.toThrow(
+      'BentoML could not resolve the Python packages of apps/x/src/bentofile.yaml',
+    );
+  });
+
+  it('reports an unreadable model file as its import failed, before anything else', async () => {
+    run.mockResolvedValue(
+      session(command(['models', 'import'], 1, '', 'Error: [models] `import` failed: file could not be opened successfully')),
+    );
+    await expect(bentoml().buildBento(request)).rejects.toThrow('apps/x/model/iris.bentomodel');
   });
 });
 

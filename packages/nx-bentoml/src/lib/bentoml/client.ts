@@ -1,7 +1,8 @@
+import { existsSync, readdirSync } from 'node:fs';
 import { delimiter, join, relative } from 'node:path';
 import { z } from 'zod';
 import { UserError } from '../errors';
-import { runCommand } from '../process/run-command';
+import { type CommandResult, runCommand } from '../process/run-command';
 import { buildError, commandError, isUnreadableArchive, unreadableModelError } from './failures';
 import { bentomlHome, withStoreLock } from './store-lock';
 
@@ -12,16 +13,15 @@ export interface BentomlClient {
   importModel(file: string): Promise<{ tag: string; state: 'imported' | 'present' }>;
   /** Finds a Bento of any name with this version in the store. */
   findBentoByVersion(version: string): Promise<string | undefined>;
+
   /**
-   * Builds `contextDir` from `bentofile` (bentofile.yaml or pyproject.toml), or, without one, as
-   * BentoML finds the build config there. `sourceBentofile` names the build config in messages
-   * when `bentofile` is a staged copy.
+   * bento-build's BentoML commands in one process (python/build_session.py): import the model
+   * files, build `contextDir` from `bentofile` (bentofile.yaml or pyproject.toml; without one, as
+   * BentoML finds the build config there) unless the store has a Bento with this version, describe
+   * it and export it. Each command's output is read as when it runs alone, so failures read the
+   * same; `sourceBentofile` names the build config in messages when `bentofile` is a staged copy.
    */
-  build(options: { contextDir: string; bentofile?: string; version: string; sourceBentofile?: string }): Promise<string>;
-  getBento(tag: string): Promise<BentoInfo>;
-  exportBento(tag: string, file: string): Promise<void>;
-  /** Imports an exported Bento; one already in the store is not an error. */
-  importBento(file: string): Promise<'imported' | 'present'>;
+  buildBento(options: BuildBentoOptions): Promise<BuiltBento>;
   /**
    * Writes into `output` the build context `bentoml containerize` would build for the exported
    * Bento `archive`, with BentoML's own Dockerfile for BuildKit or the classic builder and every
@@ -32,6 +32,29 @@ export interface BentomlClient {
   /** Runs `bentoml serve` in the foreground until it exits or is stopped; resolves to its exit code. */
   serve(options: { contextDir: string; host: string; port: number; pythonPath?: string[] }): Promise<number>;
 }
+
+export interface BuildBentoOptions {
+  modelFiles: string[];
+  contextDir: string;
+  bentofile?: string;
+  sourceBentofile?: string;
+  version: string;
+  exportTo: string;
+}
+
+export interface BuiltBento {
+  models: Array<{ file: string; tag: string; state: 'imported' | 'present' }>;
+  tag: string;
+  /** False when the store already held a Bento with this version. */
+  built: boolean;
+  info: BentoInfo;
+}
+
+const sessionResultSchema = z.union([
+  z.object({ args: z.array(z.string()), exitCode: z.number(), stdout: z.string(), stderr: z.string() }),
+  z.object({ existing: z.string() }),
+]);
+const sessionMarker = '---nx-bentoml-session---';
 
 const bentoInfoSchema = z.looseObject({
   name: z.string(),
@@ -84,14 +107,10 @@ function missingModelsError(failure: z.infer<typeof contextFailureSchema>): Erro
   );
 }
 
-const bentoListSchema = z.array(z.looseObject({ tag: z.string() }));
-
 export interface BentomlClientOptions {
   python: string;
   cwd: string;
   env?: Record<string, string | undefined>;
-  /** Show BentoML's own output while it builds. */
-  echo?: boolean;
 }
 
 export function createBentomlClient(options: BentomlClientOptions): BentomlClient {
@@ -107,14 +126,8 @@ export function createBentomlClient(options: BentomlClientOptions): BentomlClien
   const env = { ...inherited, NO_COLOR: '1', BENTOML_DO_NOT_TRACK: 'true', COLUMNS: '200', ...options.env };
   // Store commands take turns with other tasks on the same BentoML home (see withStoreLock).
   const home = bentomlHome(env);
-  const bentoml = (args: string[], echo = false, entry = ['-m', 'bentoml']) =>
-    withStoreLock(home, () => runCommand(options.python, [...entry, ...args], { cwd: options.cwd, env, echo }));
-  const json = async (args: string[]) => {
-    const result = await bentoml([...args, '-o', 'json']);
-    if (result.exitCode !== 0) throw commandError(args, result);
-    return JSON.parse(result.stdout) as unknown;
-  };
-
+  const bentoml = (args: string[]) =>
+    withStoreLock(home, () => runCommand(options.python, ['-m', 'bentoml', ...args], { cwd: options.cwd, env }));
   return {
     async version() {
       // The installed distribution's metadata: importing bentoml itself takes a second or two.
@@ -132,55 +145,41 @@ export function createBentomlClient(options: BentomlClientOptions): BentomlClien
     },
 
     async importModel(file) {
-      const result = await bentoml(['models', 'import', file]);
-      const imported = /Model\(tag="([^"]+)"\) imported/.exec(result.stdout)?.[1];
-      if (result.exitCode === 0 && imported) return { tag: imported, state: 'imported' };
-      const present = /Item '([^']+)' already exists in the store/.exec(result.stderr)?.[1];
-      if (present) return { tag: present, state: 'present' };
-      if (isUnreadableArchive(result.stderr)) throw unreadableModelError(relative(options.cwd, file), result);
-      throw commandError(['models', 'import', file], result, `Check that ${file} is a model exported with bentoml.models.export_model.`);
+      return importedModel(file, await bentoml(['models', 'import', file]), options.cwd);
     },
 
     async findBentoByVersion(version) {
-      const bentos = bentoListSchema.parse(await json(['list']));
-      return bentos.map((bento) => bento.tag).find((tag) => tag.endsWith(`:${version}`));
+      // The store's own layout (bentos/<name>/<version>/bento.yaml): no BentoML process to ask.
+      const bentos = join(home, 'bentos');
+      const names = existsSync(bentos) ? readdirSync(bentos) : [];
+      const name = names.find((candidate) => existsSync(join(bentos, candidate, version, 'bento.yaml')));
+      return name && `${name}:${version}`;
     },
 
-    async build({ contextDir, bentofile, version, sourceBentofile = bentofile }) {
-      // Not "--output tag": its quiet mode sends uv's reason for a failed package lock to /dev/null.
-      const result = await bentoml(['build', contextDir, ...(bentofile ? ['--bentofile', bentofile] : []), '--version', version], false, [
-        '-c',
-        offlineHuggingFaceEntry,
-      ]);
-      const tag = /Successfully built Bento\(tag="([^"]+)"\)/.exec(result.stdout)?.[1];
-      if (result.exitCode === 0 && tag) return tag;
-      // Another process built the same inputs first: its Bento is ours.
-      const existing = /Item '([^']+)' already exists in the store/.exec(result.stderr)?.[1];
-      if (existing) return existing;
-      // Without a build file, messages name the build directory.
-      const config = bentofile ?? contextDir;
-      throw buildError(result, relative(options.cwd, sourceBentofile ?? config), {
-        workspaceRoot: options.cwd,
-        contextDir,
-        bentofile: config,
-        sourceBentofile: sourceBentofile ?? config,
+    async buildBento(build) {
+      const program = join(__dirname, 'python', 'build_session.py');
+      const request = { modelFiles: build.modelFiles, version: build.version, build: buildArgs(build), exportTo: build.exportTo };
+      const session = await withStoreLock(home, () =>
+        runCommand(options.python, [program, JSON.stringify(request)], { cwd: options.cwd, env }),
+      );
+      const answer = session.stdout.split(`${sessionMarker}\n`)[1];
+      if (answer === undefined) throw commandError(['build (session)', build.contextDir], session);
+      const results = z.array(sessionResultSchema).parse(JSON.parse(answer));
+      // Read in order, each as the command alone would be: the first failure is the one reported.
+      const models = build.modelFiles.map((file, index) => {
+        const result = results[index];
+        if (!result || !('args' in result)) throw commandError(['models', 'import', file], session);
+        return { file, ...importedModel(file, result, options.cwd) };
       });
-    },
-
-    async getBento(tag) {
-      return bentoInfoSchema.parse(await json(['get', tag]));
-    },
-
-    async exportBento(tag, file) {
-      const result = await bentoml(['export', tag, file]);
-      if (result.exitCode !== 0) throw commandError(['export', tag], result);
-    },
-
-    async importBento(file) {
-      const result = await bentoml(['import', file]);
-      if (result.exitCode === 0) return 'imported';
-      if (/already exists in the store/.test(result.stderr)) return 'present';
-      throw commandError(['import', file], result);
+      const buildResult = results[models.length];
+      if (!buildResult) throw commandError(['build', build.contextDir], session);
+      const tag = 'existing' in buildResult ? buildResult.existing : builtTag(buildResult, build, options.cwd);
+      const [get, exported] = results.slice(models.length + 1);
+      if (!get || !('args' in get) || get.exitCode !== 0) throw commandError(['get', tag], get && 'args' in get ? get : session);
+      if (!exported || !('args' in exported) || exported.exitCode !== 0) {
+        throw commandError(['export', tag], exported && 'args' in exported ? exported : session);
+      }
+      return { models, tag, built: !('existing' in buildResult), info: bentoInfoSchema.parse(JSON.parse(get.stdout)) };
     },
 
     async buildContext({ archive, output, buildkit, modelFiles = [] }) {
@@ -228,24 +227,37 @@ export function createBentomlClient(options: BentomlClientOptions): BentomlClien
   };
 }
 
-/**
- * `python -m bentoml`, except that with HF_HUB_OFFLINE set, the commit of a Hugging Face model's
- * revision comes from the local Hugging Face cache (huggingface_hub's own snapshot_download with
- * local_files_only) instead of the hub: BentoML asks the hub (HfApi.model_info) at build time even
- * offline, where that can only fail.
- */
-export const offlineHuggingFaceEntry = `
-import os, runpy, sys
-if os.environ.get("HF_HUB_OFFLINE", "").upper() in ("1", "ON", "YES", "TRUE"):
-    try:
-        import huggingface_hub
-    except ImportError:
-        huggingface_hub = None
-    if huggingface_hub is not None:
-        def model_info_from_cache(self, repo_id, revision=None, **kwargs):
-            snapshot = huggingface_hub.snapshot_download(repo_id, revision=revision, local_files_only=True)
-            return type("CachedModelInfo", (), {"id": repo_id, "sha": os.path.basename(snapshot)})()
-        huggingface_hub.HfApi.model_info = model_info_from_cache
-sys.argv[0] = "bentoml"
-runpy.run_module("bentoml", run_name="__main__", alter_sys=True)
-`;
+/** `bentoml build`'s arguments. Not "--output tag": its quiet mode sends uv's reason for a failed package lock to /dev/null. */
+function buildArgs({ contextDir, bentofile, version }: { contextDir: string; bentofile?: string; version: string }): string[] {
+  return ['build', contextDir, ...(bentofile ? ['--bentofile', bentofile] : []), '--version', version];
+}
+
+/** What `bentoml models import` did with a model file: imported it, or found it already in the store. */
+function importedModel(file: string, result: CommandResult, cwd: string): { tag: string; state: 'imported' | 'present' } {
+  const imported = /Model\(tag="([^"]+)"\) imported/.exec(result.stdout)?.[1];
+  if (result.exitCode === 0 && imported) return { tag: imported, state: 'imported' };
+  const present = /Item '([^']+)' already exists in the store/.exec(result.stderr)?.[1];
+  if (present) return { tag: present, state: 'present' };
+  if (isUnreadableArchive(result.stderr)) throw unreadableModelError(relative(cwd, file), result);
+  throw commandError(['models', 'import', file], result, `Check that ${file} is a model exported with bentoml.models.export_model.`);
+}
+
+/** The tag `bentoml build` printed, or the Bento another process built from the same inputs first; else what went wrong. */
+function builtTag(
+  result: CommandResult,
+  { contextDir, bentofile, sourceBentofile = bentofile }: { contextDir: string; bentofile?: string; sourceBentofile?: string },
+  cwd: string,
+): string {
+  const tag = /Successfully built Bento\(tag="([^"]+)"\)/.exec(result.stdout)?.[1];
+  if (result.exitCode === 0 && tag) return tag;
+  const existing = /Item '([^']+)' already exists in the store/.exec(result.stderr)?.[1];
+  if (existing) return existing;
+  // Without a build file, messages name the build directory.
+  const config = bentofile ?? contextDir;
+  throw buildError(result, relative(cwd, sourceBentofile ?? config), {
+    workspaceRoot: cwd,
+    contextDir,
+    bentofile: config,
+    sourceBentofile: sourceBentofile ?? config,
+  });
+}

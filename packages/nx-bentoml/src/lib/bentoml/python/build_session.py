@@ -1,0 +1,114 @@
+"""bento-build's BentoML commands in one Python process instead of one process each.
+
+Runs BentoML's own CLI commands in-process, each with its stdout and stderr captured at the
+file-descriptor level (so that the output of the subprocesses BentoML starts, such as uv's, is
+captured too) and its exit code, so the plugin reads each exactly as if it had run it alone:
+
+  bentoml models import <file>      for each model file (a model already in the store is fine)
+  bentoml build ...                 unless the store already has a Bento with this version
+  bentoml get <tag> -o json
+  bentoml export <tag> <file>
+
+It stops at the first command that fails. With HF_HUB_OFFLINE set, a Hugging Face model's commit
+comes from the local cache, as the plugin's offline build entry does.
+
+Usage: python build_session.py '{"modelFiles": [...], "version": ..., "build": [...], "exportTo": ...}'
+Prints, after a line "---nx-bentoml-session---", a JSON list of the commands' results.
+"""
+
+import json
+import os
+import sys
+import tempfile
+import traceback
+
+MARKER = "---nx-bentoml-session---"
+
+
+def offline_hugging_face() -> None:
+    if os.environ.get("HF_HUB_OFFLINE", "").upper() not in ("1", "ON", "YES", "TRUE"):
+        return
+    try:
+        import huggingface_hub
+    except ImportError:
+        return
+
+    def model_info_from_cache(self, repo_id, revision=None, **kwargs):
+        snapshot = huggingface_hub.snapshot_download(repo_id, revision=revision, local_files_only=True)
+        return type("CachedModelInfo", (), {"id": repo_id, "sha": os.path.basename(snapshot)})()
+
+    huggingface_hub.HfApi.model_info = model_info_from_cache
+
+
+def run_cli(args):
+    """One BentoML CLI command, in this process, with its own output and exit code."""
+    from bentoml_cli.cli import cli
+
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        saved = (os.dup(1), os.dup(2))
+        os.dup2(out.fileno(), 1)
+        os.dup2(err.fileno(), 2)
+        code = 0
+        try:
+            cli.main(args=args, prog_name="bentoml", standalone_mode=True)
+        except SystemExit as exit:
+            code = exit.code if isinstance(exit.code, int) else (0 if exit.code is None else 1)
+        except BaseException:  # noqa: BLE001 - reported as the command's own failure
+            traceback.print_exc()
+            code = 1
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os.dup2(saved[0], 1)
+            os.dup2(saved[1], 2)
+            os.close(saved[0])
+            os.close(saved[1])
+        out.seek(0)
+        err.seek(0)
+        return {
+            "args": args,
+            "exitCode": code,
+            "stdout": out.read().decode("utf-8", "replace"),
+            "stderr": err.read().decode("utf-8", "replace"),
+        }
+
+
+def bento_with_version(version):
+    import bentoml
+
+    return next((str(bento.tag) for bento in bentoml.bentos.list() if bento.tag.version == version), None)
+
+
+def main() -> None:
+    request = json.loads(sys.argv[1])
+    offline_hugging_face()
+    results = []
+    try:
+        for model_file in request["modelFiles"]:
+            result = run_cli(["models", "import", model_file])
+            results.append(result)
+            if result["exitCode"] != 0 and "already exists" not in result["stderr"]:
+                return
+        existing = bento_with_version(request["version"])
+        if existing is None:
+            result = run_cli(request["build"])
+            results.append(result)
+            existing = bento_with_version(request["version"])
+            if existing is None:
+                return
+        else:
+            results.append({"existing": existing})
+        for args in (["get", existing, "-o", "json"], ["export", existing, request["exportTo"]]):
+            result = run_cli(args)
+            results.append(result)
+            if result["exitCode"] != 0:
+                return
+    finally:
+        print(MARKER)
+        print(json.dumps(results))
+
+
+if __name__ == "__main__":
+    main()
