@@ -27,16 +27,26 @@ describe('BuildKit status messages', () => {
     });
   });
 
-  it('writes each step once, numbered, with its output and outcome', () => {
+  it('writes each step once, numbered, with its output in whole lines and its outcome', () => {
     const lines: string[] = [];
-    const write = buildkitLog((line) => lines.push(line));
-    write(decodeBuildkitStatus(vertex('sha256:a', 'FROM base').toString('base64')));
-    write(
-      decodeBuildkitStatus(
-        Buffer.concat([vertex('sha256:a', 'FROM base', [varintField(4, 1)]), vertex('sha256:b', 'RUN x')]).toString('base64'),
-      ),
-    );
-    write(decodeBuildkitStatus(log('sha256:b', 'hello\n').toString('base64')));
-    expect(lines).toEqual(['#1 FROM base', '#1 CACHED', '#2 RUN x', '#2 hello']);
+    const buildLog = buildkitLog((line) => lines.push(line));
+    const push = (message: Buffer) => buildLog.push(decodeBuildkitStatus(message.toString('base64')));
+    push(vertex('sha256:a', 'FROM base'));
+    push(Buffer.concat([vertex('sha256:a', 'FROM base', [varintField(4, 1)]), vertex('sha256:b', 'RUN x')]));
+    // uv writes a line in pieces ("error", ":", " No solution..."): they make one line.
+    push(log('sha256:b', 'hello\nerror'));
+    push(log('sha256:b', ':'));
+    push(log('sha256:b', ' No solution found\n  cause: none'));
+    push(vertex('sha256:b', 'RUN x', [field(7, 'exit code: 1')]));
+    buildLog.end();
+    expect(lines).toEqual([
+      '#1 FROM base',
+      '#1 CACHED',
+      '#2 RUN x',
+      '#2 hello',
+      '#2 error: No solution found',
+      '#2   cause: none',
+      '#2 ERROR: exit code: 1',
+    ]);
   });
 });

@@ -73,26 +73,47 @@ function* fields(buffer: Buffer): Generator<Field> {
   }
 }
 
-/** Turns the status messages of one build into log lines: each step once as it starts, its output, and whether it was cached. */
+/**
+ * Turns the status messages of one build into log lines: each step once as it starts, its output
+ * (whole lines: BuildKit sends a command's output in pieces cut anywhere), and whether it was
+ * cached or failed. `end` writes what is left of unfinished lines.
+ */
 export function buildkitLog(write: (line: string) => void) {
   const named = new Map<string, number>();
   const finished = new Set<string>();
-  return (status: BuildkitStatus) => {
-    for (const vertex of status.vertexes) {
-      if (!named.has(vertex.digest) && vertex.name) {
-        named.set(vertex.digest, named.size + 1);
-        write(`#${named.size} ${vertex.name}`);
+  const pending = new Map<string, string>();
+  const prefix = (vertex: string) => {
+    const step = named.get(vertex);
+    return step ? `#${step} ` : '';
+  };
+  const flush = (vertex: string) => {
+    const rest = pending.get(vertex);
+    pending.delete(vertex);
+    if (rest?.trim()) write(`${prefix(vertex)}${rest}`);
+  };
+  return {
+    push(status: BuildkitStatus) {
+      for (const log of status.logs) {
+        const lines = `${pending.get(log.vertex) ?? ''}${log.text}`.split(/\r?\n/);
+        pending.set(log.vertex, lines.pop() ?? '');
+        for (const line of lines.filter((text) => text.trim())) write(`${prefix(log.vertex)}${line}`);
       }
-      const step = named.get(vertex.digest);
-      if (step && !finished.has(vertex.digest) && (vertex.cached || vertex.completed || vertex.error)) {
-        finished.add(vertex.digest);
-        if (vertex.cached) write(`#${step} CACHED`);
-        if (vertex.error) write(`#${step} ERROR: ${vertex.error}`);
+      for (const vertex of status.vertexes) {
+        if (!named.has(vertex.digest) && vertex.name) {
+          named.set(vertex.digest, named.size + 1);
+          write(`#${named.size} ${vertex.name}`);
+        }
+        const step = named.get(vertex.digest);
+        if (step && !finished.has(vertex.digest) && (vertex.cached || vertex.completed || vertex.error)) {
+          finished.add(vertex.digest);
+          flush(vertex.digest);
+          if (vertex.cached) write(`#${step} CACHED`);
+          if (vertex.error) write(`#${step} ERROR: ${vertex.error}`);
+        }
       }
-    }
-    for (const log of status.logs) {
-      const step = named.get(log.vertex);
-      for (const line of log.text.split('\n').filter((text) => text.trim())) write(step ? `#${step} ${line}` : line);
-    }
+    },
+    end() {
+      for (const vertex of [...pending.keys()]) flush(vertex);
+    },
   };
 }

@@ -152,12 +152,14 @@ export function createDockerClient(address: EngineAddress = resolveEngineAddress
         const buildkitLines = buildkitLog((line) => transcript.push(`${line}\n`));
         await followProgress(docker, stream, (event: ProgressEvent) => {
           if (event.stream) transcript.push(event.stream);
-          if (event.id === 'moby.buildkit.trace' && typeof event.aux === 'string') buildkitLines(decodeBuildkitStatus(event.aux));
+          if (event.id === 'moby.buildkit.trace' && typeof event.aux === 'string') buildkitLines.push(decodeBuildkitStatus(event.aux));
           else if (event.aux && typeof event.aux === 'object' && event.aux.ID) imageId = event.aux.ID;
         }).catch((error: Error) => {
+          buildkitLines.end();
           transcript.end();
           throw buildFailure(error.message, transcript.lines);
         });
+        buildkitLines.end();
         transcript.end();
         if (!imageId) throw new UserError('The Docker Engine finished the build without reporting an image id.');
         return imageId;
