@@ -61,7 +61,9 @@ async function main() {
         [
           '-c',
           `import bentoml, random\nwith bentoml.models.create("${modelName}") as model:\n` +
-            `    open(model.path_of("weights.bin"), "wb").write(random.Random(${seed}).randbytes(${modelBytes}))\n` +
+            `    rng, weights = random.Random(${seed}), open(model.path_of("weights.bin"), "wb")\n` +
+            `    for _ in range(${modelBytes / 2 ** 20}):\n        weights.write(rng.randbytes(2 ** 20))\n` +
+            `    weights.close()\n` +
             `bentoml.models.export_model(model.tag, "${exported}")\n`,
         ],
         { cwd: ws.root, env: { ...process.env, ...ws.pluginEnv, BENTOML_HOME: ws.file('.bench-homes/trainer') } },
