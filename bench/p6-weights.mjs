@@ -82,7 +82,11 @@ async function main() {
         `apps/${service}/src/bentofile.yaml`,
         `service: "serve:Weights"\ninclude:\n  - "*.py"\ndocker:\n  base_image: "${environment.baseImage}"\n  python_version: "3.11"\n`,
       );
-      write(`apps/${service}/project.json`, JSON.stringify({ name: service, root: `apps/${service}` }));
+      // The images go to the benchmark's own repositories, which the registry reads below.
+      write(
+        `apps/${service}/project.json`,
+        JSON.stringify({ name: service, targets: { containerize: { options: { imageName: `${prefix}/${service}` } } } }),
+      );
       write(`apps/${service}/smoke-test.json`, JSON.stringify({ endpoint: '/size', request: {}, expect: modelBytes }));
     }
     log(`training a ${mib(modelBytes)} MiB model`);
