@@ -178,7 +178,7 @@ async function main() {
         '| measure | nx-bentoml | guide (bentoml containerize + docker push) | ratio | goal |',
         '| --- | ---: | ---: | ---: | --- |',
         ...rows.flatMap((row) => [
-          `| P6 ${row.name}: bytes pushed (MiB) | ${mib(row.pushed.plugin)} | ${mib(row.pushed.guide)} | ${ratio(row.pushed.plugin, row.pushed.guide)} | code-only ≤ 5 % of the model: ${((100 * row.pushed.plugin) / modelBytes).toFixed(2)} % |`,
+          `| P6 ${row.name}: bytes pushed (MiB) | ${mib(row.pushed.plugin)} | ${mib(row.pushed.guide)} | ${ratio(row.pushed.plugin, row.pushed.guide)} | ${row === codeOnly ? `≤ 5 % of the model: ${((100 * row.pushed.plugin) / modelBytes).toFixed(2)} %` : `${((100 * row.pushed.plugin) / modelBytes).toFixed(0)} % of the model`} |`,
           `| P6 ${row.name}: publish (s) | ${seconds(row.pluginSeconds)} | ${seconds(row.guideSeconds)} | ${ratio(row.pluginSeconds, row.guideSeconds)} | |`,
         ]),
         `| P9 registry bytes for two services with the same model, in models (1 + what the second added) | ${(1 + addedByB.plugin / modelBytes).toFixed(3)} | ${(1 + addedByB.guide / modelBytes).toFixed(3)} | | ≤ 1.05 |`,
