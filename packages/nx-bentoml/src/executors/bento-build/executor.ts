@@ -1,4 +1,5 @@
-import { rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { type ExecutorContext, logger } from '@nx/devkit';
 import { copyWithoutModels } from '../../lib/bentoml/bento-archive';
@@ -12,6 +13,7 @@ import { defaultMetricsFile, readLineage } from '../../lib/chain/lineage';
 import { bentoVersionFromHash } from '../../lib/chain/reuse-rules';
 import { resolveOption, taskHash } from '../../lib/executor-context';
 import { writeOutputDirectory } from '../../lib/outputs';
+import { removeAbandonedDirectories } from '../../lib/process/abandoned-directories';
 import { runExecutor } from '../../lib/run-executor';
 import { bentoInputsKey } from '../bento-inputs-key';
 import { logModelImport, setUpService } from '../service-setup';
@@ -40,11 +42,12 @@ export default async function bentoBuildExecutor(
         : `Building the Bento of ${relative(context.root, bentofilePath ?? contextDir)} with BentoML ${bentomlVersion} (version ${version})...`,
     );
 
-    const outputPath = resolveOption(options.outputPath, context);
-    const handoff = await writeOutputDirectory(outputPath, async (tempDir) => {
-      // Imported, built, described and exported in one BentoML process; exported with its
-      // models, kept without them: containerize takes them from the store and the model files.
-      const exported = join(tempDir, 'exported.tar');
+    // Imported, built, described and exported in one BentoML process, outside dist/: an
+    // interrupted build leaves nothing there. Exported with its models, kept without them:
+    // containerize takes them from the store and the project's model files.
+    const exportDir = exportDirectory();
+    try {
+      const exported = join(exportDir, 'exported.tar');
       const buildContext = stageBuildContext(bentofile, bentofilePath, contextDir, context.root);
       const built = await bentoml
         .buildBento({
@@ -69,24 +72,39 @@ export default async function bentoBuildExecutor(
             `Name it literally in the service module, or export it into the project.`,
         );
       }
-      const modelDigests = await copyWithoutModels(exported, join(tempDir, bentoArchiveName));
-      rmSync(exported);
-      const bento: BentoHandoff = {
-        tag: built.tag,
-        name: built.info.name,
-        version: built.info.version,
-        models,
-        modelDigests,
-        bentomlVersion,
-        archive: bentoArchiveName,
-        sizeBytes: statSync(join(tempDir, bentoArchiveName)).size,
-        lineage,
-        baseImage: bentoBaseImage(built.info, relative(context.root, bentofilePath ?? contextDir)),
-      };
-      writeHandoff('bento', tempDir, bento);
-      return bento;
-    });
-    logger.info(`Exported ${handoff.tag} (models: ${handoff.models.join(', ') || 'none'}) to ${relative(context.root, outputPath)}.`);
-    return { success: true, tag: handoff.tag };
+
+      const outputPath = resolveOption(options.outputPath, context);
+      const handoff = await writeOutputDirectory(outputPath, async (tempDir) => {
+        const modelDigests = await copyWithoutModels(exported, join(tempDir, bentoArchiveName));
+        const bento: BentoHandoff = {
+          tag: built.tag,
+          name: built.info.name,
+          version: built.info.version,
+          models,
+          modelDigests,
+          bentomlVersion,
+          archive: bentoArchiveName,
+          sizeBytes: statSync(join(tempDir, bentoArchiveName)).size,
+          lineage,
+          baseImage: bentoBaseImage(built.info, relative(context.root, bentofilePath ?? contextDir)),
+        };
+        writeHandoff('bento', tempDir, bento);
+        return bento;
+      });
+      logger.info(`Exported ${handoff.tag} (models: ${handoff.models.join(', ') || 'none'}) to ${relative(context.root, outputPath)}.`);
+      return { success: true, tag: handoff.tag };
+    } finally {
+      rmSync(exportDir, { recursive: true, force: true });
+    }
   });
+}
+
+const exportPrefix = 'nx-bentoml-export-';
+
+/** A directory of this process for the exported Bento; those of processes now gone (a killed build) are removed first. */
+function exportDirectory(): string {
+  removeAbandonedDirectories(tmpdir(), (entry) =>
+    entry.startsWith(exportPrefix) ? Number.parseInt(entry.slice(exportPrefix.length), 10) : undefined,
+  );
+  return mkdtempSync(join(tmpdir(), `${exportPrefix}${process.pid}-`));
 }
