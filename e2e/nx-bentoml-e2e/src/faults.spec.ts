@@ -138,8 +138,7 @@ describe('faults: the plugin fails cleanly and a rerun recovers', () => {
     // The engine is restarted while the dependencies install: BuildKit reports the step as it starts it
     // (it runs it in its own executor, not in a container the engine lists); the classic builder runs it in a container.
     const buildStepRuns = async () =>
-      /^#\d+ \[[^\]]*\] RUN .*pip install/m.test(build.output()) ||
-      (await secondEngine.docker.listContainers().catch(() => [])).length > 0;
+      /^#\d+ \[[^\]]*\] RUN .*pip install/m.test(build.output()) || (await secondEngine.docker.listContainers().catch(() => [])).length > 0;
     await waitUntil('a build step runs in the second engine', async () => (await buildStepRuns()) || ended(build), 10 * 60_000, 200);
     expect(ended(build)).toBe(false);
     await engine.stop();

@@ -100,7 +100,8 @@ describe('existing BentoML projects in every build config form', () => {
     write(
       `${hf.dir}/service.py`,
       `import bentoml\nfrom bentoml.models import HuggingFaceModel\n\n\n` +
-        `@bentoml.service(name="${hf.bento}", image=bentoml.images.Image(base_image="${base}", python_version="3.11"))\n` +
+        // As BentoML's Hugging Face examples do (through transformers): huggingface_hub in the image.
+        `@bentoml.service(name="${hf.bento}", image=bentoml.images.Image(base_image="${base}", python_version="3.11").python_packages("huggingface_hub"))\n` +
         `class Tiny:\n    model_dir = HuggingFaceModel("${hf.repository}")\n\n` +
         `    @bentoml.api\n    def config(self) -> str:\n        return open(f"{self.model_dir}/config.json").read()\n`,
     );

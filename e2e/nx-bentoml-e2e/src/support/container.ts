@@ -116,10 +116,14 @@ export async function requestWithoutNetwork(docker: Docker, image: string, path:
     await container.start();
     const deadline = Date.now() + 120_000;
     const ready = python('import urllib.request; urllib.request.urlopen("http://127.0.0.1:3000/readyz", timeout=2)');
-    while ((await exec(ready)).exitCode !== 0) {
+    for (;;) {
+      // Asked before each exec: an exec into a stopped container fails without saying why it stopped.
+      if (!(await container.inspect()).State.Running) {
+        const logs = (await container.logs({ stdout: true, stderr: true })).toString();
+        throw new Error(`${image} exited without network: ${logs.slice(-3000)}`);
+      }
+      if ((await exec(ready)).exitCode === 0) break;
       if (Date.now() > deadline) throw new Error(`${image} was not ready within 120 s without network`);
-      if (!(await container.inspect()).State.Running)
-        throw new Error(`${image} exited without network: ${(await container.logs({ stdout: true, stderr: true })).toString()}`);
       await new Promise((resolve) => setTimeout(resolve, 1000));
     }
     const answer = await exec(

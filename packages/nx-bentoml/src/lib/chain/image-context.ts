@@ -75,11 +75,10 @@ export async function assembleImageContext(dir: string, options: ImageContextOpt
       : [],
   );
   const files = modelPaths.map((path, index) => `${layersDir}/${String(index + 1).padStart(2, '0')}-${path.replace(/\//g, '-')}.tar`);
-  const rebased = rebaseDockerfile(
-    generated,
-    bentoDir,
-    files.map((file) => `ADD ${file} /`),
-  );
+  // Hugging Face models are in the image: the service reads them at start without asking the hub
+  // (which it otherwise does, and which an offline or firewalled cluster cannot answer).
+  const offlineHub = modelPaths.some((path) => path.startsWith('hf-models/')) ? ['ENV HF_HUB_OFFLINE=1'] : [];
+  const rebased = rebaseDockerfile(generated, bentoDir, [...files.map((file) => `ADD ${file} /`), ...offlineHub]);
 
   const layers: ModelLayer[] = [];
   if (rebased.copiesWholeContext) {
