@@ -9,7 +9,7 @@ import * as tar from 'tar-stream';
  * directory) and the SHA-256 of its bytes, in path order. The same model gives the same digest
  * in an exported Bento and in any BentoML store.
  */
-function modelDigest(files: Array<[path: string, sha256: string]>): string {
+export function modelDigest(files: Array<[path: string, sha256: string]>): string {
   const lines = files.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([path, sha]) => `${path}\0${sha}\n`);
   return `sha256:${createHash('sha256').update(lines.join('')).digest('hex')}`;
 }

@@ -1,13 +1,13 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { modelDirectoryDigest } from '../bentoml/bento-archive';
+import { modelDigest, modelDirectoryDigest } from '../bentoml/bento-archive';
 import { type BentomlClient, BuildStageEnvsError } from '../bentoml/client';
 import { BuildkitUnavailableError, type DockerClient, type ImageBuilder } from '../docker/client';
 import { syntaxFrontend } from '../docker/dockerfile';
 import { splitLabels } from '../docker/label-instruction';
 import { UserError } from '../errors';
-import { type ModelLayer, assembleImageContext } from './image-context';
+import { type ImageContext, type ModelLayer, assembleImageContext } from './image-context';
 
 /** "auto": BuildKit where the engine has it, else the classic builder (reported). */
 export type BuilderChoice = 'auto' | ImageBuilder;
@@ -82,13 +82,13 @@ async function buildWith(
     .catch((error: Error) => {
       throw error instanceof BuildStageEnvsError ? buildSecretsError(request.bentoTag, error.names, builder) : error;
     });
-  await assertPackedModels(contextDir, request);
   const dockerfile = request.dockerfile ?? generated.dockerfile;
   const frontend = builder === 'buildkit' ? syntaxFrontend(readFileSync(join(contextDir, dockerfile), 'utf8')) : undefined;
   // The directive's frontend image would be pulled, which offline machines cannot; the engine's own frontend builds the same file.
   const dropSyntaxDirective = frontend !== undefined && !(await docker.inspectImage(frontend));
   const { instruction, parameter } = splitLabels(request.labels);
   const context = await assembleImageContext(contextDir, { dockerfile, labels: instruction, dropSyntaxDirective });
+  await assertPackedModels(context, request);
   log(
     `Building with ${builder === 'buildkit' ? 'BuildKit' : 'the classic builder'}` +
       (context.layers.length
@@ -105,12 +105,21 @@ async function buildWith(
   return { imageId, builder, layers: context.layers };
 }
 
-/** The store models in the context are the ones bento-build packed: a model changed in the store since would make another image. */
-async function assertPackedModels(contextDir: string, request: BentoImageRequest) {
+/**
+ * The store models in the image are the ones bento-build packed: a model changed in the store
+ * since would make another image. Their files were hashed as their layers were written; a model
+ * left in the Bento (no layer of its own) is read again.
+ */
+async function assertPackedModels(context: ImageContext, request: BentoImageRequest) {
   for (const [tag, digest] of Object.entries(request.modelDigests ?? {})) {
     const [name, version] = tag.split(':');
-    const dir = join(contextDir, 'models', name, version);
-    if (!existsSync(dir) || (await modelDirectoryDigest(dir)) === digest) continue;
+    const layer = context.layers.find((candidate) => candidate.path === `models/${name}`);
+    const inVersion = layer?.files
+      .filter(([path]) => path.startsWith(`${version}/`))
+      .map(([path, sha]): [string, string] => [path.slice(version.length + 1), sha]);
+    const dir = join(context.dir, 'bento', 'models', name, version);
+    const actual = inVersion?.length ? modelDigest(inVersion) : existsSync(dir) ? await modelDirectoryDigest(dir) : undefined;
+    if (actual === undefined || actual === digest) continue;
     throw new UserError(
       `The BentoML store's ${tag} is not the model bento-build packed into ${request.bentoTag}: its files changed since (${digest} then). ` +
         `Build the Bento again (bento-build with --skip-nx-cache) so that its image holds the model it was built with.`,

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fakeBuildContext } from '../../testing/fake-bentoml';
@@ -31,6 +32,12 @@ describe('assembleImageContext', () => {
     expect(context.layers.map((layer) => [layer.path, layer.file])).toEqual([
       ['models/classifier_model', 'layers/01-models-classifier_model.tar'],
       ['hf-models/models--acme--tiny', 'layers/02-hf-models-models--acme--tiny.tar'],
+    ]);
+    // Each model file was hashed as its layer was written: the store check reads nothing again.
+    expect(context.layers[0].files).toEqual([
+      ['abc/model.yaml', createHash('sha256').update('name: classifier_model\n').digest('hex')],
+      ['abc/saved_model.pkl', createHash('sha256').update('weights').digest('hex')],
+      ['latest', createHash('sha256').update('abc').digest('hex')],
     ]);
     expect(files(temp.dir)).toEqual([
       'bento/bento.yaml',

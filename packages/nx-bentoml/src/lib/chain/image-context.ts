@@ -31,6 +31,8 @@ export interface ModelLayer {
   /** The layer tar in the context. */
   file: string;
   sizeBytes: number;
+  /** Each file's SHA-256, by its path relative to the model's directory, read as the layer was written. */
+  files: Array<[path: string, sha256: string]>;
 }
 
 export interface ImageContext {
@@ -89,7 +91,7 @@ export async function assembleImageContext(dir: string, options: ImageContextOpt
     for (const [index, path] of modelPaths.entries()) {
       const file = files[index];
       const parent = posix.dirname(path);
-      await writeLayerTar(
+      const fileDigests = await writeLayerTar(
         join(bento, path),
         `${bentoPath}/${path}`,
         layerParents(bentoPath, parent, { uid, gid }),
@@ -97,7 +99,7 @@ export async function assembleImageContext(dir: string, options: ImageContextOpt
         join(dir, file),
       );
       rmSync(join(bento, path), { recursive: true, force: true });
-      layers.push({ path, file, sizeBytes: statSync(join(dir, file)).size });
+      layers.push({ path, file, sizeBytes: statSync(join(dir, file)).size, files: fileDigests });
     }
   }
   let dockerfile = rebased.copiesWholeContext ? rebased.text : rebaseDockerfile(generated, bentoDir, []).text;
