@@ -1,7 +1,7 @@
 import { mkdirSync, renameSync, rmSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { UserError } from './errors';
-import { removeAbandonedDirectories } from './process/abandoned-directories';
+import { ownerByPrefix, removeAbandonedDirectories } from './process/abandoned-directories';
 
 const partialSuffix = '.partial-';
 /** Tells apart two fills of one output in one process. */
@@ -50,7 +50,5 @@ function isDiskFull(error: unknown): boolean {
 /** The temporary directories of this output that processes now gone left behind. */
 function removeStalePartialDirectories(outputDir: string) {
   const prefix = `${basename(outputDir)}${partialSuffix}`;
-  removeAbandonedDirectories(dirname(outputDir), (entry) =>
-    entry.startsWith(prefix) ? Number.parseInt(entry.slice(prefix.length), 10) : undefined,
-  );
+  removeAbandonedDirectories(dirname(outputDir), ownerByPrefix(prefix));
 }

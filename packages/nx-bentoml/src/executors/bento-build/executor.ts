@@ -1,5 +1,4 @@
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { type ExecutorContext, logger } from '@nx/devkit';
 import { copyWithoutModels } from '../../lib/bentoml/bento-archive';
@@ -13,7 +12,7 @@ import { defaultMetricsFile, readLineage } from '../../lib/chain/lineage';
 import { bentoVersionFromHash } from '../../lib/chain/reuse-rules';
 import { resolveOption, taskHash } from '../../lib/executor-context';
 import { writeOutputDirectory } from '../../lib/outputs';
-import { removeAbandonedDirectories } from '../../lib/process/abandoned-directories';
+import { processTempDir } from '../../lib/process/abandoned-directories';
 import { runExecutor } from '../../lib/run-executor';
 import { bentoInputsKey } from '../bento-inputs-key';
 import { logModelImport, setUpService } from '../service-setup';
@@ -45,7 +44,7 @@ export default async function bentoBuildExecutor(
     // Imported, built, described and exported in one BentoML process, outside dist/: an
     // interrupted build leaves nothing there. Exported with its models, kept without them:
     // containerize takes them from the store and the project's model files.
-    const exportDir = exportDirectory();
+    const exportDir = processTempDir('nx-bentoml-export-');
     try {
       const exported = join(exportDir, 'exported.tar');
       const buildContext = stageBuildContext(bentofile, bentofilePath, contextDir, context.root);
@@ -97,14 +96,4 @@ export default async function bentoBuildExecutor(
       rmSync(exportDir, { recursive: true, force: true });
     }
   });
-}
-
-const exportPrefix = 'nx-bentoml-export-';
-
-/** A directory of this process for the exported Bento; those of processes now gone (a killed build) are removed first. */
-function exportDirectory(): string {
-  removeAbandonedDirectories(tmpdir(), (entry) =>
-    entry.startsWith(exportPrefix) ? Number.parseInt(entry.slice(exportPrefix.length), 10) : undefined,
-  );
-  return mkdtempSync(join(tmpdir(), `${exportPrefix}${process.pid}-`));
 }

@@ -1,9 +1,8 @@
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join, relative, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import { UserError } from '../errors';
-import { removeAbandonedDirectories } from '../process/abandoned-directories';
+import { processTempDir } from '../process/abandoned-directories';
 import { notSearched } from './bento-contents';
 import { type Bentofile, contextPathOptions, descriptionFile } from './bentofile';
 import { bentofileName } from './build-config';
@@ -18,7 +17,6 @@ export interface BuildContext {
 
 // Staged contexts are named after their process, so that abandoned ones can be told apart.
 const stagedPrefix = 'nx-bentoml-staged-context-';
-const stagedName = /^nx-bentoml-staged-context-(\d+)-\w{6}$/;
 // Never worth copying into a staged context; BentoML leaves them out of a Bento anyway.
 const notCopied = new Set(notSearched);
 
@@ -44,8 +42,7 @@ export function stageBuildContext(
     );
   }
 
-  removeAbandonedContexts();
-  const staged = mkdtempSync(join(tmpdir(), `${stagedPrefix}${process.pid}-`));
+  const staged = processTempDir(stagedPrefix);
   try {
     cpSync(contextDir, staged, { recursive: true, filter: (path) => !notCopied.has(basename(path)) });
     const copied = new Map<string, string>();
@@ -112,12 +109,4 @@ function stagedBentofileText(text: string, shared: SharedInclude[], contextDir: 
     }
   }
   return document.toString();
-}
-
-/** Staged contexts whose process is gone: a task stopped by a signal has no chance to remove its own. */
-function removeAbandonedContexts() {
-  removeAbandonedDirectories(tmpdir(), (entry) => {
-    const owner = stagedName.exec(entry)?.[1];
-    return owner === undefined ? undefined : Number(owner);
-  });
 }

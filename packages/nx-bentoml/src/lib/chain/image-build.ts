@@ -1,5 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { modelDigest, modelDirectoryDigest } from '../bentoml/bento-archive';
 import { type BentomlClient, BuildStageEnvsError } from '../bentoml/client';
@@ -7,6 +6,7 @@ import { BuildkitUnavailableError, type DockerClient, type ImageBuilder } from '
 import { syntaxFrontend } from '../docker/dockerfile';
 import { splitLabels } from '../docker/label-instruction';
 import { UserError } from '../errors';
+import { processTempDir } from '../process/abandoned-directories';
 import { type ImageContext, type ModelLayer, assembleImageContext } from './image-context';
 
 /** "auto": BuildKit where the engine has it, else the classic builder (reported). */
@@ -44,7 +44,8 @@ export async function buildBentoImage(
   clients: { bentoml: BentomlClient; docker: DockerClient },
   log: (line: string) => void,
 ): Promise<BuiltImage> {
-  const workDir = mkdtempSync(join(tmpdir(), 'nx-bentoml-image-'));
+  // Named after the process: a killed containerize leaves model-sized contexts, which the next one removes.
+  const workDir = processTempDir('nx-bentoml-image-');
   try {
     const build = (builder: ImageBuilder) => buildWith(builder, join(workDir, builder), request, clients, log);
     if (request.builder !== 'auto') {
