@@ -261,7 +261,9 @@ describe('existing BentoML projects in every build config form', () => {
 
     // The image holds the weights (hf-models/, a layer of its own): it starts and reads the model with no network at all.
     const containerized = runNx(workspace.root, ['run', 'hf-tiny:containerize'], env).stdout;
-    expect(containerized).toMatch(new RegExp(`hf-models/models--${hf.repository.replace('/', '--')} \\(\\d+ kB\\) in layers of their own`));
+    expect(containerized).toMatch(
+      new RegExp(`hf-models/models--${hf.repository.replace('/', '--')} \\(\\d+\\.\\d KB\\) in layers of their own`),
+    );
     const image = JSON.parse(readFileSync(file(`dist/${hf.dir}/image/image.json`), 'utf8')).imageId as string;
     expect(await requestWithoutNetwork(environment.docker, image, '/config', {})).toMatch(/\{\\?"labels\\?": 3\}/);
   });

@@ -10,3 +10,15 @@ export function textTable(rows: string[][]): string {
     )
     .join('\n');
 }
+
+/** A size for people: 999 B, 7.2 KB, 512.3 MB, 1.5 GB (powers of 1000, as Docker shows image sizes). */
+export function formatBytes(bytes: number): string {
+  const units = ['B', 'KB', 'MB', 'GB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1000 && unit < units.length - 1) {
+    value /= 1000;
+    unit++;
+  }
+  return `${unit === 0 ? value : value.toFixed(1)} ${units[unit]}`;
+}

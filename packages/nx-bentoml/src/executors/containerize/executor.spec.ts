@@ -146,7 +146,7 @@ describe('containerize executor', () => {
       expect(lines[add + 1]).toBe('COPY --chown=bentoml:bentoml bento/. ./');
       expect(lines[add - 1]).toMatch(/^RUN --mount=type=cache/);
       expect(lines.filter((line) => line.startsWith('LABEL '))).toHaveLength(1);
-      expect(logger.info).toHaveBeenCalledWith('Building with BuildKit, models/classifier_model (7 kB) in layers of their own.');
+      expect(logger.info).toHaveBeenCalledWith('Building with BuildKit, models/classifier_model (7.2 KB) in layers of their own.');
     });
 
     it("builds a real # syntax directive with the engine's own frontend when its image is absent, and keeps it when present", async () => {

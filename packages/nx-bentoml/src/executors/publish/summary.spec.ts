@@ -1,4 +1,5 @@
-import { formatBytes, summaryTable } from './summary';
+import { formatBytes } from '../../lib/text-table';
+import { summaryTable } from './summary';
 
 describe('summaryTable', () => {
   it('shows image, tag, digest, size and whether each reference was pushed', () => {

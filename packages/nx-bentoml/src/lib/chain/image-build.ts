@@ -7,6 +7,7 @@ import { syntaxFrontend } from '../docker/dockerfile';
 import { splitLabels } from '../docker/label-instruction';
 import { UserError } from '../errors';
 import { processTempDir } from '../process/abandoned-directories';
+import { formatBytes } from '../text-table';
 import { type ImageContext, type ModelLayer, assembleImageContext } from './image-context';
 
 /** "auto": BuildKit where the engine has it, else the classic builder (reported). */
@@ -93,7 +94,7 @@ async function buildWith(
   log(
     `Building with ${builder === 'buildkit' ? 'BuildKit' : 'the classic builder'}` +
       (context.layers.length
-        ? `, ${context.layers.map((layer) => `${layer.path} (${formatSize(layer.sizeBytes)})`).join(', ')} in layers of their own`
+        ? `, ${context.layers.map((layer) => `${layer.path} (${formatBytes(layer.sizeBytes)})`).join(', ')} in layers of their own`
         : '') +
       (dropSyntaxDirective ? `, with the engine's built-in Dockerfile frontend instead of ${frontend}` : '') +
       '.',
@@ -138,8 +139,4 @@ function buildSecretsError(bentoTag: string, names: string[], builder: ImageBuil
           `which nx-bentoml cannot hand to the Docker Engine yet (that takes a BuildKit session). Build this image with "bentoml containerize ${bentoTag}", ` +
           `or make ${list} a runtime variable (stage: runtime) if the build does not need it.`,
   );
-}
-
-function formatSize(bytes: number): string {
-  return bytes >= 1e6 ? `${(bytes / 1e6).toFixed(1)} MB` : `${Math.max(1, Math.round(bytes / 1e3))} kB`;
 }
