@@ -1,9 +1,10 @@
-import { appendFileSync, copyFileSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { appendFileSync, copyFileSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { type ChainWorkspace, createChainWorkspace } from './support/chain-workspace';
 import { removeRepositoryImages } from './support/container';
 import { type ChainEnvironment, requireChainEnvironment } from './support/environment';
-import { runNx, runOrThrow } from './support/run';
+import { runNx, runNxUnchecked, runOrThrow } from './support/run';
 
 interface PushHandoff {
   imageId: string;
@@ -28,6 +29,9 @@ describe('images as BentoML builds them, weights in their own layers', () => {
   const run = Date.now().toString(36);
   const services = { a: { dir: 'models/weights-a', bento: `weights-a-${run}` }, b: { dir: 'models/weights-b', bento: `weights-b-${run}` } };
   const modelName = `big_weights_${run}`;
+  /** A service whose build step reads a build-stage variable, as a private package index's token is read. */
+  const secretService = { dir: 'models/build-secret', bento: `build-secret-${run}`, variable: 'NXB_INDEX_TOKEN' };
+  const secretValue = `tok-${run}-f3a9c0de7b`;
   const file = (path: string) => join(workspace.root, path);
   const write = (path: string, content: string) => {
     mkdirSync(dirname(file(path)), { recursive: true });
@@ -92,6 +96,14 @@ describe('images as BentoML builds them, weights in their own layers', () => {
       write(`${dir}/smoke-test.json`, JSON.stringify({ endpoint: '/size', request: {}, expect: modelBytes }));
       copyFileSync(exported, file(`${dir}/big_weights.bentomodel`));
     }
+    // BentoML prefixes each build command with the variable read from its secret mount.
+    const buildStep = `sh -c 'printf %s "$${secretService.variable}" | sha256sum > /home/bentoml/token.sha256'`;
+    write(
+      `${secretService.dir}/service.py`,
+      `import bentoml\n\nimage = bentoml.images.Image(base_image="${environment.baseImage}", python_version="3.11").run(${JSON.stringify(buildStep)})\n\n\n` +
+        `@bentoml.service(name="${secretService.bento}", image=image, envs=[{"name": "${secretService.variable}", "stage": "build"}])\n` +
+        `class Echo:\n    @bentoml.api\n    def echo(self, text: str) -> str:\n        return text\n`,
+    );
     appendFileSync(file('.gitignore'), '\n__pycache__/\n');
     runOrThrow('git', ['add', '-A'], workspace.root);
     runOrThrow('git', ['-c', 'user.email=e2e@example.com', '-c', 'user.name=e2e', 'commit', '-qm', 'services'], workspace.root);
@@ -99,7 +111,8 @@ describe('images as BentoML builds them, weights in their own layers', () => {
 
   afterAll(async () => {
     if (environment)
-      for (const { bento } of Object.values(services)) await removeRepositoryImages(environment.docker, bento).catch(() => undefined);
+      for (const { bento } of [...Object.values(services), secretService])
+        await removeRepositoryImages(environment.docker, bento).catch(() => undefined);
     workspace?.cleanup();
   });
 
@@ -138,6 +151,36 @@ describe('images as BentoML builds them, weights in their own layers', () => {
     );
   });
 
+  it('a build-stage variable reaches the build step as a BuildKit secret, and no layer, history, log, output or cache', async () => {
+    const project = 'build-secret';
+    const unset = runNxUnchecked(workspace.root, ['run', `${project}:containerize`], workspace.taskEnv);
+    expect(unset.status).not.toBe(0);
+    expect(unset.stdout + unset.stderr).toContain(
+      `The Bento reads the build-stage environment variable ${secretService.variable} (envs with stage: build) in its build steps, and it is not set here`,
+    );
+    const classic = runNxUnchecked(workspace.root, ['run', `${project}:containerize`, '--builder=classic'], {
+      ...workspace.taskEnv,
+      [secretService.variable]: secretValue,
+    });
+    expect(classic.status).not.toBe(0);
+    expect(classic.stdout + classic.stderr).toContain('which only BuildKit passes to a build, as secrets');
+
+    const built = runNx(workspace.root, ['run', `${project}:containerize`], {
+      ...workspace.taskEnv,
+      [secretService.variable]: secretValue,
+    });
+    expect(built.stdout).toContain(`${secretService.variable} as BuildKit secrets.`);
+    expect(built.stdout + built.stderr).not.toContain(secretValue);
+    const imageId = JSON.parse(readFileSync(file(`dist/${secretService.dir}/image/image.json`), 'utf8')).imageId as string;
+    const image = environment.docker.getImage(imageId);
+    // The step read the secret: its digest is in a layer. The secret itself is in none (docker save), nor in the history.
+    const found = await searchStream(await image.get(), [secretValue, createHash('sha256').update(secretValue).digest('hex')]);
+    expect(found).toEqual([false, true]);
+    expect(JSON.stringify(await image.history())).not.toContain(secretValue);
+    const written = [...filesUnder(file('.nx')), ...filesUnder(file('dist'))].filter((path) => readFileSync(path).includes(secretValue));
+    expect(written).toEqual([]);
+  });
+
   it('the classic builder, forced, builds the same layout and the same model layer', async () => {
     const built = nx(['run', 'weights-b:containerize', '--builder=classic']).stdout;
     expect(built).toContain('Building with the classic builder');
@@ -152,3 +195,23 @@ describe('images as BentoML builds them, weights in their own layers', () => {
     expect(nx(['run', 'weights-b:smoke-test']).stdout).toContain(`POST /size answered ${modelBytes}, as expected.`);
   });
 });
+
+/** Whether each text occurs in a stream, read once in chunks (an image's `docker save` is too large to hold). */
+async function searchStream(stream: NodeJS.ReadableStream, texts: string[]): Promise<boolean[]> {
+  const needles = texts.map((text) => Buffer.from(text));
+  const overlap = Math.max(...needles.map((needle) => needle.length)) - 1;
+  const found = needles.map(() => false);
+  let tail = Buffer.alloc(0);
+  for await (const chunk of stream as AsyncIterable<Buffer>) {
+    const window = Buffer.concat([tail, chunk]);
+    needles.forEach((needle, index) => (found[index] ||= window.includes(needle)));
+    tail = window.subarray(Math.max(0, window.length - overlap));
+  }
+  return found;
+}
+
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile())
+    .map((entry) => join(entry.parentPath, entry.name));
+}

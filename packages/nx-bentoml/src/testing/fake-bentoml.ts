@@ -29,7 +29,7 @@ export function fakeBentoml(overrides: Partial<BentomlClient> = {}) {
         mkdirSync(dirname(join(output, path)), { recursive: true });
         writeFileSync(join(output, path), content);
       }
-      return { dockerfile: 'env/docker/Dockerfile' };
+      return { dockerfile: 'env/docker/Dockerfile', secrets: new Map() };
     },
     serve: async ({ host, port }) => (calls.push(`serve ${host}:${port}`), 0),
     ...overrides,

@@ -24,17 +24,23 @@ export function fakeDocker(overrides: Partial<DockerClient> = {}, behaviour: Fak
   /** Image platforms by manifest digest; linux/amd64 unless a test says otherwise. */
   const remotePlatforms = new Map<string, string>();
   let builds = 0;
-  /** What each build was given: the builder, the Dockerfile's text, the context's files, the labels parameter. */
-  const contexts: Array<{ builder: string; dockerfile: string; files: string[]; labels: Record<string, string> }> = [];
+  /** What each build was given: the builder, the Dockerfile's text, the context's files, the labels parameter, the secrets. */
+  const contexts: Array<{
+    builder: string;
+    dockerfile: string;
+    files: string[];
+    labels: Record<string, string>;
+    secrets?: ReadonlyMap<string, Buffer>;
+  }> = [];
   const client: DockerClient = {
     ping: async () => undefined,
     findImageByLabel: async (label, value) => [...images.values()].find((image) => image.labels[label] === value),
     inspectImage: async (reference) => images.get(reference) ?? [...images.values()].find((image) => image.repoTags.includes(reference)),
-    buildImage: async (contextDir, { dockerfile, tags, labels, builder }, log) => {
+    buildImage: async (contextDir, { dockerfile, tags, labels, builder, secrets }, log) => {
       const id = `sha256:${String(++builds).padStart(64, '0')}`;
       calls.push(`build ${tags.join(',')}`);
       const text = readFileSync(join(contextDir, dockerfile), 'utf8');
-      contexts.push({ builder, dockerfile: text, files: filesUnder(contextDir), labels });
+      contexts.push({ builder, dockerfile: text, files: filesUnder(contextDir), labels, secrets });
       // As the Engine does: the LABEL instruction's labels and the labels parameter both end up on the image.
       labels = { ...labelInstruction(text), ...labels };
       log('Step 1/1 : FROM base');

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { logger } from '@nx/devkit';
@@ -210,6 +210,25 @@ describe('containerize executor', () => {
           'Turn BuildKit on in the engine (daemon.json "features": {"buildkit": true}), or set "builder" to "auto" or "classic".',
       );
       expect(existsSync(join(root, 'dist/apps/classifier/image'))).toBe(false);
+    });
+
+    it('hands build-stage variables to BuildKit as secrets, and writes their values nowhere', async () => {
+      const secret = 'tok-4b1e-never-written';
+      const withSecrets = () =>
+        fakeBentoml({
+          buildContext: async (request) => {
+            const generated = await fakeBentoml().client.buildContext(request);
+            return { ...generated, secrets: new Map([['PIP_TOKEN', Buffer.from(secret)]]) };
+          },
+        }).client;
+      const docker = fakeDocker();
+      expect(await containerizeExecutor(options, context(), docker.client, withSecrets)).toMatchObject({ success: true });
+      expect(docker.contexts.map((build) => [build.builder, build.secrets?.get('PIP_TOKEN')?.toString()])).toEqual([['buildkit', secret]]);
+      expect(logger.info).toHaveBeenCalledWith(expect.stringMatching(/^Building with BuildKit.*, PIP_TOKEN as BuildKit secrets\.$/));
+      const logged = JSON.stringify([jest.mocked(logger.info).mock.calls, jest.mocked(logger.warn).mock.calls]);
+      expect(logged).not.toContain(secret);
+      const outputs = join(root, 'dist/apps/classifier/image');
+      for (const name of readdirSync(outputs)) expect(readFileSync(join(outputs, name), 'utf8')).not.toContain(secret);
     });
 
     it('refuses build-stage secrets on the classic builder, saying what is needed', async () => {

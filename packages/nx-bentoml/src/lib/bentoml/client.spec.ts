@@ -96,7 +96,7 @@ describe('createBentomlClient().buildContext', () => {
 
   it("runs BentoML's own construct_containerfile through the plugin's Python program and reads its answer", async () => {
     run.mockResolvedValue({ exitCode: 0, stdout: 'noise\n{"dockerfile": "env/docker/Dockerfile"}\n', stderr: '' });
-    expect(await bentoml().buildContext(request)).toEqual({ dockerfile: 'env/docker/Dockerfile' });
+    expect(await bentoml().buildContext(request)).toEqual({ dockerfile: 'env/docker/Dockerfile', secrets: new Map() });
     const [python, args] = run.mock.calls[0];
     expect(python).toBe('python');
     expect(args[0]).toMatch(/python\/build_context\.py$/);
@@ -125,6 +125,32 @@ describe('createBentomlClient().buildContext', () => {
       `The Hugging Face model acme/tiny at ${'a'.repeat(40)} is not all in this machine's Hugging Face cache ` +
         `(BENTOML_HF_CACHE_DIR, else HF_HUB_CACHE, else HF_HOME/hub, else ~/.cache/huggingface/hub), and the hub cannot be asked (LocalEntryNotFoundError: offline). ` +
         `Download it: hf download acme/tiny --revision ${'a'.repeat(40)}`,
+    );
+  });
+
+  it("reads the build-stage variables' values as bentoml containerize does: the environment's, else the build config's", async () => {
+    const answer = {
+      dockerfile: 'Dockerfile',
+      buildEnvs: [
+        { name: 'PIP_TOKEN', default: '' },
+        { name: 'INDEX', default: 'https://pypi.example' },
+      ],
+    };
+    run.mockResolvedValue({ exitCode: 0, stdout: `${JSON.stringify(answer)}\n`, stderr: '' });
+    const client = createBentomlClient({ python: 'python', cwd: '/ws', env: { BENTOML_HOME: home.dir, PIP_TOKEN: 'tok-123' } });
+    const { secrets } = await client.buildContext(request);
+    expect(Object.fromEntries([...secrets].map(([name, value]) => [name, value.toString()]))).toEqual({
+      PIP_TOKEN: 'tok-123',
+      INDEX: 'https://pypi.example',
+    });
+  });
+
+  it('names a build-stage variable that is neither set nor given a value, and says where to set it', async () => {
+    run.mockResolvedValue({ exitCode: 3, stdout: '{"error": "build-stage-envs-unset", "names": ["PIP_TOKEN"]}', stderr: '' });
+    await expect(bentoml().buildContext(request)).rejects.toThrow(
+      'The Bento reads the build-stage environment variable PIP_TOKEN (envs with stage: build) in its build steps, and it is not set here, ' +
+        'nor given a value in its build config. Set PIP_TOKEN in the environment of containerize (as bentoml containerize reads it): ' +
+        'it reaches the build as a BuildKit secret, in no layer, log or cache.',
     );
   });
 

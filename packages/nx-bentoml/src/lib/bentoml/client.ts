@@ -65,9 +65,16 @@ const bentoInfoSchema = z.looseObject({
 });
 export type BentoInfo = z.infer<typeof bentoInfoSchema>;
 
-const buildContextSchema = z.object({ dockerfile: z.string() });
-/** The build context of a Bento: its Dockerfile's path in the context. */
-export type BentoBuildContext = z.infer<typeof buildContextSchema>;
+const buildContextSchema = z.object({
+  dockerfile: z.string(),
+  buildEnvs: z.array(z.object({ name: z.string(), default: z.string() })).default([]),
+});
+/** The build context of a Bento: its Dockerfile's path in the context, and the BuildKit secrets its build steps read. */
+export interface BentoBuildContext {
+  dockerfile: string;
+  /** The build-stage environment variables by name: bentoml containerize's values, the environment's else the build config's. */
+  secrets: ReadonlyMap<string, Buffer>;
+}
 
 /** The Bento needs build-stage environment variables (`envs` with `stage: build`), which a build takes as BuildKit secrets. */
 export class BuildStageEnvsError extends Error {
@@ -79,6 +86,7 @@ export class BuildStageEnvsError extends Error {
 
 const contextFailureSchema = z.discriminatedUnion('error', [
   z.object({ error: z.literal('build-stage-envs'), names: z.array(z.string()) }),
+  z.object({ error: z.literal('build-stage-envs-unset'), names: z.array(z.string()) }),
   z.object({ error: z.literal('store-models-missing'), models: z.array(z.string()) }),
   z.object({
     error: z.literal('hugging-face-model-missing'),
@@ -87,9 +95,19 @@ const contextFailureSchema = z.discriminatedUnion('error', [
   }),
 ]);
 
-/** A model the build context needs that this machine does not have, and how to get it. */
-function missingModelsError(failure: z.infer<typeof contextFailureSchema>): Error {
+/** What the build context needs that this machine does not have (a model, a build-stage variable), and how to get it. */
+function contextFailureError(failure: z.infer<typeof contextFailureSchema>): Error {
   if (failure.error === 'build-stage-envs') return new BuildStageEnvsError(failure.names);
+  if (failure.error === 'build-stage-envs-unset') {
+    const names = failure.names.join(', ');
+    const plural = failure.names.length > 1;
+    return new UserError(
+      `The Bento reads the build-stage environment variable${plural ? 's' : ''} ${names} (envs with stage: build) in its build steps, ` +
+        `and ${plural ? 'they are' : 'it is'} not set here, nor given a value in its build config. ` +
+        `Set ${names} in the environment of containerize (as bentoml containerize reads ${plural ? 'them' : 'it'}): ` +
+        `${plural ? 'they reach the build as BuildKit secrets' : 'it reaches the build as a BuildKit secret'}, in no layer, log or cache.`,
+    );
+  }
   if (failure.error === 'store-models-missing') {
     const models = failure.models.join(', ');
     return new UserError(
@@ -189,7 +207,7 @@ export function createBentomlClient(options: BentomlClientOptions): BentomlClien
         runCommand(options.python, [program, JSON.stringify({ archive, output, buildkit, modelFiles })], { cwd: options.cwd, env }),
       );
       const answer = result.stdout.trim().split('\n').pop() ?? '';
-      if (result.exitCode === 3 && answer.startsWith('{')) throw missingModelsError(contextFailureSchema.parse(JSON.parse(answer)));
+      if (result.exitCode === 3 && answer.startsWith('{')) throw contextFailureError(contextFailureSchema.parse(JSON.parse(answer)));
       if (result.exitCode !== 0 || !answer.startsWith('{')) {
         throw commandError(
           ['containerize (build context)', archive],
@@ -197,7 +215,9 @@ export function createBentomlClient(options: BentomlClientOptions): BentomlClien
           'Check that the Bento was exported by the same BentoML version.',
         );
       }
-      return buildContextSchema.parse(JSON.parse(answer));
+      const { dockerfile, buildEnvs } = buildContextSchema.parse(JSON.parse(answer));
+      const environment = env as Record<string, string | undefined>;
+      return { dockerfile, secrets: new Map(buildEnvs.map(({ name, default: value }) => [name, Buffer.from(environment[name] ?? value)])) };
     },
 
     async serve({ contextDir, host, port, pythonPath = [] }) {

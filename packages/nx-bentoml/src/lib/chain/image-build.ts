@@ -82,7 +82,7 @@ async function buildWith(
   const generated = await bentoml
     .buildContext({ archive: request.archive, output: contextDir, buildkit: builder === 'buildkit', modelFiles: request.modelFiles })
     .catch((error: Error) => {
-      throw error instanceof BuildStageEnvsError ? buildSecretsError(request.bentoTag, error.names, builder) : error;
+      throw error instanceof BuildStageEnvsError ? buildSecretsError(request.bentoTag, error.names) : error;
     });
   const dockerfile = request.dockerfile ?? generated.dockerfile;
   const frontend = builder === 'buildkit' ? syntaxFrontend(readFileSync(join(contextDir, dockerfile), 'utf8')) : undefined;
@@ -97,11 +97,12 @@ async function buildWith(
         ? `, ${context.layers.map((layer) => `${layer.path} (${formatBytes(layer.sizeBytes)})`).join(', ')} in layers of their own`
         : '') +
       (dropSyntaxDirective ? `, with the engine's built-in Dockerfile frontend instead of ${frontend}` : '') +
+      (generated.secrets.size ? `, ${[...generated.secrets.keys()].join(', ')} as BuildKit secrets` : '') +
       '.',
   );
   const imageId = await docker.buildImage(
     contextDir,
-    { dockerfile: context.dockerfile, tags: request.tags, labels: parameter, builder },
+    { dockerfile: context.dockerfile, tags: request.tags, labels: parameter, builder, secrets: generated.secrets },
     log,
   );
   return { imageId, builder, layers: context.layers };
@@ -129,14 +130,10 @@ async function assertPackedModels(context: ImageContext, request: BentoImageRequ
   }
 }
 
-function buildSecretsError(bentoTag: string, names: string[], builder: ImageBuilder): UserError {
-  const list = names.join(', ');
+/** Build-stage environment variables reach a build as BuildKit secrets, which the classic builder has not. */
+function buildSecretsError(bentoTag: string, names: string[]): UserError {
   return new UserError(
-    builder === 'classic'
-      ? `The Bento ${bentoTag} needs the build-stage environment variable${names.length > 1 ? 's' : ''} ${list} (envs with stage: build), which only BuildKit passes to a build, as secrets. ` +
-          `This build uses the classic builder: set "builder": "buildkit" (or "auto") in the containerize options on an engine with BuildKit.`
-      : `The Bento ${bentoTag} needs the build-stage environment variable${names.length > 1 ? 's' : ''} ${list} (envs with stage: build) as BuildKit secrets, ` +
-          `which nx-bentoml cannot hand to the Docker Engine yet (that takes a BuildKit session). Build this image with "bentoml containerize ${bentoTag}", ` +
-          `or make ${list} a runtime variable (stage: runtime) if the build does not need it.`,
+    `The Bento ${bentoTag} needs the build-stage environment variable${names.length > 1 ? 's' : ''} ${names.join(', ')} (envs with stage: build), which only BuildKit passes to a build, as secrets. ` +
+      `This build uses the classic builder: set "builder": "buildkit" (or "auto") in the containerize options on an engine with BuildKit.`,
   );
 }

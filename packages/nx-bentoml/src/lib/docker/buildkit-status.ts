@@ -8,6 +8,8 @@
  *   Vertex { string digest = 1; string name = 3; bool cached = 4; Timestamp completed = 6; string error = 7; }
  *   VertexLog { string vertex = 1; bytes msg = 4; }
  */
+import { protobufFields as fields } from './protobuf';
+
 export interface BuildkitStatus {
   vertexes: Array<{ digest: string; name: string; cached: boolean; completed: boolean; error?: string }>;
   logs: Array<{ vertex: string; text: string }>;
@@ -36,41 +38,6 @@ export function decodeBuildkitStatus(base64: string): BuildkitStatus {
     }
   }
   return status;
-}
-
-interface Field {
-  number: number;
-  varint?: number;
-  bytes?: Buffer;
-}
-
-/** The top-level fields of one protobuf message (varints and length-delimited; fixed-width skipped). */
-function* fields(buffer: Buffer): Generator<Field> {
-  let offset = 0;
-  const varint = () => {
-    let value = 0;
-    let shift = 0;
-    for (;;) {
-      if (offset >= buffer.length) throw new Error('Truncated BuildKit status message.');
-      const byte = buffer[offset++];
-      value += (byte & 0x7f) * 2 ** shift;
-      if (byte < 0x80) return value;
-      shift += 7;
-    }
-  };
-  while (offset < buffer.length) {
-    const key = varint();
-    const number = Math.floor(key / 8);
-    const wireType = key & 7;
-    if (wireType === 0) yield { number, varint: varint() };
-    else if (wireType === 2) {
-      const length = varint();
-      yield { number, bytes: buffer.subarray(offset, offset + length) };
-      offset += length;
-    } else if (wireType === 1) offset += 8;
-    else if (wireType === 5) offset += 4;
-    else throw new Error(`Unexpected protobuf wire type ${wireType} in a BuildKit status message.`);
-  }
 }
 
 /**

@@ -3,6 +3,7 @@ import { UserError } from '../errors';
 import { buildFailure, buildTranscript } from './build-failure';
 import type { RegistryAuth } from './credentials';
 import { type EngineAddress, resolveEngineAddress } from './engine-address';
+import { openBuildkitSession } from './buildkit-session';
 import { buildkitLog, decodeBuildkitStatus } from './buildkit-status';
 import { contextArchive } from './context-archive';
 import { demultiplexLogs } from './container-logs';
@@ -64,7 +65,14 @@ export interface DockerClient {
    */
   buildImage(
     contextDir: string,
-    options: { dockerfile: string; tags: string[]; labels: Record<string, string>; builder: ImageBuilder },
+    options: {
+      dockerfile: string;
+      tags: string[];
+      labels: Record<string, string>;
+      builder: ImageBuilder;
+      /** BuildKit secrets by id (`RUN --mount=type=secret,id=...`), handed over a BuildKit session, never in the request. */
+      secrets?: ReadonlyMap<string, Buffer>;
+    },
     log: (line: string) => void,
   ): Promise<string>;
   tagImage(imageId: string, repository: string, tag: string): Promise<void>;
@@ -126,43 +134,44 @@ export function createDockerClient(address: EngineAddress = resolveEngineAddress
     buildImage: (contextDir, options, log) =>
       call(async () => {
         const buildkit = options.builder === 'buildkit';
+        const query = {
+          dockerfile: options.dockerfile,
+          t: options.tags,
+          labels: options.labels,
+          rm: true,
+          forcerm: true,
+          version: buildkit ? '2' : '1',
+        };
+        // dockerode's buildImage opens a session of its own for version 2, with no secrets: the request is made here.
+        const session = buildkit ? await openBuildkitSession(docker, options.secrets ?? new Map()).catch(unavailable) : undefined;
         const archive = contextArchive(contextDir);
-        let stream: NodeJS.ReadableStream;
         try {
-          stream = await docker.buildImage(
-            archive as unknown as NodeJS.ReadableStream,
-            {
-              dockerfile: options.dockerfile,
-              t: options.tags,
-              labels: options.labels,
-              rm: true,
-              forcerm: true,
-              // BuildKit through the Engine API needs no session for a context sent as the request body.
-              version: buildkit ? '2' : '1',
-            } as unknown as Docker.ImageBuildOptions,
-          );
-        } catch (error) {
-          archive.destroy();
-          const message = (error as { json?: { message?: string } }).json?.message ?? (error as Error).message;
-          if (buildkit && /buildkit|builder version|session/i.test(message ?? '')) throw new BuildkitUnavailableError(message);
-          throw error;
-        }
-        let imageId: string | undefined;
-        const transcript = buildTranscript(log);
-        const buildkitLines = buildkitLog((line) => transcript.push(`${line}\n`));
-        await followProgress(docker, stream, (event: ProgressEvent) => {
-          if (event.stream) transcript.push(event.stream);
-          if (event.id === 'moby.buildkit.trace' && typeof event.aux === 'string') buildkitLines.push(decodeBuildkitStatus(event.aux));
-          else if (event.aux && typeof event.aux === 'object' && event.aux.ID) imageId = event.aux.ID;
-        }).catch((error: Error) => {
+          let stream: NodeJS.ReadableStream;
+          try {
+            stream = await dialBuild(docker, archive, session ? { ...query, session: session.id } : query);
+          } catch (error) {
+            archive.destroy();
+            throw buildkit ? unavailable(error) : error;
+          }
+          let imageId: string | undefined;
+          const transcript = buildTranscript(log);
+          const buildkitLines = buildkitLog((line) => transcript.push(`${line}\n`));
+          await followProgress(docker, stream, (event: ProgressEvent) => {
+            if (event.stream) transcript.push(event.stream);
+            if (event.id === 'moby.buildkit.trace' && typeof event.aux === 'string') buildkitLines.push(decodeBuildkitStatus(event.aux));
+            else if (event.aux && typeof event.aux === 'object' && event.aux.ID) imageId = event.aux.ID;
+          }).catch((error: Error) => {
+            buildkitLines.end();
+            transcript.end();
+            throw buildFailure(error.message, transcript.lines);
+          });
           buildkitLines.end();
           transcript.end();
-          throw buildFailure(error.message, transcript.lines);
-        });
-        buildkitLines.end();
-        transcript.end();
-        if (!imageId) throw new UserError('The Docker Engine finished the build without reporting an image id.');
-        return imageId;
+          if (!imageId) throw new UserError('The Docker Engine finished the build without reporting an image id.');
+          return imageId;
+        } finally {
+          session?.close();
+        }
       }),
 
     tagImage: (imageId, repository, tag) => call(async () => void (await docker.getImage(imageId).tag({ repo: repository, tag }))),
@@ -303,4 +312,22 @@ function engineError(error: unknown, description: string): Error {
   const statusCode = (error as { statusCode?: number }).statusCode;
   const message = (error as { json?: { message?: string } }).json?.message ?? (error as Error).message;
   return statusCode ? new UserError(`The Docker Engine answered ${statusCode}: ${message}`) : (error as Error);
+}
+
+/** POST /build with the context as the request body, as dockerode's buildImage does without its session. */
+function dialBuild(docker: Docker, archive: NodeJS.ReadableStream, query: Record<string, unknown>): Promise<NodeJS.ReadableStream> {
+  return new Promise((resolve, reject) =>
+    docker.modem.dial(
+      { path: '/build?', method: 'POST', file: archive, options: query, isStream: true, statusCodes: { 200: true, 500: 'server error' } },
+      (error, stream) => (error ? reject(error) : resolve(stream as NodeJS.ReadableStream)),
+    ),
+  );
+}
+
+/** An engine refusing BuildKit's session or build says so in its message (an old one has no /session at all); anything else is passed on. */
+function unavailable(error: unknown): never {
+  const message = (error as { json?: { message?: string } }).json?.message ?? (error as Error).message;
+  if (/buildkit|builder version|session/i.test(message ?? '')) throw new BuildkitUnavailableError(message);
+  if ((error as { statusCode?: number }).statusCode === 404) throw new BuildkitUnavailableError(`no BuildKit session endpoint: ${message}`);
+  throw error;
 }

@@ -7,8 +7,9 @@ machine's BentoML store; a model the store lacks is imported from the project's 
 first. An archive that still carries its models (models/) is resolved from itself.
 
 Usage: python build_context.py '{"archive": ..., "output": ..., "buildkit": true, "modelFiles": [...]}'
-Prints one JSON line: the Dockerfile's path in the context; or, exiting with 3, {"error": kind, ...}
-for a model it cannot find or build-stage environment variables (BuildKit secrets) it needs.
+Prints one JSON line: the Dockerfile's path in the context and the build-stage environment variables
+(BuildKit secrets) with their build-config defaults; or, exiting with 3, {"error": kind, ...} for a
+model it cannot find or a build-stage variable it cannot have.
 """
 
 import json
@@ -69,11 +70,14 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="nx-bentoml-bento-") as extracted:
         extract(request["archive"], extracted)
         bento = Bento.from_path(extracted)
-        envs = getattr(bento.info, "envs", None) or []
-        build_envs = [env.name for env in envs if getattr(env, "stage", None) == "build"]
-        if build_envs:
-            # BuildKit secrets; refused before any model is copied.
-            fail(error="build-stage-envs", names=build_envs)
+        build_envs = [env for env in getattr(bento.info, "envs", None) or [] if getattr(env, "stage", None) == "build"]
+        # BuildKit secrets, checked before any model is copied. Their values are bentoml containerize's:
+        # the environment's, else the build config's; Node reads them, so they are never printed.
+        if build_envs and not request["buildkit"]:
+            fail(error="build-stage-envs", names=[env.name for env in build_envs])
+        unset = [env.name for env in build_envs if os.environ.get(env.name) is None and not env.value]
+        if unset:
+            fail(error="build-stage-envs-unset", names=unset)
         with open(os.path.join(extracted, "bento.yaml"), "rb") as bento_yaml:
             models = BaseBentoInfo.from_yaml_file(bento_yaml).all_models
         packed_models = os.path.join(extracted, "models")
@@ -103,7 +107,14 @@ def main() -> None:
                 shutil.move(os.path.join(context, entry), os.path.join(request["output"], entry))
         finally:
             containerfile.__exit__(None, None, None)
-        print(json.dumps({"dockerfile": os.path.relpath(dockerfile, context)}))
+        print(
+            json.dumps(
+                {
+                    "dockerfile": os.path.relpath(dockerfile, context),
+                    "buildEnvs": [{"name": env.name, "default": env.value} for env in build_envs],
+                }
+            )
+        )
 
 
 if __name__ == "__main__":
