@@ -153,7 +153,13 @@ async function main() {
     // P7: containerize of the same Bento, both images removed first, layer caches warm on both sides.
     log('P7: containerize weights-b vs bentoml containerize of the same Bento');
     removeImages(ws, plugin('weights-b'));
-    const [pluginContainerize] = timed(() => ws.nx(['run', 'weights-b:containerize', '--excludeTaskDependencies']));
+    // The target's own time (Nx's profile) is what compares with the BentoML CLI; Nx's start and graph come on top (the wall time).
+    const containerizeRun = ws.nxProfiled(['run', 'weights-b:containerize', '--excludeTaskDependencies']);
+    const pluginContainerize = containerizeRun.tasks['weights-b:containerize'];
+    check(
+      Number.isFinite(pluginContainerize),
+      `P7: no weights-b:containerize task in Nx's profile: ${JSON.stringify(containerizeRun.tasks)}`,
+    );
     const pluginImage = JSON.parse(readFileSync(ws.file('dist/apps/weights-b/image/image.json'), 'utf8')).imageId;
     const guideTag = run(ws.file('.venv/bin/bentoml'), ['list', '-o', 'json'], { cwd: ws.root, env: guideEnv(ws) });
     const bentoTag = JSON.parse(guideTag.stdout)
@@ -183,7 +189,8 @@ async function main() {
         ]),
         `| P9 registry bytes for two services with the same model, in models (1 + what the second added) | ${(1 + addedByB.plugin / modelBytes).toFixed(3)} | ${(1 + addedByB.guide / modelBytes).toFixed(3)} | | ≤ 1.05 |`,
         `| P10 Nx cache bytes added by the serve.py-only change (MiB; share of the model) | ${mib(codeOnly.cacheAdded)} (${((100 * codeOnly.cacheAdded) / modelBytes).toFixed(2)} %) | | | ≤ 5 % |`,
-        `| P7 containerize of the same Bento (s) | ${seconds(pluginContainerize)} | ${seconds(guideContainerize)} | ${ratio(pluginContainerize, guideContainerize)} | ≤ 1.0 |`,
+        `| P7 containerize of the same Bento: the target vs bentoml containerize (s) | ${seconds(pluginContainerize)} | ${seconds(guideContainerize)} | ${ratio(pluginContainerize, guideContainerize)} | ≤ 1.0 |`,
+        `| P7 the same, \`nx run\` wall time with Nx's start and graph (s) | ${seconds(containerizeRun.total)} | ${seconds(guideContainerize)} | ${ratio(containerizeRun.total, guideContainerize)} | |`,
         `| P7 image size (MB) | ${(sizes.plugin / 1e6).toFixed(1)} | ${(sizes.guide / 1e6).toFixed(1)} | ${ratio(sizes.plugin, sizes.guide)} | ≤ 1.0 |`,
         '',
         `- publish runs with --gate=false: the guide's flow runs no smoke test either. The guide builds with the classic builder (no buildx here), nx-bentoml with BuildKit.`,
