@@ -1,4 +1,5 @@
 import { buildkitLog, decodeBuildkitStatus } from './buildkit-status';
+import { protobufVarintField } from './protobuf';
 
 /** A protobuf length-delimited field, enough to write StatusResponse messages by hand. */
 const field = (number: number, value: Buffer | string) => {
@@ -48,5 +49,20 @@ describe('BuildKit status messages', () => {
       '#2   cause: none',
       '#2 ERROR: exit code: 1',
     ]);
+  });
+
+  it('writes how long a finished step took, from its start and completion timestamps', () => {
+    // Timestamp { seconds = 1; nanos = 2 }: 100 s then 112.25 s.
+    const timestamp = (seconds: number, nanos: number) => Buffer.concat([protobufVarintField(1, seconds), protobufVarintField(2, nanos)]);
+    const started = field(5, timestamp(100, 0));
+    const completed = field(6, timestamp(112, 250_000_000));
+    const decoded = decodeBuildkitStatus(vertex('sha256:c', 'RUN uv pip install', [started, completed]).toString('base64'));
+    expect(decoded.vertexes).toEqual([{ digest: 'sha256:c', name: 'RUN uv pip install', cached: false, completed: true, seconds: 12.25 }]);
+
+    const lines: string[] = [];
+    const buildLog = buildkitLog((line) => lines.push(line));
+    buildLog.push(decodeBuildkitStatus(vertex('sha256:c', 'RUN uv pip install', [started]).toString('base64')));
+    buildLog.push(decoded);
+    expect(lines).toEqual(['#1 RUN uv pip install', '#1 DONE 12.3s']);
   });
 });
