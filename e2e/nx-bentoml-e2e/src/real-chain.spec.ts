@@ -281,6 +281,10 @@ describe(`the real chain on Nx ${highestNx}: BentoML, Docker Engine and an authe
     const again = nx(['run', 'classifier:publish']).stdout;
     expect(again).toContain('docker-push has nothing to push, so the gate does not test it again.');
     expect(again).toMatch(/Published e2e-\w+\/classifier: 0 pushed, 2 up to date\./);
+    // --gate=false on the command line reaches the gate through publish and docker-push (as the string Nx hands on).
+    const ungated = nx(['run', 'classifier:publish', '--gate=false']).stdout;
+    expect(ungated).toContain('The gate is off (gate: false): docker-push pushes without a smoke test.');
+    expect(ungated).not.toContain('Testing the image before');
   });
 
   it('serves the service locally with bentoml serve on a loopback port', async () => {

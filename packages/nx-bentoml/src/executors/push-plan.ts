@@ -8,6 +8,7 @@ import { UserError } from '../lib/errors';
 import { registryOption } from '../lib/names';
 import { configuredTargetName } from './configured-targets';
 import type { DockerPushExecutorSchema } from './docker-push/schema';
+import dockerPushSchema from './docker-push/schema.json';
 
 /** The local image docker-push publishes, with the digests learnt so far in this run. */
 export type PushedImage = LocalImage & { knownDigests: Set<string>; summary: ImageSummary };
@@ -109,10 +110,26 @@ export function gatedPush(context: ExecutorContext): { target: string; options: 
   if (!self || !push || !dependsOnSelf) return undefined;
   const targetConfig = context.projectsConfigurations?.projects[context.projectName!]?.targets?.[pushTarget];
   const configuration = push.target.configuration ?? targetConfig?.defaultConfiguration;
-  const overrides = { ...push.overrides };
+  const overrides = typedPushOptions(push.overrides);
   delete overrides['__overrides_unparsed__'];
   return {
     target: pushTarget,
     options: { ...targetConfig?.options, ...(configuration ? targetConfig?.configurations?.[configuration] : {}), ...overrides },
   };
+}
+
+/**
+ * A task's command-line options as docker-push's schema types them. Nx types an executor's own
+ * options, but hands another task's overrides as parsed: `--gate=false` is the string "false".
+ */
+export function typedPushOptions(overrides: Record<string, unknown>): Record<string, unknown> {
+  const typed = { ...overrides };
+  for (const [name, property] of Object.entries(dockerPushSchema.properties as Record<string, { type: string }>)) {
+    const value = typed[name];
+    if (typeof value !== 'string') continue;
+    if (property.type === 'boolean' && (value === 'true' || value === 'false')) typed[name] = value === 'true';
+    if (property.type === 'number' && value.trim() !== '' && Number.isFinite(Number(value))) typed[name] = Number(value);
+    if (property.type === 'array') typed[name] = value.split(',').filter(Boolean);
+  }
+  return typed;
 }

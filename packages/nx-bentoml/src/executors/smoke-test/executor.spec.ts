@@ -283,7 +283,8 @@ describe('smoke-test executor', () => {
     });
 
     it('is turned off by gate: false, from the command line or the docker-push options', async () => {
-      for (const context of [gateContext({ gate: false }), gateContext({}, { gate: false })]) {
+      // Nx hands the push task's command line untyped: --gate=false arrives as the string "false".
+      for (const context of [gateContext({ gate: 'false' }), gateContext({}, { gate: false })]) {
         const docker = engineWithImage(1);
         expect(await smokeTestExecutor(options(0), context, docker.client, noCredentials())).toEqual({ success: true });
         expect(docker.calls).toEqual([]);
