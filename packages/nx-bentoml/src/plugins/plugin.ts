@@ -1,5 +1,5 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join, relative, resolve } from 'node:path';
+import { basename, dirname, join, relative } from 'node:path';
 import {
   type CreateNodes,
   type CreateNodesContext,
@@ -13,6 +13,7 @@ import { parseServiceReference } from '../lib/bentoml/bentofile';
 import { externalModelsInput } from '../lib/bentoml/external-models';
 import { filesOfImageInCode } from '../lib/bentoml/service-image';
 import { modelsNamedBy } from '../lib/bentoml/service-models';
+import { workspaceDataDirectory } from '../lib/workspace-data';
 import { bentomlVersionInput } from './bentoml-version-input';
 import { bentoBuildInputs } from './inputs';
 import { type BentomlPluginOptions, type NormalizedPluginOptions, normalizePluginOptions } from './options';
@@ -201,13 +202,6 @@ function readProjectFile(workspaceRoot: string, root: string): ProjectFile {
     }
   }
   return {};
-}
-
-// Mirrors Nx's own location for plugin caches; read through the environment so that
-// no internal Nx module is imported.
-function workspaceDataDirectory(workspaceRoot: string) {
-  const configured = process.env['NX_WORKSPACE_DATA_DIRECTORY'] ?? process.env['NX_PROJECT_GRAPH_CACHE_DIRECTORY'];
-  return configured ? resolve(workspaceRoot, configured) : join(workspaceRoot, '.nx', 'workspace-data');
 }
 
 // Cached targets from another version of the plugin may be inferred differently.

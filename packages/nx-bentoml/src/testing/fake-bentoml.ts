@@ -21,7 +21,7 @@ export function fakeBentoml(overrides: Partial<BentomlClient> = {}) {
       calls.push(`export ${tag}`);
       writeFileSync(exportTo, await tarOf({ 'bento.yaml': 'name: classifier\n', 'src/serve.py': 'import bentoml\n', ...fakeModelFiles }));
       const info = { name: 'classifier', version, services: [{ models: [{ tag: 'classifier_model:abc' }] }], models: [] };
-      return { models, tag, built: !existing, info };
+      return { models, tag, built: !existing, lockReused: false, info };
     },
     buildContext: async ({ output, buildkit }) => {
       calls.push(`build context (${buildkit ? 'buildkit' : 'classic'})`);

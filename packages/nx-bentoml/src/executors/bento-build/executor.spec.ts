@@ -52,6 +52,28 @@ describe('bento-build executor', () => {
     expect(readdirSync(join(root, 'dist/apps/classifier/bento')).sort()).toEqual(['bento.json', 'bento.tar']);
   });
 
+  it("keeps BentoML's Python package locks in Nx's workspace data, and says when the build reused one", async () => {
+    const { client } = fakeBentoml();
+    const build = client.buildBento;
+    const lockCaches: Array<string | undefined> = [];
+    client.buildBento = async (request) => (lockCaches.push(request.lockCache), { ...(await build(request)), lockReused: true });
+    const context = fakeExecutorContext(root, 'apps/classifier', 'bento-build', '42');
+    // Nx's default place, as no NX_WORKSPACE_DATA_DIRECTORY moves it.
+    const configured = ['NX_WORKSPACE_DATA_DIRECTORY', 'NX_PROJECT_GRAPH_CACHE_DIRECTORY'].map(
+      (name) => [name, process.env[name]] as const,
+    );
+    for (const [name] of configured) delete process.env[name];
+    try {
+      expect(await bentoBuildExecutor(options, context, () => client)).toMatchObject({ success: true });
+    } finally {
+      for (const [name, value] of configured) if (value !== undefined) process.env[name] = value;
+    }
+    expect(lockCaches).toEqual([join(root, '.nx/workspace-data/nx-bentoml-python-locks')]);
+    expect(logger.info).toHaveBeenCalledWith(
+      'Python packages: the lock resolved before for these same requirements, kept in .nx/workspace-data/nx-bentoml-python-locks (nx reset resolves them again).',
+    );
+  });
+
   it("builds a pyproject.toml project from its build config, and a service.py-only project by BentoML's own lookup", async () => {
     write('services/iris/pyproject.toml', '[project]\nname = "iris"\n\n[tool.bentoml.build]\nservice = "service.py:IrisClassifier"\n');
     write('services/iris/service.py', '@bentoml.service\nclass IrisClassifier:\n    pass\n');

@@ -12,6 +12,7 @@ import { defaultMetricsFile, readLineage } from '../../lib/chain/lineage';
 import { bentoVersionFromHash } from '../../lib/chain/reuse-rules';
 import { resolveOption, taskHash } from '../../lib/executor-context';
 import { writeOutputDirectory } from '../../lib/outputs';
+import { pythonLockCache } from '../../lib/workspace-data';
 import { processTempDir } from '../../lib/process/abandoned-directories';
 import { runExecutor } from '../../lib/run-executor';
 import { bentoInputsKey } from '../bento-inputs-key';
@@ -56,9 +57,15 @@ export default async function bentoBuildExecutor(
           sourceBentofile: bentofilePath,
           version,
           exportTo: exported,
+          lockCache: pythonLockCache(context.root),
         })
         .finally(() => buildContext.dispose());
       for (const model of built.models) logModelImport(context.root, model.file, model.tag, model.state);
+      if (built.lockReused) {
+        logger.info(
+          `Python packages: the lock resolved before for these same requirements, kept in ${relative(context.root, pythonLockCache(context.root))} (nx reset resolves them again).`,
+        );
+      }
       if (built.built) logger.info(`Built Bento ${built.tag}.`);
       const modelTags = built.models.map((model) => model.tag);
       const models = packedModels(built.info);

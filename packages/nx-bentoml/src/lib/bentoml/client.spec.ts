@@ -34,15 +34,19 @@ describe('createBentomlClient().buildBento', () => {
           '',
           "Error: [models] `import` failed: Item 'iris:abc' already exists in the store /h",
         ),
-        command(['build'], 0, 'Successfully built Bento(tag="classifier:v1").', 'INFO: Locking PyPI package versions.'),
+        {
+          ...command(['build'], 0, 'Successfully built Bento(tag="classifier:v1").', 'INFO: Locking PyPI package versions.'),
+          lockReused: true,
+        },
         command(['get'], 0, JSON.stringify(info)),
         command(['export'], 0, 'Bento(tag="classifier:v1") exported'),
       ),
     );
-    expect(await bentoml().buildBento(request)).toEqual({
+    expect(await bentoml().buildBento({ ...request, lockCache: '/ws/.nx/workspace-data/nx-bentoml-python-locks' })).toEqual({
       models: [{ file: request.modelFiles[0], tag: 'iris:abc', state: 'present' }],
       tag: 'classifier:v1',
       built: true,
+      lockReused: true,
       info,
     });
     expect(run).toHaveBeenCalledTimes(1);
@@ -54,12 +58,17 @@ describe('createBentomlClient().buildBento', () => {
       version: 'v1',
       build: ['build', '/ws/apps/x/src', '--bentofile', '/ws/apps/x/src/bentofile.yaml', '--version', 'v1'],
       exportTo: '/tmp/out/exported.tar',
+      lockCache: '/ws/.nx/workspace-data/nx-bentoml-python-locks',
     });
   });
 
   it('takes a Bento the store already holds with this version, without building', async () => {
     run.mockResolvedValue(session({ existing: 'classifier:v1' }, command(['get'], 0, JSON.stringify(info)), command(['export'], 0)));
-    expect(await bentoml().buildBento({ ...request, modelFiles: [] })).toMatchObject({ tag: 'classifier:v1', built: false });
+    expect(await bentoml().buildBento({ ...request, modelFiles: [] })).toMatchObject({
+      tag: 'classifier:v1',
+      built: false,
+      lockReused: false,
+    });
   });
 
   it('runs BentoML out of quiet mode, whose silence would hide the built tag', async () => {

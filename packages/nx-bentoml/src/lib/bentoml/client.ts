@@ -40,6 +40,8 @@ export interface BuildBentoOptions {
   sourceBentofile?: string;
   version: string;
   exportTo: string;
+  /** Where the build keeps its Python package locks, to reuse one for the same requirements (python/python_locks.py). */
+  lockCache?: string;
 }
 
 export interface BuiltBento {
@@ -47,11 +49,13 @@ export interface BuiltBento {
   tag: string;
   /** False when the store already held a Bento with this version. */
   built: boolean;
+  /** The build took its Python package lock from `lockCache` instead of resolving the requirements again. */
+  lockReused: boolean;
   info: BentoInfo;
 }
 
 const sessionResultSchema = z.union([
-  z.object({ args: z.array(z.string()), exitCode: z.number(), stdout: z.string(), stderr: z.string() }),
+  z.object({ args: z.array(z.string()), exitCode: z.number(), stdout: z.string(), stderr: z.string(), lockReused: z.boolean().optional() }),
   z.object({ existing: z.string() }),
 ]);
 const sessionMarker = '---nx-bentoml-session---';
@@ -176,7 +180,13 @@ export function createBentomlClient(options: BentomlClientOptions): BentomlClien
 
     async buildBento(build) {
       const program = join(__dirname, 'python', 'build_session.py');
-      const request = { modelFiles: build.modelFiles, version: build.version, build: buildArgs(build), exportTo: build.exportTo };
+      const request = {
+        modelFiles: build.modelFiles,
+        version: build.version,
+        build: buildArgs(build),
+        exportTo: build.exportTo,
+        lockCache: build.lockCache,
+      };
       const session = await withStoreLock(home, () =>
         runCommand(options.python, [program, JSON.stringify(request)], { cwd: options.cwd, env }),
       );
@@ -197,7 +207,13 @@ export function createBentomlClient(options: BentomlClientOptions): BentomlClien
       if (!exported || !('args' in exported) || exported.exitCode !== 0) {
         throw commandError(['export', tag], exported && 'args' in exported ? exported : session);
       }
-      return { models, tag, built: !('existing' in buildResult), info: bentoInfoSchema.parse(JSON.parse(get.stdout)) };
+      return {
+        models,
+        tag,
+        built: !('existing' in buildResult),
+        lockReused: 'lockReused' in buildResult && buildResult.lockReused === true,
+        info: bentoInfoSchema.parse(JSON.parse(get.stdout)),
+      };
     },
 
     async buildContext({ archive, output, buildkit, modelFiles = [] }) {

@@ -9,11 +9,13 @@ captured too) and its exit code, so the plugin reads each exactly as if it had r
   bentoml get <tag> -o json
   bentoml export <tag> <file>
 
-It stops at the first command that fails. With HF_HUB_OFFLINE set, a Hugging Face model's commit
+It stops at the first command that fails. Given "lockCache", the build reuses the Python package
+lock of the same requirements (python_locks.py). With HF_HUB_OFFLINE set, a Hugging Face model's commit
 comes from the local cache, as the plugin's offline build entry does.
 
-Usage: python build_session.py '{"modelFiles": [...], "version": ..., "build": [...], "exportTo": ...}'
-Prints, after a line "---nx-bentoml-session---", a JSON list of the commands' results.
+Usage: python build_session.py '{"modelFiles": [...], "version": ..., "build": [...], "exportTo": ..., "lockCache": ...}'
+Prints, after a line "---nx-bentoml-session---", a JSON list of the commands' results (the
+build's with "lockReused").
 """
 
 import json
@@ -93,7 +95,13 @@ def main() -> None:
                 return
         existing = bento_with_version(request["version"])
         if existing is None:
+            reused_locks = []
+            if request.get("lockCache"):
+                from python_locks import reuse_python_locks
+
+                reuse_python_locks(request["lockCache"], reused_locks)
             result = run_cli(request["build"])
+            result["lockReused"] = bool(reused_locks)
             results.append(result)
             existing = bento_with_version(request["version"])
             if existing is None:
