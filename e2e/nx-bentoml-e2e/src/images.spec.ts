@@ -97,7 +97,8 @@ describe('images as BentoML builds them, weights in their own layers', () => {
       copyFileSync(exported, file(`${dir}/big_weights.bentomodel`));
     }
     // BentoML prefixes each build command with the variable read from its secret mount.
-    const buildStep = `sh -c 'printf %s "$${secretService.variable}" | sha256sum > /home/bentoml/token.sha256'`;
+    // Named after the run: BuildKit keys a step's cache without its secrets, so a step of an earlier run on this engine would be reused.
+    const buildStep = `sh -c 'printf %s "$${secretService.variable}" | sha256sum > /home/bentoml/token-${run}.sha256'`;
     write(
       `${secretService.dir}/service.py`,
       `import bentoml\n\nimage = bentoml.images.Image(base_image="${environment.baseImage}", python_version="3.11").run(${JSON.stringify(buildStep)})\n\n\n` +
