@@ -88,6 +88,16 @@ describe('python_locks.py: one resolution per set of requirements', () => {
     expect(kept.every((name) => /^[0-9a-f]{64}\.txt$/.test(name))).toBe(true);
   });
 
+  it('keeps no lock that holds an index URL with credentials (uv writes them in as given)', () => {
+    const requirements = '--index-url https://ci:s3cret-token@pypi.example.com/simple\nscikit-learn==1.9.1\n';
+    const { answers, kept } = lockSteps([{ requirements }, { requirements }]);
+    expect(answers).toEqual([
+      { lock: '# run 1', reused: 0 },
+      { lock: '# run 2', reused: 0 },
+    ]);
+    expect(kept).toEqual([]);
+  });
+
   it('resolves every time requirements that name local files or version control, whose contents are not in the key', () => {
     for (const [index, line] of [
       './wheels/bentoml-1.4.40.dev1.tar.gz',

@@ -5,18 +5,22 @@
 and a code-only change can come out with other dependency versions, so a new dependency layer.
 Wrapped here, the same request (requirement lines, uv's options, the UV_*/PIP_* settings) reuses
 the lock it got before, kept in `cache_dir`; requirements that name local files or version
-control (a wheel, `-e .`, `git+...`) are resolved every time, as their contents are not in the key.
+control (a wheel, `-e .`, `git+...`) are resolved every time, as their contents are not in the key,
+and a lock that holds an index URL with credentials is not kept.
 BentoML's own code still writes, reads and post-processes the lock.
 """
 
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 
 LOCAL_OR_VCS = ("-e", "--editable", "-r", "-c", "--requirement", "--constraint", ".", "/", "~", "file:")
 VCS_SCHEMES = ("git+", "hg+", "svn+", "bzr+")
+# uv writes an index URL into the lock as given (--emit-index-url), credentials included.
+URL_WITH_CREDENTIALS = re.compile(r"://[^/\s@]+:[^/\s@]+@")
 
 
 def compile_request(cmd, cwd):
@@ -77,6 +81,9 @@ def reuse_python_locks(cache_dir, reused):
             reused.append(key)
             return 0
         code = run(cmd, *args, **kwargs)
+        with open(output, encoding="utf-8") as file:
+            if URL_WITH_CREDENTIALS.search(file.read()):
+                return code
         # Written aside and renamed: a parallel build never reads half a lock.
         os.makedirs(cache_dir, exist_ok=True)
         partial = f"{kept}.{os.getpid()}.partial"
