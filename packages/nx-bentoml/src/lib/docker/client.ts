@@ -310,8 +310,12 @@ function engineError(error: unknown, description: string): Error {
     );
   }
   const statusCode = (error as { statusCode?: number }).statusCode;
-  const message = (error as { json?: { message?: string } }).json?.message ?? (error as Error).message;
-  return statusCode ? new UserError(`The Docker Engine answered ${statusCode}: ${message}`) : (error as Error);
+  return statusCode ? new UserError(`The Docker Engine answered ${statusCode}: ${engineMessage(error)}`) : (error as Error);
+}
+
+/** The engine's own message for a refused request (docker-modem keeps its JSON body), else the error's. */
+function engineMessage(error: unknown): string {
+  return (error as { json?: { message?: string } }).json?.message ?? (error as Error).message;
 }
 
 /** POST /build with the context as the request body, as dockerode's buildImage does without its session. */
@@ -326,7 +330,7 @@ function dialBuild(docker: Docker, archive: NodeJS.ReadableStream, query: Record
 
 /** An engine refusing BuildKit's session or build says so in its message (an old one has no /session at all); anything else is passed on. */
 function unavailable(error: unknown): never {
-  const message = (error as { json?: { message?: string } }).json?.message ?? (error as Error).message;
+  const message = engineMessage(error);
   if (/buildkit|builder version|session/i.test(message ?? '')) throw new BuildkitUnavailableError(message);
   if ((error as { statusCode?: number }).statusCode === 404) throw new BuildkitUnavailableError(`no BuildKit session endpoint: ${message}`);
   throw error;
