@@ -10,6 +10,7 @@ Usage: python build_context.py '{"archive": ..., "output": ..., "buildkit": true
 Prints one JSON line: the Dockerfile's path in the context and the build-stage environment variables
 (BuildKit secrets) with their build-config defaults; or, exiting with 3, {"error": kind, ...} for a
 model it cannot find or a build-stage variable it cannot have.
+The models reach the context as hard links where the file system allows (linked_models.py).
 """
 
 import json
@@ -66,7 +67,13 @@ def main() -> None:
     from bentoml._internal.configuration.containers import BentoMLContainer
     from bentoml._internal.container import construct_containerfile
     from bentoml._internal.models.model import ModelStore
+    from linked_models import linked_models
 
+    # BentoML's temporary context sits beside the output: moving it there is a rename, and
+    # linked_models knows the models' copies by their place in it.
+    temp_root = os.path.dirname(os.path.abspath(request["output"]))
+    os.makedirs(temp_root, exist_ok=True)
+    tempfile.tempdir = temp_root
     with tempfile.TemporaryDirectory(prefix="nx-bentoml-bento-") as extracted:
         extract(request["archive"], extracted)
         bento = Bento.from_path(extracted)
@@ -87,7 +94,8 @@ def main() -> None:
             ensure_store_models([m for m in models if m.registry != "huggingface"], request.get("modelFiles", []))
         try:
             containerfile = construct_containerfile(bento, enable_buildkit=request["buildkit"])
-            context, dockerfile = containerfile.__enter__()
+            with linked_models(temp_root):
+                context, dockerfile = containerfile.__enter__()
         except Exception as error:  # noqa: BLE001 - reported to the user with the model it concerns
             hugging_face = [m for m in models if m.registry == "huggingface"]
             if hugging_face and any(word in type(error).__name__ for word in ("LocalEntryNotFound", "OfflineMode", "HfHub", "Connection")):
