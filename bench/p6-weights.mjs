@@ -200,12 +200,15 @@ async function main() {
   } catch (error) {
     failures.push(error.message);
   } finally {
-    if (ws)
-      for (const service of services) {
-        removeImages(ws, `${prefix}/${service}`);
-        removeImages(ws, guideImage(ws, service));
-      }
-    rmSync(base, { recursive: true, force: true });
+    if (process.env.BENCH_KEEP === '1') log(`kept ${base} and its images (BENCH_KEEP=1): remove them by hand`);
+    else {
+      if (ws)
+        for (const service of services) {
+          removeImages(ws, `${prefix}/${service}`);
+          removeImages(ws, guideImage(ws, service));
+        }
+      rmSync(base, { recursive: true, force: true });
+    }
     removeTempDirs();
   }
   if (failures.length) {

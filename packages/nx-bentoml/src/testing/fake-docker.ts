@@ -36,11 +36,17 @@ export function fakeDocker(overrides: Partial<DockerClient> = {}, behaviour: Fak
     ping: async () => undefined,
     findImageByLabel: async (label, value) => [...images.values()].find((image) => image.labels[label] === value),
     inspectImage: async (reference) => images.get(reference) ?? [...images.values()].find((image) => image.repoTags.includes(reference)),
-    buildImage: async (contextDir, { dockerfile, tags, labels, builder, secrets }, log) => {
+    buildImage: async ({ dir, generated = [] }, { dockerfile, tags, labels, builder, secrets }, log) => {
+      // As the Engine does: the whole context is read first, and a generated file that fails fails the build.
+      for (const file of generated) {
+        let length = 0;
+        for await (const chunk of file.open()) length += (chunk as Buffer).length;
+        if (length !== file.sizeBytes) throw new Error(`${file.name}: ${length} bytes sent, ${file.sizeBytes} announced`);
+      }
       const id = `sha256:${String(++builds).padStart(64, '0')}`;
       calls.push(`build ${tags.join(',')}`);
-      const text = readFileSync(join(contextDir, dockerfile), 'utf8');
-      contexts.push({ builder, dockerfile: text, files: filesUnder(contextDir), labels, secrets });
+      const text = readFileSync(join(dir, dockerfile), 'utf8');
+      contexts.push({ builder, dockerfile: text, files: [...filesUnder(dir), ...generated.map((file) => file.name)], labels, secrets });
       // As the Engine does: the LABEL instruction's labels and the labels parameter both end up on the image.
       labels = { ...labelInstruction(text), ...labels };
       log('Step 1/1 : FROM base');

@@ -89,19 +89,27 @@ async function buildWith(
   // The directive's frontend image would be pulled, which offline machines cannot; the engine's own frontend builds the same file.
   const dropSyntaxDirective = frontend !== undefined && !(await docker.inspectImage(frontend));
   const { instruction, parameter } = splitLabels(request.labels);
-  const context = await assembleImageContext(contextDir, { dockerfile, labels: instruction, dropSyntaxDirective });
-  await assertPackedModels(context, request);
+  const context = assembleImageContext(contextDir, { dockerfile, labels: instruction, dropSyntaxDirective });
+  const packed = packedModelCheck(context, request);
+  await packed.beforeBuild();
   log(
     `Building with ${builder === 'buildkit' ? 'BuildKit' : 'the classic builder'}` +
       (context.layers.length
-        ? `, ${context.layers.map((layer) => `${layer.path} (${formatBytes(layer.sizeBytes)})`).join(', ')} in layers of their own`
+        ? `, ${context.layers.map((layer) => `${layer.path} (${formatBytes(layer.tar.sizeBytes)})`).join(', ')} in layers of their own`
         : '') +
       (dropSyntaxDirective ? `, with the engine's built-in Dockerfile frontend instead of ${frontend}` : '') +
       (generated.secrets.size ? `, ${[...generated.secrets.keys()].join(', ')} as BuildKit secrets` : '') +
       '.',
   );
   const imageId = await docker.buildImage(
-    contextDir,
+    {
+      dir: context.dir,
+      generated: context.layers.map((layer) => ({
+        name: layer.file,
+        sizeBytes: layer.tar.sizeBytes,
+        open: () => layer.tar.stream((files) => packed.inLayer(layer, files)),
+      })),
+    },
     { dockerfile: context.dockerfile, tags: request.tags, labels: parameter, builder, secrets: generated.secrets },
     log,
   );
@@ -110,24 +118,40 @@ async function buildWith(
 
 /**
  * The store models in the image are the ones bento-build packed: a model changed in the store
- * since would make another image. Their files were hashed as their layers were written; a model
- * left in the Bento (no layer of its own) is read again.
+ * since would make another image. A model in a layer of its own is checked as its layer streams,
+ * from the digests of the bytes sent, and a mismatch ends the upload before the context is whole;
+ * a model left in the Bento (no layer of its own) is read before the build.
  */
-async function assertPackedModels(context: ImageContext, request: BentoImageRequest) {
-  for (const [tag, digest] of Object.entries(request.modelDigests ?? {})) {
+function packedModelCheck(context: ImageContext, request: BentoImageRequest) {
+  const expected = Object.entries(request.modelDigests ?? {}).map(([tag, digest]) => {
     const [name, version] = tag.split(':');
-    const layer = context.layers.find((candidate) => candidate.path === `models/${name}`);
-    const inVersion = layer?.files
-      .filter(([path]) => path.startsWith(`${version}/`))
-      .map(([path, sha]): [string, string] => [path.slice(version.length + 1), sha]);
-    const dir = join(context.dir, 'bento', 'models', name, version);
-    const actual = inVersion?.length ? modelDigest(inVersion) : existsSync(dir) ? await modelDirectoryDigest(dir) : undefined;
-    if (actual === undefined || actual === digest) continue;
+    return { tag, digest, name, version };
+  });
+  const assertSame = (tag: string, digest: string, actual: string) => {
+    if (actual === digest) return;
     throw new UserError(
       `The BentoML store's ${tag} is not the model bento-build packed into ${request.bentoTag}: its files changed since (${digest} then). ` +
         `Build the Bento again (bento-build with --skip-nx-cache) so that its image holds the model it was built with.`,
     );
-  }
+  };
+  return {
+    async beforeBuild() {
+      for (const { tag, digest, name, version } of expected) {
+        if (context.layers.some((layer) => layer.path === `models/${name}`)) continue;
+        const dir = join(context.dir, 'bento', 'models', name, version);
+        if (existsSync(dir)) assertSame(tag, digest, await modelDirectoryDigest(dir));
+      }
+    },
+    inLayer(layer: ModelLayer, files: Array<[path: string, sha256: string]>) {
+      for (const { tag, digest, name, version } of expected) {
+        if (layer.path !== `models/${name}`) continue;
+        const inVersion = files
+          .filter(([path]) => path.startsWith(`${version}/`))
+          .map(([path, sha]): [string, string] => [path.slice(version.length + 1), sha]);
+        if (inVersion.length) assertSame(tag, digest, modelDigest(inVersion));
+      }
+    },
+  };
 }
 
 /** Build-stage environment variables reach a build as BuildKit secrets, which the classic builder has not. */

@@ -1,9 +1,16 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import type { Readable } from 'node:stream';
 import { fakeBuildContext } from '../../testing/fake-bentoml';
 import { useTempDir } from '../../testing/temp-dir';
 import { assembleImageContext, imageDockerfile } from './image-context';
+
+async function buffer(stream: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
 
 describe('assembleImageContext', () => {
   const temp = useTempDir('image-context-');
@@ -24,7 +31,7 @@ describe('assembleImageContext', () => {
       'hf-models/models--acme--tiny/snapshots/abc/config.json': '{}',
       'hf-models/models--acme--tiny/refs/main': 'abc',
     });
-    const context = await assembleImageContext(temp.dir, {
+    const context = assembleImageContext(temp.dir, {
       dockerfile: 'env/docker/Dockerfile',
       labels: { team: 'ml' },
       dropSyntaxDirective: false,
@@ -33,22 +40,24 @@ describe('assembleImageContext', () => {
       ['models/classifier_model', 'layers/01-models-classifier_model.tar'],
       ['hf-models/models--acme--tiny', 'layers/02-hf-models-models--acme--tiny.tar'],
     ]);
-    // Each model file was hashed as its layer was written: the store check reads nothing again.
-    expect(context.layers[0].files).toEqual([
-      ['abc/model.yaml', createHash('sha256').update('name: classifier_model\n').digest('hex')],
-      ['abc/saved_model.pkl', createHash('sha256').update('weights').digest('hex')],
-      ['latest', createHash('sha256').update('abc').digest('hex')],
-    ]);
-    expect(files(temp.dir)).toEqual([
+    // The context holds the Bento and the Dockerfile; the models wait outside it, not copied, for their layers.
+    expect(files(context.dir)).toEqual([
       'bento/bento.yaml',
       'bento/env/docker/Dockerfile',
       'bento/env/python/requirements.txt',
       'bento/src/serve.py',
       imageDockerfile,
-      'layers/01-models-classifier_model.tar',
-      'layers/02-hf-models-models--acme--tiny.tar',
     ]);
-    const lines = readFileSync(join(temp.dir, imageDockerfile), 'utf8').split('\n');
+    // Each model file is hashed as its layer streams: the store check reads nothing again.
+    let hashed: Array<[string, string]> = [];
+    const layer = await buffer(context.layers[0].tar.stream((digests) => (hashed = digests)));
+    expect(layer.length).toBe(context.layers[0].tar.sizeBytes);
+    expect(hashed).toEqual([
+      ['abc/model.yaml', createHash('sha256').update('name: classifier_model\n').digest('hex')],
+      ['abc/saved_model.pkl', createHash('sha256').update('weights').digest('hex')],
+      ['latest', createHash('sha256').update('abc').digest('hex')],
+    ]);
+    const lines = readFileSync(join(context.dir, imageDockerfile), 'utf8').split('\n');
     const copy = lines.indexOf('COPY --chown=bentoml:bentoml bento/. ./');
     expect(lines.slice(copy - 3, copy)).toEqual([
       'ADD layers/01-models-classifier_model.tar /',
@@ -60,9 +69,11 @@ describe('assembleImageContext', () => {
 
   it('leaves the models in the Bento when its Dockerfile has no COPY of the whole Bento (a custom template)', async () => {
     write({ ...fakeBuildContext(false), 'env/docker/Dockerfile': 'FROM x\nCOPY ./src /app/src\nCOPY ./models /app/models\n' });
-    const context = await assembleImageContext(temp.dir, { dockerfile: 'env/docker/Dockerfile', labels: {}, dropSyntaxDirective: false });
+    const context = assembleImageContext(temp.dir, { dockerfile: 'env/docker/Dockerfile', labels: {}, dropSyntaxDirective: false });
     expect(context.layers).toEqual([]);
-    expect(existsSync(join(temp.dir, 'bento/models/classifier_model/abc/saved_model.pkl'))).toBe(true);
-    expect(readFileSync(join(temp.dir, imageDockerfile), 'utf8')).toBe('FROM x\nCOPY bento/src /app/src\nCOPY bento/models /app/models\n');
+    expect(existsSync(join(context.dir, 'bento/models/classifier_model/abc/saved_model.pkl'))).toBe(true);
+    expect(readFileSync(join(context.dir, imageDockerfile), 'utf8')).toBe(
+      'FROM x\nCOPY bento/src /app/src\nCOPY bento/models /app/models\n',
+    );
   });
 });

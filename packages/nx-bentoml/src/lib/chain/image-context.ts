@@ -1,12 +1,15 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import { argumentDefault, rebaseDockerfile, withoutSyntaxDirective } from '../docker/dockerfile';
 import { withLabelInstruction } from '../docker/label-instruction';
-import { writeLayerTar } from '../docker/layer-tar';
+import { type LayerTar, layerTar } from '../docker/layer-tar';
 
-/** Where the Bento sits in the context containerize builds, and where the model layers sit. */
+/** The directory sent as the context, the Bento's place in it, and where the model layers sit in it. */
+const contextDir = 'nx-bentoml-context';
 const bentoDir = 'bento';
 const layersDir = 'layers';
+/** Where the models wait, outside the context, to be streamed into their layers. */
+const modelSourcesDir = 'nx-bentoml-models';
 export const imageDockerfile = 'Dockerfile.nx-bentoml';
 
 /**
@@ -28,14 +31,14 @@ const defaultBentoUid = 1034;
 export interface ModelLayer {
   /** "models/iris" or "hf-models/models--org--name": the model's directory in the Bento. */
   path: string;
-  /** The layer tar in the context. */
+  /** The layer tar's path in the context, generated as the context is sent. */
   file: string;
-  sizeBytes: number;
-  /** Each file's SHA-256, by its path relative to the model's directory, read as the layer was written. */
-  files: Array<[path: string, sha256: string]>;
+  /** The layer tar, read from the model's directory as it streams. */
+  tar: LayerTar;
 }
 
 export interface ImageContext {
+  /** The directory sent as the context: the Bento under bento/ and the Dockerfile. */
   dir: string;
   dockerfile: string;
   /** One per model, in the order they are added; empty when the Dockerfile has no whole-Bento COPY to put them before. */
@@ -53,21 +56,21 @@ export interface ImageContextOptions {
 
 /**
  * Turns the build context BentoML wrote for `bentoml containerize` (its Dockerfile, the Bento, the
- * models resolved into models/ and hf-models/) into the one containerize builds, in place: the
- * Bento moves under bento/, and each model leaves it for a layer tar of its own under layers/,
- * added at the image's root right before the Dockerfile's COPY of the whole Bento. The container
- * sees BentoML's layout; the models sit between the dependencies and the code, so a code change
- * rebuilds and pushes only the code, and the same model gives the same layer in every image.
+ * models resolved into models/ and hf-models/) into the one containerize builds: the Bento moves
+ * under bento/ in the directory sent, and each model leaves it for a layer tar of its own, layers/NN-….tar,
+ * generated from the model's files as the context is sent and added at the image's root right
+ * before the Dockerfile's COPY of the whole Bento. The container sees BentoML's layout; the models
+ * sit between the dependencies and the code, so a code change rebuilds and pushes only the code,
+ * and the same model gives the same layer in every image. Nothing here copies a model's bytes.
  */
-export async function assembleImageContext(dir: string, options: ImageContextOptions): Promise<ImageContext> {
+export function assembleImageContext(dir: string, options: ImageContextOptions): ImageContext {
   const generated = readFileSync(join(dir, options.dockerfile), 'utf8');
+  const context = join(dir, contextDir);
+  const bento = join(context, bentoDir);
+  mkdirSync(bento, { recursive: true });
   for (const entry of readdirSync(dir)) {
-    if (entry === bentoDir) continue;
-    mkdirSync(join(dir, bentoDir), { recursive: true });
-    renameSync(join(dir, entry), join(dir, bentoDir, entry));
+    if (entry !== contextDir) renameSync(join(dir, entry), join(bento, entry));
   }
-  mkdirSync(join(dir, bentoDir), { recursive: true });
-  const bento = join(dir, bentoDir);
   const modelPaths = ['models', 'hf-models'].flatMap((parent) =>
     existsSync(join(bento, parent)) && statSync(join(bento, parent)).isDirectory()
       ? readdirSync(join(bento, parent))
@@ -76,7 +79,8 @@ export async function assembleImageContext(dir: string, options: ImageContextOpt
           .map((name) => posix.join(parent, name))
       : [],
   );
-  const files = modelPaths.map((path, index) => `${layersDir}/${String(index + 1).padStart(2, '0')}-${path.replace(/\//g, '-')}.tar`);
+  const names = modelPaths.map((path, index) => `${String(index + 1).padStart(2, '0')}-${path.replace(/\//g, '-')}`);
+  const files = names.map((name) => `${layersDir}/${name}.tar`);
   // Hugging Face models are in the image: the service reads them at start without asking the hub
   // (which it otherwise does, and which an offline or firewalled cluster cannot answer).
   const offlineHub = modelPaths.some((path) => path.startsWith('hf-models/')) ? ['ENV HF_HUB_OFFLINE=1'] : [];
@@ -87,24 +91,23 @@ export async function assembleImageContext(dir: string, options: ImageContextOpt
     const bentoPath = (argumentDefault(generated, 'BENTO_PATH') ?? defaultBentoPath).replace(/^\/+|\/+$/g, '');
     const uid = Number(argumentDefault(generated, 'BENTO_USER_UID') ?? defaultBentoUid);
     const gid = Number(argumentDefault(generated, 'BENTO_USER_GID') ?? uid);
-    mkdirSync(join(dir, layersDir), { recursive: true });
+    mkdirSync(join(dir, modelSourcesDir), { recursive: true });
     for (const [index, path] of modelPaths.entries()) {
-      const file = files[index];
-      const parent = posix.dirname(path);
-      const fileDigests = await writeLayerTar(
-        join(bento, path),
-        `${bentoPath}/${path}`,
-        layerParents(bentoPath, parent, { uid, gid }),
-        { uid, gid },
-        join(dir, file),
-      );
-      rmSync(join(bento, path), { recursive: true, force: true });
-      layers.push({ path, file, sizeBytes: statSync(join(dir, file)).size, files: fileDigests });
+      // Out of the context, a rename: its bytes are read once, into the layer, as the context is sent.
+      const sourceDir = join(dir, modelSourcesDir, names[index]);
+      renameSync(join(bento, path), sourceDir);
+      const tar = layerTar({
+        sourceDir,
+        imagePath: `${bentoPath}/${path}`,
+        parents: layerParents(bentoPath, posix.dirname(path), { uid, gid }),
+        ownership: { uid, gid },
+      });
+      layers.push({ path, file: files[index], tar });
     }
   }
   let dockerfile = rebased.copiesWholeContext ? rebased.text : rebaseDockerfile(generated, bentoDir, []).text;
   if (options.dropSyntaxDirective) dockerfile = withoutSyntaxDirective(dockerfile);
   if (Object.keys(options.labels).length > 0) dockerfile = withLabelInstruction(dockerfile, options.labels);
-  writeFileSync(join(dir, imageDockerfile), dockerfile);
-  return { dir, dockerfile: imageDockerfile, layers };
+  writeFileSync(join(context, imageDockerfile), dockerfile);
+  return { dir: context, dockerfile: imageDockerfile, layers };
 }

@@ -5,7 +5,7 @@ import type { RegistryAuth } from './credentials';
 import { type EngineAddress, resolveEngineAddress } from './engine-address';
 import { openBuildkitSession } from './buildkit-session';
 import { buildkitLog, decodeBuildkitStatus } from './buildkit-status';
-import { contextArchive } from './context-archive';
+import { type GeneratedContextFile, contextArchive } from './context-archive';
 import { demultiplexLogs } from './container-logs';
 import { type ProgressEvent, followProgress } from './progress';
 import { publishedHostPort } from './published-port';
@@ -57,14 +57,14 @@ export interface DockerClient {
   ping(): Promise<void>;
   findImageByLabel(label: string, value: string): Promise<ImageSummary | undefined>;
   inspectImage(reference: string): Promise<ImageSummary | undefined>;
-  /** Builds from a tar archive (the build context) and returns the image id. */
   /**
-   * Builds the image of a context directory (sent as a tar stream in name order, with fixed times)
-   * with BuildKit or the classic builder; throws BuildkitUnavailableError when the engine does
-   * not build with BuildKit.
+   * Builds the image of a context directory and the files generated after it (sent as one tar
+   * stream in name order, with fixed times) with BuildKit or the classic builder, and returns the
+   * image id; throws BuildkitUnavailableError when the engine does not build with BuildKit, and a
+   * generated file's own error when it fails (the context is then never whole, so nothing is built).
    */
   buildImage(
-    contextDir: string,
+    context: { dir: string; generated?: GeneratedContextFile[] },
     options: {
       dockerfile: string;
       tags: string[];
@@ -131,7 +131,7 @@ export function createDockerClient(address: EngineAddress = resolveEngineAddress
         }
       }),
 
-    buildImage: (contextDir, options, log) =>
+    buildImage: (context, options, log) =>
       call(async () => {
         const buildkit = options.builder === 'buildkit';
         const query = {
@@ -144,13 +144,17 @@ export function createDockerClient(address: EngineAddress = resolveEngineAddress
         };
         // dockerode's buildImage opens a session of its own for version 2, with no secrets: the request is made here.
         const session = buildkit ? await openBuildkitSession(docker, options.secrets ?? new Map()).catch(unavailable) : undefined;
-        const archive = contextArchive(contextDir);
+        const archive = contextArchive(context.dir, context.generated);
+        // A generated file that fails (a model changed since it was packed) ends the upload; its error says why, the engine's does not.
+        let archiveError: Error | undefined;
+        archive.on('error', (error) => (archiveError ??= error));
         try {
           let stream: NodeJS.ReadableStream;
           try {
             stream = await dialBuild(docker, archive, session ? { ...query, session: session.id } : query);
           } catch (error) {
             archive.destroy();
+            if (archiveError) throw archiveError;
             throw buildkit ? unavailable(error) : error;
           }
           let imageId: string | undefined;
@@ -163,8 +167,9 @@ export function createDockerClient(address: EngineAddress = resolveEngineAddress
           }).catch((error: Error) => {
             buildkitLines.end();
             transcript.end();
-            throw buildFailure(error.message, transcript.lines);
+            throw archiveError ?? buildFailure(error.message, transcript.lines);
           });
+          if (archiveError) throw archiveError;
           buildkitLines.end();
           transcript.end();
           if (!imageId) throw new UserError('The Docker Engine finished the build without reporting an image id.');

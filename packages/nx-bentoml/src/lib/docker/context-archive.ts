@@ -1,17 +1,55 @@
-import type { Readable } from 'node:stream';
-import * as tar from 'tar-stream';
-import { packDirectory } from './layer-tar';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { archiveBytes, directoryEntries, layerMtime } from './layer-tar';
+
+/** A file of the build context that is not on disk: its bytes are made as the context is sent. */
+export interface GeneratedContextFile {
+  /** Its path in the context. */
+  name: string;
+  /** Its exact length, which its tar header gives before the bytes. */
+  sizeBytes: number;
+  open(): Readable;
+}
 
 /**
- * A directory as the tar stream the Engine's build API takes for its context: entries in name
- * order, each with a fixed time and root as owner, so that the same files give the same COPY
- * layers. Files are streamed, never read whole.
+ * A directory, and the generated files after it, as the tar stream the Engine's build API takes
+ * for its context: entries in name order, each with a fixed time and root as owner, so that the
+ * same files give the same COPY layers. Files are streamed, never read whole; a generated file
+ * that fails fails the stream before the archive is whole.
  */
-export function contextArchive(dir: string): Readable {
-  const pack = tar.pack();
-  packDirectory(pack, dir, '', { uid: 0, gid: 0 }).then(
-    () => pack.finalize(),
-    (error: Error) => pack.destroy(error),
+export function contextArchive(dir: string, generated: GeneratedContextFile[] = []): Readable {
+  const root = { uid: 0, gid: 0 };
+  const entry = (name: string, type: 'file' | 'directory', mode: number, size?: number) => ({
+    name,
+    type,
+    mode,
+    ...root,
+    mtime: layerMtime,
+    size,
+  });
+  const entries = () => [
+    ...directoryEntries(dir, '', root),
+    // The directories that hold generated files and are not on disk.
+    ...[...new Set(generated.flatMap((file) => ancestors(file.name)))]
+      .filter((parent) => !existsSync(join(dir, parent)))
+      .sort()
+      .map((parent) => ({ entry: entry(`${parent}/`, 'directory', 0o755) })),
+    ...generated.map((file) => ({
+      entry: entry(file.name, 'file', 0o644, file.sizeBytes),
+      source: () => file.open(),
+    })),
+  ];
+  return Readable.from(
+    (async function* () {
+      yield* archiveBytes(entries());
+    })(),
+    { objectMode: false },
   );
-  return pack;
+}
+
+/** "a/b/c.tar" → ["a", "a/b"]. */
+function ancestors(name: string): string[] {
+  const segments = name.split('/').slice(0, -1);
+  return segments.map((_, index) => segments.slice(0, index + 1).join('/'));
 }

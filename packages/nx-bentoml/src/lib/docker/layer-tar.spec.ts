@@ -1,12 +1,32 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import * as tar from 'tar-stream';
-import { layerMtime, writeLayerTar } from './layer-tar';
+import { type LayerOwnership, layerMtime, layerTar } from './layer-tar';
 
-describe('writeLayerTar', () => {
+const user = { uid: 1034, gid: 1034 };
+
+async function bytesOf(stream: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+/** The layer of `sourceDir` at home/bentoml/models/iris, as its bytes; fails when its length is not the one announced. */
+async function layerBytes(
+  sourceDir: string,
+  parents: Array<{ path: string } & LayerOwnership>,
+  verify?: (files: Array<[string, string]>) => void,
+) {
+  const tar = layerTar({ sourceDir, imagePath: 'home/bentoml/models/iris', parents, ownership: user });
+  const bytes = await bytesOf(tar.stream(verify));
+  expect(bytes.length).toBe(tar.sizeBytes);
+  return bytes;
+}
+
+describe('layerTar', () => {
   let root: string;
   beforeEach(() => (root = mkdtempSync(join(tmpdir(), 'layer-'))));
   afterEach(() => rmSync(root, { recursive: true, force: true }));
@@ -22,7 +42,7 @@ describe('writeLayerTar', () => {
     { path: 'home', uid: 0, gid: 0 },
     { path: 'home/bentoml', uid: 1034, gid: 1034 },
   ];
-  const entries = async (file: string) => {
+  const entries = async (bytes: Buffer) => {
     const found: Array<Pick<tar.Headers, 'name' | 'type' | 'uid' | 'gid' | 'mode' | 'mtime' | 'linkname'>> = [];
     const extract = tar.extract();
     extract.on('entry', (header, stream, next) => {
@@ -38,7 +58,7 @@ describe('writeLayerTar', () => {
       stream.resume();
       stream.on('end', next);
     });
-    Readable.from([readFileSync(file)]).pipe(extract);
+    Readable.from([bytes]).pipe(extract);
     await new Promise((resolve) => extract.on('finish', resolve));
     return found;
   };
@@ -46,19 +66,13 @@ describe('writeLayerTar', () => {
   it('gives the same bytes for the same files, whatever their times on disk', async () => {
     model(join(root, 'a'), new Date('2024-05-01T10:00:00Z'));
     model(join(root, 'b'), new Date('2025-09-09T09:09:09Z'));
-    await writeLayerTar(join(root, 'a'), 'home/bentoml/models/iris', parents, { uid: 1034, gid: 1034 }, join(root, 'a.tar'));
-    await writeLayerTar(join(root, 'b'), 'home/bentoml/models/iris', parents, { uid: 1034, gid: 1034 }, join(root, 'b.tar'));
-    const digest = (file: string) =>
-      createHash('sha256')
-        .update(readFileSync(join(root, file)))
-        .digest('hex');
-    expect(digest('a.tar')).toBe(digest('b.tar'));
+    const digest = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
+    expect(digest(await layerBytes(join(root, 'a'), parents))).toBe(digest(await layerBytes(join(root, 'b'), parents)));
   });
 
   it('holds the parents, then the files in name order, each with a fixed time and its owner', async () => {
     model(join(root, 'a'), new Date());
-    await writeLayerTar(join(root, 'a'), 'home/bentoml/models/iris', parents, { uid: 1034, gid: 1034 }, join(root, 'a.tar'));
-    const found = await entries(join(root, 'a.tar'));
+    const found = await entries(await layerBytes(join(root, 'a'), parents));
     expect(found.map((entry) => [entry.name, entry.type, entry.uid])).toEqual([
       ['home/', 'directory', 0],
       ['home/bentoml/', 'directory', 1034],
@@ -72,10 +86,28 @@ describe('writeLayerTar', () => {
     expect(found.find((entry) => entry.type === 'symlink')?.linkname).toBe('v1');
   });
 
-  it('fails, without hanging, when the layer cannot be written (a full disk, a missing directory)', async () => {
+  it("hands each file's SHA-256 to verify before the end, and a verify that throws fails the stream", async () => {
     model(join(root, 'a'), new Date());
-    await expect(
-      writeLayerTar(join(root, 'a'), 'home/bentoml/models/iris', parents, { uid: 1034, gid: 1034 }, join(root, 'missing/dir/a.tar')),
-    ).rejects.toThrow(/ENOENT/);
+    let seen: Array<[string, string]> = [];
+    await layerBytes(join(root, 'a'), parents, (files) => (seen = files));
+    const sha = (text: string) => createHash('sha256').update(text).digest('hex');
+    expect(seen).toEqual([
+      ['latest', sha('v1')],
+      ['v1/weights.bin', sha('weights')],
+    ]);
+    const tar = layerTar({ sourceDir: join(root, 'a'), imagePath: 'home/bentoml/models/iris', parents, ownership: user });
+    const refused = bytesOf(
+      tar.stream(() => {
+        throw new Error('not the packed model');
+      }),
+    );
+    await expect(refused).rejects.toThrow('not the packed model');
+  });
+
+  it('fails, without hanging, when a file changed since the layer was listed', async () => {
+    model(join(root, 'a'), new Date());
+    const tar = layerTar({ sourceDir: join(root, 'a'), imagePath: 'home/bentoml/models/iris', parents, ownership: user });
+    writeFileSync(join(root, 'a', 'v1', 'weights.bin'), 'weights, retrained');
+    await expect(bytesOf(tar.stream())).rejects.toThrow(/weights\.bin changed while it was read \(7 bytes when listed, then 18\)/);
   });
 });

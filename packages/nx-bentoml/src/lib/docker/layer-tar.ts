@@ -1,8 +1,9 @@
-import { createReadStream, createWriteStream, lstatSync, readdirSync, readlinkSync } from 'node:fs';
 import { createHash } from 'node:crypto';
+import { createReadStream, lstatSync, readdirSync, readlinkSync } from 'node:fs';
 import { join, posix } from 'node:path';
-import { pipeline } from 'node:stream/promises';
-import * as tar from 'tar-stream';
+import { Readable } from 'node:stream';
+import { UserError } from '../errors';
+import { type TarEntry, tarEnd, tarEntryLength, tarHeader, tarPadding } from './tar-entries';
 
 /**
  * The owner every entry of a layer gets, whatever the machine: with fixed times and owners, the
@@ -16,98 +17,125 @@ export interface LayerOwnership {
 /** 2000-01-01T00:00:00Z: fixed, and late enough for tools that refuse times before 1980 (zip). */
 export const layerMtime = new Date(946_684_800_000);
 
-function header(
-  name: string,
-  mode: number,
-  type: 'file' | 'directory' | 'symlink',
-  owner: LayerOwnership,
-  extra: Partial<tar.Headers> = {},
-) {
-  return { name, mode: mode & 0o7777, type, uid: owner.uid, gid: owner.gid, uname: '', gname: '', mtime: layerMtime, ...extra };
+/** An entry of an archive, and where its body comes from: a file, or a stream made when it is written. */
+export interface PlannedEntry {
+  entry: TarEntry;
+  source?: string | (() => AsyncIterable<Buffer>);
 }
 
-function entry(pack: tar.Pack, headers: tar.Headers, body?: string) {
-  return new Promise<void>((resolve, reject) => pack.entry(headers, body, (error) => (error ? reject(error) : resolve())));
+/** Files are read in large chunks: a model is hundreds of MiB to many GiB. */
+const readChunkBytes = 1 << 20;
+
+function entryOf(name: string, mode: number, type: TarEntry['type'], owner: LayerOwnership, extra: Partial<TarEntry> = {}): TarEntry {
+  return { name, mode: mode & 0o7777, type, uid: owner.uid, gid: owner.gid, mtime: layerMtime, ...extra };
 }
 
 /**
- * Adds what is under `dir` to `pack` as `name/…` (at the archive's root when `name` is ''), in
- * name order, with the fixed time and the given owner; files are streamed, never read whole.
+ * The entries for what is under `dir`, as `name/…` (at the archive's root when `name` is ''), in
+ * name order, with the fixed time and the given owner. Only metadata is read here.
  */
-export async function packDirectory(
-  pack: tar.Pack,
-  dir: string,
-  name: string,
-  owner: LayerOwnership,
-  /** Receives each file's SHA-256, by its name in the archive, computed as it streams. */
-  onFileDigest?: (name: string, sha256: string) => void,
-): Promise<void> {
-  for (const child of readdirSync(dir).sort()) {
-    const path = join(dir, child);
-    const childName = name ? posix.join(name, child) : child;
-    const stat = lstatSync(path);
-    if (stat.isDirectory()) {
-      await entry(pack, header(`${childName}/`, stat.mode, 'directory', owner));
-      await packDirectory(pack, path, childName, owner, onFileDigest);
-    } else if (stat.isSymbolicLink()) {
-      await entry(pack, header(childName, 0o777, 'symlink', owner, { linkname: readlinkSync(path) }));
-    } else if (stat.isFile()) {
-      const hash = onFileDigest && createHash('sha256');
-      await new Promise<void>((resolve, reject) => {
-        const sink = pack.entry(header(childName, stat.mode, 'file', owner, { size: stat.size }), (error) =>
-          error ? reject(error) : resolve(),
-        );
-        const source = createReadStream(path).on('error', reject);
-        if (hash) source.on('data', (chunk) => hash.update(chunk));
-        source.pipe(sink);
-      });
-      if (hash) onFileDigest?.(childName, hash.digest('hex'));
+export function directoryEntries(dir: string, name: string, owner: LayerOwnership): PlannedEntry[] {
+  return readdirSync(dir)
+    .sort()
+    .flatMap((child): PlannedEntry[] => {
+      const path = join(dir, child);
+      const childName = name ? posix.join(name, child) : child;
+      const stat = lstatSync(path);
+      if (stat.isDirectory()) {
+        return [{ entry: entryOf(`${childName}/`, stat.mode, 'directory', owner) }, ...directoryEntries(path, childName, owner)];
+      }
+      if (stat.isSymbolicLink()) return [{ entry: entryOf(childName, 0o777, 'symlink', owner, { linkname: readlinkSync(path) }) }];
+      if (stat.isFile()) return [{ entry: entryOf(childName, stat.mode, 'file', owner, { size: stat.size }), source: path }];
+      return [];
+    });
+}
+
+/** The exact length of an archive of these entries. */
+export function archiveLength(entries: PlannedEntry[]): number {
+  return entries.reduce((total, { entry }) => total + tarEntryLength(entry), tarEnd.length);
+}
+
+/**
+ * The archive's bytes: each header, then the file's bytes as they are read (never whole),
+ * handed to `onFile` with the file's SHA-256 once read. A file whose length changed since it was
+ * listed fails the stream, as does `beforeEnd` throwing (the end blocks are not written then).
+ */
+export async function* archiveBytes(
+  entries: PlannedEntry[],
+  hooks: { onFile?: (name: string, sha256: string) => void; beforeEnd?: () => void } = {},
+): AsyncGenerator<Buffer> {
+  for (const { entry, source } of entries) {
+    yield tarHeader(entry);
+    if (!source) continue;
+    const hash = hooks.onFile && createHash('sha256');
+    let read = 0;
+    const body =
+      typeof source === 'string' ? (createReadStream(source, { highWaterMark: readChunkBytes }) as AsyncIterable<Buffer>) : source();
+    for await (const chunk of body) {
+      read += chunk.length;
+      if (read > entry.size!) break;
+      hash?.update(chunk);
+      yield chunk;
     }
+    if (read !== entry.size) {
+      throw new UserError(
+        `${typeof source === 'string' ? source : entry.name} changed while it was read (${entry.size} bytes when listed, then ${read}). ` +
+          `Run the task again once nothing writes to it.`,
+      );
+    }
+    yield tarPadding(read);
+    if (hash) hooks.onFile?.(entry.name, hash.digest('hex'));
   }
+  hooks.beforeEnd?.();
+  yield tarEnd;
+}
+
+/** A layer tar's place in the image and its owners (see layerTar). */
+export interface LayerTarSpec {
+  /** The directory whose files the layer holds. */
+  sourceDir: string;
+  /** Where they sit in the image, without the leading slash (home/bentoml/bento/models/iris). */
+  imagePath: string;
+  /** The directories above it, from the root down, each with its owner (mode 755). */
+  parents: Array<{ path: string } & LayerOwnership>;
+  ownership: LayerOwnership;
+}
+
+export interface LayerTar {
+  /** The tar's exact length in bytes, known before any file is read. */
+  sizeBytes: number;
+  /**
+   * The tar's bytes, each file read once as they stream. `verify` gets each file's SHA-256, by
+   * its path relative to the source directory, after the last file and before the end blocks:
+   * throwing there fails the stream, so the archive is never whole.
+   */
+  stream(verify?: (files: Array<[path: string, sha256: string]>) => void): Readable;
 }
 
 /**
- * Writes `sourceDir` as a tar whose entries sit under `imagePath` (e.g. home/bentoml/bento/models/iris),
- * preceded by entries for each of `parents` (home, home/bentoml, ... down to models; mode 755 and
- * their own owner), all with fixed times, the files with the given owner, in name order.
- * Extracted by ADD at the image's root, it is a layer of exactly these entries. Answers each
- * file's SHA-256, by its path relative to `sourceDir`.
+ * `sourceDir` as a tar whose entries sit under `imagePath`, preceded by entries for each of
+ * `parents`, all with fixed times, the files with the given owner, in name order. Extracted by
+ * ADD at the image's root, it is a layer of exactly these entries.
  */
-export async function writeLayerTar(
-  sourceDir: string,
-  imagePath: string,
-  parents: Array<{ path: string } & LayerOwnership>,
-  ownership: LayerOwnership,
-  outputFile: string,
-): Promise<Array<[path: string, sha256: string]>> {
-  /** Each file's SHA-256 by its path relative to `sourceDir`: read once, for the tar and its digest. */
-  const digests: Array<[string, string]> = [];
-  const pack = tar.pack();
-  const output = createWriteStream(outputFile);
-  // The file's own error (ENOSPC, ENOENT) says more than the pipeline's "premature close".
-  let writeError: Error | undefined;
-  output.on('error', (error) => (writeError ??= error));
-  const written = pipeline(pack, output);
-  // A failed write (a full disk) ends the packing at once; tar-stream would otherwise leave the current entry waiting.
-  const failed = written.then(
-    () => new Promise<never>(() => undefined),
-    (error: Error) => Promise.reject(error),
-  );
-  const packing = (async () => {
+export function layerTar(spec: LayerTarSpec): LayerTar {
+  const entries: PlannedEntry[] = [
     // Every directory above the files is in the layer anyway (the builder copies it up as it adds the
     // files, with its time of this build): given here, its time is fixed too.
-    for (const parent of parents) await entry(pack, header(`${parent.path}/`, 0o755, 'directory', parent));
-    await entry(pack, header(`${imagePath}/`, lstatSync(sourceDir).mode, 'directory', ownership));
-    await packDirectory(pack, sourceDir, imagePath, ownership, (name, sha256) => digests.push([name.slice(imagePath.length + 1), sha256]));
-    pack.finalize();
-  })();
-  try {
-    await Promise.race([packing, failed]);
-    await written;
-    return digests;
-  } catch (error) {
-    pack.destroy(error as Error);
-    await Promise.all([written.catch(() => undefined), packing.catch(() => undefined)]);
-    throw writeError ?? error;
-  }
+    ...spec.parents.map((parent) => ({ entry: entryOf(`${parent.path}/`, 0o755, 'directory', parent) })),
+    { entry: entryOf(`${spec.imagePath}/`, lstatSync(spec.sourceDir).mode, 'directory', spec.ownership) },
+    ...directoryEntries(spec.sourceDir, spec.imagePath, spec.ownership),
+  ];
+  return {
+    sizeBytes: archiveLength(entries),
+    stream(verify) {
+      const files: Array<[string, string]> = [];
+      return Readable.from(
+        archiveBytes(entries, {
+          onFile: verify && ((name, sha256) => files.push([name.slice(spec.imagePath.length + 1), sha256])),
+          beforeEnd: verify && (() => verify(files)),
+        }),
+        { objectMode: false },
+      );
+    },
+  };
 }
