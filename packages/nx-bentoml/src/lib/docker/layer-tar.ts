@@ -79,7 +79,7 @@ export async function* archiveBytes(
     }
     if (read !== entry.size) {
       throw new UserError(
-        `${typeof source === 'string' ? source : entry.name} changed while it was read (${entry.size} bytes when listed, then ${read}). ` +
+        `${entry.name} changed while it was read for the image (${entry.size} bytes when listed, then ${read}). ` +
           `Run the task again once nothing writes to it.`,
       );
     }
