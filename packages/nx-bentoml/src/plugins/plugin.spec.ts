@@ -227,6 +227,22 @@ describe('nx-bentoml plugin', () => {
     expect(inputs).not.toContain('{workspaceRoot}/apps/classifier/**/*.bentomodel');
   });
 
+  it("hashes the model files a project's own bento-build options name, and hands them to containerize and serve too", async () => {
+    const targetsOf = async () =>
+      (await run(['apps/classifier/src/bentofile.yaml']))['apps/classifier/src/bentofile.yaml'].projects!['apps/classifier'].targets!;
+    expect((await targetsOf())['containerize'].options.modelFiles).toEqual(['**/*.bentomodel']);
+    write(
+      'apps/classifier/project.json',
+      JSON.stringify({ name: 'classifier', targets: { 'bento-build': { options: { modelFiles: ['weights/*.bentomodel'] } } } }),
+    );
+    const targets = await targetsOf();
+    expect(targets['bento-build'].inputs).toContain('{workspaceRoot}/apps/classifier/weights/*.bentomodel');
+    expect(targets['bento-build'].inputs).toContain('{workspaceRoot}/apps/classifier/weights/*.bentomodel.dvc');
+    expect(targets['bento-build'].inputs).not.toContain('{workspaceRoot}/apps/classifier/**/*.bentomodel');
+    expect(targets['containerize'].options.modelFiles).toEqual(['weights/*.bentomodel']);
+    expect(targets['serve'].options.modelFiles).toEqual(['weights/*.bentomodel']);
+  });
+
   it('uses configured target names everywhere, dependsOn included', async () => {
     const targets = (await run(['apps/classifier/src/bentofile.yaml'], { bentoBuildTargetName: 'bento', dockerPushTargetName: 'push' }))[
       'apps/classifier/src/bentofile.yaml'

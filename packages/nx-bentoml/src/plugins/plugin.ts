@@ -103,6 +103,9 @@ function createNodesForBuildDir(
   const projectFile = hasConfig ? readProjectFile(context.workspaceRoot, root) : {};
   const hasSmokeTest = existsSync(join(context.workspaceRoot, root, smokeTestFile));
   const projectName = projectFile.name ?? basename(root);
+  // The project's own model files, when its bento-build names them: what Nx hashes must be what bento-build imports.
+  const modelFiles = projectModelFiles(projectFile, options);
+  const projectOptions = modelFiles === options.modelFiles ? options : { ...options, modelFiles };
 
   // The targets depend only on these; parsing and validating the config is what the cache saves.
   const bentomlVersion = bentomlVersionInput(
@@ -120,6 +123,7 @@ function createNodesForBuildDir(
     configText,
     bentoignoreText,
     String(hasSmokeTest),
+    JSON.stringify(modelFiles),
   ]);
   const serviceModuleText = (candidates: string[]) => {
     const module = candidates.find((file) => existsSync(join(context.workspaceRoot, contextDir, file)));
@@ -146,19 +150,15 @@ function createNodesForBuildDir(
     bentofile: config,
     imageInCode: filesOfImageInCode(serviceText),
     bentoignore: bentoignoreText.split(/\r?\n/),
-    modelFiles: options.modelFiles,
+    modelFiles,
     metricsFile: options.metricsFile,
   });
-  const targets = bentoTargets(options, {
+  const targets = bentoTargets(projectOptions, {
     projectName,
     buildDir: relative(root, contextDir),
     configFile: source.file,
     hasSmokeTest,
-    bentoBuildInputs: [
-      ...inputs,
-      bentomlVersion,
-      ...optional(externalModelsInput(root, options.modelFiles, modelsNamedBy(serviceText, config))),
-    ],
+    bentoBuildInputs: [...inputs, bentomlVersion, ...optional(externalModelsInput(root, modelFiles, modelsNamedBy(serviceText, config)))],
   });
   const project: ProjectConfiguration = {
     root,
@@ -187,7 +187,13 @@ function isInsideBuiltBento(bentofilePath: string, workspaceRoot: string): boole
 interface ProjectFile {
   /** Only used in help examples; else the directory name. */
   name?: string;
-  targets?: Record<string, { options?: { python?: string } } | undefined>;
+  targets?: Record<string, { options?: { python?: string; modelFiles?: unknown } } | undefined>;
+}
+
+/** bento-build's modelFiles in the project's own file (a list of globs), else the plugin's. */
+function projectModelFiles(projectFile: ProjectFile, options: NormalizedPluginOptions): string[] {
+  const own = projectFile.targets?.[options.bentoBuildTargetName]?.options?.modelFiles;
+  return Array.isArray(own) && own.length > 0 && own.every((glob) => typeof glob === 'string' && glob) ? own : options.modelFiles;
 }
 
 /** What the plugin reads of the project's own project.json or package.json ("nx" key). */
