@@ -13,3 +13,8 @@ export function workspaceDataDirectory(workspaceRoot: string): string {
 export function pythonLockCache(workspaceRoot: string): string {
   return join(workspaceDataDirectory(workspaceRoot), 'nx-bentoml-python-locks');
 }
+
+/** Where containerize keeps the Python of each base image it asked, by image id. */
+export function imagePythonCache(workspaceRoot: string): string {
+  return join(workspaceDataDirectory(workspaceRoot), 'nx-bentoml-image-pythons');
+}

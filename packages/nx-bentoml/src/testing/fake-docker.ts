@@ -35,7 +35,10 @@ export function fakeDocker(overrides: Partial<DockerClient> = {}, behaviour: Fak
   const client: DockerClient = {
     ping: async () => undefined,
     findImageByLabel: async (label, value) => [...images.values()].find((image) => image.labels[label] === value),
-    inspectImage: async (reference) => images.get(reference) ?? [...images.values()].find((image) => image.repoTags.includes(reference)),
+    inspectImage: async (reference) =>
+      images.get(reference) ??
+      [...images.values()].find((image) => image.repoTags.includes(reference)) ??
+      (behaviour.imagePythons?.[reference] ? baseImage(reference) : undefined),
     buildImage: async ({ dir, generated = [] }, { dockerfile, tags, labels, builder, secrets }, log) => {
       // As the Engine does: the whole context is read first, and a generated file that fails fails the build.
       for (const file of generated) {
@@ -95,8 +98,10 @@ export function fakeDocker(overrides: Partial<DockerClient> = {}, behaviour: Fak
       };
     },
     imagePython: async (image) => {
-      calls.push(`python of ${image}`);
-      return behaviour.imagePythons?.[image];
+      // Asked by name or by the id inspectImage gave: the call names the image either way.
+      const reference = Object.keys(behaviour.imagePythons ?? {}).find((name) => name === image || baseImage(name).id === image);
+      calls.push(`python of ${reference ?? image}`);
+      return reference ? behaviour.imagePythons?.[reference] : undefined;
     },
     ...overrides,
   };
@@ -109,6 +114,12 @@ function filesUnder(dir: string, prefix = ''): string[] {
     .flatMap((entry) =>
       statSync(join(dir, entry)).isDirectory() ? filesUnder(join(dir, entry), `${prefix}${entry}/`) : [`${prefix}${entry}`],
     );
+}
+
+/** A base image the fake engine holds (one with a Python in imagePythons), its id made from its name. */
+function baseImage(reference: string): ImageSummary {
+  const id = `sha256:${createHash('sha256').update(reference).digest('hex')}`;
+  return { id, labels: {}, repoTags: [reference], repoDigests: [], sizeBytes: 1000, platform: 'linux/amd64' };
 }
 
 /** The labels of a Dockerfile's LABEL lines, as withLabelInstruction quotes them. */

@@ -15,6 +15,7 @@ import { defaultTagTemplates, renderTags } from '../../lib/docker/tag-templates'
 import { assertImageName, toImageName } from '../../lib/names';
 import { writeOutputDirectory } from '../../lib/outputs';
 import { runExecutor } from '../../lib/run-executor';
+import { imagePythonCache } from '../../lib/workspace-data';
 import { configuredTargetName } from '../configured-targets';
 import type { ContainerizeExecutorSchema } from './schema';
 
@@ -56,7 +57,7 @@ export default async function containerizeExecutor(
       imageId = existing.id;
       logger.info(`Image ${shortId(imageId)} was already built from ${bento.tag}; reusing it.`);
     } else {
-      await assertBaseImagePython(bento.baseImage, docker);
+      await assertBaseImagePython(bento.baseImage, docker, imagePythonCache(context.root));
       logger.info(`Building ${imageName} from ${relative(context.root, join(bentoPath, bento.archive))} (${bento.tag})...`);
       const projectRoot = projectRootOf(context);
       // The interpreter bento-build used, unless containerize names its own.

@@ -1,4 +1,6 @@
+import { readdirSync } from 'node:fs';
 import { fakeDocker } from '../../testing/fake-docker';
+import { useTempDir } from '../../testing/temp-dir';
 import { assertBaseImagePython, bentoBaseImage } from './base-image-python';
 
 const buildConfig = 'apps/classifier/src/bentofile.yaml';
@@ -56,5 +58,46 @@ describe("the base image's Python, checked before the image build", () => {
     await expect(assertBaseImagePython(base('3.12', 'python:3.12-slim'), docker.client)).resolves.toBeUndefined();
     await expect(assertBaseImagePython(undefined, docker.client)).resolves.toBeUndefined();
     expect(docker.calls).toEqual(['python of python:3.12-slim']);
+  });
+
+  describe('kept by image id', () => {
+    const temp = useTempDir('nx-bentoml-image-pythons-');
+    const python = { version: '3.11.2', onPath: ['3.11'] };
+
+    it('asks an image once: the same id is answered from the cache, refusals included', async () => {
+      const docker = fakeDocker({}, { imagePythons: { 'team/python:3.11-bookworm': python } });
+      await assertBaseImagePython(base('3.11'), docker.client, temp.dir);
+      await assertBaseImagePython(base('3.11'), docker.client, temp.dir);
+      await expect(assertBaseImagePython(base('3.12'), docker.client, temp.dir)).rejects.toThrow('asks for Python 3.12');
+      const id = (await docker.client.inspectImage('team/python:3.11-bookworm'))!.id;
+      expect(docker.calls).toEqual(['python of team/python:3.11-bookworm']);
+      expect(readdirSync(temp.dir)).toEqual([`${id.replace('sha256:', '')}.json`]);
+    });
+
+    it('asks again for another image under the same name, and keeps no answer of an image that cannot tell', async () => {
+      const first = fakeDocker({}, { imagePythons: { 'team/python:3.11-bookworm': python } });
+      await assertBaseImagePython(base('3.11'), first.client, temp.dir);
+      // The tag now names another image (rebuilt, another Python).
+      const second = fakeDocker(
+        {
+          inspectImage: async () => ({
+            id: 'sha256:other',
+            labels: {},
+            repoTags: [],
+            repoDigests: [],
+            sizeBytes: 1,
+            platform: 'linux/amd64',
+          }),
+        },
+        { imagePythons: {} },
+      );
+      await assertBaseImagePython(base('3.12'), second.client, temp.dir);
+      expect(second.calls).toEqual(['python of sha256:other']);
+      expect(readdirSync(temp.dir)).toHaveLength(1);
+      // Not held at all: nothing asked, nothing kept.
+      const none = fakeDocker();
+      await assertBaseImagePython(base('3.12', 'python:3.12-slim'), none.client, temp.dir);
+      expect(none.calls).toEqual([]);
+    });
   });
 });

@@ -1,3 +1,5 @@
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { DockerClient } from '../docker/client';
 import type { ImagePython } from '../docker/python-probe';
 import { UserError } from '../errors';
@@ -25,9 +27,14 @@ export function bentoBaseImage(info: Record<string, unknown>, buildConfig: strin
  * GitHub) during the build: slow, and impossible offline. A base image the engine does not hold,
  * or that cannot tell its Python, is no refusal: the build says what is wrong with it.
  */
-export async function assertBaseImagePython(base: BentoBaseImage | undefined, docker: Pick<DockerClient, 'imagePython'>): Promise<void> {
+export async function assertBaseImagePython(
+  base: BentoBaseImage | undefined,
+  docker: Pick<DockerClient, 'imagePython' | 'inspectImage'>,
+  /** Where the answers are kept by image id (Nx's workspace data): a base image is asked once, not on every build. */
+  cacheDir?: string,
+): Promise<void> {
   if (!base) return;
-  const python = await docker.imagePython(base.image);
+  const python = cacheDir ? await cachedImagePython(base.image, docker, cacheDir) : await docker.imagePython(base.image);
   if (!python || offers(python, base.pythonVersion)) return;
   const imageMinor = minor(python.version);
   const others = python.onPath.filter((version) => version !== imageMinor);
@@ -51,4 +58,40 @@ function offers(python: ImagePython, wanted: string): boolean {
 
 function minor(version: string): string {
   return version.split('.').slice(0, 2).join('.');
+}
+
+/**
+ * The Python of an image, kept by image id: an id names the image's content, so its answer never
+ * changes. Only answers are kept (an image that cannot tell is asked again).
+ */
+async function cachedImagePython(
+  image: string,
+  docker: Pick<DockerClient, 'imagePython' | 'inspectImage'>,
+  cacheDir: string,
+): Promise<ImagePython | undefined> {
+  const held = await docker.inspectImage(image);
+  if (!held) return undefined;
+  const file = join(cacheDir, `${held.id.replace(/^sha256:/, '')}.json`);
+  const kept = readKept(file);
+  if (kept) return kept;
+  const python = await docker.imagePython(held.id);
+  if (python) {
+    // Written whole or not at all: another task may read it at the same time.
+    mkdirSync(cacheDir, { recursive: true });
+    const partial = `${file}.${process.pid}.tmp`;
+    writeFileSync(partial, JSON.stringify(python));
+    renameSync(partial, file);
+  }
+  return python;
+}
+
+function readKept(file: string): ImagePython | undefined {
+  try {
+    const kept = JSON.parse(readFileSync(file, 'utf8'));
+    const valid =
+      typeof kept?.version === 'string' && Array.isArray(kept.onPath) && kept.onPath.every((v: unknown) => typeof v === 'string');
+    return valid ? { version: kept.version, onPath: kept.onPath } : undefined;
+  } catch {
+    return undefined;
+  }
 }
