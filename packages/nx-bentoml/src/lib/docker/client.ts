@@ -169,9 +169,9 @@ export function createDockerClient(address: EngineAddress = resolveEngineAddress
             transcript.end();
             throw archiveError ?? buildFailure(error.message, transcript.lines);
           });
-          if (archiveError) throw archiveError;
           buildkitLines.end();
           transcript.end();
+          if (archiveError) throw archiveError;
           if (!imageId) throw new UserError('The Docker Engine finished the build without reporting an image id.');
           return imageId;
         } finally {
