@@ -175,6 +175,8 @@ export function createDockerClient(address: EngineAddress = resolveEngineAddress
           if (!imageId) throw new UserError('The Docker Engine finished the build without reporting an image id.');
           return imageId;
         } finally {
+          // An upload the engine stopped reading (a reset connection) leaves the archive paused, a model file open.
+          archive.destroy();
           session?.close();
         }
       }),
