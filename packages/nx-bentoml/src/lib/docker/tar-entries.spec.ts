@@ -58,6 +58,22 @@ describe('tar entries', () => {
     expect(tarEntryLength(entries[2])).toBe(512 + 1024);
   });
 
+  it('gives owner ids above 262143 (six octal digits) in a pax header, which tar readers take', () => {
+    if (!python) {
+      throw new Error('NX_BENTOML_PYTHON is not set: run "bash scripts/setup-environment.sh" and "source .e2e-env/env.sh".');
+    }
+    const header = tarHeader({ name: 'home/app/model.bin', type: 'file', mode: 0o644, uid: 1_000_000, gid: 300_000, mtime, size: 0 });
+    const read = execFileSync(
+      python,
+      [
+        '-c',
+        'import io, sys, tarfile\nentry = tarfile.open(fileobj=io.BytesIO(sys.stdin.buffer.read() + bytes(1024)), mode="r|").next()\nprint(entry.name, entry.uid, entry.gid)',
+      ],
+      { input: header, encoding: 'utf8' },
+    );
+    expect(read.trim()).toBe('home/app/model.bin 1000000 300000');
+  });
+
   it('gives a file of 8 GiB or more its size in a pax header, which tar readers take (ustar stops at 8 GiB - 1)', () => {
     if (!python) {
       throw new Error('NX_BENTOML_PYTHON is not set: run "bash scripts/setup-environment.sh" and "source .e2e-env/env.sh".');

@@ -3,7 +3,7 @@
  * read (a layer tar is sent inside the build context, whose entry header gives its size first).
  * The ustar header is the one tar-stream writes; an entry whose name, link or size does not fit
  * it is preceded by a pax extended header, which also carries sizes of 8 GiB and more (ustar's
- * 11 octal digits end at 8 GiB - 1, and model files pass that).
+ * 11 octal digits end at 8 GiB - 1, and model files pass that) and owner ids above 262143.
  */
 
 export interface TarEntry {
@@ -20,6 +20,7 @@ export interface TarEntry {
 
 const block = 512;
 const ustarMaxSize = 0o77777777777;
+const ustarMaxId = 0o777777;
 const typeFlags = { file: '0', symlink: '2', directory: '5', pax: 'x' } as const;
 
 /** Two zero blocks: the end of an archive. */
@@ -35,13 +36,15 @@ export function tarHeader(entry: TarEntry): Buffer {
   const size = entry.type === 'file' ? (entry.size ?? 0) : 0;
   const fields = ustarNameFields(entry.name);
   const linkFits = !entry.linkname || Buffer.byteLength(entry.linkname) <= 100;
-  if (fields && linkFits && size <= ustarMaxSize) return ustarBlock({ ...entry, size }, fields, typeFlags[entry.type]);
+  const idsFit = entry.uid <= ustarMaxId && entry.gid <= ustarMaxId;
+  if (fields && linkFits && size <= ustarMaxSize && idsFit) return ustarBlock({ ...entry, size }, fields, typeFlags[entry.type]);
 
   // The ustar header after it names "PaxHeader": the path (and link) are always in the pax records.
   const records = [
     paxRecord('path', entry.name),
     ...(entry.linkname ? [paxRecord('linkpath', entry.linkname)] : []),
     ...(size > ustarMaxSize ? [paxRecord('size', String(size))] : []),
+    ...(idsFit ? [] : [paxRecord('uid', String(entry.uid)), paxRecord('gid', String(entry.gid))]),
   ];
   const pax = Buffer.from(records.join(''));
   const placeholder = { name: 'PaxHeader', prefix: '' };
@@ -90,8 +93,9 @@ function ustarBlock(entry: Omit<TarEntry, 'name'> & { size: number }, fields: { 
   const header = Buffer.alloc(block);
   header.write(fields.name, 0);
   header.write(octal(entry.mode & 0o7777, 6), 100);
-  header.write(octal(entry.uid, 6), 108);
-  header.write(octal(entry.gid, 6), 116);
+  // An id that does not fit is in the pax header; the field holds the largest it can, as tar-stream writes.
+  header.write(octal(Math.min(entry.uid, ustarMaxId), 6), 108);
+  header.write(octal(Math.min(entry.gid, ustarMaxId), 6), 116);
   header.write(octal(entry.size, 11), 124);
   header.write(octal(Math.floor(entry.mtime.getTime() / 1000), 11), 136);
   header.write(typeFlag, 156);
