@@ -1,5 +1,5 @@
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { DockerClient } from '../docker/client';
 import type { ImagePython } from '../docker/python-probe';
 import { UserError } from '../errors';
@@ -75,14 +75,20 @@ async function cachedImagePython(
   const kept = readKept(file);
   if (kept) return kept;
   const python = await docker.imagePython(held.id);
-  if (python) {
-    // Written whole or not at all: another task may read it at the same time.
-    mkdirSync(cacheDir, { recursive: true });
-    const partial = `${file}.${process.pid}.tmp`;
+  if (python) keep(file, python);
+  return python;
+}
+
+/** Written whole or not at all (another task may read it meanwhile); a cache that cannot be written only costs the next probe. */
+function keep(file: string, python: ImagePython) {
+  const partial = `${file}.${process.pid}.tmp`;
+  try {
+    mkdirSync(dirname(file), { recursive: true });
     writeFileSync(partial, JSON.stringify(python));
     renameSync(partial, file);
+  } catch {
+    rmSync(partial, { force: true });
   }
-  return python;
 }
 
 function readKept(file: string): ImagePython | undefined {
