@@ -109,7 +109,7 @@ describe('layerTar', () => {
     const tar = layerTar({ sourceDir: join(root, 'a'), imagePath: 'home/bentoml/models/iris', parents, ownership: user });
     writeFileSync(join(root, 'a', 'v1', 'weights.bin'), 'weights, retrained');
     await expect(bytesOf(tar.stream())).rejects.toThrow(
-      /^home\/bentoml\/models\/iris\/v1\/weights\.bin changed while it was read for the image \(7 bytes when listed, then 18\)/,
+      /^home\/bentoml\/models\/iris\/v1\/weights\.bin changed while it was read for the image \(7 bytes when listed, more when read\)/,
     );
   });
 });

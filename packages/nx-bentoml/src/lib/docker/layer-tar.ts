@@ -79,7 +79,7 @@ export async function* archiveBytes(
     }
     if (read !== entry.size) {
       throw new UserError(
-        `${entry.name} changed while it was read for the image (${entry.size} bytes when listed, then ${read}). ` +
+        `${entry.name} changed while it was read for the image (${entry.size} bytes when listed, ${read > entry.size! ? 'more' : read} when read). ` +
           `Run the task again once nothing writes to it.`,
       );
     }
