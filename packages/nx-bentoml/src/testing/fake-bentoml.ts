@@ -29,7 +29,7 @@ export function fakeBentoml(overrides: Partial<BentomlClient> = {}) {
         mkdirSync(dirname(join(output, path)), { recursive: true });
         writeFileSync(join(output, path), content);
       }
-      return { dockerfile: 'env/docker/Dockerfile', secrets: new Map() };
+      return { dockerfile: 'env/docker/Dockerfile', secrets: new Map(), modelBytesCopied: 0 };
     },
     serve: async ({ host, port }) => (calls.push(`serve ${host}:${port}`), 0),
     ...overrides,

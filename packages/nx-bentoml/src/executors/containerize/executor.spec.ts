@@ -196,6 +196,24 @@ describe('containerize executor', () => {
       );
     });
 
+    it('says when the models were copied into the build context instead of linked, and how to spare the copy', async () => {
+      const copying = () => {
+        const fake = fakeBentoml();
+        const buildContext = fake.client.buildContext;
+        fake.client.buildContext = async (request) => ({ ...(await buildContext(request)), modelBytesCopied: 300 * 2 ** 20 });
+        return fake.client;
+      };
+      expect(await containerizeExecutor(options, context(), fakeDocker().client, copying)).toMatchObject({ success: true });
+      expect(logger.info).toHaveBeenCalledWith(
+        expect.stringMatching(
+          /^The models were copied into the build context \(314\.6 MB\), not linked: the BentoML store and .+ are on different file systems\. Set TMPDIR to a directory on the store's file system to spare the copy\.$/,
+        ),
+      );
+      jest.mocked(logger.info).mockClear();
+      expect(await containerizeExecutor(options, context(), fakeDocker().client, bentoml)).toMatchObject({ success: true });
+      expect(jest.mocked(logger.info).mock.calls.flat().join('\n')).not.toContain('copied into the build context');
+    });
+
     it('fails with what to do when BuildKit is forced and the engine has none', async () => {
       const docker = fakeDocker({
         buildImage: async () => {

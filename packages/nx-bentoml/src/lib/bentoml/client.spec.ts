@@ -105,7 +105,7 @@ describe('createBentomlClient().buildContext', () => {
 
   it("runs BentoML's own construct_containerfile through the plugin's Python program and reads its answer", async () => {
     run.mockResolvedValue({ exitCode: 0, stdout: 'noise\n{"dockerfile": "env/docker/Dockerfile"}\n', stderr: '' });
-    expect(await bentoml().buildContext(request)).toEqual({ dockerfile: 'env/docker/Dockerfile', secrets: new Map() });
+    expect(await bentoml().buildContext(request)).toEqual({ dockerfile: 'env/docker/Dockerfile', secrets: new Map(), modelBytesCopied: 0 });
     const [python, args] = run.mock.calls[0];
     expect(python).toBe('python');
     expect(args[0]).toMatch(/python\/build_context\.py$/);

@@ -72,12 +72,15 @@ export type BentoInfo = z.infer<typeof bentoInfoSchema>;
 const buildContextSchema = z.object({
   dockerfile: z.string(),
   buildEnvs: z.array(z.object({ name: z.string(), default: z.string() })).default([]),
+  modelBytesCopied: z.number().default(0),
 });
 /** The build context of a Bento: its Dockerfile's path in the context, and the BuildKit secrets its build steps read. */
 export interface BentoBuildContext {
   dockerfile: string;
   /** The build-stage environment variables by name: bentoml containerize's values, the environment's else the build config's. */
   secrets: ReadonlyMap<string, Buffer>;
+  /** The model bytes copied into the context where the file system refused a hard link to the store's files (0 when all were linked). */
+  modelBytesCopied: number;
 }
 
 /** The Bento needs build-stage environment variables (`envs` with `stage: build`), which a build takes as BuildKit secrets. */
@@ -231,9 +234,13 @@ export function createBentomlClient(options: BentomlClientOptions): BentomlClien
           'Check that the Bento was exported by the same BentoML version.',
         );
       }
-      const { dockerfile, buildEnvs } = buildContextSchema.parse(JSON.parse(answer));
+      const { dockerfile, buildEnvs, modelBytesCopied } = buildContextSchema.parse(JSON.parse(answer));
       const environment = env as Record<string, string | undefined>;
-      return { dockerfile, secrets: new Map(buildEnvs.map(({ name, default: value }) => [name, Buffer.from(environment[name] ?? value)])) };
+      return {
+        dockerfile,
+        secrets: new Map(buildEnvs.map(({ name, default: value }) => [name, Buffer.from(environment[name] ?? value)])),
+        modelBytesCopied,
+      };
     },
 
     async serve({ contextDir, host, port, pythonPath = [] }) {

@@ -1,4 +1,5 @@
 import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { modelDigest, modelDirectoryDigest } from '../bentoml/bento-archive';
 import { type BentomlClient, BuildStageEnvsError } from '../bentoml/client';
@@ -84,6 +85,12 @@ async function buildWith(
     .catch((error: Error) => {
       throw error instanceof BuildStageEnvsError ? buildSecretsError(request.bentoTag, error.names) : error;
     });
+  if (generated.modelBytesCopied > 0) {
+    log(
+      `The models were copied into the build context (${formatBytes(generated.modelBytesCopied)}), not linked: the BentoML store and ${tmpdir()} are on different file systems. ` +
+        `Set TMPDIR to a directory on the store's file system to spare the copy.`,
+    );
+  }
   const dockerfile = request.dockerfile ?? generated.dockerfile;
   const frontend = builder === 'buildkit' ? syntaxFrontend(readFileSync(join(contextDir, dockerfile), 'utf8')) : undefined;
   // The directive's frontend image would be pulled, which offline machines cannot; the engine's own frontend builds the same file.

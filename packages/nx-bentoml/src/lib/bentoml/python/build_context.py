@@ -7,8 +7,8 @@ machine's BentoML store; a model the store lacks is imported from the project's 
 first. An archive that still carries its models (models/) is resolved from itself.
 
 Usage: python build_context.py '{"archive": ..., "output": ..., "buildkit": true, "modelFiles": [...]}'
-Prints one JSON line: the Dockerfile's path in the context and the build-stage environment variables
-(BuildKit secrets) with their build-config defaults; or, exiting with 3, {"error": kind, ...} for a
+Prints one JSON line: the Dockerfile's path in the context, the build-stage environment variables
+(BuildKit secrets) with their build-config defaults, and the model bytes copied where no link could be made; or, exiting with 3, {"error": kind, ...} for a
 model it cannot find or a build-stage variable it cannot have.
 The models reach the context as hard links where the file system allows (linked_models.py).
 """
@@ -67,7 +67,7 @@ def main() -> None:
     from bentoml._internal.configuration.containers import BentoMLContainer
     from bentoml._internal.container import construct_containerfile
     from bentoml._internal.models.model import ModelStore
-    from linked_models import linked_models
+    import linked_models
 
     # BentoML's temporary context sits beside the output: moving it there is a rename, and
     # linked_models knows the models' copies by their place in it.
@@ -94,7 +94,7 @@ def main() -> None:
             ensure_store_models([m for m in models if m.registry != "huggingface"], request.get("modelFiles", []))
         try:
             containerfile = construct_containerfile(bento, enable_buildkit=request["buildkit"])
-            with linked_models(temp_root):
+            with linked_models.linked_models(temp_root):
                 context, dockerfile = containerfile.__enter__()
         except Exception as error:  # noqa: BLE001 - reported to the user with the model it concerns
             hugging_face = [m for m in models if m.registry == "huggingface"]
@@ -120,6 +120,7 @@ def main() -> None:
                 {
                     "dockerfile": os.path.relpath(dockerfile, context),
                     "buildEnvs": [{"name": env.name, "default": env.value} for env in build_envs],
+                    "modelBytesCopied": linked_models.copied_bytes,
                 }
             )
         )

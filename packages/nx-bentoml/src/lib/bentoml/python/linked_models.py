@@ -17,14 +17,21 @@ MODEL_DIRS = ("models", "hf-models")
 NOT_LINKABLE = {errno.EXDEV, errno.EPERM, errno.EACCES, errno.EMLINK, errno.ENOTSUP, errno.EOPNOTSUPP}
 
 
+# The bytes copied where a link was refused: containerize says so, and how to spare the copy.
+copied_bytes = 0
+
+
 def link_or_copy(source, target, *, follow_symlinks=True):
+    global copied_bytes
     try:
         os.link(source, target, follow_symlinks=follow_symlinks)
         return target
     except OSError as error:
         if error.errno not in NOT_LINKABLE:
             raise
-    return shutil.copy2(source, target, follow_symlinks=follow_symlinks)
+    copied = shutil.copy2(source, target, follow_symlinks=follow_symlinks)
+    copied_bytes += os.path.getsize(copied)
+    return copied
 
 
 def is_model_copy(target, temp_root):
