@@ -56,16 +56,16 @@ describe('bentoInputsKey', () => {
   });
 
   it('stays the same when only the project configuration changes (tags, other targets)', async () => {
-    const key = await bentoInputsKey(context(), options);
+    const key = (await bentoInputsKey(context(), options))?.key;
     expect(key).toMatch(/^[0-9a-f]{64}$/);
-    expect(await bentoInputsKey(context({ tags: ['team:vision'], imageName: 'renamed' }), options)).toBe(key);
-    expect(await bentoInputsKey(context(), { ...options })).toBe(key);
+    expect((await bentoInputsKey(context({ tags: ['team:vision'], imageName: 'renamed' }), options))?.key).toBe(key);
+    expect((await bentoInputsKey(context(), { ...options }))?.key).toBe(key);
   });
 
   it('changes with a selected file, a runtime output, an env value or the options, not with a negated file', async () => {
-    const key = await bentoInputsKey(context(), options);
+    const key = (await bentoInputsKey(context(), options))?.key;
     write('apps/svc/notes/todo.md', 'done');
-    expect(await bentoInputsKey(context(), options)).toBe(key);
+    expect((await bentoInputsKey(context(), options))?.key).toBe(key);
 
     const changes: Array<() => void> = [
       () => write('apps/svc/service.py', 'import bentoml  # changed\n'),
@@ -76,10 +76,23 @@ describe('bentoInputsKey', () => {
     const keys = new Set([key]);
     for (const change of changes) {
       change();
-      keys.add(await bentoInputsKey(context(), options));
+      keys.add((await bentoInputsKey(context(), options))?.key);
     }
-    keys.add(await bentoInputsKey(context(), { ...options, python: '/opt/python' }));
+    keys.add((await bentoInputsKey(context(), { ...options, python: '/opt/python' }))?.key);
     expect(keys.size).toBe(changes.length + 2);
+  });
+
+  it('hashes the model files bento-build imports even when its inputs miss them, and names those', async () => {
+    const plain = await bentoInputsKey(context(), options);
+    // Selected by the inputs already: the same key, nothing to report.
+    expect(await bentoInputsKey(context(), options, ['apps/svc/model/iris.bentomodel'])).toEqual(plain);
+    // Outside the project, so outside every input glob (a project's own modelFiles the inputs were not made from).
+    write('models/shared/iris.bentomodel', 'weights');
+    const outside = await bentoInputsKey(context(), options, ['models/shared/iris.bentomodel']);
+    expect(outside?.notInInputs).toEqual(['models/shared/iris.bentomodel']);
+    expect(outside?.key).not.toBe(plain?.key);
+    write('models/shared/iris.bentomodel', 'retrained');
+    expect((await bentoInputsKey(context(), options, ['models/shared/iris.bentomodel']))?.key).not.toBe(outside?.key);
   });
 
   it("leaves the version to Nx's task hash when an input is of a kind it does not read", async () => {

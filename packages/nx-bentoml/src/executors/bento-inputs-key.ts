@@ -18,7 +18,12 @@ import { projectRootOf } from '../lib/executor-context';
  * Undefined when the target's inputs are not all of those kinds (named inputs, "^" inputs,
  * dependency outputs): the caller then keeps Nx's task hash, which covers at least as much.
  */
-export async function bentoInputsKey(context: ExecutorContext, options: object): Promise<string | undefined> {
+export async function bentoInputsKey(
+  context: ExecutorContext,
+  options: object,
+  /** Files that decide the Bento whatever the inputs say (the model files bento-build imports), relative to the workspace root. */
+  decisiveFiles: string[] = [],
+): Promise<{ key: string; notInInputs: string[] } | undefined> {
   const projectRoot = projectRootOf(context);
   const target = context.projectsConfigurations?.projects[context.projectName!]?.targets?.[context.targetName!];
   const inputs = target?.inputs;
@@ -51,11 +56,14 @@ export async function bentoInputsKey(context: ExecutorContext, options: object):
     glob(workspaceGlobs, { cwd: context.root, dot: true, ignore: notSearchedGlobs, expandDirectories: false }),
     glob(projectGlobs, { cwd: context.root, dot: true, ignore: [...notSearchedGlobs, ...projectNegations], expandDirectories: false }),
   ]);
-  const files = [...new Set(found.flat())].sort();
+  const selected = new Set(found.flat());
+  // Hashed here even when the inputs miss them: a changed model always gives a new Bento version.
+  const notInInputs = decisiveFiles.filter((file) => !selected.has(file));
+  const files = [...selected, ...notInInputs].sort();
   const hash = createHash('sha256');
   for (const value of values) hash.update(`${value}\0`);
   for (const file of files) hash.update(`${file}\0${await fileDigest(join(context.root, file))}\0`);
-  return hash.digest('hex');
+  return { key: hash.digest('hex'), notInInputs };
 }
 
 async function fileDigest(path: string): Promise<string> {

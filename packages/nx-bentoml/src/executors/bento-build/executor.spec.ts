@@ -52,6 +52,25 @@ describe('bento-build executor', () => {
     expect(readdirSync(join(root, 'dist/apps/classifier/bento')).sort()).toEqual(['bento.json', 'bento.tar']);
   });
 
+  it('warns about a model file its inputs miss, and still gives a retrained one a new Bento version', async () => {
+    const withInputs = () => {
+      const context = fakeExecutorContext(root, 'apps/classifier', 'bento-build', '42');
+      context.projectsConfigurations.projects['classifier'].targets = {
+        'bento-build': { inputs: ['{workspaceRoot}/apps/classifier/src/bentofile.yaml', '{workspaceRoot}/apps/classifier/src/serve.py'] },
+      };
+      return context;
+    };
+    const built = async () => (await bentoBuildExecutor(options, withInputs(), () => fakeBentoml().client)) as { tag?: string };
+    const first = await built();
+    expect(logger.warn).toHaveBeenCalledWith(
+      "apps/classifier/model/classifier_model.bentomodel is one of bento-build's model files but not among its inputs, so Nx does not hash it: " +
+        "a retrained model can come back from Nx's cache without a rebuild. " +
+        "Name the modelFiles in the bento-build options of the project's project.json (the plugin then hashes them), or add them to the target's inputs.",
+    );
+    write('apps/classifier/model/classifier_model.bentomodel', 'retrained');
+    expect((await built()).tag).not.toBe(first.tag);
+  });
+
   it("keeps BentoML's Python package locks in Nx's workspace data, and says when the build reused one", async () => {
     const { client } = fakeBentoml();
     const build = client.buildBento;

@@ -34,7 +34,15 @@ export default async function bentoBuildExecutor(
     });
 
     // Reuse rule 1: the same inputs give the same Bento version, which is built once.
-    const version = bentoVersionFromHash((await bentoInputsKey(context, options)) ?? taskHash(context));
+    const modelFiles = project.modelFiles.map((file) => relative(context.root, file));
+    const inputsKey = await bentoInputsKey(context, options, modelFiles);
+    const version = bentoVersionFromHash(inputsKey?.key ?? taskHash(context));
+    for (const file of inputsKey?.notInInputs ?? []) {
+      logger.warn(
+        `${file} is one of bento-build's model files but not among its inputs, so Nx does not hash it: a retrained model can come back from Nx's cache without a rebuild. ` +
+          `Name the modelFiles in the bento-build options of the project's project.json (the plugin then hashes them), or add them to the target's inputs.`,
+      );
+    }
     const existing = await bentoml.findBentoByVersion(version);
     logger.info(
       existing
