@@ -105,7 +105,7 @@ function createNodesForBuildDir(
   const projectName = projectFile.name ?? basename(root);
   // The project's own model files, when its bento-build names them: what Nx hashes must be what bento-build imports.
   const modelFiles = projectModelFiles(projectFile, options);
-  const projectOptions = modelFiles === options.modelFiles ? options : { ...options, modelFiles };
+  const projectOptions = { ...options, modelFiles };
 
   // The targets depend only on these; parsing and validating the config is what the cache saves.
   const bentomlVersion = bentomlVersionInput(

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { archiveBytes, directoryEntries, layerMtime } from './layer-tar';
+import { archiveBytes, directoryEntries, entryOf } from './layer-tar';
 
 /** A file of the build context that is not on disk: its bytes are made as the context is sent. */
 export interface GeneratedContextFile {
@@ -20,23 +20,15 @@ export interface GeneratedContextFile {
  */
 export function contextArchive(dir: string, generated: GeneratedContextFile[] = []): Readable {
   const root = { uid: 0, gid: 0 };
-  const entry = (name: string, type: 'file' | 'directory', mode: number, size?: number) => ({
-    name,
-    type,
-    mode,
-    ...root,
-    mtime: layerMtime,
-    size,
-  });
   const entries = () => [
     ...directoryEntries(dir, '', root),
     // The directories that hold generated files and are not on disk.
     ...[...new Set(generated.flatMap((file) => ancestors(file.name)))]
       .filter((parent) => !existsSync(join(dir, parent)))
       .sort()
-      .map((parent) => ({ entry: entry(`${parent}/`, 'directory', 0o755) })),
+      .map((parent) => ({ entry: entryOf(`${parent}/`, 0o755, 'directory', root) })),
     ...generated.map((file) => ({
-      entry: entry(file.name, 'file', 0o644, file.sizeBytes),
+      entry: entryOf(file.name, 0o644, 'file', root, { size: file.sizeBytes }),
       source: () => file.open(),
     })),
   ];

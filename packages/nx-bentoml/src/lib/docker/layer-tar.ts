@@ -26,7 +26,14 @@ export interface PlannedEntry {
 /** Files are read in large chunks: a model is hundreds of MiB to many GiB. */
 const readChunkBytes = 1 << 20;
 
-function entryOf(name: string, mode: number, type: TarEntry['type'], owner: LayerOwnership, extra: Partial<TarEntry> = {}): TarEntry {
+/** An entry with the fixed time and the given owner. */
+export function entryOf(
+  name: string,
+  mode: number,
+  type: TarEntry['type'],
+  owner: LayerOwnership,
+  extra: Partial<TarEntry> = {},
+): TarEntry {
   return { name, mode: mode & 0o7777, type, uid: owner.uid, gid: owner.gid, mtime: layerMtime, ...extra };
 }
 
