@@ -44,7 +44,7 @@ fi
 
 say "Building and packing the nx-bentoml plugin"
 cd "$repo"
-[ -d node_modules ] || npm install --no-audit --no-fund
+bash "$repo/scripts/ensure-packages.sh"
 npx nx build nx-bentoml --outputStyle=static >/dev/null
 mkdir -p "$repo/tmp"
 tarball="$(cd dist/packages/nx-bentoml && npm pack --pack-destination "$repo/tmp" --silent 2>/dev/null | tail -n 1)"

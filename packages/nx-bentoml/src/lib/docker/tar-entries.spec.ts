@@ -2,7 +2,8 @@ import { execFileSync } from 'node:child_process';
 import * as tar from 'tar-stream';
 import { type TarEntry, tarEnd, tarEntryLength, tarHeader, tarPadding } from './tar-entries';
 
-const python = process.env['NX_BENTOML_PYTHON'];
+// Python's own tarfile reads the headers back: any python3 will do.
+const python = 'python3';
 const mtime = new Date(946_684_800_000);
 const owner = { uid: 1034, gid: 1034 };
 
@@ -59,9 +60,6 @@ describe('tar entries', () => {
   });
 
   it('gives owner ids above 262143 (six octal digits) in a pax header, which tar readers take', () => {
-    if (!python) {
-      throw new Error('NX_BENTOML_PYTHON is not set: run "bash scripts/setup-environment.sh" and "source .e2e-env/env.sh".');
-    }
     const header = tarHeader({ name: 'home/app/model.bin', type: 'file', mode: 0o644, uid: 1_000_000, gid: 300_000, mtime, size: 0 });
     const read = execFileSync(
       python,
@@ -75,9 +73,6 @@ describe('tar entries', () => {
   });
 
   it('gives a file of 8 GiB or more its size in a pax header, which tar readers take (ustar stops at 8 GiB - 1)', () => {
-    if (!python) {
-      throw new Error('NX_BENTOML_PYTHON is not set: run "bash scripts/setup-environment.sh" and "source .e2e-env/env.sh".');
-    }
     const size = 9 * 2 ** 30 + 7;
     const header = tarHeader({ name: 'home/bentoml/models/llm/shard.safetensors', type: 'file', mode: 0o644, ...owner, mtime, size });
     expect(header.length).toBe(3 * 512);
