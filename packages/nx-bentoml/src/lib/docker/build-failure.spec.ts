@@ -27,6 +27,14 @@ describe('a failed image build, as users read it', () => {
     expect(seen).toEqual(transcript.lines);
   });
 
+  it("keeps a line redrawn with carriage returns (apt's progress) once, in its last state", () => {
+    const transcript = buildTranscript();
+    transcript.push('(Reading database ... \r(Reading database ... 5%\r(Reading database ... 100%\r');
+    transcript.push('(Reading database ... 6789 files installed.)\nUnpacking git ...\r\n');
+    transcript.end();
+    expect(transcript.lines).toEqual(['(Reading database ... 6789 files installed.)', 'Unpacking git ...']);
+  });
+
   it('shows the failing step, what it printed and where to fix it', () => {
     const message = buildFailure("The command '/bin/sh -c uv pip install -r requirements.txt' returned a non-zero code: 1", [
       'Step 25/46 : ENV PATH=/app/.venv/bin:${PATH}',

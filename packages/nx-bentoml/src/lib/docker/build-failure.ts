@@ -5,13 +5,27 @@ import { UserError } from '../errors';
 const terminalCodes = /\x1b\[[0-9;]*[A-Za-z]/g;
 
 /**
+ * A line as a terminal leaves it: progress redrawn with carriage returns (apt's "(Reading
+ * database ... 5%") reads as its last state, not as one line per redraw.
+ */
+export function asShown(line: string): string {
+  return line.includes('\r')
+    ? (line
+        .split('\r')
+        .filter((part) => part.trim())
+        .pop() ?? '')
+    : line;
+}
+
+/**
  * Turns the build stream's fragments (one per write of the step, cut anywhere) into whole
  * lines without terminal codes, passed to `onLine` as they complete and kept as the transcript.
  */
 export function buildTranscript(onLine: (line: string) => void = () => undefined) {
   const lines: string[] = [];
   let pending = '';
-  const emit = (line: string) => {
+  const emit = (raw: string) => {
+    const line = asShown(raw);
     if (!line.trim()) return;
     lines.push(line);
     onLine(line);

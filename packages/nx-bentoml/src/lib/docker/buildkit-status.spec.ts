@@ -51,6 +51,23 @@ describe('BuildKit status messages', () => {
     ]);
   });
 
+  it('condenses progress redrawn with carriage returns to its last state, as a terminal shows it', () => {
+    const lines: string[] = [];
+    const buildLog = buildkitLog((line) => lines.push(line));
+    buildLog.push(decodeBuildkitStatus(vertex('sha256:d', 'RUN apt-get install -y git').toString('base64')));
+    // dpkg redraws one line per percent; BuildKit sends the pieces as they come.
+    for (const piece of [
+      '(Reading database ... \r',
+      '(Reading database ... 5%\r',
+      '(Reading database ... 100%\r',
+      '(Reading database ... 6789 files installed.)\nSetting up git\n',
+    ]) {
+      buildLog.push(decodeBuildkitStatus(log('sha256:d', piece).toString('base64')));
+    }
+    buildLog.end();
+    expect(lines).toEqual(['#1 RUN apt-get install -y git', '#1 (Reading database ... 6789 files installed.)', '#1 Setting up git']);
+  });
+
   it('writes how long a finished step took, from its start and completion timestamps', () => {
     // Timestamp { seconds = 1; nanos = 2 }: 100 s then 112.25 s.
     const timestamp = (seconds: number, nanos: number) => Buffer.concat([protobufVarintField(1, seconds), protobufVarintField(2, nanos)]);

@@ -9,6 +9,7 @@
  *   Timestamp { int64 seconds = 1; int32 nanos = 2; }
  *   VertexLog { string vertex = 1; bytes msg = 4; }
  */
+import { asShown } from './build-failure';
 import { protobufFields as fields } from './protobuf';
 
 export interface BuildkitStatus {
@@ -71,16 +72,16 @@ export function buildkitLog(write: (line: string) => void) {
     return step ? `#${step} ` : '';
   };
   const flush = (vertex: string) => {
-    const rest = pending.get(vertex);
+    const rest = asShown(pending.get(vertex) ?? '');
     pending.delete(vertex);
-    if (rest?.trim()) write(`${prefix(vertex)}${rest}`);
+    if (rest.trim()) write(`${prefix(vertex)}${rest}`);
   };
   return {
     push(status: BuildkitStatus) {
       for (const log of status.logs) {
         const lines = `${pending.get(log.vertex) ?? ''}${log.text}`.split(/\r?\n/);
         pending.set(log.vertex, lines.pop() ?? '');
-        for (const line of lines.filter((text) => text.trim())) write(`${prefix(log.vertex)}${line}`);
+        for (const line of lines.map(asShown).filter((text) => text.trim())) write(`${prefix(log.vertex)}${line}`);
       }
       for (const vertex of status.vertexes) {
         if (!named.has(vertex.digest) && vertex.name) {
