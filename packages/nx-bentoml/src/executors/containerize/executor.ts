@@ -11,7 +11,7 @@ import { buildBentoImage } from '../../lib/chain/image-build';
 import { findModelFiles } from '../../lib/bentoml/model-files';
 import { defaultModelFiles } from '../../lib/bentoml/service-project';
 import { resolvePython } from '../../lib/python';
-import { defaultTagTemplates, renderTags } from '../../lib/docker/tag-templates';
+import { defaultTagTemplates, renderTags } from '../../lib/tag-templates';
 import { assertImageName, toImageName } from '../../lib/names';
 import { writeOutputDirectory } from '../../lib/outputs';
 import { runExecutor } from '../../lib/run-executor';

@@ -10,7 +10,7 @@ import {
 } from '@nx/devkit';
 import { join } from 'node:path';
 import { UserError } from '../../lib/errors';
-import { assertTagTemplates } from '../../lib/docker/tag-templates';
+import { assertTagTemplates } from '../../lib/tag-templates';
 import { assertBentoName, assertImageName, assertRegistry, toBentoName, toClassName } from '../../lib/names';
 import { bentomlVersion, defaultPythonVersion, scikitLearnVersion } from '../../lib/versions';
 import { initGenerator } from '../init/generator';

@@ -1,5 +1,5 @@
-import { UserError } from '../errors';
-import { assertDockerTag } from '../names';
+import { UserError } from './errors';
+import { assertDockerTag } from './names';
 
 export interface TagValues {
   bentoVersion: string;
