@@ -84,6 +84,8 @@ apt_install() {
     chmod 755 /usr/sbin/policy-rc.d
     POLICY_RC_CREATED=1
   fi
+  # apt does not recreate its download directory; a machine cleaned of /var/cache would refuse every install.
+  mkdir -p /var/cache/apt/archives/partial
   if [ "$APT_UPDATED" = 0 ]; then
     log "apt-get update"
     apt-get update -q >>"$STATE/apt.log" 2>&1 || { tail -n 30 "$STATE/apt.log" >&2; die "apt-get update failed (see $STATE/apt.log)"; }

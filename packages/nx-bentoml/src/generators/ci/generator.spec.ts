@@ -2,8 +2,8 @@ import { type Tree, addProjectConfiguration, readNxJson, updateNxJson } from '@n
 import { createTreeWithEmptyWorkspace } from '@nx/devkit/testing';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { homedir, tmpdir } from 'node:os';
+import { dirname, join, resolve, sep } from 'node:path';
 import { parse } from 'yaml';
 import { bentomlVersion } from '../../lib/versions';
 import { ciGenerator } from './generator';
@@ -18,6 +18,10 @@ interface Step {
 }
 
 const workflowPath = '.github/workflows/publish-models.yml';
+
+// An absolute cacheDirectory of this test's own: Nx may create it.
+const absoluteCacheDirectory = join(tmpdir(), `nx-bentoml-ci-spec-${process.pid}`, 'nx-cache');
+afterAll(() => rmSync(dirname(absoluteCacheDirectory), { recursive: true, force: true }));
 
 describe('ci generator', () => {
   let tree: Tree;
@@ -146,8 +150,10 @@ describe('ci generator', () => {
       nx.resetSharedRootCacheForTesting();
       const cache = nx.sharedDataDirectory(root, 'cache');
       const workspaceData = nx.sharedDataDirectory(root, 'workspace-data');
-      // Without the workflow's variables Nx makes ~/.nx/<id>/{cache,databases} for this test's workspace id.
-      if (!cache.startsWith(root)) rmSync(dirname(cache), { recursive: true, force: true });
+      // Without the workflow's variables Nx makes ~/.nx/<id>/{cache,databases} for this test's workspace id:
+      // only that is removed (an absolute cacheDirectory's parent is the machine's, e.g. /var/cache).
+      const sharedRoot = join(homedir(), '.nx') + sep;
+      if (cache.startsWith(sharedRoot)) rmSync(dirname(cache), { recursive: true, force: true });
       return { root, cache, workspaceData };
     } finally {
       for (const key of Object.keys(env)) if (!(key in saved)) delete process.env[key];
@@ -160,7 +166,7 @@ describe('ci generator', () => {
   it.each([
     ['the default location', undefined],
     ['the cacheDirectory of nx.json', 'tmp/nx-cache'],
-    ['an absolute cacheDirectory of nx.json', '/var/cache/nx'],
+    ['an absolute cacheDirectory of nx.json', absoluteCacheDirectory],
   ])('caches the directories the installed Nx uses for its cache and task database, with %s', async (_, cacheDirectory) => {
     if (cacheDirectory) updateNxJson(tree, { ...readNxJson(tree), cacheDirectory });
     const { workflow, steps } = await generate();
