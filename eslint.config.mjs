@@ -46,6 +46,6 @@ export default tseslint.config(
     'lib/bentoml is the BentoML client only; the chain lives in lib/chain.',
   ),
   // Building the project graph must not load executor code.
-  boundary([`${src}/plugins/**`], ['**/executors/**', '**/executor-context', '**/run-executor'], 'plugins/ only infers targets.'),
+  boundary([`${src}/plugins/**`], ['**/executors/**'], 'plugins/ only infers targets.'),
   prettier,
 );

@@ -1,4 +1,3 @@
-import type { ExecutorContext } from '@nx/devkit';
 import type { ImageHandoff } from '../lib/chain/handoff-files';
 import { buildKeyLabel } from '../lib/chain/image-labels';
 import { type LocalImage, type TagStep, matchRegistryImage, planTags } from '../lib/chain/reuse-rules';
@@ -6,9 +5,7 @@ import type { DockerClient, ImageSummary } from '../lib/docker/client';
 import { type CredentialSources, type RegistryAuth, resolveRegistryAuth } from '../lib/docker/credentials';
 import { UserError } from '../lib/errors';
 import { registryOption } from '../lib/names';
-import { configuredTargetName } from './configured-targets';
 import type { DockerPushExecutorSchema } from './docker-push/schema';
-import dockerPushSchema from './docker-push/schema.json';
 
 /** The local image docker-push publishes, with the digests learnt so far in this run. */
 export type PushedImage = LocalImage & { knownDigests: Set<string>; summary: ImageSummary };
@@ -87,49 +84,4 @@ export async function wouldPush(
     if (steps.some((step) => step.action !== 'keep')) return true;
   }
   return false;
-}
-
-/**
- * The docker-push task this task gates, when it runs as the push's dependency (the plugin infers
- * docker-push → smoke-test for projects with a smoke-test.json), with that push's options as Nx
- * resolves them: the target's options, its configuration's, then the command line's, forwarded.
- */
-export function gatedPush(context: ExecutorContext): { target: string; options: DockerPushExecutorSchema } | undefined {
-  const graph = context.taskGraph;
-  const pushTarget = configuredTargetName(context, 'docker-push');
-  const self = Object.values(graph?.tasks ?? {}).find(
-    (task) => task.target.project === context.projectName && task.target.target === context.targetName,
-  );
-  const push = Object.values(graph?.tasks ?? {}).find(
-    (task) => task.target.project === context.projectName && task.target.target === pushTarget,
-  );
-  // Nx 23 lists dependencies as task ids, Nx 24 as edges ({ id }).
-  const dependsOnSelf = (graph?.dependencies[push?.id ?? ''] ?? []).some(
-    (edge: string | { id: string }) => (typeof edge === 'string' ? edge : edge.id) === self?.id,
-  );
-  if (!self || !push || !dependsOnSelf) return undefined;
-  const targetConfig = context.projectsConfigurations?.projects[context.projectName!]?.targets?.[pushTarget];
-  const configuration = push.target.configuration ?? targetConfig?.defaultConfiguration;
-  const overrides = typedPushOptions(push.overrides);
-  delete overrides['__overrides_unparsed__'];
-  return {
-    target: pushTarget,
-    options: { ...targetConfig?.options, ...(configuration ? targetConfig?.configurations?.[configuration] : {}), ...overrides },
-  };
-}
-
-/**
- * A task's command-line options as docker-push's schema types them. Nx types an executor's own
- * options, but hands another task's overrides as parsed: `--gate=false` is the string "false".
- */
-export function typedPushOptions(overrides: Record<string, unknown>): Record<string, unknown> {
-  const typed = { ...overrides };
-  for (const [name, property] of Object.entries(dockerPushSchema.properties as Record<string, { type: string }>)) {
-    const value = typed[name];
-    if (typeof value !== 'string') continue;
-    if (property.type === 'boolean' && (value === 'true' || value === 'false')) typed[name] = value === 'true';
-    if (property.type === 'number' && value.trim() !== '' && Number.isFinite(Number(value))) typed[name] = Number(value);
-    if (property.type === 'array') typed[name] = value.split(',').filter(Boolean);
-  }
-  return typed;
 }

@@ -2,9 +2,9 @@ import type { ExecutorContext } from '@nx/devkit';
 import { hasHandoff, readHandoff } from '../lib/chain/handoff-files';
 import type { RegistryReadError } from '../lib/docker/registry-api';
 import { UserError } from '../lib/errors';
-import { resolveOption } from '../lib/executor-context';
+import { resolveOption } from './shared/executor-context';
 import { registryOption } from '../lib/names';
-import { configuredTargetName } from './configured-targets';
+import { configuredTargetName } from './shared/configured-targets';
 
 /**
  * The registry repository a registry-side target (versions, promote) works on: the registry

@@ -4,11 +4,11 @@ import type { TagStep } from '../../lib/chain/reuse-rules';
 import { type DockerClient, createDockerClient } from '../../lib/docker/client';
 import { type CredentialSources, type RegistryAuth, resolveRegistryAuth } from '../../lib/docker/credentials';
 import { explainPushError, isTransientPushError } from '../../lib/docker/push-errors';
-import { resolveOption } from '../../lib/executor-context';
+import { resolveOption } from '../shared/executor-context';
 import { writeOutputDirectory } from '../../lib/outputs';
 import { withRetries } from '../../lib/retry';
-import { runExecutor } from '../../lib/run-executor';
-import { configuredTargetName } from '../configured-targets';
+import { runExecutor } from '../shared/run-executor';
+import { configuredTargetName } from '../shared/configured-targets';
 import { type PushedImage, inspectPushedImage, planRegistryPush, pushRegistries } from '../push-plan';
 import type { DockerPushExecutorSchema } from './schema';
 

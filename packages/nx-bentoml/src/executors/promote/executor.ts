@@ -13,11 +13,11 @@ import {
   readManifest,
 } from '../../lib/docker/registry-api';
 import { UserError } from '../../lib/errors';
-import { resolveOption } from '../../lib/executor-context';
+import { resolveOption } from '../shared/executor-context';
 import { assertDockerTag, registryOption } from '../../lib/names';
 import { writeOutputDirectory } from '../../lib/outputs';
-import { runExecutor } from '../../lib/run-executor';
-import { configuredTargetName } from '../configured-targets';
+import { runExecutor } from '../shared/run-executor';
+import { configuredTargetName } from '../shared/configured-targets';
 import { explainRegistryError, registryRepository } from '../registry-target';
 import type { PromoteExecutorSchema } from './schema';
 

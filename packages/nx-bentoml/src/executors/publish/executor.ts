@@ -1,8 +1,8 @@
 import { type ExecutorContext, logger } from '@nx/devkit';
 import { readHandoff } from '../../lib/chain/handoff-files';
-import { resolveOption } from '../../lib/executor-context';
-import { runExecutor } from '../../lib/run-executor';
-import { configuredTargetName } from '../configured-targets';
+import { resolveOption } from '../shared/executor-context';
+import { runExecutor } from '../shared/run-executor';
+import { configuredTargetName } from '../shared/configured-targets';
 import type { PublishExecutorSchema } from './schema';
 import { summaryTable } from './summary';
 

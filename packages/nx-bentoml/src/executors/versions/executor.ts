@@ -12,9 +12,9 @@ import {
 import { type CredentialSources, resolveRegistryAuth } from '../../lib/docker/credentials';
 import { RegistryReadError, listTags, readRemoteImage } from '../../lib/docker/registry-api';
 import { UserError } from '../../lib/errors';
-import { resolveOption } from '../../lib/executor-context';
+import { resolveOption } from '../shared/executor-context';
 import { writeOutputDirectory } from '../../lib/outputs';
-import { runExecutor } from '../../lib/run-executor';
+import { runExecutor } from '../shared/run-executor';
 import { explainRegistryError, registryRepository } from '../registry-target';
 import type { VersionsExecutorSchema } from './schema';
 
