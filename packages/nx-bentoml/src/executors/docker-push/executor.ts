@@ -7,7 +7,7 @@ import { type RegistryClient, createRegistryClient } from '../../lib/registry/cl
 import { pushRegistries } from '../../lib/registry/reference';
 import { configuredTargetName } from '../shared/configured-targets';
 import { resolveOption } from '../shared/executor-context';
-import { readImageHandoff } from '../shared/image-handoff';
+import { readImageHandoff } from '../shared/handoffs';
 import { runExecutor } from '../shared/run-executor';
 import type { DockerPushExecutorSchema } from './schema';
 

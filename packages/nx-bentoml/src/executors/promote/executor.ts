@@ -1,7 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type ExecutorContext, logger } from '@nx/devkit';
-import { hasHandoff, readHandoff } from '../../lib/chain/handoff-files';
 import { UserError } from '../../lib/errors';
 import { assertDockerTag } from '../../lib/names';
 import { writeOutputDirectory } from '../../lib/outputs';
@@ -9,6 +8,7 @@ import { type RegistryClient, createRegistryClient } from '../../lib/registry/cl
 import { isWholeReference, registryOption } from '../../lib/registry/reference';
 import { configuredTargetName } from '../shared/configured-targets';
 import { resolveOption } from '../shared/executor-context';
+import { publishedDigest } from '../shared/handoffs';
 import { explainRefusals, registryRepository } from '../shared/registry-target';
 import { runExecutor } from '../shared/run-executor';
 import type { PromoteExecutorSchema } from './schema';
@@ -30,7 +30,7 @@ export default async function promoteExecutor(
     const { registry, imageName, repository } = registryRepository(options, context);
     const targetRegistry = options.toRegistry ? registryOption(options.toRegistry) : registry;
     const target = `${targetRegistry}/${imageName}`;
-    const from = options.from ?? publishedDigest(options, context, registry);
+    const from = options.from ?? publishedDigest(options.pushPath, context, registry);
     const versionsCommand = `nx run ${context.projectName}:${configuredTargetName(context, 'versions')}`;
     if (!isWholeReference(from)) {
       throw new UserError(
@@ -61,19 +61,4 @@ export default async function promoteExecutor(
     );
     return { success: true, digest };
   });
-}
-
-/** The digest the project's last docker-push published to this registry: the version of its current inputs. */
-function publishedDigest(options: PromoteExecutorSchema, context: ExecutorContext, registry: string): string {
-  const dir = resolveOption(options.pushPath, context);
-  const push = configuredTargetName(context, 'docker-push');
-  const entry = hasHandoff('push', dir)
-    ? readHandoff('push', { dir, workspaceRoot: context.root, producer: push }).pushed.find((pushed) => pushed.registry === registry)
-    : undefined;
-  if (!entry) {
-    throw new UserError(
-      `No published version of this project in ${registry} to promote: run the ${configuredTargetName(context, 'publish')} target (with --registry=${registry}) first, or give --from=<tag or digest>.`,
-    );
-  }
-  return entry.digest;
 }

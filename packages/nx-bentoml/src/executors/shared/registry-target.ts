@@ -3,7 +3,7 @@ import { UserError } from '../../lib/errors';
 import { explainRegistryError } from '../../lib/registry/errors';
 import { registryOption } from '../../lib/registry/reference';
 import { configuredTargetName } from './configured-targets';
-import { handedOffImageName } from './image-handoff';
+import { handedOffImageName } from './handoffs';
 
 /**
  * The registry repository a registry-side target (versions, promote) works on: the registry

@@ -12,7 +12,7 @@ import { pushRegistries } from '../../lib/registry/reference';
 import { configuredTargetName } from '../shared/configured-targets';
 import { resolveOption } from '../shared/executor-context';
 import { gatedPush } from '../shared/gated-push';
-import { readImageHandoff } from '../shared/image-handoff';
+import { readImageHandoff } from '../shared/handoffs';
 import { runExecutor } from '../shared/run-executor';
 import { startContainer, waitForService, withContainer } from './container-scope';
 import type { SmokeTestExecutorSchema } from './schema';
