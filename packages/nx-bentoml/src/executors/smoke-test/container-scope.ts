@@ -74,6 +74,7 @@ function removeOnInterrupt(container: RunningContainer): () => void {
 
 async function withContainerOutput(error: unknown, container: RunningContainer): Promise<unknown> {
   if (!(error instanceof UserError)) return error;
+  // Unreadable logs (the container already gone) leave the failure as it is: it is what the user needs.
   const logs = await container.logs().catch(() => '');
   if (!logs) return error;
   const cause = serviceErrorInOutput(logs);

@@ -90,6 +90,7 @@ function readDockerConfig(env: NodeJS.ProcessEnv) {
   try {
     text = readFileSync(file, 'utf8');
   } catch {
+    // No config file (never logged in): no stored credentials, as for the docker CLI.
     return {};
   }
   // Not the parser's message: it quotes the text near the error, which may be part of a credential.
@@ -134,6 +135,7 @@ async function credentialsFromHelper(program: string, serverAddress: string, run
   return parsed.data;
 }
 
+/** The parsed JSON, or undefined for text that is none: each caller says what is wrong without quoting it. */
 function safeJson(text: string): unknown {
   try {
     return JSON.parse(text);
