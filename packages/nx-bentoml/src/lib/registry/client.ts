@@ -51,11 +51,11 @@ export function createRegistryClient({ fetch: fetchImpl = fetch, ...sources }: C
       try {
         const manifest = await readManifest(session, api, digest);
         if (!manifest || !imageManifestTypes.includes(manifest.contentType)) return false;
-        return ((await putManifest(session, api, tag, manifest)) ?? digest) === digest;
-      } catch (error) {
-        // Pointing only spares the upload: the push that follows instead meets the same refusal and explains it.
-        if (error instanceof RegistryRefusal) return false;
-        throw error;
+        return (await putManifest(session, api, tag, manifest)) === digest;
+      } catch {
+        // Pointing only spares the upload: the push that follows instead meets the same refusal and explains it,
+        // or retries what the network caused.
+        return false;
       }
     },
 
