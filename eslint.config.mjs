@@ -17,6 +17,7 @@ const boundary = (files, forbidden, message) => ({
   rules: { 'no-restricted-imports': ['error', { patterns: [{ group: forbidden, message }] }] },
 });
 const callers = ['**/executors/**', '**/generators/**', '**/plugins/**'];
+const nx = ['@nx/*', 'nx', 'nx/*'];
 
 export default tseslint.config(
   { ignores: ['**/dist/**', '**/node_modules/**', 'tmp/**', '.e2e-env/**', '.nx/**', '**/files/**'] },
@@ -32,20 +33,25 @@ export default tseslint.config(
       '@typescript-eslint/no-require-imports': 'off',
     },
   },
-  // lib/ decides and never reaches up into its callers. The two tool clients know nothing of each
-  // other; the chain between them lives in lib/chain.
-  boundary([`${src}/lib/**`], callers, 'lib/ must not depend on its callers.'),
+  // lib/ decides, is Nx-free and never reaches up into its callers. The three tool clients (BentoML,
+  // the Docker Engine, the registry) know nothing of each other; the chain between them lives in lib/chain.
+  boundary([`${src}/lib/**`], [...callers, ...nx], 'lib/ is Nx-free and must not depend on its callers.'),
   boundary(
     [`${src}/lib/docker/**`],
-    [...callers, '**/bentoml/**', '**/chain/**'],
-    'lib/docker is the Docker client only; the chain lives in lib/chain.',
+    [...callers, ...nx, '**/bentoml/**', '**/registry/**', '**/chain/**'],
+    'lib/docker is the Docker Engine client only; the chain lives in lib/chain.',
   ),
   boundary(
     [`${src}/lib/bentoml/**`],
-    [...callers, '**/docker/**', '**/chain/**'],
+    [...callers, ...nx, '**/docker/**', '**/registry/**', '**/chain/**'],
     'lib/bentoml is the BentoML client only; the chain lives in lib/chain.',
   ),
+  boundary(
+    [`${src}/lib/registry/**`],
+    [...callers, ...nx, '**/docker/**', '**/bentoml/**', '**/chain/**'],
+    'lib/registry is the registry client only (the Engine pushes through lib/docker); the chain lives in lib/chain.',
+  ),
   // Building the project graph must not load executor code.
-  boundary([`${src}/plugins/**`], ['**/executors/**', '**/executor-context', '**/run-executor'], 'plugins/ only infers targets.'),
+  boundary([`${src}/plugins/**`], ['**/executors/**'], 'plugins/ only infers targets.'),
   prettier,
 );

@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import type { ExecutorContext } from '@nx/devkit';
 import { glob } from 'tinyglobby';
 import { notSearchedGlobs } from '../lib/bentoml/bento-contents';
-import { projectRootOf } from '../lib/executor-context';
+import { projectRootOf } from './shared/executor-context';
 
 /**
  * The key of rule 1 (lib/chain/reuse-rules.ts): what decides the Bento among the task's own

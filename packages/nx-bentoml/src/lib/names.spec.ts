@@ -1,4 +1,4 @@
-import { assertBentoName, assertDockerTag, assertImageName, assertRegistry, toBentoName, toClassName, toImageName } from './names';
+import { assertBentoName, assertDockerTag, assertImageName, toBentoName, toClassName, toImageName } from './names';
 
 describe('names', () => {
   it('accepts Docker image names with paths', () => {
@@ -24,12 +24,6 @@ describe('names', () => {
     expect(() => assertBentoName('iris_clf-1.0')).not.toThrow();
     expect(() => assertBentoName('IrisModel')).toThrow('Choose a name like "iris_model"');
     expect(() => assertBentoName('a'.repeat(64))).toThrow(/at most 63/);
-  });
-
-  it('checks registries', () => {
-    expect(() => assertRegistry('127.0.0.1:5000')).not.toThrow();
-    expect(() => assertRegistry('europe-west6-docker.pkg.dev/my-project/my-repo')).not.toThrow();
-    expect(() => assertRegistry('https://ghcr.io')).toThrow(/no scheme/);
   });
 
   it('converts between naming conventions', () => {

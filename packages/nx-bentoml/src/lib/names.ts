@@ -5,7 +5,6 @@ const imagePathComponent = /^[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*$/;
 const dockerTag = /^[\w][\w.-]{0,127}$/;
 // BentoML tag names (models and Bentos): lowercase alphanumerics, "-", "_", ".", at most 63 chars.
 const bentoName = /^[a-z0-9](?:[a-z0-9._-]{0,61}[a-z0-9])?$/;
-const registryHost = /^[a-zA-Z0-9.-]+(?::\d+)?(?:\/[a-z0-9._/-]+)?$/;
 
 export function assertImageName(name: string, option = 'imageName'): void {
   if (!name || !name.split('/').every((part) => imagePathComponent.test(part))) {
@@ -29,22 +28,6 @@ export function assertBentoName(name: string, option = 'modelName'): void {
     throw new UserError(
       `Invalid ${option} "${name}": BentoML names use lowercase letters, digits, "_", "-" and "." (at most 63, starting and ending ` +
         `with a letter or digit). Choose a name like "${toBentoName(name) || 'classifier_model'}".`,
-    );
-  }
-}
-
-/** A registry option as the chain uses it: without trailing slashes, and valid. */
-export function registryOption(registry: string): string {
-  const trimmed = registry.replace(/\/+$/, '');
-  assertRegistry(trimmed);
-  return trimmed;
-}
-
-export function assertRegistry(registry: string): void {
-  if (!registryHost.test(registry)) {
-    throw new UserError(
-      `Invalid registry "${registry}": give a host with an optional port and path, for example "127.0.0.1:5000" or ` +
-        `"europe-west6-docker.pkg.dev/my-project/my-repo" (no scheme, no image name).`,
     );
   }
 }

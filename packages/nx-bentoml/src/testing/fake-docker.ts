@@ -3,6 +3,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ContainerOptions, DockerClient, ImageSummary } from '../lib/docker/client';
 import type { ImagePython } from '../lib/docker/python-probe';
+import { type RegistryContents, registryContents } from './fake-registry';
 
 export interface FakeEngineBehaviour {
   /** The port a container started with hostPort 0 is published on, as the Engine would pick one. */
@@ -11,18 +12,16 @@ export interface FakeEngineBehaviour {
   containerExitCode?: number;
   /** The Python each local image has, by reference; an image not listed is not in the engine (or has no python3). */
   imagePythons?: Record<string, ImagePython>;
+  /** The registry its pushes land in (fakeRegistry reads it); a new, empty one by default. */
+  registry?: RegistryContents;
 }
 
-/** An in-memory Docker Engine and registry: images by id, tags, pushed digests, started containers. */
+/** An in-memory Docker Engine: images by id, tags, started containers; its pushes land in `registry` (see fake-registry.ts). */
 export function fakeDocker(overrides: Partial<DockerClient> = {}, behaviour: FakeEngineBehaviour = {}) {
   const calls: string[] = [];
   const containers: Array<{ image: string } & ContainerOptions> = [];
   const images = new Map<string, ImageSummary>();
-  const registry = new Map<string, string>();
-  /** Image labels by manifest digest, as the registry's image configs hold them. */
-  const remoteLabels = new Map<string, Record<string, string>>();
-  /** Image platforms by manifest digest; linux/amd64 unless a test says otherwise. */
-  const remotePlatforms = new Map<string, string>();
+  const registry = behaviour.registry ?? registryContents();
   let builds = 0;
   /** What each build was given: the builder, the Dockerfile's text, the context's files, the labels parameter, the secrets. */
   const contexts: Array<{
@@ -68,22 +67,10 @@ export function fakeDocker(overrides: Partial<DockerClient> = {}, behaviour: Fak
       const digest = `sha256:${createHash('sha256')
         .update(image?.id ?? `${repository}:${tag}`)
         .digest('hex')}`;
-      registry.set(`${repository}:${tag}`, digest);
-      remoteLabels.set(digest, image?.labels ?? {});
+      registry.tags.set(`${repository}:${tag}`, digest);
+      registry.labels.set(digest, image?.labels ?? {});
       if (image && !image.repoDigests.includes(`${repository}@${digest}`)) image.repoDigests.push(`${repository}@${digest}`);
       return { digest, size: 1234 };
-    },
-    registryDigest: async (reference) => registry.get(reference),
-    tagRemoteImage: async (repository, digest, tag) => {
-      calls.push(`tag in registry ${repository}:${tag}`);
-      registry.set(`${repository}:${tag}`, digest);
-      return true;
-    },
-    remoteImage: async (reference) => {
-      const digest = registry.get(reference);
-      return digest
-        ? { digest, labels: remoteLabels.get(digest) ?? {}, platform: remotePlatforms.get(digest) ?? 'linux/amd64' }
-        : undefined;
     },
     runContainer: async (image, options) => {
       calls.push(`run ${image} on ${options.hostPort}`);
@@ -105,7 +92,7 @@ export function fakeDocker(overrides: Partial<DockerClient> = {}, behaviour: Fak
     },
     ...overrides,
   };
-  return { client, calls, containers, images, registry, remoteLabels, remotePlatforms, contexts };
+  return { client, calls, containers, images, registry, contexts };
 }
 
 function filesUnder(dir: string, prefix = ''): string[] {

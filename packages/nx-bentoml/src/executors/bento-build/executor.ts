@@ -10,13 +10,13 @@ import { bentoBaseImage } from '../../lib/chain/base-image-python';
 import { type BentoHandoff, bentoArchiveName, writeHandoff } from '../../lib/chain/handoff-files';
 import { defaultMetricsFile, readLineage } from '../../lib/chain/lineage';
 import { bentoVersionFromHash } from '../../lib/chain/reuse-rules';
-import { resolveOption, taskHash } from '../../lib/executor-context';
+import { resolveOption, taskHash } from '../shared/executor-context';
 import { writeOutputDirectory } from '../../lib/outputs';
 import { pythonLockCache } from '../../lib/workspace-data';
 import { processTempDir } from '../../lib/process/abandoned-directories';
-import { runExecutor } from '../../lib/run-executor';
+import { runExecutor } from '../shared/run-executor';
 import { bentoInputsKey } from '../bento-inputs-key';
-import { logModelImport, setUpService } from '../service-setup';
+import { logModelImport, setUpService } from '../shared/service-setup';
 import type { BentoBuildExecutorSchema } from './schema';
 
 export default async function bentoBuildExecutor(

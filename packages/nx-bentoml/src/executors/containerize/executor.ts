@@ -5,7 +5,7 @@ import { readHandoff, writeHandoff } from '../../lib/chain/handoff-files';
 import { buildKeyLabel, imageLabels } from '../../lib/chain/image-labels';
 import { readSourceInfo } from '../../lib/chain/source-info';
 import { type DockerClient, createDockerClient } from '../../lib/docker/client';
-import { projectRootOf, resolveOption } from '../../lib/executor-context';
+import { projectRootOf, resolveOption } from '../shared/executor-context';
 import { type BentomlClient, createBentomlClient } from '../../lib/bentoml/client';
 import { buildBentoImage } from '../../lib/chain/image-build';
 import { findModelFiles } from '../../lib/bentoml/model-files';
@@ -14,9 +14,9 @@ import { resolvePython } from '../../lib/python';
 import { defaultTagTemplates, renderTags } from '../../lib/tag-templates';
 import { assertImageName, toImageName } from '../../lib/names';
 import { writeOutputDirectory } from '../../lib/outputs';
-import { runExecutor } from '../../lib/run-executor';
+import { runExecutor } from '../shared/run-executor';
 import { imagePythonCache } from '../../lib/workspace-data';
-import { configuredTargetName } from '../configured-targets';
+import { configuredTargetName } from '../shared/configured-targets';
 import type { ContainerizeExecutorSchema } from './schema';
 
 /** How containerize lays out an image; a new layout changes every build key, so images are rebuilt once. */

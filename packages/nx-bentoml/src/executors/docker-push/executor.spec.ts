@@ -3,7 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { logger } from '@nx/devkit';
 import type { DockerClient } from '../../lib/docker/client';
+import { createRegistryClient } from '../../lib/registry/client';
+import type { CredentialSources } from '../../lib/registry/credentials';
 import { fakeDocker } from '../../testing/fake-docker';
+import { fakeRegistry } from '../../testing/fake-registry';
 import { fakeExecutorContext } from '../../testing/executor-context';
 import { captureLogger } from '../../testing/logger';
 import dockerPushExecutor from './executor';
@@ -30,6 +33,9 @@ describe('docker-push executor', () => {
     });
     return docker;
   };
+  /** The engine and the registry its pushes land in, with the credentials the registry client finds. */
+  const clients = (docker: ReturnType<typeof fakeDocker>, credentials: CredentialSources = noCredentials()) =>
+    [docker.client, fakeRegistry(docker.registry, { credentials, calls: docker.calls }).client] as const;
   const refusingDocker = () =>
     dockerWithImage({
       pushImage: async () => {
@@ -51,7 +57,7 @@ describe('docker-push executor', () => {
 
   it('tags and pushes every tag and records the digests', async () => {
     const docker = dockerWithImage();
-    expect(await dockerPushExecutor(options, context(), docker.client, noCredentials())).toEqual({ success: true });
+    expect(await dockerPushExecutor(options, context(), ...clients(docker, noCredentials()))).toEqual({ success: true });
     expect(docker.calls).toEqual([
       'tag 127.0.0.1:5000/classifier:nx1',
       'push 127.0.0.1:5000/classifier:nx1',
@@ -61,15 +67,19 @@ describe('docker-push executor', () => {
     const manifest = JSON.parse(readFileSync(join(root, 'dist/apps/classifier/push/push.json'), 'utf8'));
     expect(manifest.imageSizeBytes).toBe(1000);
     expect(manifest.pushed.map((entry: { reference: string; digest: string }) => [entry.reference, entry.digest])).toEqual([
-      ['127.0.0.1:5000/classifier:nx1', docker.registry.get('127.0.0.1:5000/classifier:nx1')],
-      ['127.0.0.1:5000/classifier:latest', docker.registry.get('127.0.0.1:5000/classifier:latest')],
+      ['127.0.0.1:5000/classifier:nx1', docker.registry.tags.get('127.0.0.1:5000/classifier:nx1')],
+      ['127.0.0.1:5000/classifier:latest', docker.registry.tags.get('127.0.0.1:5000/classifier:latest')],
     ]);
   });
 
   it('pushes every tag to each of several registries, inspecting the image once', async () => {
     const docker = dockerWithImage();
     const inspectImage = jest.spyOn(docker.client, 'inspectImage');
-    await dockerPushExecutor({ ...options, registries: ['127.0.0.1:5001', '127.0.0.1:5000'] }, context(), docker.client, noCredentials());
+    await dockerPushExecutor(
+      { ...options, registries: ['127.0.0.1:5001', '127.0.0.1:5000'] },
+      context(),
+      ...clients(docker, noCredentials()),
+    );
     expect(docker.calls.filter((call) => call.startsWith('push'))).toEqual([
       'push 127.0.0.1:5001/classifier:nx1',
       'push 127.0.0.1:5001/classifier:latest',
@@ -81,9 +91,9 @@ describe('docker-push executor', () => {
 
   it('skips a tag whose digest the registry already holds, unless forced', async () => {
     const docker = dockerWithImage();
-    await dockerPushExecutor(options, context(), docker.client, noCredentials());
+    await dockerPushExecutor(options, context(), ...clients(docker, noCredentials()));
     docker.calls.length = 0;
-    await dockerPushExecutor(options, context(), docker.client, noCredentials());
+    await dockerPushExecutor(options, context(), ...clients(docker, noCredentials()));
     expect(docker.calls.filter((call) => call.startsWith('push'))).toEqual([]);
     const manifest = JSON.parse(readFileSync(join(root, 'dist/apps/classifier/push/push.json'), 'utf8'));
     expect(manifest.pushed.map((entry: { status: string }) => entry.status)).toEqual(['up-to-date', 'up-to-date']);
@@ -91,7 +101,7 @@ describe('docker-push executor', () => {
       expect.stringMatching(/^127\.0\.0\.1:5000\/classifier:nx1 is up to date \(sha256:.*\); not pushing\.$/),
     );
 
-    await dockerPushExecutor({ ...options, force: true }, context(), docker.client, noCredentials());
+    await dockerPushExecutor({ ...options, force: true }, context(), ...clients(docker, noCredentials()));
     expect(docker.calls.filter((call) => call.startsWith('push'))).toHaveLength(2);
   });
 
@@ -99,10 +109,10 @@ describe('docker-push executor', () => {
     const docker = dockerWithImage();
     const digest = `sha256:${'a'.repeat(64)}`;
     docker.images.get('sha256:1')?.repoDigests.push(`127.0.0.1:5001/classifier@${digest}`);
-    docker.registry.set('127.0.0.1:5000/classifier:nx1', digest);
+    docker.registry.tags.set('127.0.0.1:5000/classifier:nx1', digest);
     // Another image under this tag: it must be replaced.
-    docker.registry.set('127.0.0.1:5000/classifier:latest', `sha256:${'b'.repeat(64)}`);
-    await dockerPushExecutor(options, context(), docker.client, noCredentials());
+    docker.registry.tags.set('127.0.0.1:5000/classifier:latest', `sha256:${'b'.repeat(64)}`);
+    await dockerPushExecutor(options, context(), ...clients(docker, noCredentials()));
     expect(docker.calls.filter((call) => call.startsWith('push'))).toEqual(['push 127.0.0.1:5000/classifier:latest']);
   });
 
@@ -112,14 +122,14 @@ describe('docker-push executor', () => {
     const secondMachine = (localBuildKey: string) => {
       const docker = dockerWithImage();
       docker.images.get('sha256:1')!.labels['dev.nx-bentoml.build-key'] = localBuildKey;
-      docker.registry.set('127.0.0.1:5000/classifier:nx1', remoteDigest);
-      docker.remoteLabels.set(remoteDigest, { 'dev.nx-bentoml.build-key': 'key-1' });
+      docker.registry.tags.set('127.0.0.1:5000/classifier:nx1', remoteDigest);
+      docker.registry.labels.set(remoteDigest, { 'dev.nx-bentoml.build-key': 'key-1' });
       return docker;
     };
 
     it('keeps the registry image whose build key matches, and points the other tags at it in the registry', async () => {
       const docker = secondMachine('key-1');
-      await dockerPushExecutor(options, context(), docker.client, noCredentials());
+      await dockerPushExecutor(options, context(), ...clients(docker, noCredentials()));
       expect(docker.calls.filter((call) => call.startsWith('push') || call.startsWith('tag in registry'))).toEqual([
         'tag in registry 127.0.0.1:5000/classifier:latest',
       ]);
@@ -133,14 +143,18 @@ describe('docker-push executor', () => {
 
     it('pushes the local image when the registry cannot tag remotely', async () => {
       const docker = secondMachine('key-1');
-      docker.client.tagRemoteImage = async () => false;
-      await dockerPushExecutor(options, context(), docker.client, noCredentials());
+      const refusing = fakeRegistry(docker.registry, {
+        credentials: noCredentials(),
+        calls: docker.calls,
+        overrides: { pointTag: async () => false },
+      });
+      await dockerPushExecutor(options, context(), docker.client, refusing.client);
       expect(docker.calls.filter((call) => call.startsWith('push'))).toEqual(['push 127.0.0.1:5000/classifier:latest']);
     });
 
     it('replaces a registry image with another build key', async () => {
       const docker = secondMachine('key-2');
-      await dockerPushExecutor(options, context(), docker.client, noCredentials());
+      await dockerPushExecutor(options, context(), ...clients(docker, noCredentials()));
       expect(docker.calls.filter((call) => call.startsWith('push'))).toEqual([
         'push 127.0.0.1:5000/classifier:nx1',
         'push 127.0.0.1:5000/classifier:latest',
@@ -149,8 +163,8 @@ describe('docker-push executor', () => {
 
     it('does not take an image built for another CPU architecture', async () => {
       const docker = secondMachine('key-1');
-      docker.remotePlatforms.set(remoteDigest, 'linux/arm64');
-      await dockerPushExecutor(options, context(), docker.client, noCredentials());
+      docker.registry.platforms.set(remoteDigest, 'linux/arm64');
+      await dockerPushExecutor(options, context(), ...clients(docker, noCredentials()));
       expect(docker.calls.filter((call) => call.startsWith('push'))).toEqual([
         'push 127.0.0.1:5000/classifier:nx1',
         'push 127.0.0.1:5000/classifier:latest',
@@ -159,23 +173,22 @@ describe('docker-push executor', () => {
 
     it('pushes when the registry cannot be asked what it holds', async () => {
       const docker = secondMachine('key-1');
-      docker.client.registryDigest = async () => {
-        throw new Error('The Docker Engine answered 403: denied');
-      };
-      expect(await dockerPushExecutor(options, context(), docker.client, noCredentials())).toEqual({ success: true });
+      // Push-only credentials: the registry refuses every read.
+      const registry = createRegistryClient({ ...noCredentials(), fetch: async () => new Response('{}', { status: 403 }) });
+      expect(await dockerPushExecutor(options, context(), docker.client, registry)).toEqual({ success: true });
       expect(docker.calls.filter((call) => call.startsWith('push'))).toHaveLength(2);
     });
 
     it('pushes when forced', async () => {
       const docker = secondMachine('key-1');
-      await dockerPushExecutor({ ...options, force: true }, context(), docker.client, noCredentials());
+      await dockerPushExecutor({ ...options, force: true }, context(), ...clients(docker, noCredentials()));
       expect(docker.calls.filter((call) => call.startsWith('push'))).toHaveLength(2);
     });
   });
 
   it('pushes with the credentials from the environment and never logs the password', async () => {
     const docker = dockerWithImage();
-    await dockerPushExecutor(options, context(), docker.client, credentialsFromEnvironment());
+    await dockerPushExecutor(options, context(), ...clients(docker, credentialsFromEnvironment()));
     expect(docker.calls).toContain('push 127.0.0.1:5000/classifier:nx1 as nxbento');
     expect(everythingLogged()).toContain('as nxbento');
     expect(everythingLogged()).not.toContain('hunter2-secret');
@@ -183,7 +196,9 @@ describe('docker-push executor', () => {
   });
 
   it('never logs the password when the registry refuses it', async () => {
-    expect(await dockerPushExecutor(options, context(), refusingDocker().client, credentialsFromEnvironment())).toEqual({ success: false });
+    expect(await dockerPushExecutor(options, context(), ...clients(refusingDocker(), credentialsFromEnvironment()))).toEqual({
+      success: false,
+    });
     expect(everythingLogged()).toContain('401 unauthorized');
     expect(everythingLogged()).not.toContain('hunter2-secret');
   });
@@ -196,7 +211,7 @@ describe('docker-push executor', () => {
     const runHelper = async () => ({ exitCode: 1, stdout: '{"Username":"nxbento","Secret":"hunter2-secret"}', stderr: 'keychain locked' });
 
     expect(
-      await dockerPushExecutor(options, context(), dockerWithImage().client, { env: { DOCKER_CONFIG: dockerConfig }, runHelper }),
+      await dockerPushExecutor(options, context(), ...clients(dockerWithImage(), { env: { DOCKER_CONFIG: dockerConfig }, runHelper })),
     ).toEqual({ success: false });
     expect(everythingLogged()).toContain('docker-credential-desktop get failed for 127.0.0.1:5000 (exit 1): keychain locked.');
     expect(everythingLogged()).not.toContain('hunter2-secret');
@@ -211,7 +226,7 @@ describe('docker-push executor', () => {
       return push(...args);
     };
     const backoff = jest.fn(() => 0);
-    expect(await dockerPushExecutor({ ...options, retries: 2 }, context(), docker.client, noCredentials(), backoff)).toEqual({
+    expect(await dockerPushExecutor({ ...options, retries: 2 }, context(), ...clients(docker, noCredentials()), backoff)).toEqual({
       success: true,
     });
     expect(backoff).toHaveBeenCalledWith(1);
@@ -219,7 +234,7 @@ describe('docker-push executor', () => {
   });
 
   it('explains a 401 and writes no output', async () => {
-    expect(await dockerPushExecutor(options, context(), refusingDocker().client, noCredentials())).toEqual({ success: false });
+    expect(await dockerPushExecutor(options, context(), ...clients(refusingDocker(), noCredentials()))).toEqual({ success: false });
     expect(logger.error).toHaveBeenCalledWith(
       expect.stringContaining(
         'refused the credentials for 127.0.0.1:5000/classifier:nx1 (401 unauthorized). Run "docker login 127.0.0.1:5000"',
@@ -228,15 +243,31 @@ describe('docker-push executor', () => {
     expect(existsSync(join(root, 'dist/apps/classifier/push'))).toBe(false);
   });
 
+  it("explains the registry's 401 to the read before any push, with the options' password variable, and writes no output", async () => {
+    const docker = dockerWithImage();
+    const env = { ...noCredentials().env, NX_BENTOML_REGISTRY_USERNAME: 'nxbento', CI_REGISTRY_TOKEN: 'hunter2-secret' };
+    const registry = createRegistryClient({ env, fetch: async () => new Response('{}', { status: 401 }) });
+    expect(await dockerPushExecutor({ ...options, passwordEnv: 'CI_REGISTRY_TOKEN' }, context(), docker.client, registry)).toEqual({
+      success: false,
+    });
+    expect(logger.error).toHaveBeenCalledWith(
+      'The registry 127.0.0.1:5000 refused the credentials for 127.0.0.1:5000/classifier (401 unauthorized, GET classifier/manifests/nx1). ' +
+        'Run "docker login 127.0.0.1:5000" (or your registry\'s credential helper), or set NX_BENTOML_REGISTRY_USERNAME (or --username) and CI_REGISTRY_TOKEN, then run again.',
+    );
+    expect(docker.calls.filter((call) => call.startsWith('push'))).toEqual([]);
+    expect(everythingLogged()).not.toContain('hunter2-secret');
+    expect(existsSync(join(root, 'dist/apps/classifier/push'))).toBe(false);
+  });
+
   it('explains an image that is no longer in the engine', async () => {
-    expect(await dockerPushExecutor(options, context(), fakeDocker().client, noCredentials())).toEqual({ success: false });
+    expect(await dockerPushExecutor(options, context(), ...clients(fakeDocker(), noCredentials()))).toEqual({ success: false });
     expect(logger.error).toHaveBeenCalledWith(
       'The image classifier (sha256:1) is no longer in the Docker Engine. Run the containerize target again.',
     );
   });
 
   it('asks for a registry when none is configured', async () => {
-    expect(await dockerPushExecutor({ ...options, registry: undefined }, context(), fakeDocker().client, noCredentials())).toEqual({
+    expect(await dockerPushExecutor({ ...options, registry: undefined }, context(), ...clients(fakeDocker(), noCredentials()))).toEqual({
       success: false,
     });
     expect(logger.error).toHaveBeenCalledWith(expect.stringContaining('No registry to push classifier to. Pass --registry=<host[/path]>'));

@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { logger } from '@nx/devkit';
+import { createRegistryClient } from '../../lib/registry/client';
 import { fakeExecutorContext } from '../../testing/executor-context';
 import { captureLogger } from '../../testing/logger';
 import promoteExecutor from './executor';
@@ -115,7 +116,13 @@ describe('promote executor', () => {
   it('points the tag at the exact digest within the registry, moving no blob, and is idempotent', async () => {
     const registries = fakeRegistries();
     publish(registries);
-    expect(await promoteExecutor({ ...options, from: 'latest' }, context(), credentials(), registries.fakeFetch)).toEqual({
+    expect(
+      await promoteExecutor(
+        { ...options, from: 'latest' },
+        context(),
+        createRegistryClient({ ...credentials(), fetch: registries.fakeFetch }),
+      ),
+    ).toEqual({
       success: true,
       digest: sha(manifest),
     });
@@ -125,7 +132,11 @@ describe('promote executor', () => {
     expect(logger.info).toHaveBeenCalledWith(expect.stringContaining('to 127.0.0.1:5000/classifier:production: no layer moved.'));
 
     registries.requests.length = 0;
-    await promoteExecutor({ ...options, from: sha(manifest) }, context(), credentials(), registries.fakeFetch);
+    await promoteExecutor(
+      { ...options, from: sha(manifest) },
+      context(),
+      createRegistryClient({ ...credentials(), fetch: registries.fakeFetch }),
+    );
     expect(registries.requests.filter((request) => request.startsWith('PUT'))).toEqual([]);
     expect(promoted()).toMatchObject({ changed: false, digest: sha(manifest) });
   });
@@ -145,7 +156,7 @@ describe('promote executor', () => {
         ],
       }),
     );
-    await promoteExecutor(options, context(), credentials(), registries.fakeFetch);
+    await promoteExecutor(options, context(), createRegistryClient({ ...credentials(), fetch: registries.fakeFetch }));
     expect(promoted()).toMatchObject({ from: sha(manifest), to: 'production' });
   });
 
@@ -153,7 +164,11 @@ describe('promote executor', () => {
     const registries = fakeRegistries();
     publish(registries);
     registries.repository('127.0.0.1:5001').blobs.set(sha(layers[0]), layers[0]);
-    await promoteExecutor({ ...options, from: 'nx1', toRegistry: '127.0.0.1:5001' }, context(), credentials(), registries.fakeFetch);
+    await promoteExecutor(
+      { ...options, from: 'nx1', toRegistry: '127.0.0.1:5001' },
+      context(),
+      createRegistryClient({ ...credentials(), fetch: registries.fakeFetch }),
+    );
     const target = registries.repository('127.0.0.1:5001');
     expect(target.manifests.get('production')).toEqual(manifest);
     expect([...target.blobs.keys()].sort()).toEqual([config, ...layers].map(sha).sort());
@@ -164,7 +179,13 @@ describe('promote executor', () => {
   it('refuses a version the registry does not hold, naming its tags, and writes nothing', async () => {
     const registries = fakeRegistries();
     publish(registries);
-    expect(await promoteExecutor({ ...options, from: 'nx9' }, context(), credentials(), registries.fakeFetch)).toEqual({ success: false });
+    expect(
+      await promoteExecutor(
+        { ...options, from: 'nx9' },
+        context(),
+        createRegistryClient({ ...credentials(), fetch: registries.fakeFetch }),
+      ),
+    ).toEqual({ success: false });
     expect(logger.error).toHaveBeenCalledWith(
       '127.0.0.1:5000/classifier holds no version nx9 (its tags: nx1, latest). Give --from a tag or digest (sha256:…) that it holds; nx run classifier:versions lists them.',
     );
@@ -174,19 +195,27 @@ describe('promote executor', () => {
 
   it('asks for a published version or --from when the project has published nothing', async () => {
     const registries = fakeRegistries();
-    expect(await promoteExecutor(options, context(), credentials(), registries.fakeFetch)).toEqual({ success: false });
+    expect(await promoteExecutor(options, context(), createRegistryClient({ ...credentials(), fetch: registries.fakeFetch }))).toEqual({
+      success: false,
+    });
     expect(logger.error).toHaveBeenCalledWith(expect.stringContaining('No published version of this project in 127.0.0.1:5000 to promote'));
   });
 
   it('explains a registry that refuses the write, with what to do', async () => {
     const registries = fakeRegistries({ refuseWrites: 403 });
     publish(registries);
-    expect(await promoteExecutor({ ...options, from: 'latest' }, context(), credentials(), registries.fakeFetch)).toEqual({
+    expect(
+      await promoteExecutor(
+        { ...options, from: 'latest' },
+        context(),
+        createRegistryClient({ ...credentials(), fetch: registries.fakeFetch }),
+      ),
+    ).toEqual({
       success: false,
     });
     expect(logger.error).toHaveBeenCalledWith(
       expect.stringContaining(
-        'The registry refused PUT classifier/manifests/production (HTTP 403): the credentials for 127.0.0.1:5000/classifier are missing or lack write access.',
+        'The registry 127.0.0.1:5000 denied the push of 127.0.0.1:5000/classifier (403 forbidden, PUT classifier/manifests/production): the credentials lack write access to this repository.',
       ),
     );
     expect(existsSync(join(root, 'dist/apps/classifier/promote'))).toBe(false);
@@ -194,7 +223,13 @@ describe('promote executor', () => {
 
   it('refuses a --to that is no tag', async () => {
     const registries = fakeRegistries();
-    expect(await promoteExecutor({ ...options, to: 'prod/uction' }, context(), credentials(), registries.fakeFetch)).toEqual({
+    expect(
+      await promoteExecutor(
+        { ...options, to: 'prod/uction' },
+        context(),
+        createRegistryClient({ ...credentials(), fetch: registries.fakeFetch }),
+      ),
+    ).toEqual({
       success: false,
     });
     expect(logger.error).toHaveBeenCalledWith(
@@ -205,7 +240,13 @@ describe('promote executor', () => {
   it('refuses a digest prefix, which the registry API does not resolve', async () => {
     const registries = fakeRegistries();
     publish(registries);
-    expect(await promoteExecutor({ ...options, from: 'sha256:abcdef012345' }, context(), credentials(), registries.fakeFetch)).toEqual({
+    expect(
+      await promoteExecutor(
+        { ...options, from: 'sha256:abcdef012345' },
+        context(),
+        createRegistryClient({ ...credentials(), fetch: registries.fakeFetch }),
+      ),
+    ).toEqual({
       success: false,
     });
     expect(logger.error).toHaveBeenCalledWith(expect.stringContaining('--from=sha256:abcdef012345 is not a whole digest'));
@@ -215,7 +256,11 @@ describe('promote executor', () => {
   it('mounts the blobs from the source repository when the target is another repository of the same registry', async () => {
     const registries = fakeRegistries();
     publish(registries);
-    await promoteExecutor({ ...options, from: 'nx1', toRegistry: '127.0.0.1:5000/prod' }, context(), credentials(), registries.fakeFetch);
+    await promoteExecutor(
+      { ...options, from: 'nx1', toRegistry: '127.0.0.1:5000/prod' },
+      context(),
+      createRegistryClient({ ...credentials(), fetch: registries.fakeFetch }),
+    );
     const target = registries.repository('127.0.0.1:5000/prod/classifier');
     expect(target.manifests.get('production')).toEqual(manifest);
     expect([...target.blobs.keys()].sort()).toEqual([config, ...layers].map(sha).sort());
@@ -230,7 +275,11 @@ describe('promote executor', () => {
   it('uploads instead when the registry does not mount (202 to the mount request)', async () => {
     const registries = fakeRegistries({ noMount: true });
     publish(registries);
-    await promoteExecutor({ ...options, from: 'nx1', toRegistry: '127.0.0.1:5000/prod' }, context(), credentials(), registries.fakeFetch);
+    await promoteExecutor(
+      { ...options, from: 'nx1', toRegistry: '127.0.0.1:5000/prod' },
+      context(),
+      createRegistryClient({ ...credentials(), fetch: registries.fakeFetch }),
+    );
     expect([...registries.repository('127.0.0.1:5000/prod/classifier').blobs.values()]).toEqual([config, ...layers]);
     expect(promoted()).toMatchObject({ blobs: { present: 0, mounted: 0, uploaded: 3 } });
   });
@@ -242,7 +291,11 @@ describe('promote executor', () => {
       JSON.stringify({ schemaVersion: 2, mediaType: listType, manifests: [{ digest: sha(manifest), platform: { os: 'linux' } }] }),
     );
     registries.repository('127.0.0.1:5000').manifests.set('multi', list);
-    await promoteExecutor({ ...options, from: 'multi', toRegistry: '127.0.0.1:5001' }, context(), credentials(), registries.fakeFetch);
+    await promoteExecutor(
+      { ...options, from: 'multi', toRegistry: '127.0.0.1:5001' },
+      context(),
+      createRegistryClient({ ...credentials(), fetch: registries.fakeFetch }),
+    );
     const target = registries.repository('127.0.0.1:5001');
     expect(target.manifests.get('production')).toEqual(list);
     expect(target.manifests.get(sha(manifest))).toEqual(manifest);
@@ -254,7 +307,13 @@ describe('promote executor', () => {
     publish(registries);
     const list = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: listType, manifests: [{ digest: sha(manifest) }] }));
     registries.repository('127.0.0.1:5000').manifests.set('multi', list);
-    expect(await promoteExecutor({ ...options, from: 'multi' }, context(), credentials(), registries.fakeFetch)).toEqual({
+    expect(
+      await promoteExecutor(
+        { ...options, from: 'multi' },
+        context(),
+        createRegistryClient({ ...credentials(), fetch: registries.fakeFetch }),
+      ),
+    ).toEqual({
       success: false,
     });
     expect(logger.error).toHaveBeenCalledWith(
@@ -269,8 +328,8 @@ describe('promote executor', () => {
     const registries = fakeRegistries();
     publish(registries);
     const results = await Promise.all([
-      promoteExecutor({ ...options, from: 'nx1' }, context(), credentials(), registries.fakeFetch),
-      promoteExecutor({ ...options, from: 'latest' }, context(), credentials(), registries.fakeFetch),
+      promoteExecutor({ ...options, from: 'nx1' }, context(), createRegistryClient({ ...credentials(), fetch: registries.fakeFetch })),
+      promoteExecutor({ ...options, from: 'latest' }, context(), createRegistryClient({ ...credentials(), fetch: registries.fakeFetch })),
     ]);
     expect(results).toEqual([
       { success: true, digest: sha(manifest) },
@@ -290,7 +349,13 @@ describe('promote executor', () => {
       if (key === 'production') write('production', older);
       return repo.manifests;
     };
-    expect(await promoteExecutor({ ...options, from: 'nx1' }, context(), credentials(), registries.fakeFetch)).toEqual({ success: false });
+    expect(
+      await promoteExecutor(
+        { ...options, from: 'nx1' },
+        context(),
+        createRegistryClient({ ...credentials(), fetch: registries.fakeFetch }),
+      ),
+    ).toEqual({ success: false });
     expect(logger.error).toHaveBeenCalledWith(
       `127.0.0.1:5000/classifier:production points at ${sha(older)}, not ${sha(manifest)}, right after this promote wrote it: ` +
         'another promote or push of production wrote after it. Check with nx run classifier:versions, then promote again the version production should hold.',

@@ -3,8 +3,8 @@ import { type ExecutorContext, logger } from '@nx/devkit';
 import { type BentomlClient, createBentomlClient } from '../../lib/bentoml/client';
 import { sharedIncludes } from '../../lib/bentoml/shared-includes';
 import { UserError } from '../../lib/errors';
-import { runExecutor } from '../../lib/run-executor';
-import { setUpService } from '../service-setup';
+import { runExecutor } from '../shared/run-executor';
+import { setUpService } from '../shared/service-setup';
 import type { ServeExecutorSchema } from './schema';
 
 export default async function serveExecutor(

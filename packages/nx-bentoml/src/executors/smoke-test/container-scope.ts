@@ -1,10 +1,35 @@
 import { constants } from 'node:os';
 import { logger } from '@nx/devkit';
-import type { RunningContainer } from '../../lib/docker/client';
 import { serviceErrorInOutput } from '../../lib/bentoml/container-failure';
+import { smokeTestContainerLabel } from '../../lib/chain/image-labels';
+import type { DockerClient, RunningContainer } from '../../lib/docker/client';
 import { UserError } from '../../lib/errors';
+import { ServiceStoppedError, waitUntilReady } from '../../lib/http/service-checks';
 
 const interruptions: NodeJS.Signals[] = ['SIGINT', 'SIGTERM'];
+const bentoPort = 3000;
+
+/** Starts the image, labelled with the project; port 0 leaves the choice of a free port to the Engine, at start. */
+export async function startContainer(docker: DockerClient, imageId: string, port: number, project: string): Promise<RunningContainer> {
+  return docker
+    .runContainer(imageId, { containerPort: bentoPort, hostPort: port, labels: { [smokeTestContainerLabel]: project } })
+    .catch((error: Error) => {
+      if (port && /port is already allocated|address already in use/i.test(error.message)) {
+        throw new UserError(`Port ${port} on 127.0.0.1 is already in use. Free it, or pass --port=0 to use a free port.`);
+      }
+      throw error;
+    });
+}
+
+/** Waits for /readyz, and stops early when the container has exited (a crash at startup, a missing model). */
+export async function waitForService(container: RunningContainer, baseUrl: string, timeoutMs: number) {
+  const isAlive = async () => (await container.state()).running;
+  await waitUntilReady(`${baseUrl}/readyz`, timeoutMs, { isAlive }).catch(async (error: Error) => {
+    if (!(error instanceof ServiceStoppedError)) throw error;
+    const { exitCode } = await container.state();
+    throw new UserError(`The container exited with code ${exitCode} before the service was ready at ${baseUrl}.`);
+  });
+}
 
 /**
  * Runs `body` while the container exists and removes the container afterwards, also when the
@@ -49,6 +74,7 @@ function removeOnInterrupt(container: RunningContainer): () => void {
 
 async function withContainerOutput(error: unknown, container: RunningContainer): Promise<unknown> {
   if (!(error instanceof UserError)) return error;
+  // Unreadable logs (the container already gone) leave the failure as it is: it is what the user needs.
   const logs = await container.logs().catch(() => '');
   if (!logs) return error;
   const cause = serviceErrorInOutput(logs);

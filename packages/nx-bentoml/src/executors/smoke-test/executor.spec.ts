@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { logger } from '@nx/devkit';
 import { fakeDocker } from '../../testing/fake-docker';
+import { fakeRegistry } from '../../testing/fake-registry';
 import { fakeExecutorContext } from '../../testing/executor-context';
 import { captureLogger } from '../../testing/logger';
 import smokeTestExecutor from './executor';
@@ -227,6 +228,9 @@ describe('smoke-test executor', () => {
       return base;
     };
     const noCredentials = () => ({ env: { DOCKER_CONFIG: join(root, 'no-docker-config') } });
+    /** The registry the fake engine's pushes land in. */
+    const registryOf = (docker: ReturnType<typeof fakeDocker>) =>
+      fakeRegistry(docker.registry, { credentials: noCredentials(), calls: docker.calls }).client;
     const engineWithImage = (publishedPort: number, extra = {}) => {
       const docker = fakeDocker({}, { publishedPort, ...extra });
       docker.images.set('sha256:1', { id: 'sha256:1', labels: {}, repoTags: [], repoDigests: [], sizeBytes: 1, platform: 'linux/amd64' });
@@ -236,7 +240,7 @@ describe('smoke-test executor', () => {
     it('tests the image when the push would change a tag', async () => {
       server = await fakeService({ status: 200, body: ['setosa'] });
       const docker = engineWithImage(portOf(server));
-      expect(await smokeTestExecutor(options(0), gateContext(), docker.client, noCredentials())).toEqual({ success: true });
+      expect(await smokeTestExecutor(options(0), gateContext(), docker.client, registryOf(docker))).toEqual({ success: true });
       expect(docker.calls).toEqual(['run sha256:1 on 0', 'remove c1']);
       expect(logger.info).toHaveBeenCalledWith(
         'Testing the image before docker-push pushes it (the gate; --gate=false pushes without it).',
@@ -246,8 +250,8 @@ describe('smoke-test executor', () => {
     it("starts no container when every tag of every registry, the command line's included, already holds the image", async () => {
       const docker = engineWithImage(1);
       docker.images.get('sha256:1')!.repoDigests.push('127.0.0.1:5000/classifier@sha256:aa');
-      docker.registry.set('127.0.0.1:5000/classifier:nx1', 'sha256:aa');
-      expect(await smokeTestExecutor(options(0), gateContext(), docker.client, noCredentials())).toEqual({ success: true });
+      docker.registry.tags.set('127.0.0.1:5000/classifier:nx1', 'sha256:aa');
+      expect(await smokeTestExecutor(options(0), gateContext(), docker.client, registryOf(docker))).toEqual({ success: true });
       expect(docker.calls).toEqual([]);
       expect(logger.info).toHaveBeenCalledWith(
         'Every tag already holds this image: docker-push has nothing to push, so the gate does not test it again.',
@@ -256,9 +260,9 @@ describe('smoke-test executor', () => {
       server = await fakeService({ status: 200, body: ['setosa'] });
       const secondRun = engineWithImage(portOf(server));
       secondRun.images.get('sha256:1')!.repoDigests.push('127.0.0.1:5000/classifier@sha256:aa');
-      secondRun.registry.set('127.0.0.1:5000/classifier:nx1', 'sha256:aa');
+      secondRun.registry.tags.set('127.0.0.1:5000/classifier:nx1', 'sha256:aa');
       const context = gateContext({ registries: ['127.0.0.1:5000', 'ghcr.io/org'] });
-      expect(await smokeTestExecutor(options(0), context, secondRun.client, noCredentials())).toEqual({ success: true });
+      expect(await smokeTestExecutor(options(0), context, secondRun.client, registryOf(secondRun))).toEqual({ success: true });
       expect(secondRun.calls).toEqual(['run sha256:1 on 0', 'remove c1']);
     });
 
@@ -266,15 +270,17 @@ describe('smoke-test executor', () => {
       server = await fakeService({ status: 200, body: ['setosa'] });
       const docker = engineWithImage(portOf(server));
       docker.images.get('sha256:1')!.repoDigests.push('127.0.0.1:5000/classifier@sha256:aa');
-      docker.registry.set('127.0.0.1:5000/classifier:nx1', 'sha256:aa');
-      expect(await smokeTestExecutor(options(0), gateContext({ force: true }), docker.client, noCredentials())).toEqual({ success: true });
+      docker.registry.tags.set('127.0.0.1:5000/classifier:nx1', 'sha256:aa');
+      expect(await smokeTestExecutor(options(0), gateContext({ force: true }), docker.client, registryOf(docker))).toEqual({
+        success: true,
+      });
       expect(docker.calls).toEqual(['run sha256:1 on 0', 'remove c1']);
     });
 
     it('says that nothing was pushed and what to do when the service fails', async () => {
       server = await fakeService({ status: 200, body: [] }, false);
       const docker = engineWithImage(portOf(server), { containerExitCode: 1 });
-      expect(await smokeTestExecutor(options(0), gateContext(), docker.client, noCredentials())).toEqual({ success: false });
+      expect(await smokeTestExecutor(options(0), gateContext(), docker.client, registryOf(docker))).toEqual({ success: false });
       expect(logger.error).toHaveBeenCalledWith(
         expect.stringMatching(
           /^The container exited with code 1 before the service was ready at .*\nThe gate before docker-push stopped the push: nothing was pushed and no tag moved\. Fix the service \(nx run classifier:serve runs it locally\), or pass --gate=false to push without the smoke test\.$/s,
@@ -286,7 +292,7 @@ describe('smoke-test executor', () => {
       // Nx hands the push task's command line untyped: --gate=false arrives as the string "false".
       for (const context of [gateContext({ gate: 'false' }), gateContext({}, { gate: false })]) {
         const docker = engineWithImage(1);
-        expect(await smokeTestExecutor(options(0), context, docker.client, noCredentials())).toEqual({ success: true });
+        expect(await smokeTestExecutor(options(0), context, docker.client, registryOf(docker))).toEqual({ success: true });
         expect(docker.calls).toEqual([]);
       }
       expect(logger.info).toHaveBeenCalledWith('The gate is off (gate: false): docker-push pushes without a smoke test.');
@@ -298,8 +304,8 @@ describe('smoke-test executor', () => {
       const alone = gateContext();
       alone.taskGraph!.dependencies['classifier:docker-push'] = [];
       docker.images.get('sha256:1')!.repoDigests.push('127.0.0.1:5000/classifier@sha256:aa');
-      docker.registry.set('127.0.0.1:5000/classifier:nx1', 'sha256:aa');
-      expect(await smokeTestExecutor(options(0), alone, docker.client, noCredentials())).toEqual({ success: true });
+      docker.registry.tags.set('127.0.0.1:5000/classifier:nx1', 'sha256:aa');
+      expect(await smokeTestExecutor(options(0), alone, docker.client, registryOf(docker))).toEqual({ success: true });
       expect(docker.calls).toEqual(['run sha256:1 on 0', 'remove c1']);
     });
   });

@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { logger } from '@nx/devkit';
+import { createRegistryClient } from '../../lib/registry/client';
 import { fakeExecutorContext } from '../../testing/executor-context';
 import { captureLogger } from '../../testing/logger';
 import versionsExecutor from './executor';
@@ -79,7 +80,9 @@ describe('versions executor', () => {
 
   it('prints the versions newest first as one JSON document and writes it to versions.json, credentials nowhere', async () => {
     const { fakeFetch } = fakeRegistry();
-    expect(await versionsExecutor({ ...options, json: true }, context(), credentials(), fakeFetch)).toEqual({ success: true });
+    expect(
+      await versionsExecutor({ ...options, json: true }, context(), createRegistryClient({ ...credentials(), fetch: fakeFetch })),
+    ).toEqual({ success: true });
     const printed = JSON.parse(String(stdout.mock.calls.map((call) => call[0]).join('')));
     expect(printed.repository).toBe('127.0.0.1:5000/classifier');
     expect(printed.versions.map((version: { digest: string; tags: string[] }) => [version.digest, version.tags])).toEqual([
@@ -94,7 +97,11 @@ describe('versions executor', () => {
 
   it('shows the params and metrics that differ between two versions', async () => {
     const { fakeFetch } = fakeRegistry();
-    await versionsExecutor({ ...options, compare: 'production,latest' }, context(), credentials(), fakeFetch);
+    await versionsExecutor(
+      { ...options, compare: 'production,latest' },
+      context(),
+      createRegistryClient({ ...credentials(), fetch: fakeFetch }),
+    );
     expect(logger.info).toHaveBeenCalledWith(
       'What differs between production and latest:\n  param max_depth: 3 -> 5\n  metric accuracy: 0.91 -> 0.95',
     );
@@ -102,7 +109,13 @@ describe('versions executor', () => {
 
   it('refuses a version the registry does not hold, naming its tags', async () => {
     const { fakeFetch } = fakeRegistry();
-    expect(await versionsExecutor({ ...options, compare: 'staging,latest' }, context(), credentials(), fakeFetch)).toEqual({
+    expect(
+      await versionsExecutor(
+        { ...options, compare: 'staging,latest' },
+        context(),
+        createRegistryClient({ ...credentials(), fetch: fakeFetch }),
+      ),
+    ).toEqual({
       success: false,
     });
     expect(logger.error).toHaveBeenCalledWith(expect.stringContaining('127.0.0.1:5000/classifier holds no version staging. Its tags: '));
@@ -113,15 +126,17 @@ describe('versions executor', () => {
     [404, '127.0.0.1:5000/classifier does not exist in the registry: nothing was published under this name.'],
     [
       401,
-      'The registry refused GET classifier/tags/list (HTTP 401): the credentials for 127.0.0.1:5000/classifier are missing or lack read access.',
+      'The registry 127.0.0.1:5000 refused the credentials for 127.0.0.1:5000/classifier (401 unauthorized, GET classifier/tags/list). Run "docker login 127.0.0.1:5000"',
     ],
     [
       403,
-      'The registry refused GET classifier/tags/list (HTTP 403): the credentials for 127.0.0.1:5000/classifier are missing or lack read access.',
+      'The registry 127.0.0.1:5000 denied the pull of 127.0.0.1:5000/classifier (403 forbidden, GET classifier/tags/list): the credentials lack read access to this repository.',
     ],
   ])('explains a registry answering %i, with no stack trace and no output', async (status, message) => {
     const { fakeFetch } = fakeRegistry(status);
-    expect(await versionsExecutor(options, context(), credentials(), fakeFetch)).toEqual({ success: false });
+    expect(await versionsExecutor(options, context(), createRegistryClient({ ...credentials(), fetch: fakeFetch }))).toEqual({
+      success: false,
+    });
     expect(logger.error).toHaveBeenCalledWith(expect.stringContaining(message));
     expect(logger.error).not.toHaveBeenCalledWith(expect.stringMatching(/\n\s+at /));
     expect(existsSync(join(root, 'dist/apps/classifier/versions'))).toBe(false);
@@ -130,7 +145,9 @@ describe('versions executor', () => {
   it('asks for an image name or a containerize run when neither is there', async () => {
     rmSync(join(root, 'dist'), { recursive: true });
     const { fakeFetch } = fakeRegistry();
-    expect(await versionsExecutor(options, context(), credentials(), fakeFetch)).toEqual({ success: false });
+    expect(await versionsExecutor(options, context(), createRegistryClient({ ...credentials(), fetch: fakeFetch }))).toEqual({
+      success: false,
+    });
     expect(logger.error).toHaveBeenCalledWith(
       "No image name to look up: pass --imageName=<name>, or run the containerize target once so that it records the image's name.",
     );
@@ -139,7 +156,9 @@ describe('versions executor', () => {
   it('asks for a registry when neither the option nor the docker-push target names one', async () => {
     const { fakeFetch } = fakeRegistry();
     const { registry: _registry, ...withoutRegistry } = options;
-    expect(await versionsExecutor(withoutRegistry, context(), credentials(), fakeFetch)).toEqual({ success: false });
+    expect(await versionsExecutor(withoutRegistry, context(), createRegistryClient({ ...credentials(), fetch: fakeFetch }))).toEqual({
+      success: false,
+    });
     expect(logger.error).toHaveBeenCalledWith(
       'No registry to use: pass --registry=<host[/path]>, or set "registry" in the options of the docker-push target in project.json.',
     );
@@ -148,7 +167,7 @@ describe('versions executor', () => {
   it('names the password variable the options give when the registry refuses', async () => {
     const { fakeFetch } = fakeRegistry(401);
     const env = { ...credentials().env, CI_REGISTRY_TOKEN: 'token-123' };
-    await versionsExecutor({ ...options, passwordEnv: 'CI_REGISTRY_TOKEN' }, context(), { env }, fakeFetch);
+    await versionsExecutor({ ...options, passwordEnv: 'CI_REGISTRY_TOKEN' }, context(), createRegistryClient({ env, fetch: fakeFetch }));
     expect(logger.error).toHaveBeenCalledWith(
       expect.stringContaining('set NX_BENTOML_REGISTRY_USERNAME (or --username) and CI_REGISTRY_TOKEN, then run again.'),
     );
@@ -156,7 +175,9 @@ describe('versions executor', () => {
 
   it('says which tags it left out because their image could not be read', async () => {
     const { fakeFetch } = fakeRegistry(200, ['multi']);
-    expect(await versionsExecutor({ ...options, json: true }, context(), credentials(), fakeFetch)).toEqual({ success: true });
+    expect(
+      await versionsExecutor({ ...options, json: true }, context(), createRegistryClient({ ...credentials(), fetch: fakeFetch })),
+    ).toEqual({ success: true });
     expect(logger.warn).toHaveBeenCalledWith(
       'Left out 1 tag of 127.0.0.1:5000/classifier whose image could not be read (a manifest list of several platforms, or a manifest or config the registry refused): multi.',
     );

@@ -9,13 +9,12 @@ import {
   formatVersions,
   publishedVersions,
 } from '../../lib/chain/versions';
-import { type CredentialSources, resolveRegistryAuth } from '../../lib/docker/credentials';
-import { RegistryReadError, listTags, readRemoteImage } from '../../lib/docker/registry-api';
 import { UserError } from '../../lib/errors';
-import { resolveOption } from '../../lib/executor-context';
 import { writeOutputDirectory } from '../../lib/outputs';
-import { runExecutor } from '../../lib/run-executor';
-import { explainRegistryError, registryRepository } from '../registry-target';
+import { type RegistryClient, createRegistryClient } from '../../lib/registry/client';
+import { resolveOption } from '../shared/executor-context';
+import { explainRefusals, registryRepository } from '../shared/registry-target';
+import { runExecutor } from '../shared/run-executor';
 import type { VersionsExecutorSchema } from './schema';
 
 export const versionsFileName = 'versions.json';
@@ -24,30 +23,19 @@ export const versionsFileName = 'versions.json';
 export default async function versionsExecutor(
   options: VersionsExecutorSchema,
   context: ExecutorContext,
-  credentials: CredentialSources = {},
-  fetchImpl: typeof fetch = fetch,
+  registryClient: RegistryClient = createRegistryClient(),
 ) {
   return runExecutor(async () => {
     const { registry, repository } = registryRepository(options, context);
-    const auth = await resolveRegistryAuth(registry, { username: options.username, passwordEnv: options.passwordEnv, ...credentials });
-
-    const tags = await listTags(repository, auth, fetchImpl).catch((error: unknown) => {
-      throw error instanceof RegistryReadError ? explainRegistryError(error, repository, context, options.passwordEnv) : error;
-    });
-    const tagged = [];
-    const unread: string[] = [];
-    for (const tag of tags) {
-      const image = await readRemoteImage(`${repository}:${tag}`, auth, fetchImpl);
-      if (image) tagged.push({ tag, image });
-      else unread.push(tag);
-    }
+    const auth = await registryClient.credentials(registry, options);
+    const { images, unread } = await registryClient.listImages(repository, auth).catch(explainRefusals(context, options.passwordEnv));
     if (unread.length > 0) {
       logger.warn(
         `Left out ${unread.length} tag${unread.length > 1 ? 's' : ''} of ${repository} whose image could not be read ` +
           `(a manifest list of several platforms, or a manifest or config the registry refused): ${unread.join(', ')}.`,
       );
     }
-    const versions = publishedVersions(tagged);
+    const versions = publishedVersions(images);
 
     // The versions to compare are checked before anything is written.
     const comparison = options.compare ? compare(options.compare, versions, repository) : undefined;

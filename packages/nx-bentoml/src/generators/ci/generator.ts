@@ -2,7 +2,7 @@ import { type GeneratorCallback, type Tree, formatFiles, generateFiles, getProje
 import { join, posix } from 'node:path';
 import { UserError } from '../../lib/errors';
 import { bentofileName, buildDirCandidates } from '../../lib/project-layout';
-import { assertRegistry } from '../../lib/names';
+import { assertRegistry } from '../../lib/registry/reference';
 import { bentomlVersion, defaultPythonVersion } from '../../lib/versions';
 import { readRegisteredOptions } from '../plugin-registration';
 import type { CiGeneratorSchema } from './schema';

@@ -11,7 +11,8 @@ import {
 import { join } from 'node:path';
 import { UserError } from '../../lib/errors';
 import { assertTagTemplates } from '../../lib/tag-templates';
-import { assertBentoName, assertImageName, assertRegistry, toBentoName, toClassName } from '../../lib/names';
+import { assertBentoName, assertImageName, toBentoName, toClassName } from '../../lib/names';
+import { assertRegistry } from '../../lib/registry/reference';
 import { bentomlVersion, defaultPythonVersion, scikitLearnVersion } from '../../lib/versions';
 import { initGenerator } from '../init/generator';
 import { readRegisteredOptions } from '../plugin-registration';

@@ -1,4 +1,4 @@
-import type { RemoteImage } from '../docker/registry-api';
+import type { RemoteImage } from '../registry/distribution-api';
 import { UserError } from '../errors';
 import { textTable } from '../text-table';
 import { type LabelledLineage, lineageFromLabels } from './image-labels';

@@ -1,4 +1,4 @@
-import { typedPushOptions } from './push-plan';
+import { typedPushOptions } from './typed-overrides';
 
 describe('typedPushOptions', () => {
   it("types a task's command-line options as docker-push's schema does, as Nx hands them untyped", () => {

@@ -4,8 +4,9 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { UserError } from '../errors';
 import { type CommandResult, runCommand } from '../process/run-command';
+import { registryHostOf } from './reference';
 
-/** What the Engine's push API takes as X-Registry-Auth. */
+/** Credentials for one registry, as docker login stores them; the Engine's push takes the same (X-Registry-Auth). */
 export interface RegistryAuth {
   serveraddress: string;
   username?: string;
@@ -13,10 +14,17 @@ export interface RegistryAuth {
   identitytoken?: string;
 }
 
-export interface CredentialSources {
+/** The options of a registry target that choose its credentials. */
+export interface RegistryAccess {
   /** Explicit username; the password comes from the environment variable named by passwordEnv. */
   username?: string;
   passwordEnv?: string;
+}
+
+/** The password variable when passwordEnv is not set. */
+export const defaultPasswordEnv = 'NX_BENTOML_REGISTRY_PASSWORD';
+
+export interface CredentialSources extends RegistryAccess {
   env?: NodeJS.ProcessEnv;
   /** Runs a credential helper program (`docker-credential-<name>`) with `get` and the server address on stdin; replaceable in tests. */
   runHelper?: (program: string, serverAddress: string) => Promise<CommandResult>;
@@ -30,18 +38,13 @@ const dockerConfigSchema = z.looseObject({
 
 const helperOutputSchema = z.object({ Username: z.string(), Secret: z.string() });
 
-/** "europe-west6-docker.pkg.dev/project/repo" -> "europe-west6-docker.pkg.dev" */
-export function registryHost(registry: string): string {
-  return registry.replace(/^[a-z]+:\/\//, '').split('/')[0];
-}
-
 const dockerHubHosts = new Set(['docker.io', 'index.docker.io', 'registry-1.docker.io']);
 /** The key docker login, config.json and credential helpers use for Docker Hub, whatever host name the image uses. */
 const dockerHubServerAddress = 'https://index.docker.io/v1/';
 
 /** The server address credentials are stored under: the host, or Docker Hub's one key for any of its host names. */
 export function credentialServerAddress(registry: string): string {
-  const host = registryHost(registry);
+  const host = registryHostOf(registry);
   return dockerHubHosts.has(host) ? dockerHubServerAddress : host;
 }
 
@@ -53,7 +56,7 @@ export function credentialServerAddress(registry: string): string {
 export async function resolveRegistryAuth(registry: string, sources: CredentialSources = {}): Promise<RegistryAuth | undefined> {
   const env = sources.env ?? process.env;
   const server = credentialServerAddress(registry);
-  const passwordEnv = sources.passwordEnv ?? 'NX_BENTOML_REGISTRY_PASSWORD';
+  const passwordEnv = sources.passwordEnv ?? defaultPasswordEnv;
   const username = sources.username ?? env['NX_BENTOML_REGISTRY_USERNAME'];
   if (username) {
     const password = env[passwordEnv];
@@ -87,6 +90,7 @@ function readDockerConfig(env: NodeJS.ProcessEnv) {
   try {
     text = readFileSync(file, 'utf8');
   } catch {
+    // No config file (never logged in): no stored credentials, as for the docker CLI.
     return {};
   }
   // Not the parser's message: it quotes the text near the error, which may be part of a credential.
@@ -131,6 +135,7 @@ async function credentialsFromHelper(program: string, serverAddress: string, run
   return parsed.data;
 }
 
+/** The parsed JSON, or undefined for text that is none: each caller says what is wrong without quoting it. */
 function safeJson(text: string): unknown {
   try {
     return JSON.parse(text);

@@ -1,5 +1,5 @@
 import { logger } from '@nx/devkit';
-import { isUserError } from './errors';
+import { isUserError } from '../../lib/errors';
 
 /**
  * Runs an executor body and turns failures into one readable message and `success: false`.

@@ -1,5 +1,5 @@
 import type { ExecutorContext } from '@nx/devkit';
-import { fakeExecutorContext } from '../testing/executor-context';
+import { fakeExecutorContext } from '../../testing/executor-context';
 import { configuredTargetName } from './configured-targets';
 
 describe('configuredTargetName', () => {

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { UserError } from '../errors';
-import { credentialServerAddress, registryHost, resolveRegistryAuth } from './credentials';
+import { credentialServerAddress, resolveRegistryAuth } from './credentials';
 
 /** What a credential helper prints on success. */
 const helperAnswer = (Username: string, Secret: string) => async () => ({
@@ -16,11 +16,6 @@ describe('resolveRegistryAuth', () => {
   const writeConfig = (config: object) => writeFileSync(join(dockerConfig, 'config.json'), JSON.stringify(config));
   beforeEach(() => (dockerConfig = mkdtempSync(join(tmpdir(), 'docker-config-'))));
   afterEach(() => rmSync(dockerConfig, { recursive: true, force: true }));
-
-  it('takes the host of a registry with a repository path', () => {
-    expect(registryHost('europe-west6-docker.pkg.dev/my-project/models')).toBe('europe-west6-docker.pkg.dev');
-    expect(registryHost('https://127.0.0.1:5000/v1/')).toBe('127.0.0.1:5000');
-  });
 
   it('prefers an explicit username with the password from the environment', async () => {
     writeConfig({ auths: { 'ghcr.io': { auth: Buffer.from('other:x').toString('base64') } } });

@@ -1,14 +1,14 @@
 import { relative } from 'node:path';
 import { type ExecutorContext, logger } from '@nx/devkit';
-import type { BentomlClient } from '../lib/bentoml/client';
+import type { BentomlClient } from '../../lib/bentoml/client';
 import {
   type ResolvedModel,
   assertExternalModelsPresent,
   describeResolvedModel,
   resolveExternalModels,
-} from '../lib/bentoml/external-models';
-import { type ServiceProject, readServiceProject, unhashedModelFiles } from '../lib/bentoml/service-project';
-import { projectRootOf, resolveOption } from '../lib/executor-context';
+} from '../../lib/bentoml/external-models';
+import { type ServiceProject, readServiceProject, unhashedModelFiles } from '../../lib/bentoml/service-project';
+import { projectRootOf, resolveOption } from './executor-context';
 
 export interface ServiceSetup {
   project: ServiceProject;

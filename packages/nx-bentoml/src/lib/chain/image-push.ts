@@ -1,0 +1,135 @@
+import type { DockerClient, ImageSummary } from '../docker/client';
+import { UserError } from '../errors';
+import type { RegistryClient } from '../registry/client';
+import type { RegistryAccess, RegistryAuth } from '../registry/credentials';
+import { explainPushError, explainRegistryError, isTransientPushError } from '../registry/errors';
+import { type LocalImage, type TagStep, withPushedDigests } from '../registry/push-plan';
+import { withRetries } from '../retry';
+import type { ImageHandoff, PushHandoff } from './handoff-files';
+import { buildKeyLabel } from './image-labels';
+
+type PushedTag = PushHandoff['pushed'][number];
+
+/** What docker-push publishes where, as its options say. */
+export interface ImagePush {
+  image: ImageHandoff;
+  registries: string[];
+  access: RegistryAccess;
+  force?: boolean;
+  /** Attempts per tag for transient failures (3 by default), and the wait before each retry (1 s, doubling, by default). */
+  retries?: number;
+  retryDelayMs?: (attempt: number) => number;
+  /** containerize's target name in this project, for "run it again". */
+  containerizeTarget: string;
+}
+
+export interface PushClients {
+  docker: DockerClient;
+  registry: RegistryClient;
+}
+
+interface PushLog {
+  info(line: string): void;
+  warn(line: string): void;
+}
+
+/** The image containerize recorded, as the engine holds it now and as reuse rule 3 compares it. */
+export async function inspectLocalImage(
+  docker: DockerClient,
+  image: ImageHandoff,
+  containerizeTarget: string,
+): Promise<{ summary: ImageSummary; local: LocalImage }> {
+  const summary = await docker.inspectImage(image.imageId);
+  if (!summary) {
+    throw new UserError(
+      `The image ${image.imageName} (${image.imageId}) is no longer in the Docker Engine. Run the ${containerizeTarget} target again.`,
+    );
+  }
+  const buildKey = summary.labels[buildKeyLabel];
+  return {
+    summary,
+    local: {
+      knownDigests: new Set(summary.repoDigests.map((entry) => entry.split('@')[1])),
+      buildKey: buildKey === undefined ? undefined : { label: buildKeyLabel, value: buildKey },
+      platform: summary.platform,
+    },
+  };
+}
+
+/** Pushes every tag to every registry, as reuse rule 3 plans it: a tag that holds the image is kept, one elsewhere is pointed. */
+export async function pushImage(
+  push: ImagePush,
+  clients: PushClients,
+  log: PushLog,
+): Promise<{ imageSizeBytes: number; pushed: PushedTag[] }> {
+  const { summary, local: inspected } = await inspectLocalImage(clients.docker, push.image, push.containerizeTarget);
+  let local = inspected;
+  const pushed: PushedTag[] = [];
+  for (const registry of push.registries) {
+    const auth = await clients.registry.credentials(registry, push.access);
+    const repository = `${registry}/${push.image.imageName}`;
+    const steps = await planRegistryPush(push, clients.registry, repository, local, auth);
+    for (const step of steps) {
+      await clients.docker.tagImage(push.image.imageId, repository, step.tag);
+      const result = await carryOut(push, clients, { registry, repository, step, auth }, log);
+      pushed.push(result.entry);
+      // A digest the engine's push reported is this image's, in the next registry too.
+      if (result.pushedImage) local = withPushedDigests(local, [result.entry.digest]);
+    }
+  }
+  return { imageSizeBytes: summary.sizeBytes, pushed };
+}
+
+/** True when the push would push or point at least one tag (the gate tests the image only then). */
+export async function wouldPush(push: ImagePush, clients: PushClients): Promise<boolean> {
+  if (push.force) return true;
+  const { local } = await inspectLocalImage(clients.docker, push.image, push.containerizeTarget);
+  for (const registry of push.registries) {
+    const auth = await clients.registry.credentials(registry, push.access);
+    const steps = await planRegistryPush(push, clients.registry, `${registry}/${push.image.imageName}`, local, auth);
+    if (steps.some((step) => step.action !== 'keep')) return true;
+  }
+  return false;
+}
+
+function planRegistryPush(
+  push: ImagePush,
+  registry: RegistryClient,
+  repository: string,
+  local: LocalImage,
+  auth: RegistryAuth | undefined,
+) {
+  return registry.planPush(repository, { tags: push.image.tags, force: push.force }, local, auth).catch((error: unknown) => {
+    throw explainRegistryError(error, { passwordEnv: push.access.passwordEnv });
+  });
+}
+
+interface TagTarget {
+  registry: string;
+  repository: string;
+  step: TagStep;
+  auth: RegistryAuth | undefined;
+}
+
+async function carryOut(push: ImagePush, clients: PushClients, { registry, repository, step, auth }: TagTarget, log: PushLog) {
+  const reference = `${repository}:${step.tag}`;
+  if (step.action === 'keep') {
+    log.info(`${reference} is up to date (${step.digest}${step.sameInputs ? ', built from the same inputs elsewhere' : ''}); not pushing.`);
+    return { entry: { registry, reference, tag: step.tag, digest: step.digest, status: 'up-to-date' as const } };
+  }
+  if (step.action === 'point' && (await clients.registry.pointTag(repository, step.tag, step.digest, auth))) {
+    log.info(`Tagged ${reference} in the registry with the image built from the same inputs elsewhere (${step.digest}).`);
+    return { entry: { registry, reference, tag: step.tag, digest: step.digest, status: 'pushed' as const } };
+  }
+  log.info(`Pushing ${reference}${auth?.username ? ` as ${auth.username}` : ''}...`);
+  const result = await withRetries(() => clients.docker.pushImage(repository, step.tag, auth, (line) => log.info(`  ${line}`)), {
+    attempts: push.retries ?? 3,
+    isRetryable: (error) => isTransientPushError(error.message),
+    onRetry: (error, attempt) => log.warn(`Push of ${reference} failed (${error.message}); retrying (attempt ${attempt + 1}).`),
+    delayMs: push.retryDelayMs,
+  }).catch((error: Error) => {
+    throw explainPushError(error.message, reference, registry, { passwordEnv: push.access.passwordEnv });
+  });
+  log.info(`Pushed ${reference}@${result.digest}`);
+  return { entry: { registry, reference, tag: step.tag, digest: result.digest, status: 'pushed' as const }, pushedImage: true };
+}

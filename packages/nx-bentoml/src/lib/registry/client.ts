@@ -1,0 +1,117 @@
+import { type CredentialSources, type RegistryAccess, type RegistryAuth, resolveRegistryAuth } from './credentials';
+import { type RemoteImage, imageManifestTypes, listTags, putManifest, readImage, readManifest } from './distribution-api';
+import { RegistryRefusal } from './errors';
+import { type PromoteRequest, type Promotion, promoteManifest } from './promote';
+import { type LocalImage, type TagAnswer, type TagStep, needsImageFacts, planPush } from './push-plan';
+import { repositoryApi } from './reference';
+import { type Fetch, type RegistrySession, registrySession } from './session';
+
+/**
+ * Everything nx-bentoml asks of a registry, over the Distribution API (the Engine's push aside,
+ * which DockerClient makes). A repository is named as the user does: "127.0.0.1:5000/team/app".
+ * Refusals throw RegistryRefusal; explainRefusal (errors.ts) says them to the user.
+ */
+export interface RegistryClient {
+  /** The credentials for a registry: the options' username and password variable, else Docker's config (docker login). */
+  credentials(registry: string, access: RegistryAccess): Promise<RegistryAuth | undefined>;
+  /** Reuse rule 3 (push-plan.ts) for one repository: what to do with each tag, from what the registry holds under them. */
+  planPush(
+    repository: string,
+    target: { tags: string[]; force?: boolean },
+    local: LocalImage,
+    auth: RegistryAuth | undefined,
+  ): Promise<TagStep[]>;
+  /** Points repository:tag at an image manifest the repository holds, by writing its bytes under the tag; false when it will not. */
+  pointTag(repository: string, tag: string, digest: string, auth: RegistryAuth | undefined): Promise<boolean>;
+  /** Every tag of a repository with its image; `unread`, the tags that hold no single image this client can read (a manifest list). */
+  listImages(
+    repository: string,
+    auth: RegistryAuth | undefined,
+  ): Promise<{ images: Array<{ tag: string; image: RemoteImage }>; unread: string[] }>;
+  /** Points a tag at an exact version, copying what another repository lacks (promote.ts). */
+  promote(request: PromoteRequest): Promise<Promotion>;
+}
+
+export function createRegistryClient({ fetch: fetchImpl = fetch, ...sources }: CredentialSources & { fetch?: Fetch } = {}): RegistryClient {
+  return {
+    credentials: (registry, access) => resolveRegistryAuth(registry, { ...sources, ...definedOnly(access) }),
+
+    async planPush(repository, target, local, auth) {
+      if (target.force) return planPush(target, local, []);
+      const session = registrySession(auth, fetchImpl);
+      const answers: Array<TagAnswer | undefined> = [];
+      for (const tag of target.tags) answers.push(await answerTag(session, repository, tag, local, auth));
+      return planPush(target, local, answers);
+    },
+
+    async pointTag(repository, tag, digest, auth) {
+      // One session: the pull token it gets is answered again with push scope for the PUT.
+      const session = registrySession(auth, fetchImpl);
+      const api = repositoryApi(repository);
+      try {
+        const manifest = await readManifest(session, api, digest);
+        if (!manifest || !imageManifestTypes.includes(manifest.contentType)) return false;
+        return (await putManifest(session, api, tag, manifest)) === digest;
+      } catch {
+        // Pointing only spares the upload: the push that follows instead meets the same refusal and explains it,
+        // or retries what the network caused.
+        return false;
+      }
+    },
+
+    async listImages(repository, auth) {
+      const session = registrySession(auth, fetchImpl);
+      const api = repositoryApi(repository);
+      const images: Array<{ tag: string; image: RemoteImage }> = [];
+      const unread: string[] = [];
+      for (const tag of await listTags(session, api)) {
+        const image = await readTagImage(session, repository, tag).catch((error: unknown) => {
+          // The tag list was readable, so a refusal here concerns this tag alone (a manifest or config the registry
+          // will not serve); its tag is reported as left out. Credentials refused (401, 403) are no such case.
+          if (error instanceof RegistryRefusal && ![401, 403].includes(error.status)) return undefined;
+          throw error;
+        });
+        if (image) images.push({ tag, image });
+        else unread.push(tag);
+      }
+      return { images, unread };
+    },
+
+    promote: (request) => promoteManifest(request, fetchImpl),
+  };
+}
+
+async function readTagImage(session: RegistrySession, repository: string, tag: string): Promise<RemoteImage | undefined> {
+  const api = repositoryApi(repository);
+  const manifest = await readManifest(session, api, tag);
+  return manifest && readImage(session, api, manifest);
+}
+
+/** What the registry holds under one tag, as far as rule 3 asks (the image config only where it compares a build key). */
+async function answerTag(
+  session: RegistrySession,
+  repository: string,
+  tag: string,
+  local: LocalImage,
+  auth: RegistryAuth | undefined,
+): Promise<TagAnswer | undefined> {
+  const api = repositoryApi(repository);
+  try {
+    const manifest = await readManifest(session, api, tag);
+    if (!manifest || !needsImageFacts(local, manifest.digest)) return { digest: manifest?.digest };
+    const image = await readImage(session, api, manifest);
+    return { digest: manifest.digest, ...(image ? { image } : {}) };
+  } catch (error) {
+    // A 401 is not "no such tag": the push would be refused alike, so it is explained now. Except for an identity
+    // token (a credential helper's OAuth refresh token), which the Engine exchanges and this client does not.
+    if (error instanceof RegistryRefusal && error.status === 401 && !auth?.identitytoken) throw error;
+    // Otherwise asking is only an optimisation: a registry that will not say what it holds (403 for push-only
+    // credentials, 5xx, the network) gets the push, which reports what is wrong, with retries for transient failures.
+    return undefined;
+  }
+}
+
+/** The two options that choose credentials; one left unset must not hide the sources' own. */
+function definedOnly({ username, passwordEnv }: RegistryAccess): RegistryAccess {
+  return { ...(username ? { username } : {}), ...(passwordEnv ? { passwordEnv } : {}) };
+}

@@ -1,0 +1,191 @@
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import { RegistryRefusal } from './errors';
+import type { RepositoryApi } from './reference';
+import type { RegistrySession } from './session';
+
+/**
+ * The Distribution API (OCI distribution spec) for one repository: manifests, tags and blobs.
+ * Every answer but the expected one throws a RegistryRefusal naming the repository; a manifest
+ * or tag that is not there is undefined, not an error.
+ */
+
+/** What a registry holds under a tag: its manifest digest and the labels of its image config. */
+export interface RemoteImage {
+  digest: string;
+  labels: Record<string, string>;
+  /** "linux/amd64", from the image config. */
+  platform: string;
+  /** When the image was built, from the image config. */
+  created?: string;
+}
+
+/** A manifest as the registry stores it: its exact bytes (so the digest stays), its type and the blobs it names. */
+export interface StoredManifest {
+  digest: string;
+  contentType: string;
+  body: Buffer;
+  /** Config and layers of an image manifest; none for a manifest list. */
+  blobs: string[];
+  /** The config blob of an image manifest. */
+  config?: string;
+  isList: boolean;
+  /** The digests of a manifest list's image manifests (one per platform); none for an image manifest. */
+  children: string[];
+}
+
+export const imageManifestTypes = ['application/vnd.docker.distribution.manifest.v2+json', 'application/vnd.oci.image.manifest.v1+json'];
+const manifestListTypes = ['application/vnd.docker.distribution.manifest.list.v2+json', 'application/vnd.oci.image.index.v1+json'];
+const manifestSchema = z.object({
+  mediaType: z.string().optional(),
+  config: z.object({ digest: z.string() }).optional(),
+  layers: z.array(z.object({ digest: z.string() })).default([]),
+  manifests: z.array(z.object({ digest: z.string() })).default([]),
+});
+const imageConfigSchema = z.object({
+  created: z.string().optional(),
+  architecture: z.string(),
+  os: z.string(),
+  config: z.object({ Labels: z.record(z.string(), z.string()).nullish() }).optional(),
+});
+const tagListSchema = z.object({ tags: z.array(z.string()).nullish() });
+
+/** The manifest a tag or digest names, or undefined when the repository holds none (404). */
+export async function readManifest(session: RegistrySession, api: RepositoryApi, reference: string): Promise<StoredManifest | undefined> {
+  const url = `${api.url}/manifests/${reference}`;
+  const response = await session.get(url, [...imageManifestTypes, ...manifestListTypes].join(', '));
+  if (response.status === 404) return undefined;
+  if (!response.ok) throw new RegistryRefusal(response.status, api.reference, { method: 'GET', url });
+  const body = Buffer.from(await response.arrayBuffer());
+  const digest = response.headers.get('docker-content-digest') ?? `sha256:${createHash('sha256').update(body).digest('hex')}`;
+  const parsed = manifestSchema.parse(JSON.parse(body.toString('utf8')));
+  // The type the registry serves it as, else the one it declares (some registries answer a generic type).
+  const served = (response.headers.get('content-type') ?? '').split(';')[0];
+  const contentType = [...imageManifestTypes, ...manifestListTypes].includes(served) ? served : (parsed.mediaType ?? served);
+  const isList = manifestListTypes.includes(contentType);
+  const config = isList ? undefined : parsed.config?.digest;
+  return {
+    digest,
+    contentType,
+    body,
+    blobs: isList ? [] : [...(config ? [config] : []), ...parsed.layers.map((layer) => layer.digest)],
+    ...(config ? { config } : {}),
+    isList,
+    children: isList ? parsed.manifests.map((manifest) => manifest.digest) : [],
+  };
+}
+
+/** Writes the manifest's bytes under `tag`; answers the digest the registry reports, if it says. */
+export async function putManifest(
+  session: RegistrySession,
+  api: RepositoryApi,
+  tag: string,
+  manifest: StoredManifest,
+): Promise<string | undefined> {
+  const url = `${api.url}/manifests/${tag}`;
+  const put = await session.request(url, { method: 'PUT', headers: { 'content-type': manifest.contentType }, body: manifest.body });
+  if (put.status !== 201) throw new RegistryRefusal(put.status, api.reference, { method: 'PUT', url });
+  return put.headers.get('docker-content-digest') ?? undefined;
+}
+
+/** The image an image manifest describes, from its config blob; undefined for a manifest list or a config that is no image config. */
+export async function readImage(session: RegistrySession, api: RepositoryApi, manifest: StoredManifest): Promise<RemoteImage | undefined> {
+  if (manifest.isList || !manifest.config) return undefined;
+  const url = `${api.url}/blobs/${manifest.config}`;
+  const response = await session.get(url, '*/*');
+  if (!response.ok) throw new RegistryRefusal(response.status, api.reference, { method: 'GET', url });
+  const config = imageConfigSchema.safeParse(await response.json());
+  if (!config.success) return undefined;
+  return {
+    digest: manifest.digest,
+    labels: config.data.config?.Labels ?? {},
+    platform: `${config.data.os}/${config.data.architecture}`,
+    ...(config.data.created ? { created: config.data.created } : {}),
+  };
+}
+
+/**
+ * Every tag of the repository, following the registry's pagination (the Link header's
+ * rel="next", as the Distribution API pages large lists). A repository it does not hold is a 404 refusal.
+ */
+export async function listTags(session: RegistrySession, api: RepositoryApi): Promise<string[]> {
+  const tags: string[] = [];
+  let url: string | undefined = `${api.url}/tags/list?n=100`;
+  while (url) {
+    const response = await session.get(url, 'application/json');
+    if (!response.ok) throw new RegistryRefusal(response.status, api.reference, { method: 'GET', url });
+    tags.push(...(tagListSchema.parse(await response.json()).tags ?? []));
+    const next = /<([^>]+)>\s*;\s*rel="?next"?/.exec(response.headers.get('link') ?? '')?.[1];
+    url = next ? new URL(next, api.base).toString() : undefined;
+  }
+  return tags;
+}
+
+/** What copying an image's blobs did: already in the target, mounted from the source repository, uploaded. */
+export interface BlobCopy {
+  present: number;
+  mounted: number;
+  uploaded: number;
+}
+
+interface Side {
+  session: RegistrySession;
+  api: RepositoryApi;
+}
+
+/**
+ * Copies into the target repository everything a manifest needs that the target lacks, before the
+ * manifest itself is written: its blobs, or for a manifest list each platform's image manifest
+ * (written by digest) and its blobs. Each blob is asked for first (HEAD); a missing one is mounted
+ * from the source repository when both are in one registry (cross-repository mount), else
+ * streamed from the source into one monolithic upload.
+ */
+export async function copyImageContents(source: Side, target: Side, manifest: StoredManifest): Promise<BlobCopy> {
+  const counts = { present: 0, mounted: 0, uploaded: 0 };
+  if (!manifest.isList) {
+    await copyBlobs(source, target, manifest.blobs, counts);
+    return counts;
+  }
+  for (const child of manifest.children) {
+    const image = await readManifest(source.session, source.api, child);
+    if (!image) throw new RegistryRefusal(404, source.api.reference, { method: 'GET', url: `${source.api.url}/manifests/${child}` });
+    await copyBlobs(source, target, image.blobs, counts);
+    await putManifest(target.session, target.api, child, image);
+  }
+  return counts;
+}
+
+async function copyBlobs(source: Side, target: Side, blobs: string[], counts: BlobCopy) {
+  const sameRegistry = new URL(source.api.base).origin === new URL(target.api.base).origin;
+  const write = target.session;
+  for (const digest of blobs) {
+    const head = await write.request(`${target.api.url}/blobs/${digest}`, { method: 'HEAD', headers: {} });
+    if (head.ok) {
+      counts.present++;
+      continue;
+    }
+    // A registry that cannot mount answers 202 with an upload to use instead, as without the parameters.
+    const mount = sameRegistry ? `?mount=${encodeURIComponent(digest)}&from=${encodeURIComponent(source.api.name)}` : '';
+    const startUrl = `${target.api.url}/blobs/uploads/${mount}`;
+    const start = await write.request(startUrl, { method: 'POST', headers: {} });
+    if (start.status === 201 && mount) {
+      counts.mounted++;
+      continue;
+    }
+    const location = start.headers.get('location');
+    if (start.status !== 202 || !location) throw new RegistryRefusal(start.status, target.api.reference, { method: 'POST', url: startUrl });
+    const blobUrl = `${source.api.url}/blobs/${digest}`;
+    const blob = await source.session.get(blobUrl, '*/*');
+    if (!blob.ok || !blob.body) throw new RegistryRefusal(blob.status, source.api.reference, { method: 'GET', url: blobUrl });
+    const length = blob.headers.get('content-length');
+    const uploadUrl = new URL(location, target.api.base);
+    uploadUrl.searchParams.set('digest', digest);
+    const put = await write.request(uploadUrl.toString(), {
+      method: 'PUT',
+      headers: { 'content-type': 'application/octet-stream', ...(length ? { 'content-length': length } : {}) },
+      body: blob.body,
+    });
+    if (put.status !== 201) throw new RegistryRefusal(put.status, target.api.reference, { method: 'PUT', url: uploadUrl.toString() });
+    counts.uploaded++;
+  }
+}

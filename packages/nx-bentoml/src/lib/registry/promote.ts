@@ -1,0 +1,74 @@
+import { UserError } from '../errors';
+import type { RegistryAuth } from './credentials';
+import { type BlobCopy, type StoredManifest, copyImageContents, listTags, putManifest, readManifest } from './distribution-api';
+import { RegistryRefusal } from './errors';
+import { repositoryApi } from './reference';
+import { type Fetch, registrySession } from './session';
+
+export interface PromoteRequest {
+  from: { repository: string; reference: string; auth: RegistryAuth | undefined };
+  to: { repository: string; tag: string; auth: RegistryAuth | undefined };
+  /** The command that lists a repository's versions, for messages: "nx run classifier:versions". */
+  versionsCommand: string;
+}
+
+export interface Promotion {
+  digest: string;
+  /** False when the tag already pointed at the version: nothing was written. */
+  changed: boolean;
+  blobs: BlobCopy;
+}
+
+/**
+ * Points a tag at an exact version: within one registry the manifest's own bytes are written
+ * under the tag, so the digest is the same and no layer moves; to another repository the blobs it
+ * lacks are copied (or mounted) first. The tag is read back after the write, so that of two
+ * promotes of one tag at once, the one overwritten does not report success.
+ */
+export async function promoteManifest({ from, to, versionsCommand }: PromoteRequest, fetchImpl: Fetch): Promise<Promotion> {
+  const source = { session: registrySession(from.auth, fetchImpl), api: repositoryApi(from.repository) };
+  const target = { session: registrySession(to.auth, fetchImpl), api: repositoryApi(to.repository) };
+  const manifest = await readManifest(source.session, source.api, from.reference);
+  if (!manifest) {
+    // Only to name the tags in the message: a refusal to list them must not replace "no such version".
+    const tags = await listTags(source.session, source.api).catch(() => []);
+    throw new UserError(
+      `${from.repository} holds no version ${from.reference}${tags.length ? ` (its tags: ${tags.join(', ')})` : ''}. ` +
+        `Give --from a tag or digest (sha256:…) that it holds; ${versionsCommand} lists them.`,
+    );
+  }
+  const blobs: BlobCopy = { present: manifest.blobs.length, mounted: 0, uploaded: 0 };
+  if ((await readManifest(target.session, target.api, to.tag))?.digest === manifest.digest)
+    return { digest: manifest.digest, changed: false, blobs };
+
+  const copied = from.repository === to.repository ? blobs : await copyImageContents(source, target, manifest);
+  const digest = await putManifest(target.session, target.api, to.tag, manifest).catch((error: unknown) => {
+    throw error instanceof RegistryRefusal && [400, 415].includes(error.status)
+      ? refusedManifest(error, to.repository, manifest, versionsCommand)
+      : error;
+  });
+  if ((digest ?? manifest.digest) !== manifest.digest) {
+    throw new UserError(
+      `${to.repository} stored the manifest under ${digest}, not ${manifest.digest}: the registry rewrote it. Nothing else was changed.`,
+    );
+  }
+  const now = await readManifest(target.session, target.api, to.tag);
+  if (now?.digest !== manifest.digest) {
+    throw new UserError(
+      `${to.repository}:${to.tag} points at ${now?.digest ?? 'nothing'}, not ${manifest.digest}, right after this promote wrote it: ` +
+        `another promote or push of ${to.tag} wrote after it. Check with ${versionsCommand}, then promote again the version ${to.tag} should hold.`,
+    );
+  }
+  return { digest: manifest.digest, changed: true, blobs: copied };
+}
+
+/** A registry answers 400 (MANIFEST_INVALID) or 415 to a manifest type it does not store. */
+function refusedManifest(error: RegistryRefusal, target: string, manifest: StoredManifest, versionsCommand: string): UserError {
+  return new UserError(
+    manifest.isList
+      ? `${target} refused the manifest list (HTTP ${error.status}, ${manifest.contentType}): this registry does not store multi-platform images. ` +
+          `Promote one platform's image instead: --from=<its digest> (${versionsCommand} lists them, or docker buildx imagetools inspect).`
+      : `${target} refused the image manifest (HTTP ${error.status}, ${manifest.contentType}): the registry does not accept this manifest type. ` +
+          `Check that it supports Docker v2 or OCI image manifests, or push the image there with docker-push.`,
+  );
+}
