@@ -76,7 +76,8 @@ print(json.dumps({"pythonVersion": "%d.%d" % sys.version_info[:2], "modules": re
  */
 export const inspectPython: InspectPython = async (python, modules) => {
   const { stdout, stderr, exitCode } = await new Promise<{ stdout: string; stderr: string; exitCode: number }>((resolve, reject) => {
-    const child = spawn(python, ['-c', inspectionScript], { stdio: ['pipe', 'pipe', 'pipe'] });
+    // The environment as this process sees it (a spec's PYTHONPATH included).
+    const child = spawn(python, ['-c', inspectionScript], { stdio: ['pipe', 'pipe', 'pipe'], env: process.env });
     let out = '';
     let err = '';
     child.stdout.on('data', (chunk) => (out += chunk));
