@@ -32,6 +32,8 @@ export default tseslint.config(
       '@typescript-eslint/no-require-imports': 'off',
     },
   },
+  // Helper programs Node runs by path, without a build (lib/bentoml/*.js): CommonJS.
+  { files: [`${src}/**/*.js`], languageOptions: { sourceType: 'commonjs' } },
   // lib/ decides and never reaches up into its callers. The two tool clients know nothing of each
   // other; the chain between them lives in lib/chain.
   boundary([`${src}/lib/**`], callers, 'lib/ must not depend on its callers.'),

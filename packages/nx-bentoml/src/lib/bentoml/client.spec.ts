@@ -132,7 +132,7 @@ describe('createBentomlClient().buildContext', () => {
     });
     await expect(bentoml().buildContext(request)).rejects.toThrow(
       `The Hugging Face model acme/tiny at ${'a'.repeat(40)} is not all in this machine's Hugging Face cache ` +
-        `(BENTOML_HF_CACHE_DIR, else HF_HUB_CACHE, else HF_HOME/hub, else ~/.cache/huggingface/hub), and the hub cannot be asked (LocalEntryNotFoundError: offline). ` +
+        `(BENTOML_HF_CACHE_DIR, else HF_HUB_CACHE, else HUGGINGFACE_HUB_CACHE, else HF_HOME/hub, else $XDG_CACHE_HOME/huggingface/hub, else ~/.cache/huggingface/hub), and the hub cannot be asked (LocalEntryNotFoundError: offline). ` +
         `Download it: hf download acme/tiny --revision ${'a'.repeat(40)}`,
     );
   });
@@ -166,5 +166,24 @@ describe('createBentomlClient().buildContext', () => {
   it('reports the build-stage environment variables a Bento needs, before anything is copied', async () => {
     run.mockResolvedValue({ exitCode: 3, stdout: '{"error": "build-stage-envs", "names": ["PIP_TOKEN"]}', stderr: '' });
     await expect(bentoml().buildContext(request)).rejects.toEqual(new BuildStageEnvsError(['PIP_TOKEN']));
+  });
+});
+
+describe('createBentomlClient().version', () => {
+  const home = useTempDir('bentoml-home-');
+  beforeEach(() => run.mockReset());
+  const bentoml = () => createBentomlClient({ python: '.venv/bin/python', cwd: '/ws', env: { BENTOML_HOME: home.dir } });
+
+  it("reads the installed BentoML's version with the plugin's program, run by path", async () => {
+    run.mockResolvedValue({ exitCode: 0, stdout: '1.4.39\n', stderr: '' });
+    expect(await bentoml().version()).toBe('1.4.39');
+    const [python, args] = run.mock.calls[0];
+    expect(python).toBe('.venv/bin/python');
+    expect(args).toEqual([expect.stringMatching(/python\/bentoml_version\.py$/)]);
+  });
+
+  it('says how to install BentoML when the interpreter has none', async () => {
+    run.mockResolvedValue({ exitCode: 1, stdout: '', stderr: 'BentoML is not installed for this interpreter.' });
+    await expect(bentoml().version()).rejects.toThrow('BentoML is not installed for .venv/bin/python. Install it with');
   });
 });

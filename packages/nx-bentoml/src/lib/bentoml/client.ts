@@ -3,7 +3,9 @@ import { delimiter, join, relative } from 'node:path';
 import { z } from 'zod';
 import { UserError } from '../errors';
 import { type CommandResult, runCommand } from '../process/run-command';
+import { huggingFaceHubCacheOrder } from './hugging-face-cache';
 import { buildError, commandError, isUnreadableArchive, unreadableModelError } from './failures';
+import { pythonProgram } from './python-programs';
 import { bentomlHome, withStoreLock } from './store-lock';
 
 /** The BentoML CLI, run as `<python> -m bentoml` so that the project's interpreter decides. */
@@ -127,7 +129,7 @@ function contextFailureError(failure: z.infer<typeof contextFailureSchema>): Err
   const downloads = failure.models.map((model) => `hf download ${model.id} --revision ${model.revision}`).join('; ');
   return new UserError(
     `The Hugging Face model${failure.models.length > 1 ? 's' : ''} ${models} ${failure.models.length > 1 ? 'are' : 'is'} not all in this machine's Hugging Face cache ` +
-      `(BENTOML_HF_CACHE_DIR, else HF_HUB_CACHE, else HF_HOME/hub, else ~/.cache/huggingface/hub), and the hub cannot be asked (${failure.detail.split('\n')[0]}). ` +
+      `(${huggingFaceHubCacheOrder}), and the hub cannot be asked (${failure.detail.split('\n')[0]}). ` +
       `Download ${failure.models.length > 1 ? 'them' : 'it'}: ${downloads}`,
   );
 }
@@ -155,11 +157,7 @@ export function createBentomlClient(options: BentomlClientOptions): BentomlClien
     withStoreLock(home, () => runCommand(options.python, ['-m', 'bentoml', ...args], { cwd: options.cwd, env }));
   return {
     async version() {
-      // The installed distribution's metadata: importing bentoml itself takes a second or two.
-      const result = await runCommand(options.python, ['-c', 'import importlib.metadata as m; print(m.version("bentoml"))'], {
-        cwd: options.cwd,
-        env,
-      });
+      const result = await runCommand(options.python, [pythonProgram('bentoml_version.py')], { cwd: options.cwd, env });
       if (result.exitCode !== 0) {
         throw new UserError(
           `BentoML is not installed for ${options.python}. Install it with "${options.python} -m pip install bentoml", ` +
@@ -182,7 +180,7 @@ export function createBentomlClient(options: BentomlClientOptions): BentomlClien
     },
 
     async buildBento(build) {
-      const program = join(__dirname, 'python', 'build_session.py');
+      const program = pythonProgram('build_session.py');
       const request = {
         modelFiles: build.modelFiles,
         version: build.version,
@@ -220,7 +218,7 @@ export function createBentomlClient(options: BentomlClientOptions): BentomlClien
     },
 
     async buildContext({ archive, output, buildkit, modelFiles = [] }) {
-      const program = join(__dirname, 'python', 'build_context.py');
+      const program = pythonProgram('build_context.py');
       // It reads the store, and imports into it what it lacks: in turn with other store commands.
       const result = await withStoreLock(home, () =>
         runCommand(options.python, [program, JSON.stringify({ archive, output, buildkit, modelFiles })], { cwd: options.cwd, env }),
