@@ -182,6 +182,19 @@ describe('createBentomlClient().version', () => {
     expect(args).toEqual([expect.stringMatching(/python\/bentoml_version\.py$/)]);
   });
 
+  it('refuses a BentoML outside the range package.json states, naming the version, the range and what to install', async () => {
+    run.mockResolvedValue({ exitCode: 0, stdout: '1.5.0\n', stderr: '' });
+    await expect(bentoml().version()).rejects.toThrow(
+      'BentoML 1.5.0 (installed for .venv/bin/python) is not a version nx-bentoml supports (>=1.4.20 <1.5.0): ' +
+        'its build steps rely on BentoML internals as those versions have them. ' +
+        `Install a supported one (".venv/bin/python -m pip install 'bentoml>=1.4.20,<1.5.0'"), or point the "python" option at an interpreter that has one.`,
+    );
+    run.mockResolvedValue({ exitCode: 0, stdout: '1.4.19\n', stderr: '' });
+    await expect(bentoml().version()).rejects.toThrow(
+      'BentoML 1.4.19 (installed for .venv/bin/python) is not a version nx-bentoml supports',
+    );
+  });
+
   it('says how to install BentoML when the interpreter has none', async () => {
     run.mockResolvedValue({ exitCode: 1, stdout: '', stderr: 'BentoML is not installed for this interpreter.' });
     await expect(bentoml().version()).rejects.toThrow('BentoML is not installed for .venv/bin/python. Install it with');

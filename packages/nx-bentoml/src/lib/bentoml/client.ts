@@ -7,9 +7,11 @@ import { huggingFaceHubCacheOrder } from './hugging-face-cache';
 import { buildError, commandError, isUnreadableArchive, unreadableModelError } from './failures';
 import { pythonProgram } from './python-programs';
 import { bentomlHome, withStoreLock } from './store-lock';
+import { assertSupportedBentoml } from './supported-version';
 
 /** The BentoML CLI, run as `<python> -m bentoml` so that the project's interpreter decides. */
 export interface BentomlClient {
+  /** The installed BentoML's version; a UserError when it is outside the range package.json states (supported-version.ts). */
   version(): Promise<string>;
   /** Imports a .bentomodel file; a model already in the store is not an error. */
   importModel(file: string): Promise<{ tag: string; state: 'imported' | 'present' }>;
@@ -164,7 +166,9 @@ export function createBentomlClient(options: BentomlClientOptions): BentomlClien
             `or point the "python" option at an interpreter that has it (a .venv in the project or workspace is found automatically).`,
         );
       }
-      return result.stdout.trim();
+      const version = result.stdout.trim();
+      assertSupportedBentoml(version, options.python);
+      return version;
     },
 
     async importModel(file) {
