@@ -89,6 +89,14 @@ describe('createBentomlClient().buildBento', () => {
     );
   });
 
+  it('names the service module to fix when the model it asks for is in no model file nor the store', async () => {
+    const missing = 'Error: [bentos] `build` failed: Model iris:latest could not be found locally and failed to fetch from remote.';
+    run.mockResolvedValue(session(command(['build'], 1, '', missing)));
+    await expect(bentoml().buildBento({ ...request, modelFiles: [], serviceModule: 'apps/x/src/service.py' })).rejects.toThrow(
+      "The service asks for the model iris:latest, which is not in the BentoML store: none of the project's model files holds it. Fix the model name in apps/x/src/service.py,",
+    );
+  });
+
   it('reports an unreadable model file as its import failed, before anything else', async () => {
     run.mockResolvedValue(
       session(command(['models', 'import'], 1, '', 'Error: [models] `import` failed: file could not be opened successfully')),

@@ -44,6 +44,8 @@ export interface BuildBentoOptions {
   sourceBentofile?: string;
   version: string;
   exportTo: string;
+  /** The service's module, workspace-relative (apps/x/src/serve.py): failures name it. */
+  serviceModule?: string;
   /** Where the build keeps its Python package locks, to reuse one for the same requirements (python/python_locks.py). */
   lockCache?: string;
 }
@@ -290,7 +292,12 @@ function importedModel(file: string, result: CommandResult, cwd: string): { tag:
 /** The tag `bentoml build` printed, or the Bento another process built from the same inputs first; else what went wrong. */
 function builtTag(
   result: CommandResult,
-  { contextDir, bentofile, sourceBentofile = bentofile }: { contextDir: string; bentofile?: string; sourceBentofile?: string },
+  {
+    contextDir,
+    bentofile,
+    sourceBentofile = bentofile,
+    serviceModule,
+  }: { contextDir: string; bentofile?: string; sourceBentofile?: string; serviceModule?: string },
   cwd: string,
 ): string {
   const tag = /Successfully built Bento\(tag="([^"]+)"\)/.exec(result.stdout)?.[1];
@@ -304,5 +311,6 @@ function builtTag(
     contextDir,
     bentofile: config,
     sourceBentofile: sourceBentofile ?? config,
+    serviceModule,
   });
 }
