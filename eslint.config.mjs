@@ -33,6 +33,8 @@ export default tseslint.config(
       '@typescript-eslint/no-require-imports': 'off',
     },
   },
+  // Helper programs Node runs by path, without a build (lib/bentoml/*.js): CommonJS.
+  { files: [`${src}/**/*.js`], languageOptions: { sourceType: 'commonjs' } },
   // lib/ decides, is Nx-free and never reaches up into its callers. The three tool clients (BentoML,
   // the Docker Engine, the registry) know nothing of each other; the chain between them lives in lib/chain.
   boundary([`${src}/lib/**`], [...callers, ...nx], 'lib/ is Nx-free and must not depend on its callers.'),

@@ -285,6 +285,19 @@ describe('bad input fails with one clear message and leaves nothing behind; secr
       expect(output).toContain(`BentoML is not installed for ${python}. Install it with "${python} -m pip install bentoml"`);
     });
 
+    it('a BentoML outside the supported range: the version found, the range and what to install', () => {
+      // The e2e interpreter with a BentoML 1.5.0 distribution first on its path: only its metadata is read.
+      const stub = join(dirname(workspace.root), 'bentoml-1.5');
+      mkdirSync(join(stub, 'site', 'bentoml-1.5.0.dist-info'), { recursive: true });
+      writeFileSync(join(stub, 'site', 'bentoml-1.5.0.dist-info', 'METADATA'), 'Metadata-Version: 2.1\nName: bentoml\nVersion: 1.5.0\n');
+      const python = join(stub, 'python');
+      writeFileSync(python, `#!/bin/sh\nPYTHONPATH="${join(stub, 'site')}" exec "${environment.python}" "$@"\n`);
+      chmodSync(python, 0o755);
+      const output = failsCleanly(['run', `${project}:bento-build`, `--python=${python}`], bentoDir);
+      expect(output).toContain(`BentoML 1.5.0 (installed for ${python}) is not a version nx-bentoml supports (>=1.4.20 <1.5.0)`);
+      expect(output).toContain(`Install a supported one ("${python} -m pip install 'bentoml>=1.4.20,<1.5.0'")`);
+    });
+
     it('a registry password the registry refuses: 401, and how to log in again', () => {
       const pushDir = `dist/apps/${project}/push`;
       const output = failsCleanly(['run', `${project}:docker-push`, '--force'], pushDir, (args) =>

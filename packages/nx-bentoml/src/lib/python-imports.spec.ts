@@ -1,4 +1,4 @@
-import { type BuildDirReader, collectModuleImports, scanImports } from './python-imports';
+import { type BuildDirReader, collectModuleImports } from './python-imports';
 
 function reader(files: Record<string, string>): BuildDirReader {
   return {
@@ -7,40 +7,6 @@ function reader(files: Record<string, string>): BuildDirReader {
     isDirectory: (path) => Object.keys(files).some((file) => file.startsWith(`${path}/`)),
   };
 }
-
-describe('scanImports', () => {
-  it('reads every import form, wherever it is, and nothing in comments or strings', () => {
-    const source = [
-      '"""Docstring: import fake_in_docstring"""',
-      'import os, numpy as np',
-      'import sklearn.linear_model',
-      'from PIL import Image  # import fake_in_comment',
-      'from typing import (',
-      '    Any,',
-      '    Optional as Opt,',
-      ')',
-      'from . import labels',
-      'from ..shared.text import clean',
-      'x = "import fake_in_string"; import json',
-      'def load():',
-      '    import torch',
-      'from a \\',
-      '    import b',
-    ].join('\n');
-    expect(scanImports(source)).toEqual([
-      { level: 0, module: 'os', names: [] },
-      { level: 0, module: 'numpy', names: [] },
-      { level: 0, module: 'sklearn.linear_model', names: [] },
-      { level: 0, module: 'PIL', names: ['Image'] },
-      { level: 0, module: 'typing', names: ['Any', 'Optional'] },
-      { level: 1, module: '', names: ['labels'] },
-      { level: 2, module: 'shared.text', names: ['clean'] },
-      { level: 0, module: 'json', names: [] },
-      { level: 0, module: 'torch', names: [] },
-      { level: 0, module: 'a', names: ['b'] },
-    ]);
-  });
-});
 
 describe('collectModuleImports', () => {
   it('follows local modules transitively and reports the rest as external', () => {

@@ -1,53 +1,5 @@
 import { posix } from 'node:path';
-
-/** One import statement's target: `import a.b` is { module: 'a.b' }, `from ..x import y` is level 2. */
-export interface PythonImport {
-  /** Dots of a relative import: 0 for an absolute one. */
-  level: number;
-  /** The module after the dots ('' for `from . import x`). */
-  module: string;
-  /** The names of a `from … import` (possibly submodules); empty for `import …`. */
-  names: string[];
-}
-
-/**
- * The imports of Python source, wherever they are (top level, functions, try blocks), read without
- * running Python: comments and string literals are dropped first, so a docstring that mentions
- * "import x" is no import, and bracketed or backslash-continued statements are joined.
- */
-export function scanImports(source: string): PythonImport[] {
-  const imports: PythonImport[] = [];
-  for (const line of logicalLines(withoutCommentsAndStrings(source))) {
-    for (const statement of line.split(';').map((part) => part.trim())) {
-      const plain = /^import\s+(.+)$/.exec(statement);
-      if (plain) {
-        for (const item of plain[1].split(',')) {
-          const module = item
-            .trim()
-            .split(/\s+as\s+/)[0]
-            .trim();
-          if (/^[A-Za-z_][\w.]*$/.test(module)) imports.push({ level: 0, module, names: [] });
-        }
-        continue;
-      }
-      const from = /^from\s+(\.*)\s*([\w.]*)\s+import\s+(.+)$/.exec(statement);
-      if (from && (from[1] || from[2])) {
-        const names = from[3]
-          .replace(/[()]/g, ' ')
-          .split(',')
-          .map((item) =>
-            item
-              .trim()
-              .split(/\s+as\s+/)[0]
-              .trim(),
-          )
-          .filter((name) => /^[A-Za-z_]\w*$/.test(name));
-        imports.push({ level: from[1].length, module: from[2], names });
-      }
-    }
-  }
-  return imports;
-}
+import { pythonImports } from './python-source';
 
 /** Reads the files of a build directory; paths are relative to it, POSIX-style. */
 export interface BuildDirReader {
@@ -85,7 +37,7 @@ export function collectModuleImports(reader: BuildDirReader, entry: string): Mod
     const source = reader.read(file);
     if (source === null) continue;
     const packageParts = posix.dirname(file) === '.' ? [] : posix.dirname(file).split('/');
-    for (const { level, module, names } of scanImports(source)) {
+    for (const { level, module, names } of pythonImports(source)) {
       let parts: string[];
       if (level > 0) {
         if (level - 1 > packageParts.length) continue;
@@ -119,54 +71,4 @@ function moduleFiles(reader: BuildDirReader, parts: string[]): string[] {
     else if (depth === parts.length && reader.isFile(`${path}.py`)) files.push(`${path}.py`);
   }
   return files;
-}
-
-function withoutCommentsAndStrings(source: string): string {
-  let out = '';
-  let i = 0;
-  while (i < source.length) {
-    const c = source[i];
-    if (c === '#') {
-      while (i < source.length && source[i] !== '\n') i++;
-    } else if (c === '"' || c === "'") {
-      const quote = source.startsWith(c.repeat(3), i) ? c.repeat(3) : c;
-      i += quote.length;
-      while (i < source.length && !source.startsWith(quote, i)) {
-        if (quote.length === 1 && source[i] === '\n') break;
-        i += source[i] === '\\' ? 2 : 1;
-      }
-      i += quote.length;
-      out += '""';
-    } else {
-      out += c;
-      i++;
-    }
-  }
-  return out;
-}
-
-/** Physical lines joined into statements: inside brackets and after a backslash a newline is a space. */
-function logicalLines(source: string): string[] {
-  const lines: string[] = [];
-  let depth = 0;
-  let current = '';
-  for (let i = 0; i < source.length; i++) {
-    const c = source[i];
-    if (c === '\\' && source[i + 1] === '\n') {
-      current += ' ';
-      i++;
-    } else if (c === '\n' || c === '\r') {
-      if (depth > 0) current += ' ';
-      else {
-        lines.push(current);
-        current = '';
-      }
-    } else {
-      if ('([{'.includes(c)) depth++;
-      else if (')]}'.includes(c)) depth = Math.max(0, depth - 1);
-      current += c;
-    }
-  }
-  lines.push(current);
-  return lines;
 }

@@ -95,6 +95,42 @@ export function runtimePackages(
   };
 }
 
+/** A distribution a service's models need (lib/bentoml/model-frameworks.ts): its version as the model records it, else ''. */
+export interface NeededPackage {
+  name: string;
+  version: string;
+  /** The module the interpreter was asked about for the installed version. */
+  module: string;
+}
+
+/**
+ * `packages` (runtimePackages' entries) with the distributions the service's models need: a
+ * declared requirement stays as written, else the version the model records, else the installed
+ * one (the interpreter's answer for the need's module), else the bare name.
+ */
+export function withModelPackages(
+  packages: string[],
+  needs: NeededPackage[],
+  inspection: PythonInspection | undefined,
+  requirements: DeclaredRequirement[],
+): string[] {
+  const byName = new Map(packages.map((entry) => [requirementName(entry), entry]));
+  for (const need of needs) {
+    const declared = requirements.find((requirement) => requirement.name === need.name);
+    const answer = inspection?.modules[need.module];
+    const installed =
+      answer && 'distributions' in answer ? answer.distributions.find((found) => found.name === need.name)?.version : undefined;
+    const version = need.version || installed;
+    byName.set(need.name, declared?.text ?? (version ? `${need.name}==${version}` : need.name));
+  }
+  return [...new Set(byName.values())].sort();
+}
+
+/** The normalised name a requirement line starts with: "Pillow>=10" is "pillow". */
+export function requirementName(entry: string): string {
+  return normalisePackageName(/^[A-Za-z0-9._-]+/.exec(entry)?.[0] ?? entry);
+}
+
 /**
  * The requirements of a requirements*.txt: one per line; comments, blank lines, options (-r, -e,
  * --index-url) and bare URLs or paths are skipped.

@@ -90,18 +90,21 @@ describe('nx-bentoml plugin', () => {
   const inputsOf = async (options?: unknown) => (await allInputsOf(options)).filter((input): input is string => typeof input === 'string');
 
   it('keys bento-build on the BentoML version of the interpreter it will use', async () => {
-    expect(await allInputsOf()).toContainEqual({
-      runtime: `"python3" -c "import importlib.metadata as m; print('bentoml', m.version('bentoml'))"`,
-    });
+    // The program the BentoML client reads its version with, by path (the plugin lives outside this temporary workspace).
+    expect(await allInputsOf()).toContainEqual({ runtime: `"python3" "${join(__dirname, '../lib/bentoml/python/bentoml_version.py')}"` });
     write('.venv/bin/python');
-    expect(await allInputsOf()).toContainEqual({ runtime: expect.stringMatching(/^"\.venv\/bin\/python" -c /) });
+    expect(await allInputsOf()).toContainEqual({ runtime: expect.stringMatching(/^"\.venv\/bin\/python" "[^"]+\/bentoml_version\.py"$/) });
     write('apps/classifier/.venv/bin/python');
-    expect(await allInputsOf()).toContainEqual({ runtime: expect.stringMatching(/^"apps\/classifier\/\.venv\/bin\/python" -c /) });
+    expect(await allInputsOf()).toContainEqual({
+      runtime: expect.stringMatching(/^"apps\/classifier\/\.venv\/bin\/python" "[^"]+\/bentoml_version\.py"$/),
+    });
     write(
       'apps/classifier/project.json',
       JSON.stringify({ name: 'classifier', targets: { 'bento-build': { options: { python: 'envs/ml/bin/python' } } } }),
     );
-    expect(await allInputsOf()).toContainEqual({ runtime: expect.stringMatching(/^"envs\/ml\/bin\/python" -c /) });
+    expect(await allInputsOf()).toContainEqual({
+      runtime: expect.stringMatching(/^"envs\/ml\/bin\/python" "[^"]+\/bentoml_version\.py"$/),
+    });
   });
 
   it('keys bento-build on the exact version of each model the service takes from the BentoML store or Hugging Face', async () => {
@@ -114,7 +117,9 @@ describe('nx-bentoml plugin', () => {
       'import bentoml\n\n@bentoml.service\nclass ClassifierService:\n    m = bentoml.models.BentoModel("iris:latest")\n    t = bentoml.models.HuggingFaceModel("org/tiny")\n',
     );
     const [, models] = await runtimeInputs();
-    expect(models).toMatch(/^node -e ".*" "apps\/classifier" "[^"]+" "store:iris:latest" "hf:org\/tiny@main"$/);
+    expect(models).toMatch(
+      /^node "[^"]+\/external-models-resolver\.js" "apps\/classifier" "[^"]+" "[^"]+" "store:iris:latest" "hf:org\/tiny@main"$/,
+    );
   });
 
   /** Nx's semantics: {projectRoot} globs form one set with its negations, {workspaceRoot} globs another. */

@@ -158,7 +158,11 @@ function createNodesForBuildDir(
     buildDir: relative(root, contextDir),
     configFile: source.file,
     hasSmokeTest,
-    bentoBuildInputs: [...inputs, bentomlVersion, ...optional(externalModelsInput(root, modelFiles, modelsNamedBy(serviceText, config)))],
+    bentoBuildInputs: [
+      ...inputs,
+      bentomlVersion,
+      ...optional(externalModelsInput(context.workspaceRoot, root, modelFiles, modelsNamedBy(serviceText, config))),
+    ],
   });
   const project: ProjectConfiguration = {
     root,

@@ -2,13 +2,20 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import * as tar from 'tar-stream';
 import type { BentomlClient } from '../lib/bentoml/client';
+import { assertSupportedBentoml } from '../lib/bentoml/supported-version';
 
-/** An in-memory BentoML: records calls, keeps a store of built tags, writes fake archives. */
-export function fakeBentoml(overrides: Partial<BentomlClient> = {}) {
+/**
+ * An in-memory BentoML: records calls, keeps a store of built tags, writes fake archives. Its
+ * `bentomlVersion` is checked against the supported range as the real client checks it.
+ */
+export function fakeBentoml(overrides: Partial<BentomlClient> = {}, { bentomlVersion = '1.4.39' } = {}) {
   const calls: string[] = [];
   const store = new Set<string>();
   const client: BentomlClient = {
-    version: async () => '1.4.39',
+    version: async () => {
+      assertSupportedBentoml(bentomlVersion, 'python3');
+      return bentomlVersion;
+    },
     importModel: async (file) => (calls.push(`import ${file}`), { tag: 'classifier_model:abc', state: 'imported' }),
     findBentoByVersion: async (version) => [...store].find((tag) => tag.endsWith(`:${version}`)),
     buildBento: async ({ modelFiles, version, exportTo }) => {

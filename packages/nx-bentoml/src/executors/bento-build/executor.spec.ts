@@ -295,6 +295,17 @@ describe('bento-build executor', () => {
     expect(existsSync(join(root, `dist/apps/classifier/bento.partial-${process.pid}`))).toBe(false);
   });
 
+  it('refuses a BentoML outside the supported range before building, naming the version and the range', async () => {
+    const { client, calls } = fakeBentoml({}, { bentomlVersion: '1.5.0' });
+    expect(await bentoBuildExecutor(options, fakeExecutorContext(root, 'apps/classifier', 'bento-build'), () => client)).toEqual({
+      success: false,
+    });
+    expect(logger.error).toHaveBeenCalledWith(
+      expect.stringContaining('BentoML 1.5.0 (installed for python3) is not a version nx-bentoml supports (>=1.4.20 <1.5.0)'),
+    );
+    expect(calls).toEqual([]);
+  });
+
   it('reports a missing BentoML installation with how to install it', async () => {
     const { client } = fakeBentoml({
       version: async () => {

@@ -63,6 +63,7 @@ export default async function bentoBuildExecutor(
           contextDir: buildContext.contextDir,
           bentofile: buildContext.bentofilePath,
           sourceBentofile: bentofilePath,
+          serviceModule: relative(context.root, project.serviceModule),
           version,
           exportTo: exported,
           lockCache: pythonLockCache(context.root),
@@ -77,8 +78,10 @@ export default async function bentoBuildExecutor(
       if (built.built) logger.info(`Built Bento ${built.tag}.`);
       const modelTags = built.models.map((model) => model.tag);
       const models = packedModels(built.info);
-      if (models.length === 0) logger.warn(`The Bento ${built.tag} packs no model; serve.py declares none with bentoml.models.BentoModel.`);
-      assertPacksProjectModels(built.tag, models, modelTags);
+      const serviceModule = relative(context.root, project.serviceModule);
+      if (models.length === 0)
+        logger.warn(`The Bento ${built.tag} packs no model; ${serviceModule} declares none with bentoml.models.BentoModel.`);
+      assertPacksProjectModels(built.tag, models, modelTags, serviceModule);
       for (const model of unhashedPackedModels(models, modelTags, project.serviceModels)) {
         logger.warn(
           `The Bento ${built.tag} packs ${model}, which ${relative(context.root, project.serviceModule)} does not name as a literal ` +

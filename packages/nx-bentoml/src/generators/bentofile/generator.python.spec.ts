@@ -3,15 +3,17 @@ import { createTreeWithEmptyWorkspace } from '@nx/devkit/testing';
 import { execFileSync } from 'node:child_process';
 import { parse } from 'yaml';
 import { captureLogger } from '../../testing/logger';
+import { testPython, writeStubDistribution } from '../../testing/python';
 import { useTempDir } from '../../testing/temp-dir';
 import { bentofileGenerator, defaultDeps } from './generator';
 
 /**
- * The generator against a real interpreter: the one the e2e environment sets up, with BentoML,
- * numpy and pillow (scripts/setup-environment.sh), plus a stub "dvc" distribution in a site
- * directory of its own, so the training-only rule meets real package metadata.
+ * The generator against a real interpreter (NX_BENTOML_PYTHON, else python3) whose package
+ * metadata is real too: stub distributions of BentoML, numpy, pillow and dvc in a site directory
+ * of their own (on PYTHONPATH), so the import mapping (PIL -> pillow) and the training-only rule
+ * meet importlib.metadata as it reads an installed environment.
  */
-const python = process.env['NX_BENTOML_PYTHON'];
+const python = testPython;
 
 describe('bentofile generator with a real interpreter', () => {
   const site = useTempDir('nx-bentoml-site-');
@@ -19,16 +21,14 @@ describe('bentofile generator with a real interpreter', () => {
   let pythonPath: string | undefined;
   captureLogger();
   beforeEach(() => {
-    if (!python) {
-      throw new Error(
-        'NX_BENTOML_PYTHON is not set: run "bash scripts/setup-environment.sh" and "source .e2e-env/env.sh" (it names a Python with BentoML, numpy and pillow).',
-      );
-    }
-    site.write('dvc/__init__.py', '');
-    site.write('dvc/api.py', 'def params_show():\n    return {}\n');
-    site.write('dvc-3.59.1.dist-info/METADATA', 'Metadata-Version: 2.1\nName: dvc\nVersion: 3.59.1\n');
-    site.write('dvc-3.59.1.dist-info/top_level.txt', 'dvc\n');
-    site.write('dvc-3.59.1.dist-info/RECORD', 'dvc/__init__.py,,\ndvc/api.py,,\ndvc-3.59.1.dist-info/METADATA,,\n');
+    writeStubDistribution(site.dir, { name: 'bentoml', version: '1.4.39', modules: { 'bentoml/__init__.py': '' } });
+    writeStubDistribution(site.dir, { name: 'numpy', version: '2.4.6', modules: { 'numpy/__init__.py': '' } });
+    writeStubDistribution(site.dir, { name: 'pillow', version: '12.1.0', modules: { 'PIL/__init__.py': '', 'PIL/Image.py': '' } });
+    writeStubDistribution(site.dir, {
+      name: 'dvc',
+      version: '3.59.1',
+      modules: { 'dvc/__init__.py': '', 'dvc/api.py': 'def params_show():\n    return {}\n' },
+    });
     pythonPath = process.env['PYTHONPATH'];
     process.env['PYTHONPATH'] = site.dir;
     tree = createTreeWithEmptyWorkspace();
@@ -65,10 +65,14 @@ describe('bentofile generator with a real interpreter', () => {
     await bentofileGenerator(tree, { skipFormat: true, directory: 'services/vision', python }, defaultDeps);
 
     const bentofile = parse(tree.read('services/vision/bentofile.yaml', 'utf-8')!);
-    const pillow = execFileSync(python!, ['-c', 'from importlib.metadata import version; print(version("pillow"))'], {
+    const pillow = execFileSync(python, ['-c', 'from importlib.metadata import version; print(version("pillow"))'], {
       encoding: 'utf-8',
+      env: process.env,
     }).trim();
-    const version = execFileSync(python!, ['-c', 'import sys; print("%d.%d" % sys.version_info[:2])'], { encoding: 'utf-8' }).trim();
+    const version = execFileSync(python, ['-c', 'import sys; print("%d.%d" % sys.version_info[:2])'], {
+      encoding: 'utf-8',
+      env: process.env,
+    }).trim();
     expect(bentofile).toEqual({
       service: 'serve:VisionService',
       include: ['helpers.py', 'serve.py'],

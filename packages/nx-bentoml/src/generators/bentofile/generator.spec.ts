@@ -1,8 +1,10 @@
 import { type Tree, addProjectConfiguration, logger } from '@nx/devkit';
 import { createTreeWithEmptyWorkspace } from '@nx/devkit/testing';
+import { join } from 'node:path';
 import { parse } from 'yaml';
 import type { InspectPython, PythonInspection } from '../../lib/python-distributions';
 import { captureLogger } from '../../testing/logger';
+import { useTempDir } from '../../testing/temp-dir';
 import { type BentofileGeneratorDeps, bentofileGenerator as runGenerator } from './generator';
 import { detectServiceClass } from './detect-service';
 import { parsePyproject } from './pyproject';
@@ -40,7 +42,7 @@ describe('bentofile generator', () => {
   let tree: Tree;
   captureLogger();
   beforeEach(() => {
-    deps = { inspectPython: fakePython(), findProjectRoot: jest.fn(async () => undefined) };
+    deps = { inspectPython: fakePython(), readModelArchives: jest.fn(async () => ({})), findProjectRoot: jest.fn(async () => undefined) };
     tree = createTreeWithEmptyWorkspace();
     addProjectConfiguration(tree, 'celestial', { root: 'apps/celestial' });
     tree.write('apps/celestial/src/serve.py', handWrittenServe);
@@ -131,7 +133,11 @@ class ImageClassifier:
     sklearn: [['scikit-learn', '1.9.1']],
   };
   beforeEach(() => {
-    deps = { inspectPython: fakePython(installed, '3.12'), findProjectRoot: jest.fn(async () => undefined) };
+    deps = {
+      inspectPython: fakePython(installed, '3.12'),
+      readModelArchives: jest.fn(async () => ({})),
+      findProjectRoot: jest.fn(async () => undefined),
+    };
     tree = createTreeWithEmptyWorkspace();
     tree.write('models/vision/service.py', imageService);
     tree.write('models/vision/labels.py', 'LABELS = ["cat", "dog"]\n');
@@ -278,5 +284,132 @@ describe('detectServiceClass', () => {
   it('finds a class under a bare @service decorator with others in between', () => {
     expect(detectServiceClass('from bentoml import service\n\n@service\n@other\nclass Svc:\n  pass\n')).toBe('Svc');
     expect(detectServiceClass('class Plain:\n  pass\n')).toBeUndefined();
+  });
+});
+
+/** The seed guide's TensorFlow project: serve.py loads its model with bentoml.keras and never imports tensorflow. */
+const kerasServe = `from __future__ import annotations
+from pathlib import Path
+
+import bentoml
+import numpy as np
+from PIL.Image import Image
+
+
+@bentoml.service(name="celestial_bodies_classifier")
+class CelestialBodiesClassifierService:
+    bento_model = bentoml.keras.get("celestial_bodies_classifier_model")
+
+    def __init__(self) -> None:
+        self.preprocess = self.bento_model.custom_objects["preprocess"]
+        self.postprocess = self.bento_model.custom_objects["postprocess"]
+        self.model = self.bento_model.load_model()
+
+    @bentoml.api()
+    def predict(self, image: Image) -> str:
+        return self.postprocess(self.model.predict(self.preprocess(np.asarray(image))))
+`;
+
+/** A model.yaml as bentoml.keras.save_model writes it (ModelInfo.dump). */
+const kerasModelYaml = (version: string) => `name: celestial_bodies_classifier_model
+version: ${version}
+module: bentoml.keras
+labels: {}
+options: {}
+metadata: {}
+context:
+  framework_name: keras
+  framework_versions:
+    tensorflow: 2.17.1
+  bentoml_version: 1.4.39
+  python_version: 3.12.7
+signatures:
+  predict:
+    batchable: false
+api_version: v1
+creation_time: '2026-11-30T10:00:00.000000+00:00'
+`;
+
+describe("bentofile generator: the packages a service's models need", () => {
+  const home = useTempDir('nx-bentoml-home-');
+  let tree: Tree;
+  let bentomlHome: string | undefined;
+  captureLogger();
+  const installed: Record<string, [string, string][]> = {
+    numpy: [['numpy', '1.26.4']],
+    PIL: [['pillow', '11.0.0']],
+    tensorflow: [['tensorflow', '2.18.0']],
+    sklearn: [['scikit-learn', '1.9.1']],
+  };
+  beforeEach(() => {
+    bentomlHome = process.env['BENTOML_HOME'];
+    process.env['BENTOML_HOME'] = home.dir;
+    deps = {
+      inspectPython: fakePython(installed, '3.12'),
+      readModelArchives: jest.fn(async () => ({})),
+      findProjectRoot: jest.fn(async () => undefined),
+    };
+    tree = createTreeWithEmptyWorkspace();
+    addProjectConfiguration(tree, 'celestial', { root: 'apps/celestial' });
+    tree.write('apps/celestial/src/serve.py', kerasServe);
+  });
+  afterEach(() => {
+    if (bentomlHome === undefined) delete process.env['BENTOML_HOME'];
+    else process.env['BENTOML_HOME'] = bentomlHome;
+  });
+  const packages = () => parse(tree.read('apps/celestial/src/bentofile.yaml', 'utf-8')!).python.packages;
+
+  it('lists tensorflow at the version the model in the BentoML store records, for a service that loads it with bentoml.keras', async () => {
+    // BentoML's store layout: models/<name>/<version>/model.yaml, and "latest" naming the version.
+    home.write('models/celestial_bodies_classifier_model/latest', 'q3xvpkbvqwcjs7ag');
+    home.write('models/celestial_bodies_classifier_model/q3xvpkbvqwcjs7ag/model.yaml', kerasModelYaml('q3xvpkbvqwcjs7ag'));
+    home.write('models/celestial_bodies_classifier_model/q3xvpkbvqwcjs7ag/saved_model.keras', 'weights');
+    await bentofileGenerator(tree, { skipFormat: true, project: 'celestial' });
+    // The model's tensorflow (2.17.1), not the installed one (2.18.0).
+    expect(packages()).toEqual(['numpy==1.26.4', 'pillow==11.0.0', 'tensorflow==2.17.1']);
+    expect(logger.info).toHaveBeenCalledWith(
+      'nx-bentoml: added tensorflow==2.17.1 for the model celestial_bodies_classifier_model:q3xvpkbvqwcjs7ag (bentoml.keras), which serve.py loads without importing tensorflow.',
+    );
+    expect(deps.inspectPython).toHaveBeenCalledWith('python3', ['PIL.Image', '__future__', 'bentoml', 'numpy', 'pathlib', 'tensorflow']);
+  });
+
+  it("reads the model from the project's exported model file before the store, as bento-build imports it", async () => {
+    home.write('models/celestial_bodies_classifier_model/latest', 'old');
+    home.write(
+      'models/celestial_bodies_classifier_model/old/model.yaml',
+      kerasModelYaml('old').replace('tensorflow: 2.17.1', 'tensorflow: 2.15.0'),
+    );
+    tree.write('apps/celestial/model/classifier.bentomodel', 'xz archive');
+    tree.write('apps/celestial/node_modules/x/other.bentomodel', 'not searched');
+    const archive = join(tree.root, 'apps/celestial/model/classifier.bentomodel');
+    deps.readModelArchives = jest.fn(async () => ({ [archive]: kerasModelYaml('q3xvpkbvqwcjs7ag') }));
+    await bentofileGenerator(tree, { skipFormat: true, project: 'celestial' });
+    expect(deps.readModelArchives).toHaveBeenCalledWith('python3', [archive]);
+    expect(packages()).toContain('tensorflow==2.17.1');
+  });
+
+  it('pins the framework of a bentoml.<framework> call whose model is nowhere here as installed, and keeps a declared requirement', async () => {
+    tree.write(
+      'apps/celestial/src/serve.py',
+      'import bentoml\n\n@bentoml.service\nclass S:\n    model = bentoml.sklearn.load_model("iris:latest")\n',
+    );
+    await bentofileGenerator(tree, { skipFormat: true, project: 'celestial' });
+    expect(packages()).toEqual(['scikit-learn==1.9.1']);
+
+    tree.write('apps/celestial/requirements.txt', 'scikit-learn>=1.5\n');
+    await bentofileGenerator(tree, { skipFormat: true, project: 'celestial', force: true });
+    expect(packages()).toEqual(['scikit-learn>=1.5']);
+  });
+
+  it("warns when a declared pin is not the model's version, and keeps the declaration", async () => {
+    home.write('models/celestial_bodies_classifier_model/latest', 'v1');
+    home.write('models/celestial_bodies_classifier_model/v1/model.yaml', kerasModelYaml('v1'));
+    tree.write('apps/celestial/requirements.txt', 'tensorflow==2.16.2\n');
+    await bentofileGenerator(tree, { skipFormat: true, project: 'celestial' });
+    expect(packages()).toContain('tensorflow==2.16.2');
+    expect(logger.warn).toHaveBeenCalledWith(
+      'nx-bentoml: apps/celestial/requirements.txt declares "tensorflow==2.16.2", but the model celestial_bodies_classifier_model:v1 (bentoml.keras) ' +
+        'was saved with tensorflow 2.17.1: the declaration is kept; make sure the model loads with it.',
+    );
   });
 });

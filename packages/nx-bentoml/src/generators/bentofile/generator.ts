@@ -12,6 +12,7 @@ import { stringify } from 'yaml';
 import { parseServiceReference, serviceReferencePattern } from '../../lib/bentoml/bentofile';
 import { UserError } from '../../lib/errors';
 import { bentofileName, buildDirCandidates } from '../../lib/project-layout';
+import { type ModelPackage, type ReadModelArchives, readModelArchives } from '../../lib/bentoml/model-frameworks';
 import { type InspectPython, type PythonInspection, inspectPython } from '../../lib/python-distributions';
 import { type BuildDirReader, collectModuleImports } from '../../lib/python-imports';
 import { resolvePython } from '../../lib/python';
@@ -20,12 +21,14 @@ import {
   parseRequirementsTxt,
   pyprojectDependencies,
   isTrainingOnly,
-  normalisePackageName,
+  requirementName,
   runtimePackages,
+  withModelPackages,
 } from '../../lib/runtime-packages';
 import { defaultPythonVersion } from '../../lib/versions';
 import { initGenerator } from '../init/generator';
 import { detectServiceClass, serviceModuleCandidates } from './detect-service';
+import { modelsNeeds } from './model-needs';
 import { parsePyproject, withBuildTable } from './pyproject';
 import type { BentofileGeneratorSchema } from './schema';
 
@@ -33,12 +36,15 @@ import type { BentofileGeneratorSchema } from './schema';
 export interface BentofileGeneratorDeps {
   /** The interpreter query: standard library, distributions and versions of the imported modules. */
   inspectPython: InspectPython;
+  /** The model.yaml of the project's exported models (.bentomodel files), read by the interpreter. */
+  readModelArchives: ReadModelArchives;
   /** The root of a project Nx knows only from its project graph (package.json, other plugins). */
   findProjectRoot(name: string): Promise<string | undefined>;
 }
 
 export const defaultDeps: BentofileGeneratorDeps = {
   inspectPython,
+  readModelArchives,
   async findProjectRoot(name) {
     const graph = await createProjectGraphAsync({ exitOnError: false });
     return graph.nodes[name]?.data.root;
@@ -79,13 +85,17 @@ export async function bentofileGenerator(
   }
 
   const { localFiles, external } = collectModuleImports(treeReader(tree, buildDir), serviceFile);
-  const inspection = await inspect(tree, schema, projectRoot, external, deps);
+  const python = resolvePython(schema.python, projectRoot, tree.root);
+  const modelNeeds = schema.pythonPackages?.length
+    ? []
+    : await modelsNeeds(tree, { projectRoot, buildDir, localFiles, python, readModelArchives: deps.readModelArchives });
+  const inspection = await inspect(tree, schema, projectRoot, [...external, ...modelNeeds.map((need) => need.module)], deps);
   const requirements = declaredRequirements(tree, projectRoot, buildDir);
   // BentoML adds a pyproject's [project].dependencies to python.packages itself.
   const ownDependencies = format === 'pyproject' && pyproject ? pyprojectDependencies(pyproject, pyprojectPath) : [];
   const packages = schema.pythonPackages?.length
     ? schema.pythonPackages
-    : detectPackages(serviceFile, external, inspection, requirements, ownDependencies);
+    : detectPackages(serviceFile, external, inspection, requirements, ownDependencies, modelNeeds);
 
   const config = {
     service,
@@ -247,15 +257,33 @@ function detectPackages(
   inspection: PythonInspection | undefined,
   requirements: DeclaredRequirement[],
   ownDependencies: DeclaredRequirement[],
+  modelNeeds: ModelPackage[],
 ): string[] {
   const found = runtimePackages(external, inspection, requirements);
+  const withModels = withModelPackages(found.packages, modelNeeds, inspection, requirements);
+  for (const need of modelNeeds) {
+    const entry = withModels.find((candidate) => requirementName(candidate) === need.name);
+    if (!found.packages.some((candidate) => requirementName(candidate) === need.name)) {
+      logger.info(`nx-bentoml: added ${entry} for ${need.reason}, which ${serviceFile} loads without importing ${need.module}.`);
+    }
+    const declared = requirements.find((requirement) => requirement.name === need.name);
+    if (declared && need.version && !new RegExp(`==\\s*${need.version.replace(/\./g, '\\.')}\\s*$`).test(declared.text)) {
+      logger.warn(
+        `nx-bentoml: ${declared.source} declares "${declared.text}", but ${need.reason} was saved with ${need.name} ${need.version}: ` +
+          'the declaration is kept; make sure the model loads with it.',
+      );
+    }
+  }
   for (const module of found.unmapped) {
     logger.warn(
       `nx-bentoml: no installed distribution provides "${module}" (imported by ${serviceFile} or its local modules): ` +
         'install the service into the project interpreter and run again, or add the package with --pythonPackages.',
     );
   }
-  const training = found.leftOut.filter(({ reason }) => reason === 'training only').map(({ name }) => name);
+  // A model that needs a training tool (a bentoml.mlflow model needs mlflow) keeps it.
+  const training = found.leftOut
+    .filter(({ name, reason }) => reason === 'training only' && !modelNeeds.some((need) => need.name === name))
+    .map(({ name }) => name);
   if (training.length) logger.info(`nx-bentoml: left out training-only packages: ${training.join(', ')}.`);
   for (const dependency of ownDependencies) {
     if (isTrainingOnly(dependency.name)) {
@@ -266,18 +294,14 @@ function detectPackages(
     }
   }
   const own = new Set(ownDependencies.map(({ name }) => name));
-  const packages = found.packages.filter((entry) => !own.has(requirementName(entry)));
-  if (found.packages.length === 0) {
+  const packages = withModels.filter((entry) => !own.has(requirementName(entry)));
+  if (withModels.length === 0) {
     logger.warn(
       `nx-bentoml: found no python packages the service imports (${serviceFile} and its local modules); ` +
         'the image will have only BentoML. Add packages with --pythonPackages if the service needs more.',
     );
   }
   return packages;
-}
-
-function requirementName(entry: string): string {
-  return normalisePackageName(/^[A-Za-z0-9._-]+/.exec(entry)?.[0] ?? entry);
 }
 
 export default bentofileGenerator;

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { UserError } from '../errors';
+import { serviceClasses } from '../python-source';
 import { type Bentofile, defaultServiceModule, parseBentofile, parsePyprojectBuildConfig } from './bentofile';
 
 /**
@@ -26,8 +27,6 @@ export interface BuildConfigSource {
 
 // A pyproject.toml is a BentoML build config when it says so; any Python project has one.
 const bentomlTable = /^\s*\[\s*tool\.bentoml\.build\s*\]/m;
-// A top-level service: "@bentoml.service" or "@service" (from bentoml import service), with or without arguments.
-const serviceDecorator = /^@(?:bentoml\.)?service\b/m;
 
 /**
  * Whether BentoML would build the directory, and from what, given the marker files it holds
@@ -37,7 +36,7 @@ const serviceDecorator = /^@(?:bentoml\.)?service\b/m;
 export function detectBuildConfig(present: ReadonlySet<string>, read: (name: string) => string): BuildConfigSource | undefined {
   if (present.has(bentofileName)) return { form: 'bentofile', file: bentofileName };
   if (present.has(pyprojectName) && bentomlTable.test(read(pyprojectName))) return { form: 'pyproject', file: pyprojectName };
-  if (!present.has(defaultServiceModule) || !serviceDecorator.test(read(defaultServiceModule))) return undefined;
+  if (!present.has(defaultServiceModule) || serviceClasses(read(defaultServiceModule)).length === 0) return undefined;
   return present.has(pyprojectName) ? { form: 'pyproject', file: pyprojectName } : { form: 'service-module' };
 }
 

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { UserError } from '../errors';
+import { readPythonSource, serviceClasses } from '../python-source';
 import { type Bentofile, parseServiceReference } from './bentofile';
 
 /** Catches what `bentoml build` would report only as a Python traceback, or not at all; returns the service module's path and text. */
@@ -26,7 +27,8 @@ export function checkService(
   if (className) {
     // Defined, imported or assigned at any indentation: only a module that never names the class is wrong.
     const names = new RegExp(`^\\s*(class\\s+${className}\\b|from\\s+\\S+\\s+import\\s+.*\\b${className}\\b|${className}\\s*=)`, 'm');
-    if (!names.test(source)) throw new UserError(`${where} does not define the class ${className} named by ${described}.`);
+    if (!names.test(readPythonSource(source).code))
+      throw new UserError(`${where} does not define the class ${className} named by ${described}.`);
     return { path: servicePath, source };
   }
   const roots = rootServices(source);
@@ -44,20 +46,8 @@ export function checkService(
  * BentoML takes the module's only such service when the service string names none.
  */
 function rootServices(source: string): Array<{ name: string; line: number }> {
-  const lines = source.split(/\r?\n/);
-  const services: Array<{ name: string; line: number }> = [];
-  lines.forEach((line, index) => {
-    if (!/^@(?:bentoml\.)?service\b/.test(line)) return;
-    for (let next = index + 1; next < lines.length; next++) {
-      const match = /^class\s+([A-Za-z_]\w*)/.exec(lines[next]);
-      if (match) {
-        services.push({ name: match[1], line: next + 1 });
-        break;
-      }
-    }
-  });
-  const dependedOn = new Set([...source.matchAll(/\bdepends\(\s*([A-Za-z_]\w*)/g)].map((match) => match[1]));
-  return services.filter((service) => !dependedOn.has(service.name));
+  const dependedOn = new Set([...readPythonSource(source).code.matchAll(/\bdepends\(\s*([A-Za-z_]\w*)/g)].map((match) => match[1]));
+  return serviceClasses(source).filter((service) => !dependedOn.has(service.name));
 }
 
 function capitalized(text: string) {

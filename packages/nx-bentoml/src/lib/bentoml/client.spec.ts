@@ -89,6 +89,14 @@ describe('createBentomlClient().buildBento', () => {
     );
   });
 
+  it('names the service module to fix when the model it asks for is in no model file nor the store', async () => {
+    const missing = 'Error: [bentos] `build` failed: Model iris:latest could not be found locally and failed to fetch from remote.';
+    run.mockResolvedValue(session(command(['build'], 1, '', missing)));
+    await expect(bentoml().buildBento({ ...request, modelFiles: [], serviceModule: 'apps/x/src/service.py' })).rejects.toThrow(
+      "The service asks for the model iris:latest, which is not in the BentoML store: none of the project's model files holds it. Fix the model name in apps/x/src/service.py,",
+    );
+  });
+
   it('reports an unreadable model file as its import failed, before anything else', async () => {
     run.mockResolvedValue(
       session(command(['models', 'import'], 1, '', 'Error: [models] `import` failed: file could not be opened successfully')),
@@ -132,7 +140,7 @@ describe('createBentomlClient().buildContext', () => {
     });
     await expect(bentoml().buildContext(request)).rejects.toThrow(
       `The Hugging Face model acme/tiny at ${'a'.repeat(40)} is not all in this machine's Hugging Face cache ` +
-        `(BENTOML_HF_CACHE_DIR, else HF_HUB_CACHE, else HF_HOME/hub, else ~/.cache/huggingface/hub), and the hub cannot be asked (LocalEntryNotFoundError: offline). ` +
+        `(BENTOML_HF_CACHE_DIR, else HF_HUB_CACHE, else HUGGINGFACE_HUB_CACHE, else HF_HOME/hub, else $XDG_CACHE_HOME/huggingface/hub, else ~/.cache/huggingface/hub), and the hub cannot be asked (LocalEntryNotFoundError: offline). ` +
         `Download it: hf download acme/tiny --revision ${'a'.repeat(40)}`,
     );
   });
@@ -166,5 +174,37 @@ describe('createBentomlClient().buildContext', () => {
   it('reports the build-stage environment variables a Bento needs, before anything is copied', async () => {
     run.mockResolvedValue({ exitCode: 3, stdout: '{"error": "build-stage-envs", "names": ["PIP_TOKEN"]}', stderr: '' });
     await expect(bentoml().buildContext(request)).rejects.toEqual(new BuildStageEnvsError(['PIP_TOKEN']));
+  });
+});
+
+describe('createBentomlClient().version', () => {
+  const home = useTempDir('bentoml-home-');
+  beforeEach(() => run.mockReset());
+  const bentoml = () => createBentomlClient({ python: '.venv/bin/python', cwd: '/ws', env: { BENTOML_HOME: home.dir } });
+
+  it("reads the installed BentoML's version with the plugin's program, run by path", async () => {
+    run.mockResolvedValue({ exitCode: 0, stdout: '1.4.39\n', stderr: '' });
+    expect(await bentoml().version()).toBe('1.4.39');
+    const [python, args] = run.mock.calls[0];
+    expect(python).toBe('.venv/bin/python');
+    expect(args).toEqual([expect.stringMatching(/python\/bentoml_version\.py$/)]);
+  });
+
+  it('refuses a BentoML outside the range package.json states, naming the version, the range and what to install', async () => {
+    run.mockResolvedValue({ exitCode: 0, stdout: '1.5.0\n', stderr: '' });
+    await expect(bentoml().version()).rejects.toThrow(
+      'BentoML 1.5.0 (installed for .venv/bin/python) is not a version nx-bentoml supports (>=1.4.20 <1.5.0): ' +
+        'its build steps rely on BentoML internals as those versions have them. ' +
+        `Install a supported one (".venv/bin/python -m pip install 'bentoml>=1.4.20,<1.5.0'"), or point the "python" option at an interpreter that has one.`,
+    );
+    run.mockResolvedValue({ exitCode: 0, stdout: '1.4.19\n', stderr: '' });
+    await expect(bentoml().version()).rejects.toThrow(
+      'BentoML 1.4.19 (installed for .venv/bin/python) is not a version nx-bentoml supports',
+    );
+  });
+
+  it('says how to install BentoML when the interpreter has none', async () => {
+    run.mockResolvedValue({ exitCode: 1, stdout: '', stderr: 'BentoML is not installed for this interpreter.' });
+    await expect(bentoml().version()).rejects.toThrow('BentoML is not installed for .venv/bin/python. Install it with');
   });
 });

@@ -3,11 +3,15 @@ import { delimiter, join, relative } from 'node:path';
 import { z } from 'zod';
 import { UserError } from '../errors';
 import { type CommandResult, runCommand } from '../process/run-command';
+import { huggingFaceHubCacheOrder } from './hugging-face-cache';
 import { buildError, commandError, isUnreadableArchive, unreadableModelError } from './failures';
+import { pythonProgram } from './python-programs';
 import { bentomlHome, withStoreLock } from './store-lock';
+import { assertSupportedBentoml } from './supported-version';
 
 /** The BentoML CLI, run as `<python> -m bentoml` so that the project's interpreter decides. */
 export interface BentomlClient {
+  /** The installed BentoML's version; a UserError when it is outside the range package.json states (supported-version.ts). */
   version(): Promise<string>;
   /** Imports a .bentomodel file; a model already in the store is not an error. */
   importModel(file: string): Promise<{ tag: string; state: 'imported' | 'present' }>;
@@ -40,6 +44,8 @@ export interface BuildBentoOptions {
   sourceBentofile?: string;
   version: string;
   exportTo: string;
+  /** The service's module, workspace-relative (apps/x/src/serve.py): failures name it. */
+  serviceModule?: string;
   /** Where the build keeps its Python package locks, to reuse one for the same requirements (python/python_locks.py). */
   lockCache?: string;
 }
@@ -127,7 +133,7 @@ function contextFailureError(failure: z.infer<typeof contextFailureSchema>): Err
   const downloads = failure.models.map((model) => `hf download ${model.id} --revision ${model.revision}`).join('; ');
   return new UserError(
     `The Hugging Face model${failure.models.length > 1 ? 's' : ''} ${models} ${failure.models.length > 1 ? 'are' : 'is'} not all in this machine's Hugging Face cache ` +
-      `(BENTOML_HF_CACHE_DIR, else HF_HUB_CACHE, else HF_HOME/hub, else ~/.cache/huggingface/hub), and the hub cannot be asked (${failure.detail.split('\n')[0]}). ` +
+      `(${huggingFaceHubCacheOrder}), and the hub cannot be asked (${failure.detail.split('\n')[0]}). ` +
       `Download ${failure.models.length > 1 ? 'them' : 'it'}: ${downloads}`,
   );
 }
@@ -155,18 +161,16 @@ export function createBentomlClient(options: BentomlClientOptions): BentomlClien
     withStoreLock(home, () => runCommand(options.python, ['-m', 'bentoml', ...args], { cwd: options.cwd, env }));
   return {
     async version() {
-      // The installed distribution's metadata: importing bentoml itself takes a second or two.
-      const result = await runCommand(options.python, ['-c', 'import importlib.metadata as m; print(m.version("bentoml"))'], {
-        cwd: options.cwd,
-        env,
-      });
+      const result = await runCommand(options.python, [pythonProgram('bentoml_version.py')], { cwd: options.cwd, env });
       if (result.exitCode !== 0) {
         throw new UserError(
           `BentoML is not installed for ${options.python}. Install it with "${options.python} -m pip install bentoml", ` +
             `or point the "python" option at an interpreter that has it (a .venv in the project or workspace is found automatically).`,
         );
       }
-      return result.stdout.trim();
+      const version = result.stdout.trim();
+      assertSupportedBentoml(version, options.python);
+      return version;
     },
 
     async importModel(file) {
@@ -182,7 +186,7 @@ export function createBentomlClient(options: BentomlClientOptions): BentomlClien
     },
 
     async buildBento(build) {
-      const program = join(__dirname, 'python', 'build_session.py');
+      const program = pythonProgram('build_session.py');
       const request = {
         modelFiles: build.modelFiles,
         version: build.version,
@@ -220,7 +224,7 @@ export function createBentomlClient(options: BentomlClientOptions): BentomlClien
     },
 
     async buildContext({ archive, output, buildkit, modelFiles = [] }) {
-      const program = join(__dirname, 'python', 'build_context.py');
+      const program = pythonProgram('build_context.py');
       // It reads the store, and imports into it what it lacks: in turn with other store commands.
       const result = await withStoreLock(home, () =>
         runCommand(options.python, [program, JSON.stringify({ archive, output, buildkit, modelFiles })], { cwd: options.cwd, env }),
@@ -288,7 +292,12 @@ function importedModel(file: string, result: CommandResult, cwd: string): { tag:
 /** The tag `bentoml build` printed, or the Bento another process built from the same inputs first; else what went wrong. */
 function builtTag(
   result: CommandResult,
-  { contextDir, bentofile, sourceBentofile = bentofile }: { contextDir: string; bentofile?: string; sourceBentofile?: string },
+  {
+    contextDir,
+    bentofile,
+    sourceBentofile = bentofile,
+    serviceModule,
+  }: { contextDir: string; bentofile?: string; sourceBentofile?: string; serviceModule?: string },
   cwd: string,
 ): string {
   const tag = /Successfully built Bento\(tag="([^"]+)"\)/.exec(result.stdout)?.[1];
@@ -302,5 +311,6 @@ function builtTag(
     contextDir,
     bentofile: config,
     sourceBentofile: sourceBentofile ?? config,
+    serviceModule,
   });
 }

@@ -69,10 +69,24 @@ describe('external models', () => {
   });
 
   it('is one shell-safe runtime input that sh runs as Nx would, in the workspace root', () => {
-    const input = externalModelsInput('apps/svc', ['**/*.bentomodel'], models)!;
+    const input = externalModelsInput(root, 'apps/svc', ['**/*.bentomodel'], models)!;
+    expect(input.runtime).toMatch(/^node "[^"]+\/external-models-resolver\.js" "apps\/svc" /);
     expect(input.runtime).not.toMatch(/[$%`\\]/);
     expect(execSync(input.runtime, { cwd: root, env: env(), encoding: 'utf8' })).toBe(run('apps/svc'));
-    expect(externalModelsInput('apps/svc', ['**/*.bentomodel'], { store: [], huggingFace: [] })).toBeUndefined();
+    expect(externalModelsInput(root, 'apps/svc', ['**/*.bentomodel'], { store: [], huggingFace: [] })).toBeUndefined();
+  });
+
+  it('looks for Hugging Face models where BentoML does: BENTOML_HF_CACHE_DIR first', () => {
+    const hub = join(root, 'bentoml-hf');
+    write(`bentoml-hf/models--org--absent/refs/main`, 'b'.repeat(40));
+    mkdirSync(join(hub, 'models--org--absent/snapshots', 'b'.repeat(40)), { recursive: true });
+    const output = execFileSync('node', externalModelsProgram('apps/svc', ['**/*.bentomodel'], models), {
+      cwd: root,
+      env: { ...env(), BENTOML_HF_CACHE_DIR: hub },
+      encoding: 'utf8',
+    });
+    expect(output).toContain(`hf:org/absent@main ${'b'.repeat(40)}`);
+    expect(output).toContain('hf:org/tiny@main absent');
   });
 
   it('turns model file globs into one pattern over relative paths', () => {

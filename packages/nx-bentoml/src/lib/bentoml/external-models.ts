@@ -1,68 +1,58 @@
 import { execFile } from 'node:child_process';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { UserError } from '../errors';
+import { commandPath } from '../helper-programs';
 import { notSearched } from './bento-contents';
 import { missingModelError } from './failures';
+import { huggingFaceHubCacheOrder } from './hugging-face-cache';
 import type { HuggingFaceModelReference, ServiceModels, StoreModelReference } from './service-models';
 
 /**
  * What the models a service takes from outside the workspace resolve to on this machine: the
  * exact version of each BentoML store model ("iris:latest" → iris:<version> and a digest of its
  * model.yaml), and the commit of each Hugging Face model in the local cache. It is printed by one
- * small Node program that reads BentoML's store and the Hugging Face cache as files (importing
- * BentoML would cost seconds per project on every hash), run by Nx as a runtime input so that
- * retraining a store model misses the cache, and by bento-build before it builds.
+ * small Node program, external-models-resolver.js, that reads BentoML's store and the Hugging Face
+ * cache as files (importing BentoML would cost seconds per project on every hash), run by Nx as a
+ * runtime input so that retraining a store model misses the cache, and by bento-build before it builds.
  *
  * Store models count only when the project keeps no model file: a project's .bentomodel and DVC
  * files are its models (bento-build imports them), and the store's state before that import must
  * not change the hash.
  */
-// One line, no double quotes, backslashes, "$" or "%": read alike by sh and cmd.exe inside double quotes.
-const resolverProgram = [
-  `const f=require('fs'),p=require('path'),o=require('os'),c=require('crypto'),e=process.env;`,
-  `const [dir,pattern,...refs]=process.argv.slice(1);`,
-  `const skip=new Set([${notSearched.map((name) => `'${name}'`).join(',')}]),re=new RegExp(pattern);`,
-  `const has=(d,r)=>{let l=[];try{l=f.readdirSync(d,{withFileTypes:true})}catch{}`,
-  `return l.some(x=>{const q=r?r+'/'+x.name:x.name;if(x.isDirectory())return skip.has(x.name)?false:has(p.join(d,x.name),q);`,
-  `const m=q.match(re);return m!==null&&m[0]===q})};`,
-  `const read=q=>{try{return f.readFileSync(q,'utf8').trim()}catch{return ''}};`,
-  `const store=p.join(e.BENTOML_HOME||p.join(o.homedir(),'bentoml'),'models');`,
-  `const hub=e.HF_HUB_CACHE||p.join(e.HF_HOME||p.join(e.XDG_CACHE_HOME||p.join(o.homedir(),'.cache'),'huggingface'),'hub');`,
-  `const fromFiles=refs.some(r=>r.startsWith('store:'))&&has(dir,'');`,
-  `for(const ref of refs){const [kind,what]=[ref.slice(0,ref.indexOf(':')),ref.slice(ref.indexOf(':')+1)];`,
-  `if(kind==='store'){if(fromFiles){console.log(ref,'project-files');continue}`,
-  `const [name,tag]=what.split(':'),version=tag==='latest'?read(p.join(store,name,'latest')):tag;`,
-  `const yaml=version&&read(p.join(store,name,version,'model.yaml'));`,
-  `console.log(ref,yaml?name+':'+version+' '+c.createHash('sha256').update(yaml).digest('hex').slice(0,16):'absent')}`,
-  `else{const [repo,rev]=what.split('@'),d=p.join(hub,'models--'+repo.split('/').join('--'));`,
-  `const sha=/^[0-9a-f]{40}/.test(rev)?rev:read(p.join(d,'refs',rev));`,
-  `console.log(ref,sha&&f.existsSync(p.join(d,'snapshots',sha))?sha:'absent')}}`,
-].join('');
+const resolverProgram = join(__dirname, 'external-models-resolver.js');
 
 // How a model is named to the program and in its answer lines.
 const storeReference = (model: StoreModelReference) => `store:${model.name}:${model.version}`;
 const huggingFaceReference = (model: HuggingFaceModelReference) => `hf:${model.repository}@${model.revision}`;
 
-/** The program's arguments for one project: its root, its model files as one pattern, the references. */
+/** The program's arguments for one project: its root, its model files as one pattern, the directories never searched, the references. */
 export function externalModelsArguments(projectRoot: string, modelFiles: string[], models: ServiceModels): string[] {
   return [
     projectRoot || '.',
     modelFilesPattern(modelFiles),
+    notSearched.join(','),
     ...models.store.map(storeReference),
     ...models.huggingFace.map(huggingFaceReference),
   ];
 }
 
 /** The Nx runtime input, or none when the service names no model from outside the workspace. */
-export function externalModelsInput(projectRoot: string, modelFiles: string[], models: ServiceModels): { runtime: string } | undefined {
+export function externalModelsInput(
+  workspaceRoot: string,
+  projectRoot: string,
+  modelFiles: string[],
+  models: ServiceModels,
+): { runtime: string } | undefined {
   if (models.store.length === 0 && models.huggingFace.length === 0) return undefined;
+  // Model names, globs and paths hold no double quote, "$", "%" or backslash: read alike by sh and cmd.exe inside double quotes.
   const args = externalModelsArguments(projectRoot, modelFiles, models).map((arg) => `"${arg}"`);
-  return { runtime: ['node', '-e', `"${resolverProgram}"`, ...args].join(' ') };
+  return { runtime: ['node', commandPath(resolverProgram, workspaceRoot), ...args].join(' ') };
 }
 
-/** How bento-build runs the same program: node and its arguments, no shell. */
+/** How bento-build runs the same program: node's arguments, no shell. */
 export function externalModelsProgram(projectRoot: string, modelFiles: string[], models: ServiceModels): string[] {
-  return ['-e', resolverProgram, ...externalModelsArguments(projectRoot, modelFiles, models)];
+  return [resolverProgram, ...externalModelsArguments(projectRoot, modelFiles, models)];
 }
 
 export type ResolvedModel =
@@ -152,7 +142,7 @@ export function assertExternalModelsPresent(resolved: ResolvedModel[], serviceMo
     const { repository, revision } = entry.model;
     throw new UserError(
       `${serviceModule} asks for the Hugging Face model ${repository} at revision ${revision}, which is not in this machine's Hugging Face cache ` +
-        `(HF_HUB_CACHE, else HF_HOME/hub, else ~/.cache/huggingface/hub). Download it where the hub is reachable ` +
+        `(${huggingFaceHubCacheOrder}). Download it where the hub is reachable ` +
         `("hf download ${repository} --revision ${revision}") and provide that cache here, or fix the model id or revision, then run again.`,
     );
   }

@@ -53,13 +53,43 @@ describe('BentoML failures, as users read them', () => {
     );
   });
 
+  it('names the model the service asks for when no model file of the project holds it, and the module to fix', () => {
+    const result = failed(
+      'Error: [bentos] `build` failed: Model other_model:latest could not be found locally and failed to fetch from remote because No cloud context default found.',
+    );
+    const paths = {
+      workspaceRoot: '/ws',
+      contextDir: '/ws/models/x',
+      bentofile: '/ws/models/x',
+      sourceBentofile: '/ws/models/x',
+      serviceModule: 'models/x/service.py',
+    };
+    expect(buildError(result, 'models/x', paths).message).toBe(
+      "The service asks for the model other_model:latest, which is not in the BentoML store: none of the project's model files holds it. " +
+        'Fix the model name in models/x/service.py, or provide the model: export it into the project as a .bentomodel file ' +
+        '(bentoml.models.export_model), tracked by git or by DVC ("dvc add"), or put it in this machine\'s BentoML store ' +
+        '("bentoml models import <file>", or "bentoml models pull" from BentoCloud), then run again.',
+    );
+    expect(buildError(result, 'apps/x/src/bentofile.yaml').message).toContain(
+      'Fix the model name in the service module, or provide the model',
+    );
+  });
+
   it('names the model serve.py asks for when no model file of the project holds it', () => {
     const result = failed(
       'Error: [bentos] `build` failed: Model other_model:latest could not be found locally and failed to fetch from remote because No cloud context default found.',
     );
-    expect(buildError(result, 'apps/x/src/bentofile.yaml').message).toBe(
+    expect(
+      buildError(result, 'apps/x/src/bentofile.yaml', {
+        workspaceRoot: '/ws',
+        contextDir: '/ws/apps/x/src',
+        bentofile: '/ws/apps/x/src/bentofile.yaml',
+        sourceBentofile: '/ws/apps/x/src/bentofile.yaml',
+        serviceModule: 'apps/x/src/serve.py',
+      }).message,
+    ).toBe(
       "The service asks for the model other_model:latest, which is not in the BentoML store: none of the project's model files holds it. " +
-        'Fix the model name in the service (serve.py), or provide the model: export it into the project as a .bentomodel file ' +
+        'Fix the model name in apps/x/src/serve.py, or provide the model: export it into the project as a .bentomodel file ' +
         '(bentoml.models.export_model), tracked by git or by DVC ("dvc add"), or put it in this machine\'s BentoML store ' +
         '("bentoml models import <file>", or "bentoml models pull" from BentoCloud), then run again.',
     );

@@ -42,7 +42,7 @@ export function isUnreadableArchive(output: string): boolean {
   return /LZMAError|EOFError|ReadError|BadGzipFile|zlib\.error|Compressed file ended|^Aborted!$/m.test(output);
 }
 
-/** The model serve.py asks for when `bentoml build` cannot find it in the store. */
+/** The model the service asks for when `bentoml build` cannot find it in the store. */
 export function missingModel(output: string): string | undefined {
   return /Model (\S+) could not be found locally/.exec(output)?.[1];
 }
@@ -72,6 +72,8 @@ export interface BuildPaths {
   bentofile: string;
   /** The project's own bentofile. */
   sourceBentofile: string;
+  /** The service's module, workspace-relative, when known: messages name it. */
+  serviceModule?: string;
 }
 
 /** A place in the user's code: `path:line` (workspace-relative), the code there, the error. */
@@ -260,11 +262,14 @@ export function commandError(args: string[], result: CommandResult, hint?: strin
   return new UserError(`bentoml ${args.join(' ')} failed (exit ${result.exitCode}):\n${detail}${hint ? `\n${hint}` : ''}`);
 }
 
-/** A model the service asks for that neither the project's files nor this machine's BentoML store holds. */
-export function missingModelError(model: string, service = 'The service'): UserError {
+/**
+ * A model the service asks for that neither the project's files nor this machine's BentoML store
+ * holds. `serviceModule` is the service's module as the workspace knows it (serve.py, service.py, …).
+ */
+export function missingModelError(model: string, serviceModule: string | undefined, subject = serviceModule ?? 'The service'): UserError {
   return new UserError(
-    `${service} asks for the model ${model}, which is not in the BentoML store: none of the project's model files holds it. ` +
-      'Fix the model name in the service (serve.py), or provide the model: export it into the project as a .bentomodel file ' +
+    `${subject} asks for the model ${model}, which is not in the BentoML store: none of the project's model files holds it. ` +
+      `Fix the model name in ${serviceModule ?? 'the service module'}, or provide the model: export it into the project as a .bentomodel file ` +
       '(bentoml.models.export_model), tracked by git or by DVC ("dvc add"), or put it in this machine\'s BentoML store ' +
       '("bentoml models import <file>", or "bentoml models pull" from BentoCloud), then run again.',
   );
@@ -287,7 +292,7 @@ export function unreadableModelError(file: string, result: CommandResult): UserE
 export function buildError(result: CommandResult, bentofile: string, paths?: BuildPaths): UserError {
   const output = `${result.stderr}\n${result.stdout}`;
   const model = missingModel(output);
-  if (model) return missingModelError(model);
+  if (model) return missingModelError(model, paths?.serviceModule, 'The service');
   const packages = unresolvablePackages(output);
   if (packages) {
     return new UserError(

@@ -1,13 +1,14 @@
 import { execFileSync } from 'node:child_process';
 import { lstatSync, mkdirSync, readFileSync, statSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
+import { testPython } from '../../testing/python';
 import { useTempDir } from '../../testing/temp-dir';
 
 /**
- * python/linked_models.py in the e2e environment's interpreter, with shutil.copytree called the
- * way construct_containerfile, Model.save and HuggingFaceModel.resolve call it.
+ * python/linked_models.py in a plain interpreter (it imports only the standard library), with
+ * shutil.copytree called the way construct_containerfile, Model.save and HuggingFaceModel.resolve call it.
  */
-const python = process.env['NX_BENTOML_PYTHON'];
+const python = testPython;
 
 const driver = `
 import errno, os, shutil, sys
@@ -33,9 +34,6 @@ describe('linked_models.py: models reach the build context as links', () => {
   const temp = useTempDir('nx-bentoml-linked-');
 
   function resolveContext(mode: 'link' | 'cross-device') {
-    if (!python) {
-      throw new Error('NX_BENTOML_PYTHON is not set: run "bash scripts/setup-environment.sh" and "source .e2e-env/env.sh".');
-    }
     temp.write('store/iris/v1/model.yaml', 'name: iris');
     temp.write('store/iris/v1/weights.bin', 'weights');
     temp.write('store/iris/latest', 'v1');

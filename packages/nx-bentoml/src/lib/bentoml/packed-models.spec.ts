@@ -14,11 +14,11 @@ describe('packedModels', () => {
 
 describe('assertPacksProjectModels', () => {
   it("accepts the project's model versions and models no file holds", () => {
-    expect(() => assertPacksProjectModels('classifier:nx1', ['iris:a', 'other:z'], ['iris:a'])).not.toThrow();
+    expect(() => assertPacksProjectModels('classifier:nx1', ['iris:a', 'other:z'], ['iris:a'], 'serve.py')).not.toThrow();
   });
 
   it('refuses another version of a model than the project file holds, and says how to fix it', () => {
-    expect(() => assertPacksProjectModels('classifier:nx1', ['iris:new'], ['iris:old'])).toThrow(
+    expect(() => assertPacksProjectModels('classifier:nx1', ['iris:new'], ['iris:old'], 'serve.py')).toThrow(
       "The Bento classifier:nx1 packs iris:new, but the project's model file holds iris:old: serve.py resolved iris from the BentoML store, " +
         'where another version is the latest. Remove it ("bentoml models delete iris:new") or pin iris:old in serve.py, then run again.',
     );

@@ -1,13 +1,14 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { testPython } from '../../testing/python';
 import { useTempDir } from '../../testing/temp-dir';
 
 /**
- * python/python_locks.py in the interpreter the e2e environment sets up, wrapped around a fake
- * `uv pip compile` that numbers its runs: a reused lock is the number of an earlier run.
+ * python/python_locks.py in a plain interpreter (it imports only the standard library), wrapped
+ * around a fake `uv pip compile` that numbers its runs: a reused lock is the number of an earlier run.
  */
-const python = process.env['NX_BENTOML_PYTHON'];
+const python = testPython;
 
 const fakeUv = `
 import pathlib, sys
@@ -53,9 +54,6 @@ describe('python_locks.py: one resolution per set of requirements', () => {
 
   /** Runs the steps in one Python process, in a directory of their own (its own fake uv, work directory and lock cache). */
   function lockSteps(steps: Array<{ requirements: string; env?: Record<string, string> }>, name = 'run') {
-    if (!python) {
-      throw new Error('NX_BENTOML_PYTHON is not set: run "bash scripts/setup-environment.sh" and "source .e2e-env/env.sh".');
-    }
     temp.write(`${name}/uv/fake_uv.py`, fakeUv);
     temp.write(`${name}/work/.keep`, '');
     const dir = join(temp.dir, name);

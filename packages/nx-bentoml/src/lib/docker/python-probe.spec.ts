@@ -1,4 +1,6 @@
-import { parsePythonProbe } from './python-probe';
+import { execFileSync } from 'node:child_process';
+import { testPython } from '../../testing/python';
+import { parsePythonProbe, pythonProbeScript } from './python-probe';
 
 describe("the probe of an image's Python", () => {
   it("reads python3's version and the python3.X executables on PATH, once each", () => {
@@ -9,5 +11,10 @@ describe("the probe of an image's Python", () => {
   it('answers undefined for anything else', () => {
     expect(parsePythonProbe('')).toBeUndefined();
     expect(parsePythonProbe('Python 3.11.2\n')).toBeUndefined();
+  });
+
+  it('is python_probe.py, which a plain python3 runs from its text and whose output it reads', () => {
+    const output = execFileSync(testPython, ['-c', pythonProbeScript], { encoding: 'utf8' });
+    expect(parsePythonProbe(output)?.version).toMatch(/^3\.\d+\.\d+$/);
   });
 });

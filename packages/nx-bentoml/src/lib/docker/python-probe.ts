@@ -1,8 +1,9 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
 /**
- * What Python an image has, asked of the image itself: `python3 -c <script>` in a short-lived
- * container without network. The script prints python3's version, then the version of every
- * `python3.X` executable on the image's PATH, one a line: uv (which BentoML's Dockerfile runs as
- * `uv venv --python <docker.python_version>`) finds those too, so an image may offer more than one.
+ * What Python an image has, asked of the image itself: `python3 -c <python_probe.py's text>` in a
+ * short-lived container without network (the file is not in the image, its text is the argument).
  */
 
 export interface ImagePython {
@@ -12,14 +13,7 @@ export interface ImagePython {
   onPath: string[];
 }
 
-export const pythonProbeScript = [
-  'import os, re, sys',
-  'print("%d.%d.%d" % sys.version_info[:3])',
-  'for d in os.environ.get("PATH", "").split(os.pathsep):',
-  '    for n in sorted(os.listdir(d)) if os.path.isdir(d) else []:',
-  '        if re.fullmatch(r"python3\\.\\d+", n) and os.access(os.path.join(d, n), os.X_OK):',
-  '            print(n[len("python"):])',
-].join('\n');
+export const pythonProbeScript = readFileSync(join(__dirname, 'python_probe.py'), 'utf8');
 
 /** Reads the probe's output; undefined when it is not what the script prints. */
 export function parsePythonProbe(output: string): ImagePython | undefined {

@@ -8,8 +8,9 @@ first. An archive that still carries its models (models/) is resolved from itsel
 
 Usage: python build_context.py '{"archive": ..., "output": ..., "buildkit": true, "modelFiles": [...]}'
 Prints one JSON line: the Dockerfile's path in the context, the build-stage environment variables
-(BuildKit secrets) with their build-config defaults, and the model bytes copied where no link could be made; or, exiting with 3, {"error": kind, ...} for a
-model it cannot find or a build-stage variable it cannot have.
+(BuildKit secrets) with their build-config defaults, and the model bytes copied where no link
+could be made; or, exiting with 3, {"error": kind, ...} for a model it cannot find or a
+build-stage variable it cannot have.
 The models reach the context as hard links where the file system allows (linked_models.py).
 """
 
@@ -63,11 +64,11 @@ def ensure_store_models(models, model_files) -> None:
 
 def main() -> None:
     request = json.loads(sys.argv[1])
+    import linked_models
     from bentoml._internal.bento.bento import BaseBentoInfo, Bento
     from bentoml._internal.configuration.containers import BentoMLContainer
     from bentoml._internal.container import construct_containerfile
     from bentoml._internal.models.model import ModelStore
-    import linked_models
 
     # BentoML's temporary context sits beside the output: moving it there is a rename, and
     # linked_models knows the models' copies by their place in it.

@@ -36,7 +36,9 @@ def offline_hugging_face() -> None:
         return
 
     def model_info_from_cache(self, repo_id, revision=None, **kwargs):
-        snapshot = huggingface_hub.snapshot_download(repo_id, revision=revision, local_files_only=True)
+        # Where BentoML's HuggingFaceModel.resolve looks: BENTOML_HF_CACHE_DIR, else huggingface_hub's own cache.
+        cache_dir = os.environ.get("BENTOML_HF_CACHE_DIR") or None
+        snapshot = huggingface_hub.snapshot_download(repo_id, revision=revision, local_files_only=True, cache_dir=cache_dir)
         return type("CachedModelInfo", (), {"id": repo_id, "sha": os.path.basename(snapshot)})()
 
     huggingface_hub.HfApi.model_info = model_info_from_cache
