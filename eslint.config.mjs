@@ -53,6 +53,22 @@ export default tseslint.config(
     [...callers, ...nx, '**/docker/**', '**/bentoml/**', '**/chain/**'],
     'lib/registry is the registry client only (the Engine pushes through lib/docker); the chain lives in lib/chain.',
   ),
+  boundary(
+    [`${src}/lib/smoke/**`],
+    [...callers, ...nx, '**/docker/**', '**/bentoml/**', '**/registry/**', '**/chain/**'],
+    "lib/smoke speaks HTTP only: smoke-test.json and the checks; the container is the executor's.",
+  ),
+  boundary(
+    [`${src}/lib/*.ts`, `${src}/lib/process/**`],
+    [...callers, ...nx, '**/docker/**', '**/bentoml/**', '**/registry/**', '**/chain/**', '**/smoke/**'],
+    'The shared base (lib/*.ts, lib/process) knows no tool: put tool-specific code in its client.',
+  ),
+  // Generators write files and run nothing.
+  boundary(
+    [`${src}/generators/**`],
+    ['**/executors/**', '**/lib/docker/**', '**/lib/registry/client', '**/lib/chain/**'],
+    'Generators write files and run nothing: no executors, no Docker or registry client, no chain.',
+  ),
   // Building the project graph must not load executor code.
   boundary([`${src}/plugins/**`], ['**/executors/**'], 'plugins/ only infers targets.'),
   prettier,

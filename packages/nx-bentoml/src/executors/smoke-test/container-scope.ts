@@ -4,7 +4,7 @@ import { serviceErrorInOutput } from '../../lib/bentoml/container-failure';
 import { smokeTestContainerLabel } from '../../lib/chain/image-labels';
 import type { DockerClient, RunningContainer } from '../../lib/docker/client';
 import { UserError } from '../../lib/errors';
-import { ServiceStoppedError, waitUntilReady } from '../../lib/http/service-checks';
+import { ServiceStoppedError, waitUntilReady } from '../../lib/smoke/service-checks';
 
 const interruptions: NodeJS.Signals[] = ['SIGINT', 'SIGTERM'];
 const bentoPort = 3000;
