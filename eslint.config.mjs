@@ -45,7 +45,12 @@ export default tseslint.config(
     [...callers, '**/docker/**', '**/chain/**'],
     'lib/bentoml is the BentoML client only; the chain lives in lib/chain.',
   ),
-  // Building the project graph must not load executor code.
-  boundary([`${src}/plugins/**`], ['**/executors/**', '**/executor-context', '**/run-executor'], 'plugins/ only infers targets.'),
+  // Building the project graph reads build configs only: never executors, their Nx glue, the
+  // Docker client or the chain.
+  boundary(
+    [`${src}/plugins/**`],
+    ['**/executors/**', '**/executor-context', '**/run-executor', '**/lib/docker/**', '**/lib/chain/**'],
+    'plugins/ only reads build configs and infers targets.',
+  ),
   prettier,
 );

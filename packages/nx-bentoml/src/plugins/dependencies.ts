@@ -3,7 +3,7 @@ import { join, posix } from 'node:path';
 import { type CreateDependencies, DependencyType, type RawProjectGraphDependency } from '@nx/devkit';
 import { parseBentofile } from '../lib/bentoml/bentofile';
 import { sharedIncludes } from '../lib/bentoml/shared-includes';
-import { bentofileName } from '../lib/project-layout';
+import { bentofileName } from '../lib/bentoml/build-config';
 import type { BentomlPluginOptions } from './options';
 
 /**

@@ -8,10 +8,11 @@ import { type BentomlClient, createBentomlClient } from '../../lib/bentoml/clien
 import { assertPacksProjectModels, packedModels, unhashedPackedModels } from '../../lib/bentoml/packed-models';
 import { bentoBaseImage } from '../../lib/chain/base-image-python';
 import { type BentoHandoff, bentoArchiveName, writeHandoff } from '../../lib/chain/handoff-files';
-import { defaultMetricsFile, readLineage } from '../../lib/chain/lineage';
+import { readLineage } from '../../lib/chain/lineage';
 import { bentoVersionFromHash } from '../../lib/chain/reuse-rules';
 import { resolveOption, taskHash } from '../../lib/executor-context';
 import { writeOutputDirectory } from '../../lib/outputs';
+import { defaultMetricsFile } from '../../lib/project-layout';
 import { pythonLockCache } from '../../lib/workspace-data';
 import { processTempDir } from '../../lib/process/abandoned-directories';
 import { runExecutor } from '../../lib/run-executor';
