@@ -69,7 +69,12 @@ export default tseslint.config(
     ['**/executors/**', '**/lib/docker/**', '**/lib/registry/client', '**/lib/chain/**'],
     'Generators write files and run nothing: no executors, no Docker or registry client, no chain.',
   ),
-  // Building the project graph must not load executor code.
-  boundary([`${src}/plugins/**`], ['**/executors/**'], 'plugins/ only infers targets.'),
+  // Building the project graph reads build configs only: never executors, their Nx glue, the
+  // Docker client or the chain.
+  boundary(
+    [`${src}/plugins/**`],
+    ['**/executors/**', '**/lib/docker/**', '**/lib/chain/**'],
+    'plugins/ only reads build configs and infers targets.',
+  ),
   prettier,
 );

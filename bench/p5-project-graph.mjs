@@ -343,7 +343,7 @@ function pluginCacheFiles(side, dir) {
     .map((f) => {
       const path = join(dataDir, f);
       const json = readJson(path, {});
-      // nx-bentoml: { targets: { key: result }, serviceModules }; Nx's PluginCache (@nx/docker): { entries: {...}, accessOrder: [...] }.
+      // nx-bentoml: { targets: { key: result }, buildConfigs }; Nx's PluginCache (@nx/docker): { entries: {...}, accessOrder: [...] }.
       const entries = Object.keys(json.entries && json.accessOrder ? json.entries : (json.targets ?? json)).length;
       return { file: f, bytes: statSync(path).size, sha: sha256(path), entries };
     });

@@ -131,4 +131,25 @@ describe(`nx-bentoml foundations in a fresh Nx workspace on Nx ${highestNx}`, ()
     }
     runNx(workspace.root, ['show', 'projects']);
   });
+
+  it('links a pyproject.toml service to the shared library its [tool.bentoml.build] include packs', () => {
+    write('libs/textkit/project.json', JSON.stringify({ name: 'textkit' }, null, 2));
+    write('libs/textkit/textkit/__init__.py', 'def shout(text: str) -> str:\n    return text.upper()\n');
+    write(
+      'apps/shouter/pyproject.toml',
+      '[project]\nname = "shouter"\nversion = "0.1.0"\n\n' +
+        '[tool.bentoml.build]\nservice = "service:Shouter"\ninclude = ["*.py", "../../libs/textkit/textkit/**/*.py"]\n',
+    );
+    write(
+      'apps/shouter/service.py',
+      'import bentoml\nimport textkit\n\n\n@bentoml.service\nclass Shouter:\n' +
+        '    @bentoml.api\n    def shout(self, text: str) -> str:\n        return textkit.shout(text)\n',
+    );
+
+    runNx(workspace.root, ['graph', '--file=graph.json']);
+    const graph: { graph: { dependencies: Record<string, Array<{ target: string }>> } } = JSON.parse(read('graph.json'));
+    expect(graph.graph.dependencies['shouter']?.map((edge) => edge.target)).toContain('textkit');
+    const affected = runNx(workspace.root, ['show', 'projects', '--affected', '--files=libs/textkit/textkit/__init__.py', '--json']);
+    expect(JSON.parse(affected.stdout)).toEqual(expect.arrayContaining(['textkit', 'shouter']));
+  });
 });

@@ -1,43 +1,36 @@
-import { readFileSync } from 'node:fs';
-import { join, posix } from 'node:path';
 import { type CreateDependencies, DependencyType, type RawProjectGraphDependency } from '@nx/devkit';
-import { parseBentofile } from '../lib/bentoml/bentofile';
-import { sharedIncludes } from '../lib/bentoml/shared-includes';
-import { bentofileName } from '../lib/project-layout';
-import type { BentomlPluginOptions } from './options';
+import { buildConfigsOf } from './build-configs';
+import { type BentomlPluginOptions, normalizePluginOptions } from './options';
+import { pluginCachePath } from './plugin-cache';
 
 /**
- * A service whose bentofile includes a shared library ("../../../libs/features/features/**")
- * depends on the project that owns that directory, so a change in the library affects every
- * service that packs it, and no other.
+ * A service whose build config packs a shared library from outside its build directory
+ * (`include: ["../../../libs/features/features/**"]` in bentofile.yaml, or in pyproject.toml's
+ * [tool.bentoml.build]) depends on the project that owns that directory, so a change in the
+ * library affects every service that packs it, and no other.
  */
-export const createDependencies: CreateDependencies<BentomlPluginOptions> = (_options, context) => {
+export const createDependencies: CreateDependencies<BentomlPluginOptions> = (options, context) => {
   const roots = Object.entries(context.projects)
     .map(([name, project]) => ({ name, root: project.root === '.' ? '' : project.root }))
     .sort((a, b) => b.root.length - a.root.length);
   const owner = (path: string) => roots.find(({ root }) => root === '' || path === root || path.startsWith(`${root}/`))?.name;
+  const workspaceFiles = function* () {
+    for (const files of Object.values(context.fileMap.projectFileMap)) for (const { file } of files) yield file;
+    for (const { file } of context.fileMap.nonProjectFiles) yield file;
+  };
 
+  const cachePath = pluginCachePath(context.workspaceRoot, normalizePluginOptions(options));
   const dependencies: RawProjectGraphDependency[] = [];
-  for (const [source, files] of Object.entries(context.fileMap.projectFileMap)) {
-    for (const { file } of files.filter(({ file }) => posix.basename(file) === bentofileName)) {
-      const bentofile = readLoosely(join(context.workspaceRoot, file));
-      if (!bentofile) continue;
-      for (const include of sharedIncludes(bentofile, posix.dirname(file))) {
-        const target = owner(include.source);
-        if (target && target !== source && !dependencies.some((d) => d.source === source && d.target === target)) {
-          dependencies.push({ source, target, type: DependencyType.static, sourceFile: file });
-        }
+  const linked = new Set<string>();
+  for (const { decidingFile, facts } of buildConfigsOf(context.workspaceRoot, cachePath, workspaceFiles)) {
+    const source = facts.sharedLibraries.length > 0 ? owner(decidingFile) : undefined;
+    for (const library of facts.sharedLibraries) {
+      const target = owner(library);
+      if (source && target && target !== source && !linked.has(`${source}\0${target}`)) {
+        linked.add(`${source}\0${target}`);
+        dependencies.push({ source, target, type: DependencyType.static, sourceFile: decidingFile });
       }
     }
   }
   return dependencies;
 };
-
-/** A malformed bentofile is reported by createNodes; here it simply adds no edge. */
-function readLoosely(path: string) {
-  try {
-    return parseBentofile(readFileSync(path, 'utf8'), path, { strict: false });
-  } catch {
-    return undefined;
-  }
-}

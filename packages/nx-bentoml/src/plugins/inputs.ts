@@ -4,7 +4,7 @@ import { type Bentofile, contextFilesOf, parseServiceReference } from '../lib/be
 import { gitignoreToGlobs } from '../lib/bentoml/gitwildmatch';
 import { dvcPointerOf } from '../lib/bentoml/model-files';
 import { isSharedInclude, sharedIncludes } from '../lib/bentoml/shared-includes';
-import { lineageFiles } from '../lib/chain/lineage';
+import { lineageFiles } from '../lib/project-layout';
 
 export interface BentoInputsContext {
   /** The project root, relative to the workspace root. */

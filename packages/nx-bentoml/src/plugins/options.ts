@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { defaultModelFiles } from '../lib/bentoml/service-project';
-import { defaultMetricsFile } from '../lib/chain/lineage';
 import { UserError } from '../lib/errors';
+import { defaultMetricsFile } from '../lib/project-layout';
 
 const targetName = z.string().regex(/^[\w:-]+$/, 'must be a target name such as "bento-build"');
 

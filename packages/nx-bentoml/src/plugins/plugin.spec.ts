@@ -307,7 +307,7 @@ describe('nx-bentoml plugin', () => {
     expect(JSON.parse(readFileSync(cacheFile, 'utf8'))).toHaveProperty('unread', true);
     // An entry no longer used (the project is gone) is dropped: the file is written.
     await run([]);
-    expect(JSON.parse(readFileSync(cacheFile, 'utf8'))).toEqual({ targets: {}, serviceModules: {} });
+    expect(JSON.parse(readFileSync(cacheFile, 'utf8'))).toEqual({ targets: {}, buildConfigs: {} });
   });
 
   it('ignores the bentofile copies inside built Bentos, as a BentoML home in the workspace holds them', async () => {

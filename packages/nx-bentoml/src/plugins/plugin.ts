@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
 import {
   type CreateNodes,
@@ -8,49 +8,44 @@ import {
   createNodesFromFiles,
   hashArray,
 } from '@nx/devkit';
-import { type BuildConfigSource, buildDirMarkers, detectBuildConfig, parseBuildConfig } from '../lib/bentoml/build-config';
-import { parseServiceReference } from '../lib/bentoml/bentofile';
+import type { BuildConfigSource } from '../lib/bentoml/build-config';
 import { externalModelsInput } from '../lib/bentoml/external-models';
 import { filesOfImageInCode } from '../lib/bentoml/service-image';
 import { modelsNamedBy } from '../lib/bentoml/service-models';
-import { workspaceDataDirectory } from '../lib/workspace-data';
 import { bentomlVersionInput } from './bentoml-version-input';
+import {
+  type FoundBuildConfig,
+  buildConfigGlob,
+  findBuildDirs,
+  readBuildConfigFacts,
+  readIfPresent,
+  rememberBuildConfigs,
+} from './build-configs';
 import { bentoBuildInputs } from './inputs';
 import { type BentomlPluginOptions, type NormalizedPluginOptions, normalizePluginOptions } from './options';
+import { type PluginCache, emptyPluginCache, pluginCachePath, readPluginCache, writePluginCache } from './plugin-cache';
 import { findOwningProjectRoot } from './project-root';
 import { bentoTargets, smokeTestFile } from './targets';
-
-/** Every file that can make its directory a BentoML build directory. */
-export const buildConfigGlob = `**/{${buildDirMarkers.join(',')}}`;
-
-/**
- * What createNodes remembers between runs: the targets of each build directory by a hash of
- * everything they depend on, and the candidate files of the service module each build config
- * names (the module's text is part of the key; parsing the config to find it is what the cache saves).
- */
-interface TargetsCache {
-  targets: Record<string, CreateNodesResult>;
-  serviceModules: Record<string, string[]>;
-}
 
 export const createNodes: CreateNodes<BentomlPluginOptions> = [
   buildConfigGlob,
   async (markerFiles, rawOptions, context) => {
     const options = normalizePluginOptions(rawOptions);
-    const cachePath = join(workspaceDataDirectory(context.workspaceRoot), `nx-bentoml-${hashArray([JSON.stringify(options)])}.hash`);
-    const previous = readTargetsCache(cachePath);
-    // Only entries used in this run are written back, so the file does not grow forever.
-    const current: TargetsCache = { targets: {}, serviceModules: {} };
+    const cachePath = pluginCachePath(context.workspaceRoot, options);
+    const previous = readPluginCache(cachePath);
+    const current = emptyPluginCache();
     const buildDirs = findBuildDirs(markerFiles, context.workspaceRoot);
+    const found: FoundBuildConfig[] = [];
     try {
       return await createNodesFromFiles(
-        (file, _options, nodeContext) => createNodesForBuildDir(file, buildDirs.get(file)!, options, nodeContext, previous, current),
+        (file, _options, nodeContext) => createNodesForBuildDir(file, buildDirs.get(file)!, options, nodeContext, previous, current, found),
         [...buildDirs.keys()],
         options,
         context,
       );
     } finally {
-      if (!sameEntries(previous, current)) writeTargetsCache(cachePath, current);
+      rememberBuildConfigs(context.workspaceRoot, cachePath, found);
+      writePluginCache(cachePath, previous, current);
     }
   },
 ];
@@ -58,46 +53,20 @@ export const createNodes: CreateNodes<BentomlPluginOptions> = [
 /** Kept for workspaces that still register plugins by the v2 name. */
 export const createNodesV2 = createNodes;
 
-/**
- * The directories BentoML would build, each keyed by the file that decides it (its build file,
- * or service.py): one per directory, in BentoML's lookup order. A service.py below a build
- * directory (a src/ layout under pyproject.toml) belongs to that directory's project.
- */
-function findBuildDirs(markerFiles: readonly string[], workspaceRoot: string): Map<string, BuildConfigSource> {
-  const byDir = new Map<string, Set<string>>();
-  for (const file of markerFiles) {
-    if (isInsideBuiltBento(file, workspaceRoot)) continue;
-    const dir = dirname(file);
-    byDir.set(dir, (byDir.get(dir) ?? new Set()).add(basename(file)));
-  }
-  const found = [...byDir].flatMap(([dir, present]) => {
-    const source = detectBuildConfig(present, (name) => readFileSync(join(workspaceRoot, dir, name), 'utf8'));
-    return source ? [{ dir, source }] : [];
-  });
-  const withBuildFile = found.filter(({ source }) => source.file).map(({ dir }) => dir);
-  const insideAnother = (dir: string) => withBuildFile.some((other) => other !== dir && (other === '.' || dir.startsWith(`${other}/`)));
-  return new Map(
-    found
-      .filter(({ dir, source }) => source.file || !insideAnother(dir))
-      .map(({ dir, source }) => [join(dir, source.file ?? 'service.py'), source] as const),
-  );
-}
-
 function createNodesForBuildDir(
   decidingFile: string,
   source: BuildConfigSource,
   options: NormalizedPluginOptions,
   context: CreateNodesContext,
-  previous: TargetsCache,
-  current: TargetsCache,
+  previous: PluginCache,
+  current: PluginCache,
+  found: FoundBuildConfig[],
 ): CreateNodesResult {
   const { root, hasConfig } = findOwningProjectRoot(decidingFile, context.workspaceRoot);
   const contextDir = dirname(decidingFile);
-  const readInContext = (name: string) => {
-    const path = join(context.workspaceRoot, contextDir, name);
-    return existsSync(path) ? readFileSync(path, 'utf8') : '';
-  };
-  const configText = source.file ? readInContext(source.file) : '';
+  const readInContext = (name: string) => readIfPresent(join(context.workspaceRoot, contextDir, name));
+  const buildConfig = readBuildConfigFacts(decidingFile, source, context.workspaceRoot, previous.buildConfigs, current.buildConfigs);
+  found.push({ decidingFile, facts: buildConfig.facts });
   const bentoignoreText = readInContext('.bentoignore');
 
   const projectFile = hasConfig ? readProjectFile(context.workspaceRoot, root) : {};
@@ -107,42 +76,28 @@ function createNodesForBuildDir(
   const modelFiles = projectModelFiles(projectFile, options);
   const projectOptions = { ...options, modelFiles };
 
-  // The targets depend only on these; parsing and validating the config is what the cache saves.
+  // The targets depend only on these; inferring them again is what the cache saves.
   const bentomlVersion = bentomlVersionInput(
     root,
     context.workspaceRoot,
     projectFile.targets?.[options.bentoBuildTargetName]?.options?.python,
   );
-  const configKey = hashArray([
-    pluginVersion,
-    decidingFile,
-    source.form,
+  const serviceModule = buildConfig.facts.serviceModules.find((file) => existsSync(join(context.workspaceRoot, contextDir, file)));
+  const serviceText = serviceModule ? readInContext(serviceModule) : '';
+  const key = hashArray([
+    buildConfig.key,
     root,
     projectName,
     String(hasConfig),
-    configText,
     bentoignoreText,
     String(hasSmokeTest),
     JSON.stringify(modelFiles),
+    serviceModule ? `${serviceModule}\n${serviceText}` : '',
+    bentomlVersion.runtime,
   ]);
-  const serviceModuleText = (candidates: string[]) => {
-    const module = candidates.find((file) => existsSync(join(context.workspaceRoot, contextDir, file)));
-    return module ? `${module}\n${readInContext(module)}` : '';
-  };
-  const knownCandidates = previous.serviceModules[configKey];
-  if (knownCandidates) {
-    const key = hashArray([configKey, serviceModuleText(knownCandidates), bentomlVersion.runtime]);
-    if (previous.targets[key]) {
-      current.serviceModules[configKey] = knownCandidates;
-      return (current.targets[key] = previous.targets[key]);
-    }
-  }
+  if (previous.targets[key]) return (current.targets[key] = previous.targets[key]);
 
-  // Loose: one unknown key must not break the project graph of the whole workspace; the
-  // executors validate strictly when the Bento is built.
-  const config = parseBuildConfig(source.form, configText, join(contextDir, source.file ?? ''), { strict: false });
-  const candidates = parseServiceReference(config.service).files;
-  const serviceText = serviceModuleText(candidates);
+  const config = buildConfig.config();
   const inputs = bentoBuildInputs({
     projectRoot: root,
     contextDir: relative(root, contextDir),
@@ -172,20 +127,11 @@ function createNodesForBuildDir(
     },
   };
   if (!hasConfig) project.name = projectName;
-  current.serviceModules[configKey] = candidates;
-  return (current.targets[hashArray([configKey, serviceText, bentomlVersion.runtime])] = { projects: { [root]: project } });
+  return (current.targets[key] = { projects: { [root]: project } });
 }
 
 function optional<T>(value: T | undefined): T[] {
   return value === undefined ? [] : [value];
-}
-
-/**
- * A built Bento keeps a copy of its bentofile in src/ next to bento.yaml; a BentoML home inside the
- * workspace (BENTOML_HOME=./.bentoml) must not turn every built Bento into a project.
- */
-function isInsideBuiltBento(bentofilePath: string, workspaceRoot: string): boolean {
-  return existsSync(join(workspaceRoot, dirname(dirname(bentofilePath)), 'bento.yaml'));
 }
 
 interface ProjectFile {
@@ -212,28 +158,4 @@ function readProjectFile(workspaceRoot: string, root: string): ProjectFile {
     }
   }
   return {};
-}
-
-// Cached targets from another version of the plugin may be inferred differently.
-const pluginVersion: string = JSON.parse(readFileSync(join(__dirname, '../../package.json'), 'utf8')).version;
-
-function readTargetsCache(path: string): TargetsCache {
-  try {
-    const cache = JSON.parse(readFileSync(path, 'utf8'));
-    return { targets: cache.targets ?? {}, serviceModules: cache.serviceModules ?? {} };
-  } catch {
-    return { targets: {}, serviceModules: {} };
-  }
-}
-
-/** True when every entry was reused as read and none was dropped: the file already holds `current`. */
-function sameEntries(previous: TargetsCache, current: TargetsCache): boolean {
-  const same = <T>(before: Record<string, T>, after: Record<string, T>) =>
-    Object.keys(before).length === Object.keys(after).length && Object.entries(after).every(([key, value]) => before[key] === value);
-  return same(previous.targets, current.targets) && same(previous.serviceModules, current.serviceModules);
-}
-
-function writeTargetsCache(path: string, cache: TargetsCache) {
-  mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path, JSON.stringify(cache));
 }

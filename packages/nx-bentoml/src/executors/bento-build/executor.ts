@@ -7,17 +7,19 @@ import { checkIncludes } from '../../lib/bentoml/check-includes';
 import { type BentomlClient, createBentomlClient } from '../../lib/bentoml/client';
 import { assertPacksProjectModels, packedModels, unhashedPackedModels } from '../../lib/bentoml/packed-models';
 import { bentoBaseImage } from '../../lib/chain/base-image-python';
+import { bentoKey, resolveInputSelection } from '../../lib/chain/bento-key';
 import { type BentoHandoff, bentoArchiveName, writeHandoff } from '../../lib/chain/handoff-files';
-import { defaultMetricsFile, readLineage } from '../../lib/chain/lineage';
+import { readLineage } from '../../lib/chain/lineage';
 import { bentoVersionFromHash } from '../../lib/chain/reuse-rules';
 import { resolveOption, taskHash } from '../shared/executor-context';
 import { writeOutputDirectory } from '../../lib/outputs';
+import { defaultMetricsFile } from '../../lib/project-layout';
 import { pythonLockCache } from '../../lib/workspace-data';
 import { processTempDir } from '../../lib/process/abandoned-directories';
 import { runExecutor } from '../shared/run-executor';
-import { bentoInputsKey } from '../bento-inputs-key';
 import { logModelImport, setUpService } from '../shared/service-setup';
 import type { BentoBuildExecutorSchema } from './schema';
+import { taskInputSelection } from './task-inputs';
 
 export default async function bentoBuildExecutor(
   options: BentoBuildExecutorSchema,
@@ -34,8 +36,10 @@ export default async function bentoBuildExecutor(
     });
 
     // Reuse rule 1: the same inputs give the same Bento version, which is built once.
+    const selection = taskInputSelection(context);
     const modelFiles = project.modelFiles.map((file) => relative(context.root, file));
-    const inputsKey = await bentoInputsKey(context, options, modelFiles);
+    const inputsKey =
+      selection && (await bentoKey(context.root, await resolveInputSelection(context.root, selection), { options, modelFiles }));
     const version = bentoVersionFromHash(inputsKey?.key ?? taskHash(context));
     for (const file of inputsKey?.notInInputs ?? []) {
       logger.warn(

@@ -10,8 +10,9 @@ import {
 import { isAbsolute, posix, relative } from 'node:path';
 import { stringify } from 'yaml';
 import { parseServiceReference, serviceReferencePattern } from '../../lib/bentoml/bentofile';
+import { bentofileName } from '../../lib/bentoml/build-config';
 import { UserError } from '../../lib/errors';
-import { bentofileName, buildDirCandidates } from '../../lib/project-layout';
+import { buildDirCandidates } from '../../lib/project-layout';
 import { type ModelPackage, type ReadModelArchives, readModelArchives } from '../../lib/bentoml/model-frameworks';
 import { type InspectPython, type PythonInspection, inspectPython } from '../../lib/python-distributions';
 import { type BuildDirReader, collectModuleImports } from '../../lib/python-imports';

@@ -1,7 +1,8 @@
 import { type GeneratorCallback, type Tree, formatFiles, generateFiles, getProjects, joinPathFragments, readNxJson } from '@nx/devkit';
 import { join, posix } from 'node:path';
+import { bentofileName } from '../../lib/bentoml/build-config';
 import { UserError } from '../../lib/errors';
-import { bentofileName, buildDirCandidates } from '../../lib/project-layout';
+import { buildDirCandidates } from '../../lib/project-layout';
 import { assertRegistry } from '../../lib/registry/reference';
 import { bentomlVersion, defaultPythonVersion } from '../../lib/versions';
 import { readRegisteredOptions } from '../plugin-registration';

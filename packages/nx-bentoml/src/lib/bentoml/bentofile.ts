@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { posix } from 'node:path';
-import { LineCounter, parseDocument } from 'yaml';
+import type * as Yaml from 'yaml';
 import { z } from 'zod';
 import { UserError } from '../errors';
 import { parseToml } from '../toml';
@@ -114,6 +114,8 @@ export function parseServiceReference(service: string): ServiceReference {
 
 /** Parses and validates bentofile text; every problem is reported as `file:line:col: message`. */
 export function parseBentofile(text: string, file: string, { strict = true } = {}): Bentofile {
+  // Loaded on first use: the project graph parses no bentofile when its cache holds the targets.
+  const { LineCounter, parseDocument } = require('yaml') as typeof Yaml;
   const lineCounter = new LineCounter();
   const document = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   const where = (offset: number | undefined) => {
@@ -203,7 +205,7 @@ export function readBentofile(file: string, displayPath = file): Bentofile {
   return parseBentofile(text, displayPath);
 }
 
-function keyOffset(document: ReturnType<typeof parseDocument>, path: PropertyKey[], key: string) {
+function keyOffset(document: Yaml.Document, path: PropertyKey[], key: string) {
   const parent = path.length ? document.getIn(path, true) : document.contents;
   const items = (parent as { items?: Array<{ key?: { value?: unknown; range?: [number, number] } }> })?.items ?? [];
   return items.find((item) => item.key?.value === key)?.key?.range?.[0];

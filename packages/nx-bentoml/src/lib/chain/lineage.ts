@@ -4,6 +4,7 @@ import { dirname, join, relative } from 'node:path';
 import { parse } from 'yaml';
 import { dvcPointerOf } from '../bentoml/model-files';
 import { UserError } from '../errors';
+import { lineageFiles } from '../project-layout';
 
 /** What the image should tell about how its model was made: hyperparameters, metrics, data version. */
 export interface Lineage {
@@ -12,16 +13,6 @@ export interface Lineage {
   /** DVC md5 of each model file, by path relative to the project. */
   dvc?: Record<string, string>;
 }
-
-export const defaultMetricsFile = 'evaluation/metrics.json';
-
-/** The project files the lineage is read from, relative to the project root; each one is a bento-build input. */
-export const lineageFiles = {
-  /** Hyperparameters, as DVC pipelines keep them. */
-  params: 'params.yaml',
-  /** DVC's record of each stage's outputs, the model's data hash among them. */
-  dvcLock: 'dvc.lock',
-};
 
 // Labels travel in every image config; keep them small.
 const maxValues = 40;

@@ -3,9 +3,9 @@
  *
  * 1. A Bento's version comes from its inputs: the files, runtime values (BentoML version, the
  *    store models' versions) and options of bento-build, not the rest of the project's
- *    configuration (executors/bento-inputs-key.ts; Nx's task hash when the inputs are of kinds it
- *    cannot read). The same inputs give the same Bento tag on every machine, and bento-build
- *    reuses a Bento of that version.
+ *    configuration (bento-key.ts; the inputs read by executors/bento-build/task-inputs.ts, Nx's
+ *    task hash when they are of kinds it cannot read). The same inputs give the same Bento tag on
+ *    every machine, and bento-build reuses a Bento of that version.
  * 2. An image's build key (label dev.nx-bentoml.build-key, see image-labels.ts) hashes everything
  *    that decides its content: containerize reuses a local image with the same key.
  * 3. A registry tag is left alone when it holds this very image (a known manifest digest), or an

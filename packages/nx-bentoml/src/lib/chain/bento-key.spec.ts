@@ -1,0 +1,48 @@
+import { useTempDir } from '../../testing/temp-dir';
+import { bentoKey, resolveInputSelection } from './bento-key';
+
+describe('resolveInputSelection', () => {
+  const workspace = useTempDir('bento-key-');
+
+  it("applies each group's negations to that group only, and leaves out what no Bento packs", async () => {
+    for (const file of ['apps/svc/serve.py', 'apps/svc/notes.md', 'apps/svc/.venv/lib/x.py', 'libs/text/notes.md']) workspace.write(file);
+    const resolved = await resolveInputSelection(workspace.dir, {
+      fileSets: [
+        { globs: ['apps/svc/**/*'], negations: ['apps/svc/*.md'] },
+        { globs: ['libs/text/**/*'], negations: [] },
+      ],
+      values: [],
+    });
+    expect(resolved.files.sort()).toEqual(['apps/svc/serve.py', 'libs/text/notes.md']);
+  });
+
+  it("reads the values in the selection's order: a command's output, an env value, a package version", async () => {
+    process.env['BENTO_KEY_TEST'] = 'a';
+    try {
+      const resolved = await resolveInputSelection(workspace.dir, {
+        fileSets: [],
+        values: [{ runtime: 'node -e "console.log(1 + 1)"' }, { env: 'BENTO_KEY_TEST' }, { external: 'npm:left-pad', version: '1.3.0' }],
+      });
+      expect(resolved.values).toEqual(['runtime\n2\n', 'env BENTO_KEY_TEST=a', 'external npm:left-pad=1.3.0']);
+    } finally {
+      delete process.env['BENTO_KEY_TEST'];
+    }
+  });
+});
+
+describe('bentoKey', () => {
+  const workspace = useTempDir('bento-key-');
+
+  it('hashes file contents, values and options, whatever order they were found in', async () => {
+    workspace.write('a.py', 'a');
+    workspace.write('b.py', 'b');
+    const key = (files: string[], values = ['env X=1'], options: object = { outputPath: 'dist', python: 'python3' }) =>
+      bentoKey(workspace.dir, { files, values }, { options, modelFiles: [] }).then((result) => result.key);
+    const base = await key(['a.py', 'b.py']);
+    expect(await key(['b.py', 'a.py'], ['env X=1'], { python: 'python3', outputPath: 'dist' })).toBe(base);
+    expect(await key(['a.py'])).not.toBe(base);
+    expect(await key(['a.py', 'b.py'], ['env X=2'])).not.toBe(base);
+    workspace.write('b.py', 'changed');
+    expect(await key(['a.py', 'b.py'])).not.toBe(base);
+  });
+});
