@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join, posix } from 'node:path';
 import { hashArray } from '@nx/devkit';
-import { type Bentofile, parseServiceReference } from '../lib/bentoml/bentofile';
+import { type BuildConfig, parseServiceReference } from '../lib/bentoml/build-config-schema';
 import { type BuildConfigSource, buildDirMarkers, detectBuildConfig, parseBuildConfig } from '../lib/bentoml/build-config';
 import { sharedIncludes } from '../lib/bentoml/shared-includes';
 import { pluginVersion, readPluginCache } from './plugin-cache';
@@ -56,7 +56,7 @@ export interface BuildConfigRead {
   key: string;
   facts: BuildConfigFacts;
   /** The config parsed (loosely: one unknown key must not break the project graph; bento-build validates strictly). */
-  config: () => Bentofile;
+  config: () => BuildConfig;
 }
 
 /**
@@ -73,7 +73,7 @@ export function readBuildConfigFacts(
   const contextDir = dirname(decidingFile);
   const text = source.file ? readIfPresent(join(workspaceRoot, contextDir, source.file)) : '';
   const key = hashArray([pluginVersion, decidingFile, source.form, text]);
-  let parsed: Bentofile | undefined;
+  let parsed: BuildConfig | undefined;
   const config = () => (parsed ??= parseBuildConfig(source.form, text, join(contextDir, source.file ?? ''), { strict: false }));
   const facts = known[key] ?? {
     serviceModules: parseServiceReference(config().service).files,

@@ -1,6 +1,6 @@
 import { posix } from 'node:path';
 import { neverPacked, patternLines } from '../lib/bentoml/bento-contents';
-import { type Bentofile, contextFilesOf, parseServiceReference } from '../lib/bentoml/bentofile';
+import { type BuildConfig, contextFilesOf, parseServiceReference } from '../lib/bentoml/build-config-schema';
 import { gitignoreToGlobs } from '../lib/bentoml/gitwildmatch';
 import { dvcPointerOf } from '../lib/bentoml/model-files';
 import { isSharedInclude, sharedIncludes } from '../lib/bentoml/shared-includes';
@@ -14,7 +14,7 @@ export interface BentoInputsContext {
   /** File name of the build config inside contextDir (bentofile.yaml, pyproject.toml); none when BentoML finds the service itself. */
   configFile?: string;
   /** The build config, whatever its form. */
-  bentofile: Bentofile;
+  bentofile: BuildConfig;
   /** What an image declared in the service's code reads: files and build_include patterns, relative to contextDir. */
   imageInCode?: { files: string[]; includes: string[] };
   /** Lines of the .bentoignore at the top of the build context, if any. */
@@ -63,7 +63,7 @@ export function bentoBuildInputs(context: BentoInputsContext): string[] {
 }
 
 /** The files of shared libraries the bentofile includes from outside its build context ("../../libs/x/x/**"). */
-function sharedLibraryGlobs(bentofile: Bentofile, contextRoot: string): string[] {
+function sharedLibraryGlobs(bentofile: BuildConfig, contextRoot: string): string[] {
   return sharedIncludes(bentofile, contextRoot).flatMap(({ source, staged }) => {
     const files = posix.join(posix.dirname(source), staged);
     return [`{workspaceRoot}/${files}`, `{workspaceRoot}/${files}/**`];

@@ -8,7 +8,7 @@ import {
   formatDifferences,
   formatVersions,
   publishedVersions,
-} from '../../lib/chain/versions';
+} from '../../lib/chain/published-versions';
 import { UserError } from '../../lib/errors';
 import { writeOutputDirectory } from '../../lib/outputs';
 import { type RegistryClient, createRegistryClient } from '../../lib/registry/client';

@@ -9,7 +9,7 @@ import {
 } from '@nx/devkit';
 import { isAbsolute, posix, relative } from 'node:path';
 import { stringify } from 'yaml';
-import { parseServiceReference, serviceReferencePattern } from '../../lib/bentoml/bentofile';
+import { parseServiceReference, serviceReferencePattern } from '../../lib/bentoml/build-config-schema';
 import { bentofileName } from '../../lib/bentoml/build-config';
 import { UserError } from '../../lib/errors';
 import { buildDirCandidates } from '../../lib/project-layout';
@@ -26,7 +26,7 @@ import {
   runtimePackages,
   withModelPackages,
 } from '../../lib/runtime-packages';
-import { defaultPythonVersion } from '../../lib/versions';
+import { defaultPythonVersion } from '../../lib/pinned-versions';
 import { initGenerator } from '../init/generator';
 import { detectServiceClass, serviceModuleCandidates } from './detect-service';
 import { modelsNeeds } from './model-needs';

@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { dirname, join, resolve, sep } from 'node:path';
 import { parse } from 'yaml';
-import { bentomlVersion } from '../../lib/versions';
+import { bentomlVersion } from '../../lib/pinned-versions';
 import { ciGenerator } from './generator';
 import type { CiGeneratorSchema } from './schema';
 

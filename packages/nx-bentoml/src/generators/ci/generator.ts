@@ -4,7 +4,7 @@ import { bentofileName } from '../../lib/bentoml/build-config';
 import { UserError } from '../../lib/errors';
 import { buildDirCandidates } from '../../lib/project-layout';
 import { assertRegistry } from '../../lib/registry/reference';
-import { bentomlVersion, defaultPythonVersion } from '../../lib/versions';
+import { bentomlVersion, defaultPythonVersion } from '../../lib/pinned-versions';
 import { readRegisteredOptions } from '../plugin-registration';
 import type { CiGeneratorSchema } from './schema';
 

@@ -1,7 +1,7 @@
 import { type Tree, readNxJson, readProjectConfiguration } from '@nx/devkit';
 import { createTreeWithEmptyWorkspace } from '@nx/devkit/testing';
-import { parseBentofile } from '../../lib/bentoml/bentofile';
-import { scikitLearnVersion } from '../../lib/versions';
+import { parseBentofile } from '../../lib/bentoml/build-config-schema';
+import { scikitLearnVersion } from '../../lib/pinned-versions';
 import { serviceGenerator } from './generator';
 
 describe('service generator', () => {

@@ -13,7 +13,7 @@ import { UserError } from '../../lib/errors';
 import { assertTagTemplates } from '../../lib/tag-templates';
 import { assertBentoName, assertImageName, toBentoName, toClassName } from '../../lib/names';
 import { assertRegistry } from '../../lib/registry/reference';
-import { bentomlVersion, defaultPythonVersion, scikitLearnVersion } from '../../lib/versions';
+import { bentomlVersion, defaultPythonVersion, scikitLearnVersion } from '../../lib/pinned-versions';
 import { initGenerator } from '../init/generator';
 import { readRegisteredOptions } from '../plugin-registration';
 import type { ServiceGeneratorSchema } from './schema';

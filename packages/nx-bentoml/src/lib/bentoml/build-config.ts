@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { UserError } from '../errors';
 import { serviceClasses } from '../python-source';
-import { type Bentofile, defaultServiceModule, parseBentofile, parsePyprojectBuildConfig } from './bentofile';
+import { type BuildConfig, defaultServiceModule, parseBentofile, parsePyprojectBuildConfig } from './build-config-schema';
 
 /**
  * The ways BentoML 1.4 declares a build, in the order `bentoml build <dir>` looks for them
@@ -46,23 +46,29 @@ export function formOfFile(file: string): BuildConfigForm {
 }
 
 /** Parses a build config's text; every problem is reported as `file:line:col: message`. */
-export function parseBuildConfig(form: BuildConfigForm, text: string, displayPath: string, options: { strict?: boolean } = {}): Bentofile {
+export function parseBuildConfig(
+  form: BuildConfigForm,
+  text: string,
+  displayPath: string,
+  options: { strict?: boolean } = {},
+): BuildConfig {
   if (form === 'bentofile') return parseBentofile(text, displayPath, options);
   if (form === 'pyproject') return parsePyprojectBuildConfig(text, displayPath, options);
   return parseBentofile('', displayPath, options);
 }
 
-export interface BuildConfig extends BuildConfigSource {
+/** A build directory's config, with the form and file it was read from. */
+export interface BuildDirConfig extends BuildConfigSource {
   /** Absolute path of the build file, when there is one. */
   path?: string;
-  config: Bentofile;
+  config: BuildConfig;
 }
 
 /**
  * Reads the build config of a build directory: the file given (bentofile.yaml or pyproject.toml),
  * else the first BentoML finds there, else none, as `bentoml build <dir>` does.
  */
-export function readBuildConfig(buildDir: string, file: string | undefined, display: (path: string) => string): BuildConfig {
+export function readBuildConfig(buildDir: string, file: string | undefined, display: (path: string) => string): BuildDirConfig {
   const path = file ?? [bentofileName, pyprojectName].map((name) => join(buildDir, name)).find((candidate) => existsSync(candidate));
   if (!path) return { form: 'service-module', config: parseBentofile('', display(join(buildDir, defaultServiceModule))) };
   const form = formOfFile(path);

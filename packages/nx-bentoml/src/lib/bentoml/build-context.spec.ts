@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { useTempDir } from '../../testing/temp-dir';
-import { parseBentofile } from './bentofile';
+import { parseBentofile } from './build-config-schema';
 import { stageBuildContext } from './build-context';
 
 describe('stageBuildContext', () => {

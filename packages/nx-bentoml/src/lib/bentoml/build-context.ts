@@ -4,7 +4,7 @@ import { parseDocument } from 'yaml';
 import { UserError } from '../errors';
 import { processTempDir } from '../process/abandoned-directories';
 import { notSearched } from './bento-contents';
-import { type Bentofile, contextPathOptions, descriptionFile } from './bentofile';
+import { type BuildConfig, contextPathOptions, descriptionFile } from './build-config-schema';
 import { bentofileName } from './build-config';
 import { type SharedInclude, isSharedInclude, sharedIncludes } from './shared-includes';
 
@@ -26,7 +26,7 @@ const notCopied = new Set(notSearched);
  * a bentofile whose include lists it there: BentoML refuses "../" in include.
  */
 export function stageBuildContext(
-  bentofile: Bentofile,
+  bentofile: BuildConfig,
   bentofilePath: string | undefined,
   contextDir: string,
   workspaceRoot: string,

@@ -2,7 +2,7 @@ import { posix, relative } from 'node:path';
 import { glob } from 'tinyglobby';
 import { UserError } from '../errors';
 import { notSearchedGlobs, patternLines } from './bento-contents';
-import type { Bentofile } from './bentofile';
+import type { BuildConfig } from './build-config-schema';
 import { gitignoreToGlobs } from './gitwildmatch';
 import { isSharedInclude } from './shared-includes';
 
@@ -10,7 +10,7 @@ import { isSharedInclude } from './shared-includes';
  * BentoML builds silently when an include pattern matches nothing, and the service then fails
  * only when it is served; a pattern that selects no file is almost always a typo.
  */
-export async function checkIncludes(bentofile: Bentofile, contextDir: string, workspaceRoot: string): Promise<void> {
+export async function checkIncludes(bentofile: BuildConfig, contextDir: string, workspaceRoot: string): Promise<void> {
   const patterns = patternLines(bentofile.include ?? []).filter((line) => !line.startsWith('!'));
   for (const pattern of patterns) {
     // A shared include ("../../libs/x/x/**") is looked up from the workspace root, where it leads.

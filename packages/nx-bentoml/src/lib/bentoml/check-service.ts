@@ -2,11 +2,11 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { UserError } from '../errors';
 import { readPythonSource, serviceClasses } from '../python-source';
-import { type Bentofile, parseServiceReference } from './bentofile';
+import { type BuildConfig, parseServiceReference } from './build-config-schema';
 
 /** Catches what `bentoml build` would report only as a Python traceback, or not at all; returns the service module's path and text. */
 export function checkService(
-  config: Bentofile,
+  config: BuildConfig,
   contextDir: string,
   workspaceRoot: string,
   origin = "the bentofile's service",

@@ -2,7 +2,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { UserError } from '../errors';
 import type { CommandResult } from '../process/run-command';
-import { readBentofile } from './bentofile';
+import { readBentofile } from './build-config-schema';
 import { type SharedInclude, sharedIncludes } from './shared-includes';
 
 /**

@@ -1,5 +1,5 @@
 import { type PythonSource, pythonCalls, readPythonSource } from '../python-source';
-import type { Bentofile } from './bentofile';
+import type { BuildConfig } from './build-config-schema';
 
 /** A model a service asks the BentoML store for: "iris:latest", "iris" or "iris:v3". */
 export interface StoreModelReference {
@@ -47,7 +47,7 @@ export function modelsOfService(module: string | PythonSource): ServiceModels {
 }
 
 /** The models a service names in its module and its build config lists (`models: ["iris:latest", {tag: ...}]`), once each. */
-export function modelsNamedBy(serviceSource: string | PythonSource, config: Bentofile): ServiceModels {
+export function modelsNamedBy(serviceSource: string | PythonSource, config: BuildConfig): ServiceModels {
   const named = modelsOfService(serviceSource);
   const store = new Map(named.store.map((model) => [`${model.name}:${model.version}`, model]));
   for (const entry of config.models ?? []) addStoreModel(store, typeof entry === 'string' ? entry : entry.tag);

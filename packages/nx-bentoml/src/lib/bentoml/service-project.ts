@@ -2,8 +2,8 @@ import { existsSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { runCommand } from '../process/run-command';
 import { resolvePython } from '../python';
-import type { Bentofile } from './bentofile';
-import { type BuildConfig, readBuildConfig } from './build-config';
+import type { BuildConfig } from './build-config-schema';
+import { type BuildDirConfig, readBuildConfig } from './build-config';
 import { checkService } from './check-service';
 import { dvcPointerOf, findModelFiles } from './model-files';
 import { type ServiceModels, modelsNamedBy } from './service-models';
@@ -20,9 +20,9 @@ export interface ServiceProject {
   bentofilePath?: string;
   /** The directory BentoML builds. */
   contextDir: string;
-  buildConfig: BuildConfig;
+  buildConfig: BuildDirConfig;
   /** The build config, whatever its form. */
-  bentofile: Bentofile;
+  bentofile: BuildConfig;
   /** The interpreter that runs BentoML. */
   python: string;
   /** The globs, relative to the project root, that find the model files. */

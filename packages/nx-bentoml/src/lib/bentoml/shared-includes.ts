@@ -1,6 +1,6 @@
 import { posix } from 'node:path';
 import { patternLines } from './bento-contents';
-import type { Bentofile } from './bentofile';
+import type { BuildConfig } from './build-config-schema';
 
 /**
  * An include pattern that reaches out of the build context, "../../../libs/features/features/**":
@@ -29,7 +29,7 @@ export function isSharedInclude(pattern: string): boolean {
  * reported through `invalid` and left out.
  */
 export function sharedIncludes(
-  bentofile: Bentofile,
+  bentofile: BuildConfig,
   contextRoot: string,
   invalid: (pattern: string, reason: string) => void = () => undefined,
 ): SharedInclude[] {

@@ -18,7 +18,7 @@ const serviceMessage = 'must be "<module or file.py>[:<ServiceClass>]", for exam
 
 // The keys BentoML 1.4 accepts (BentoBuildConfig forbids extra keys); nested sections we
 // do not read stay loose so that new BentoML options do not break the plugin.
-const bentofileSchema = z.strictObject({
+const buildConfigSchema = z.strictObject({
   // Empty or absent, BentoML finds the service itself (service.py in the build directory).
   service: z
     .string()
@@ -49,13 +49,13 @@ const bentofileSchema = z.strictObject({
   args: z.record(z.string(), z.unknown()).optional(),
 });
 
-export type Bentofile = z.infer<typeof bentofileSchema>;
+export type BuildConfig = z.infer<typeof buildConfigSchema>;
 
 // For inferring targets: unknown keys pass (a newer BentoML's options must not break the project
 // graph); bento-build validates strictly.
-const looseBentofileSchema = bentofileSchema.loose();
+const looseBuildConfigSchema = buildConfigSchema.loose();
 
-/** Bentofile options whose values are paths BentoML resolves against the build directory. */
+/** BuildConfig options whose values are paths BentoML resolves against the build directory. */
 export const contextPathOptions: ReadonlyArray<readonly string[]> = [
   ['python', 'requirements_txt'],
   ['python', 'wheels'],
@@ -74,7 +74,7 @@ export function descriptionFile(description: string): string | undefined {
  * The files the bentofile's path options name, as written (relative to the build directory).
  * Without a description, BentoML packs the build directory's README.md as the description.
  */
-export function contextFilesOf(bentofile: Bentofile): string[] {
+export function contextFilesOf(bentofile: BuildConfig): string[] {
   const paths = contextPathOptions
     .filter(([option]) => option !== 'description')
     .flatMap((path) => {
@@ -113,7 +113,7 @@ export function parseServiceReference(service: string): ServiceReference {
 }
 
 /** Parses and validates bentofile text; every problem is reported as `file:line:col: message`. */
-export function parseBentofile(text: string, file: string, { strict = true } = {}): Bentofile {
+export function parseBentofile(text: string, file: string, { strict = true } = {}): BuildConfig {
   // Loaded on first use: the project graph parses no bentofile when its cache holds the targets.
   const { LineCounter, parseDocument } = require('yaml') as typeof Yaml;
   const lineCounter = new LineCounter();
@@ -126,7 +126,7 @@ export function parseBentofile(text: string, file: string, { strict = true } = {
     const error = document.errors[0];
     throw new UserError(`${where(error.pos[0])}: invalid YAML: ${firstLine(error.message)}. Fix the syntax and run again.`);
   }
-  const result = (strict ? bentofileSchema : looseBentofileSchema).safeParse(document.toJS() ?? {});
+  const result = (strict ? buildConfigSchema : looseBuildConfigSchema).safeParse(document.toJS() ?? {});
   if (result.success) return result.data;
 
   const issue = result.error.issues[0];
@@ -169,13 +169,13 @@ function tomlKeyLine(text: string, table: string, path: PropertyKey[]): number {
  * bentofile's options, [project].name is the default name and [project].dependencies join
  * python.packages. Problems are reported as `file:line:col: message`.
  */
-export function parsePyprojectBuildConfig(text: string, file: string, { strict = true } = {}): Bentofile {
+export function parsePyprojectBuildConfig(text: string, file: string, { strict = true } = {}): BuildConfig {
   const data = parseToml(text, file) as {
     tool?: { bentoml?: { build?: unknown } };
     project?: { name?: unknown; dependencies?: unknown };
   };
   const table = 'tool.bentoml.build';
-  const result = (strict ? bentofileSchema : looseBentofileSchema).safeParse(data.tool?.bentoml?.build ?? {});
+  const result = (strict ? buildConfigSchema : looseBuildConfigSchema).safeParse(data.tool?.bentoml?.build ?? {});
   if (!result.success) {
     const issue = result.error.issues[0];
     const path = issue.code === 'unrecognized_keys' ? [...issue.path, issue.keys[0]] : issue.path;
@@ -195,7 +195,7 @@ export function parsePyprojectBuildConfig(text: string, file: string, { strict =
   };
 }
 
-export function readBentofile(file: string, displayPath = file): Bentofile {
+export function readBentofile(file: string, displayPath = file): BuildConfig {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');

@@ -1,4 +1,4 @@
-import { parseBentofile, parsePyprojectBuildConfig, parseServiceReference } from './bentofile';
+import { parseBentofile, parsePyprojectBuildConfig, parseServiceReference } from './build-config-schema';
 
 const valid = `service: 'serve:ClassifierService'
 include:

@@ -1,5 +1,5 @@
 import { UserError } from '../errors';
-import { compareVersions, findVersion, formatDifferences, formatVersions, publishedVersions } from './versions';
+import { compareVersions, findVersion, formatDifferences, formatVersions, publishedVersions } from './published-versions';
 
 const digest = (char: string) => `sha256:${char.repeat(64)}`;
 const labels = (version: string, created: string, accuracy: string, depth: string) => ({
