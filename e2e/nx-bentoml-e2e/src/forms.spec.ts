@@ -68,10 +68,16 @@ describe('existing BentoML projects in every build config form', () => {
     write(
       `${projects.pyproject.dir}/pyproject.toml`,
       `[project]\nname = "${projects.pyproject.bento}"\nversion = "0.1.0"\ndependencies = []\n\n` +
-        `[tool.bentoml.build]\nservice = "service:Adder"\ninclude = ["*.py"]\n\n` +
+        // A shared library of the workspace, packed as addkit/ (BentoML itself refuses "../").
+        `[tool.bentoml.build]\nservice = "service:Adder"\ninclude = ["*.py", "../../libs/addkit/addkit/**/*.py"]\n\n` +
         `[tool.bentoml.build.docker]\nbase_image = "${base}"\npython_version = "3.11"\n`,
     );
-    write(`${projects.pyproject.dir}/service.py`, service(projects.pyproject.bento, '@bentoml.service'));
+    write(
+      `${projects.pyproject.dir}/service.py`,
+      'import addkit\nimport bentoml\n\n\n@bentoml.service\nclass Adder:\n    @bentoml.api\n    def add(self, a: float, b: float) -> float:\n        return addkit.add(a, b)\n',
+    );
+    write('libs/addkit/project.json', JSON.stringify({ name: 'addkit' }));
+    write('libs/addkit/addkit/__init__.py', 'def add(a: float, b: float) -> float:\n    return a + b\n');
 
     write(`${projects.code.dir}/requirements.txt`, '# BentoML alone serves this service.\n');
     write(
@@ -268,7 +274,7 @@ describe('existing BentoML projects in every build config form', () => {
     expect(await requestWithoutNetwork(environment.docker, image, '/config', {})).toMatch(/\{\\?"labels\\?": 3\}/);
   });
 
-  it('nx affected names exactly the project whose files changed, whatever its form', () => {
+  it('nx affected names exactly the project whose files changed, whatever its form, and the services of a shared library', () => {
     runOrThrow('git', ['add', '-A'], workspace.root);
     runOrThrow('git', ['-c', 'user.email=e2e@example.com', '-c', 'user.name=e2e', 'commit', '-qm', 'after the builds'], workspace.root);
     const changes = {
@@ -284,5 +290,10 @@ describe('existing BentoML projects in every build config form', () => {
       runOrThrow('git', ['checkout', '--', changed], workspace.root);
       expect([changed, affected]).toEqual([changed, [project]]);
     }
+    // The pyproject service packs the shared library: a change there affects both, and no other.
+    appendFileSync(file('libs/addkit/addkit/__init__.py'), '\n# touched\n');
+    const affected = JSON.parse(nx(['show', 'projects', '--affected', '--base=HEAD', '--json']).stdout) as string[];
+    runOrThrow('git', ['checkout', '--', 'libs/addkit/addkit/__init__.py'], workspace.root);
+    expect(affected.sort()).toEqual(['adder-pyproject', 'addkit']);
   });
 });

@@ -2,7 +2,8 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { useTempDir } from '../../testing/temp-dir';
-import { parseBentofile } from './build-config-schema';
+import { parseToml } from '../toml';
+import { parseBentofile, parsePyprojectBuildConfig } from './build-config-schema';
 import { stageBuildContext } from './build-context';
 
 describe('stageBuildContext', () => {
@@ -72,6 +73,35 @@ describe('stageBuildContext', () => {
     } finally {
       context.dispose();
     }
+  });
+
+  it('stages a pyproject.toml service the same way: its [tool.bentoml.build] restaged, its other tables kept', () => {
+    workspace.write('apps/alpha/requirements.txt', 'numpy\n');
+    const text =
+      '[project]\nname = "alpha"\ndependencies = ["numpy"]\n\n[tool.bentoml.build]\nservice = "serve:S"\n' +
+      'include = ["*.py", "../../../libs/features/features/**/*.py"]\n\n[tool.bentoml.build.python]\nrequirements_txt = "../requirements.txt"\n';
+    workspace.write('apps/alpha/src/pyproject.toml', text);
+    const contextDir = join(workspace.dir, 'apps/alpha/src');
+    const context = stageBuildContext(
+      parsePyprojectBuildConfig(text, 'pyproject.toml'),
+      join(contextDir, 'pyproject.toml'),
+      contextDir,
+      workspace.dir,
+    );
+    try {
+      expect(context.bentofilePath).toBe(join(context.contextDir, 'pyproject.toml'));
+      expect(readFileSync(join(context.contextDir, 'features/__init__.py'), 'utf8')).toBe('SCALE = 2\n');
+      const staged = parseToml(readFileSync(context.bentofilePath!, 'utf8'), 'staged') as {
+        project: unknown;
+        tool: { bentoml: { build: { include: string[]; python: { requirements_txt: string } } } };
+      };
+      expect(staged.project).toEqual({ name: 'alpha', dependencies: ['numpy'] });
+      expect(staged.tool.bentoml.build.include).toEqual(['*.py', 'features/**/*.py']);
+      expect(readFileSync(join(context.contextDir, staged.tool.bentoml.build.python.requirements_txt), 'utf8')).toBe('numpy\n');
+    } finally {
+      context.dispose();
+    }
+    expect(existsSync(context.contextDir)).toBe(false);
   });
 
   it('packs a library that several patterns name once, and refuses two libraries with one name', () => {
