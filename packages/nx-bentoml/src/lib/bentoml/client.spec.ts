@@ -183,7 +183,7 @@ describe('createBentomlClient().version', () => {
   const bentoml = () => createBentomlClient({ python: '.venv/bin/python', cwd: '/ws', env: { BENTOML_HOME: home.dir } });
 
   it("reads the installed BentoML's version with the plugin's program, run by path", async () => {
-    run.mockResolvedValue({ exitCode: 0, stdout: '1.4.39\n', stderr: '' });
+    run.mockResolvedValue({ exitCode: 0, stdout: 'bentoml 1.4.39\n', stderr: '' });
     expect(await bentoml().version()).toBe('1.4.39');
     const [python, args] = run.mock.calls[0];
     expect(python).toBe('.venv/bin/python');
@@ -197,7 +197,7 @@ describe('createBentomlClient().version', () => {
         'its build steps rely on BentoML internals as those versions have them. ' +
         `Install a supported one (".venv/bin/python -m pip install 'bentoml>=1.4.20,<1.5.0'"), or point the "python" option at an interpreter that has one.`,
     );
-    run.mockResolvedValue({ exitCode: 0, stdout: '1.4.19\n', stderr: '' });
+    run.mockResolvedValue({ exitCode: 0, stdout: 'bentoml 1.4.19\n', stderr: '' });
     await expect(bentoml().version()).rejects.toThrow(
       'BentoML 1.4.19 (installed for .venv/bin/python) is not a version nx-bentoml supports',
     );

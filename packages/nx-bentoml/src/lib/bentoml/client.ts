@@ -168,7 +168,8 @@ export function createBentomlClient(options: BentomlClientOptions): BentomlClien
             `or point the "python" option at an interpreter that has it (a .venv in the project or workspace is found automatically).`,
         );
       }
-      const version = result.stdout.trim();
+      // "bentoml 1.4.39": the last word.
+      const version = result.stdout.trim().split(/\s+/).pop() ?? '';
       assertSupportedBentoml(version, options.python);
       return version;
     },

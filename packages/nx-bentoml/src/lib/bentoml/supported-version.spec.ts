@@ -25,7 +25,7 @@ describe('the supported BentoML versions', () => {
 describe('python/bentoml_version.py on a plain python3', () => {
   const site = useTempDir('nx-bentoml-site-');
 
-  it("prints the installed distribution's version without importing it", () => {
+  it("prints the installed distribution's version without importing it, in the words every Bento key holds", () => {
     // A bentoml module that fails on import: the program must read metadata only.
     writeStubDistribution(site.dir, {
       name: 'bentoml',
@@ -33,7 +33,7 @@ describe('python/bentoml_version.py on a plain python3', () => {
       modules: { 'bentoml/__init__.py': 'raise ImportError("imported")\n' },
     });
     const env = { ...process.env, PYTHONPATH: site.dir };
-    expect(execFileSync(testPython, [pythonProgram('bentoml_version.py')], { env, encoding: 'utf8' })).toBe('1.4.39\n');
+    expect(execFileSync(testPython, [pythonProgram('bentoml_version.py')], { env, encoding: 'utf8' })).toBe('bentoml 1.4.39\n');
   });
 
   it('exits non-zero without BentoML', () => {

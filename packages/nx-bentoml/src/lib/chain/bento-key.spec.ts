@@ -46,3 +46,25 @@ describe('bentoKey', () => {
     expect(await key(['a.py', 'b.py'])).not.toBe(base);
   });
 });
+
+describe('bentoKey across plugin versions', () => {
+  const workspace = useTempDir('bento-key-pin-');
+
+  // A changed key gives every service a new Bento version on upgrade: a rebuild and a new digest
+  // everywhere. The value is the one the executor's own key code (bento-inputs-key.ts, until
+  // 2026-12-06) gave for these inputs, with the version line its runtime input printed; change it
+  // only on purpose, and say so in the release.
+  it('keeps the key of a default project', async () => {
+    workspace.write('apps/svc/src/serve.py', 'import bentoml\n');
+    workspace.write('apps/svc/src/bentofile.yaml', 'service: "serve:Svc"\n');
+    const inputs = {
+      files: ['apps/svc/src/serve.py', 'apps/svc/src/bentofile.yaml'],
+      values: ['runtime\nbentoml 1.4.39\n', 'runtime\niris:latest iris:v1 0123456789abcdef\n'],
+    };
+    const { key } = await bentoKey(workspace.dir, inputs, {
+      options: { outputPath: 'dist/apps/svc/bento', buildDir: 'apps/svc/src' },
+      modelFiles: [],
+    });
+    expect(key).toBe('07b3daa92751396172501ea29a450b1f87d79e8be6d9fd3ab031fb9fe38f4eec');
+  });
+});
