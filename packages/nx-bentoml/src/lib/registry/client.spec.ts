@@ -123,6 +123,23 @@ describe('RegistryClient.planPush', () => {
   });
 });
 
+describe('RegistryClient.planPush with a token short of the pull scope', () => {
+  it('pushes when valid credentials may not read (401 insufficient_scope), as it does on a 403', async () => {
+    const challenge = 'Bearer realm="http://127.0.0.1:5000/token",service="registry",scope="repository:classifier:pull"';
+    const fakeFetch = async (url: string | URL) =>
+      String(url).includes('/token')
+        ? new Response(JSON.stringify({ token: 'push-only' }), { status: 200 })
+        : new Response('{}', { status: 401, headers: { 'www-authenticate': `${challenge},error="insufficient_scope"` } });
+    const steps = await createRegistryClient({ fetch: fakeFetch as typeof fetch }).planPush(
+      '127.0.0.1:5000/classifier',
+      { tags: ['nx1'] },
+      localImage(),
+      { username: 'robot', password: 'secret', serveraddress: '127.0.0.1:5000' },
+    );
+    expect(steps).toEqual([{ tag: 'nx1', action: 'push' }]);
+  });
+});
+
 describe('RegistryClient.credentials', () => {
   it("takes the target's username and password variable before the sources' environment", async () => {
     const client = createRegistryClient({

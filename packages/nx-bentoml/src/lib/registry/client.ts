@@ -103,8 +103,15 @@ async function answerTag(
     return { digest: manifest.digest, ...(image ? { image } : {}) };
   } catch (error) {
     // A 401 is not "no such tag": the push would be refused alike, so it is explained now. Except for an identity
-    // token (a credential helper's OAuth refresh token), which the Engine exchanges and this client does not.
-    if (error instanceof RegistryRefusal && error.status === 401 && !auth?.identitytoken) throw error;
+    // token (a credential helper's OAuth refresh token), which the Engine exchanges and this client does not, and
+    // a token short of the pull scope (push-only robot accounts: "insufficient_scope"), whose push may well pass.
+    if (
+      error instanceof RegistryRefusal &&
+      error.status === 401 &&
+      !auth?.identitytoken &&
+      !/insufficient_scope/i.test(error.challenge ?? '')
+    )
+      throw error;
     // Otherwise asking is only an optimisation: a registry that will not say what it holds (403 for push-only
     // credentials, 5xx, the network) gets the push, which reports what is wrong, with retries for transient failures.
     return undefined;

@@ -55,7 +55,7 @@ export async function readManifest(session: RegistrySession, api: RepositoryApi,
   const url = `${api.url}/manifests/${reference}`;
   const response = await session.get(url, [...imageManifestTypes, ...manifestListTypes].join(', '));
   if (response.status === 404) return undefined;
-  if (!response.ok) throw new RegistryRefusal(response.status, api.reference, { method: 'GET', url });
+  if (!response.ok) throw new RegistryRefusal(response.status, api.reference, { method: 'GET', url }, challengeOf(response));
   const body = Buffer.from(await response.arrayBuffer());
   const digest = response.headers.get('docker-content-digest') ?? `sha256:${createHash('sha256').update(body).digest('hex')}`;
   const parsed = manifestSchema.parse(JSON.parse(body.toString('utf8')));
@@ -93,7 +93,7 @@ export async function readImage(session: RegistrySession, api: RepositoryApi, ma
   if (manifest.isList || !manifest.config) return undefined;
   const url = `${api.url}/blobs/${manifest.config}`;
   const response = await session.get(url, '*/*');
-  if (!response.ok) throw new RegistryRefusal(response.status, api.reference, { method: 'GET', url });
+  if (!response.ok) throw new RegistryRefusal(response.status, api.reference, { method: 'GET', url }, challengeOf(response));
   const config = imageConfigSchema.safeParse(await response.json());
   if (!config.success) return undefined;
   return {
@@ -188,4 +188,8 @@ async function copyBlobs(source: Side, target: Side, blobs: string[], counts: Bl
     if (put.status !== 201) throw new RegistryRefusal(put.status, target.api.reference, { method: 'PUT', url: uploadUrl.toString() });
     counts.uploaded++;
   }
+}
+
+function challengeOf(response: Response): string | undefined {
+  return response.headers.get('www-authenticate') ?? undefined;
 }

@@ -10,6 +10,8 @@ export class RegistryRefusal extends Error {
     readonly repository: string,
     /** The request: the API's method and URL, or the Engine's push of a reference. */
     readonly request: { method: string; url: string } | { push: string },
+    /** The registry's WWW-Authenticate on a 401: `error="insufficient_scope"` tells valid credentials short of a scope. */
+    readonly challenge?: string,
   ) {
     super(`The registry answered ${status} to ${'push' in request ? `the push of ${request.push}` : `${request.method} ${request.url}`}`);
   }
