@@ -32,6 +32,9 @@ function fakeRegistry(status = 200, extraTags: string[] = []) {
     const url = new URL(String(input));
     authorizations.push(new Headers(init?.headers).get('authorization'));
     if (status !== 200) return new Response('{}', { status });
+    // Another tool's artifact, or a broken upload: not an image manifest at all.
+    if (url.pathname === '/v2/classifier/manifests/junk')
+      return new Response('not a manifest', { headers: { 'docker-content-digest': digest('d') } });
     if (url.pathname === '/v2/classifier/manifests/multi') {
       const index = { schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests: [] };
       return new Response(JSON.stringify(index), { headers: { 'docker-content-digest': digest('c') } });
@@ -171,6 +174,17 @@ describe('versions executor', () => {
     expect(logger.error).toHaveBeenCalledWith(
       expect.stringContaining('set NX_BENTOML_REGISTRY_USERNAME (or --username) and CI_REGISTRY_TOKEN, then run again.'),
     );
+  });
+
+  it('leaves out a tag whose manifest is no image manifest, and lists the others', async () => {
+    const { fakeFetch } = fakeRegistry(200, ['junk']);
+    expect(
+      await versionsExecutor({ ...options, json: true }, context(), createRegistryClient({ ...credentials(), fetch: fakeFetch })),
+    ).toEqual({ success: true });
+    expect(logger.warn).toHaveBeenCalledWith(
+      expect.stringMatching(/^Left out 1 tag of 127\.0\.0\.1:5000\/classifier whose image could not be read .*: junk\.$/),
+    );
+    expect(JSON.parse(String(stdout.mock.calls.map((call) => call[0]).join(''))).versions).toHaveLength(2);
   });
 
   it('says which tags it left out because their image could not be read', async () => {

@@ -1,3 +1,4 @@
+import { ZodError } from 'zod';
 import { type CredentialSources, type RegistryAccess, type RegistryAuth, resolveRegistryAuth } from './credentials';
 import { type RemoteImage, imageManifestTypes, listTags, putManifest, readImage, readManifest } from './distribution-api';
 import { RegistryRefusal } from './errors';
@@ -67,8 +68,10 @@ export function createRegistryClient({ fetch: fetchImpl = fetch, ...sources }: C
       for (const tag of await listTags(session, api)) {
         const image = await readTagImage(session, repository, tag).catch((error: unknown) => {
           // The tag list was readable, so a refusal here concerns this tag alone (a manifest or config the registry
-          // will not serve); its tag is reported as left out. Credentials refused (401, 403) are no such case.
+          // will not serve, or one that is not an image's: another tool's artifact); its tag is reported as left out.
+          // Credentials refused (401, 403) are no such case.
           if (error instanceof RegistryRefusal && ![401, 403].includes(error.status)) return undefined;
+          if (error instanceof SyntaxError || error instanceof ZodError) return undefined;
           throw error;
         });
         if (image) images.push({ tag, image });
