@@ -66,8 +66,14 @@ export default tseslint.config(
   // Generators write files and run nothing.
   boundary(
     [`${src}/generators/**`],
-    ['**/executors/**', '**/lib/docker/**', '**/lib/registry/client', '**/lib/chain/**'],
+    ['**/executors/**', '**/lib/docker/**', '**/lib/registry/**', '!**/lib/registry/reference', '**/lib/chain/**'],
     'Generators write files and run nothing: no executors, no Docker or registry client, no chain.',
+  ),
+  // Executors orchestrate; what infers targets or writes files is not theirs to call.
+  boundary(
+    [`${src}/executors/**`],
+    ['**/plugins/**', '**/generators/**'],
+    'Executors orchestrate lib/; they never call the plugin or generators.',
   ),
   // Building the project graph reads build configs only: never executors, their Nx glue, the
   // Docker client or the chain.

@@ -73,7 +73,7 @@ export function containers({ docker, call }: Engine) {
         // The image's own entrypoint is replaced: nothing but the probe runs, and without network.
         const container = await docker.createContainer({
           Image: image,
-          Entrypoint: ['python3', '-c', pythonProbeScript],
+          Entrypoint: ['python3', '-c', pythonProbeScript()],
           Cmd: [],
           Labels: { 'dev.nx-bentoml.python-probe': 'true' },
           NetworkDisabled: true,

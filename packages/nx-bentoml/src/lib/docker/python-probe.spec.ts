@@ -14,7 +14,7 @@ describe("the probe of an image's Python", () => {
   });
 
   it('is python_probe.py, which a plain python3 runs from its text and whose output it reads', () => {
-    const output = execFileSync(testPython, ['-c', pythonProbeScript], { encoding: 'utf8' });
+    const output = execFileSync(testPython, ['-c', pythonProbeScript()], { encoding: 'utf8' });
     expect(parsePythonProbe(output)?.version).toMatch(/^3\.\d+\.\d+$/);
   });
 });

@@ -13,7 +13,10 @@ export interface ImagePython {
   onPath: string[];
 }
 
-export const pythonProbeScript = readFileSync(join(__dirname, 'python_probe.py'), 'utf8');
+/** The probe's text, read when a probe runs: loading the Docker client must not depend on it. */
+export function pythonProbeScript(): string {
+  return readFileSync(join(__dirname, 'python_probe.py'), 'utf8');
+}
 
 /** Reads the probe's output; undefined when it is not what the script prints. */
 export function parsePythonProbe(output: string): ImagePython | undefined {
