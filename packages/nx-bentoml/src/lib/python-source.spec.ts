@@ -1,4 +1,4 @@
-import { pythonCalls, pythonImports, readPythonSource, serviceClasses } from './python-source';
+import { pythonCalls, pythonImports, readPythonSource } from './python-source';
 
 describe('readPythonSource', () => {
   it('sets string literals aside once, keeps their lines, and drops comments but not a "#" inside a string', () => {
@@ -43,40 +43,6 @@ describe('pythonImports', () => {
       { level: 0, module: 'json', names: [] },
       { level: 0, module: 'torch', names: [] },
       { level: 0, module: 'a', names: ['b'] },
-    ]);
-  });
-});
-
-describe('serviceClasses', () => {
-  it('finds the classes under @bentoml.service or @service, arguments over lines and other decorators between', () => {
-    const source = [
-      '"""A module.',
-      '',
-      '@bentoml.service',
-      'class InDocstring:',
-      '"""',
-      'import bentoml',
-      'from bentoml import service',
-      '',
-      '@bentoml.service(',
-      '    resources={"cpu": "1"},',
-      ')',
-      '@other',
-      'class First:',
-      '    pass',
-      '',
-      '# @service',
-      '# class Commented:',
-      '@service',
-      'class Second:',
-      '    pass',
-      '',
-      'class Plain:',
-      '    pass',
-    ].join('\n');
-    expect(serviceClasses(source)).toEqual([
-      { name: 'First', line: 13 },
-      { name: 'Second', line: 19 },
     ]);
   });
 });

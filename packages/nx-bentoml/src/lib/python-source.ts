@@ -125,24 +125,23 @@ function logicalLines(code: string): string[] {
 }
 
 /**
- * The module's top-level service classes: a class that follows a `@bentoml.service` or
- * `@service` (from bentoml import service) decorator, with or without arguments, other decorators
- * in between. `line` is the class statement's, 1-based.
+ * The module's top-level classes under a decorator whose line matches `decorator` (with or without
+ * arguments, other decorators in between). `line` is the class statement's, 1-based.
  */
-export function serviceClasses(text: string | PythonSource): Array<{ name: string; line: number }> {
+export function decoratedClasses(text: string | PythonSource, decorator: RegExp): Array<{ name: string; line: number }> {
   const lines = readPythonSource(text).code.split('\n');
-  const services: Array<{ name: string; line: number }> = [];
+  const classes: Array<{ name: string; line: number }> = [];
   lines.forEach((line, index) => {
-    if (!/^@(?:bentoml\.)?service\b/.test(line)) return;
+    if (!decorator.test(line)) return;
     for (let next = index + 1; next < lines.length; next++) {
       const match = /^class\s+([A-Za-z_]\w*)/.exec(lines[next]);
       if (match) {
-        services.push({ name: match[1], line: next + 1 });
+        classes.push({ name: match[1], line: next + 1 });
         break;
       }
     }
   });
-  return services;
+  return classes;
 }
 
 /** A call's arguments: each literal string's text, undefined for any other expression. */

@@ -1,4 +1,4 @@
-import { serviceClasses } from '../../lib/python-source';
+import { serviceClasses } from '../../lib/bentoml/service-classes';
 
 /**
  * Finds the first class decorated with @bentoml.service (or @service imported from bentoml) in

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { UserError } from '../errors';
-import { serviceClasses } from '../python-source';
+import { serviceClasses } from './service-classes';
 import { type BuildConfig, defaultServiceModule, parseBentofile, parsePyprojectBuildConfig } from './build-config-schema';
 
 /**

@@ -1,7 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { UserError } from '../errors';
-import { readPythonSource, serviceClasses } from '../python-source';
+import { readPythonSource } from '../python-source';
+import { serviceClasses } from './service-classes';
 import { type BuildConfig, parseServiceReference } from './build-config-schema';
 
 /** Catches what `bentoml build` would report only as a Python traceback, or not at all; returns the service module's path and text. */
