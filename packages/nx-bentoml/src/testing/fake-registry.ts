@@ -1,6 +1,6 @@
 import type { RegistryClient } from '../lib/registry/client';
 import { type CredentialSources, resolveRegistryAuth } from '../lib/registry/credentials';
-import { type TagAnswer, needsImageFacts, planPush } from '../lib/registry/push-plan';
+import { type TagAnswer, needsImageFacts, stepsFromAnswers } from '../lib/registry/push-plan';
 
 /** What a fake registry holds: the manifest digest under each reference, and each image's labels and platform by digest. */
 export interface RegistryContents {
@@ -40,12 +40,12 @@ export function fakeRegistry(
         ...(access.passwordEnv ? { passwordEnv: access.passwordEnv } : {}),
       }),
     planPush: async (repository, target, local) => {
-      if (target.force) return planPush(target, local, []);
+      if (target.force) return stepsFromAnswers(target, local, []);
       const answers = target.tags.map((tag): TagAnswer => {
         const digest = contents.tags.get(`${repository}:${tag}`);
         return digest && needsImageFacts(local, digest) ? { digest, image: image(digest) } : { digest };
       });
-      return planPush(target, local, answers);
+      return stepsFromAnswers(target, local, answers);
     },
     pointTag: async (repository, tag, digest) => {
       calls.push(`tag in registry ${repository}:${tag}`);

@@ -3,7 +3,7 @@ import { type CredentialSources, type RegistryAccess, type RegistryAuth, resolve
 import { type RemoteImage, imageManifestTypes, listTags, putManifest, readImage, readManifest } from './distribution-api';
 import { RegistryRefusal } from './errors';
 import { type PromoteRequest, type Promotion, promoteManifest } from './promote';
-import { type LocalImage, type TagAnswer, type TagStep, needsImageFacts, planPush } from './push-plan';
+import { type LocalImage, type TagAnswer, type TagStep, needsImageFacts, stepsFromAnswers } from './push-plan';
 import { repositoryApi } from './reference';
 import { type Fetch, type RegistrySession, registrySession } from './session';
 
@@ -38,11 +38,11 @@ export function createRegistryClient({ fetch: fetchImpl = fetch, ...sources }: C
     credentials: (registry, access) => resolveRegistryAuth(registry, { ...sources, ...definedOnly(access) }),
 
     async planPush(repository, target, local, auth) {
-      if (target.force) return planPush(target, local, []);
+      if (target.force) return stepsFromAnswers(target, local, []);
       const session = registrySession(auth, fetchImpl);
       const answers: Array<TagAnswer | undefined> = [];
       for (const tag of target.tags) answers.push(await answerTag(session, repository, tag, local, auth));
-      return planPush(target, local, answers);
+      return stepsFromAnswers(target, local, answers);
     },
 
     async pointTag(repository, tag, digest, auth) {

@@ -1,4 +1,4 @@
-import { type LocalImage, type TagAnswer, matchTag, needsImageFacts, planPush, withPushedDigests } from './push-plan';
+import { type LocalImage, type TagAnswer, matchTag, needsImageFacts, stepsFromAnswers, withPushedDigests } from './push-plan';
 
 const label = 'dev.nx-bentoml.build-key';
 const ours = `sha256:${'a'.repeat(64)}`;
@@ -35,25 +35,25 @@ describe('rule 3: matchTag', () => {
   });
 });
 
-describe('rule 3: planPush', () => {
+describe('rule 3: stepsFromAnswers', () => {
   const digest = theirs;
 
   it('pushes every tag the registry does not hold', () => {
-    expect(planPush({ tags: ['nx1', 'latest'] }, local, [answer(undefined), undefined])).toEqual([
+    expect(stepsFromAnswers({ tags: ['nx1', 'latest'] }, local, [answer(undefined), undefined])).toEqual([
       { tag: 'nx1', action: 'push' },
       { tag: 'latest', action: 'push' },
     ]);
   });
 
   it('keeps matching tags and pushes the others when the match is this image', () => {
-    expect(planPush({ tags: ['nx1', 'latest'] }, local, [{ digest: ours }, answer(digest, 'key-2')])).toEqual([
+    expect(stepsFromAnswers({ tags: ['nx1', 'latest'] }, local, [{ digest: ours }, answer(digest, 'key-2')])).toEqual([
       { tag: 'nx1', action: 'keep', digest: ours, sameInputs: false },
       { tag: 'latest', action: 'push' },
     ]);
   });
 
   it('points the other tags at an image built elsewhere from the same inputs', () => {
-    expect(planPush({ tags: ['nx1', 'latest', 'abc123'] }, local, [undefined, answer(digest), answer(undefined)])).toEqual([
+    expect(stepsFromAnswers({ tags: ['nx1', 'latest', 'abc123'] }, local, [undefined, answer(digest), answer(undefined)])).toEqual([
       { tag: 'nx1', action: 'point', digest },
       { tag: 'latest', action: 'keep', digest, sameInputs: true },
       { tag: 'abc123', action: 'point', digest },
@@ -61,14 +61,14 @@ describe('rule 3: planPush', () => {
   });
 
   it('pushes every tag when forced, whatever the registry holds', () => {
-    expect(planPush({ tags: ['nx1', 'latest'], force: true }, local, [{ digest: ours }, answer(digest)])).toEqual([
+    expect(stepsFromAnswers({ tags: ['nx1', 'latest'], force: true }, local, [{ digest: ours }, answer(digest)])).toEqual([
       { tag: 'nx1', action: 'push' },
       { tag: 'latest', action: 'push' },
     ]);
   });
 
   it('takes the digests this run pushed for this image', () => {
-    expect(planPush({ tags: ['nx1'] }, withPushedDigests(local, [digest]), [{ digest }])).toEqual([
+    expect(stepsFromAnswers({ tags: ['nx1'] }, withPushedDigests(local, [digest]), [{ digest }])).toEqual([
       { tag: 'nx1', action: 'keep', digest, sameInputs: false },
     ]);
     expect(local.knownDigests.has(digest)).toBe(false);

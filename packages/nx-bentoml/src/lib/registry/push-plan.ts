@@ -54,7 +54,11 @@ export function matchTag(local: LocalImage, answer: TagAnswer | undefined): { di
 }
 
 /** Rule 3 for all tags of one repository, from each tag's answer (none: not asked, as when forced). */
-export function planPush(target: { tags: string[]; force?: boolean }, local: LocalImage, answers: Array<TagAnswer | undefined>): TagStep[] {
+export function stepsFromAnswers(
+  target: { tags: string[]; force?: boolean },
+  local: LocalImage,
+  answers: Array<TagAnswer | undefined>,
+): TagStep[] {
   if (target.force) return target.tags.map((tag) => ({ tag, action: 'push' }));
   const matches = target.tags.map((_, index) => matchTag(local, answers[index]));
   const builtElsewhere = matches.find((match) => match?.sameInputs)?.digest;
