@@ -21,7 +21,12 @@ describe('resolveInputSelection', () => {
     try {
       const resolved = await resolveInputSelection(workspace.dir, {
         fileSets: [],
-        values: [{ runtime: 'node -e "console.log(1 + 1)"' }, { env: 'BENTO_KEY_TEST' }, { external: 'npm:left-pad', version: '1.3.0' }],
+        // A string, not a number: console.log colours numbers where FORCE_COLOR is set (Nx sets it for tasks).
+        values: [
+          { runtime: 'node -e "console.log(String(1 + 1))"' },
+          { env: 'BENTO_KEY_TEST' },
+          { external: 'npm:left-pad', version: '1.3.0' },
+        ],
       });
       expect(resolved.values).toEqual(['runtime\n2\n', 'env BENTO_KEY_TEST=a', 'external npm:left-pad=1.3.0']);
     } finally {
