@@ -304,6 +304,13 @@ describe('nx-bentoml plugin', () => {
     );
   });
 
+  it('rejects plugin options of the wrong kind, each named with what it must be', async () => {
+    await expect(run(['apps/classifier/src/bentofile.yaml'], { gate: 'yes', modelFiles: [], serveTargetName: 'a b' })).rejects.toThrow(
+      'Invalid options for the nx-bentoml plugin in nx.json: "serveTargetName" must be a target name such as "bento-build"; ' +
+        '"modelFiles" must be a non-empty list of globs; "gate" must be true or false. Known options:',
+    );
+  });
+
   it('memoises targets per options in the workspace data directory and recomputes when the bentofile changes', async () => {
     await run(['apps/classifier/src/bentofile.yaml']);
     const cacheFiles = readdirSync(join(workspaceRoot, '.nx/workspace-data')).filter((f) => f.startsWith('nx-bentoml-'));
