@@ -242,7 +242,7 @@ describe('nx-bentoml plugin', () => {
     // The default is the executors' schema default, not repeated in every project.
     const defaults = await targetsOf();
     for (const name of ['bento-build', 'containerize', 'serve']) {
-      expect(defaults[name].options).not.toHaveProperty('modelFiles');
+      expect(defaults[name].options?.modelFiles).toBeUndefined();
       expect(schemaDefault(name, 'modelFiles')).toEqual(['**/*.bentomodel']);
     }
     write(
@@ -261,16 +261,37 @@ describe('nx-bentoml plugin', () => {
     const buildOptions = async (options?: unknown) =>
       (await run(['apps/classifier/src/bentofile.yaml'], options))['apps/classifier/src/bentofile.yaml'].projects!['apps/classifier']
         .targets!['bento-build'].options;
-    expect(await buildOptions()).toEqual({
-      buildDir: '{projectRoot}/src',
-      bentofile: '{projectRoot}/src/bentofile.yaml',
-      outputPath: '{workspaceRoot}/dist/{projectRoot}/bento',
-    });
+    expect(await buildOptions()).toEqual({ buildDir: '{projectRoot}/src', bentofile: '{projectRoot}/src/bentofile.yaml' });
     expect(schemaDefault('bento-build', 'metricsFile')).toBe('evaluation/metrics.json');
     expect(await buildOptions({ modelFiles: ['m/*.bentomodel'], metricsFile: 'eval.json' })).toMatchObject({
       modelFiles: ['m/*.bentomodel'],
       metricsFile: 'eval.json',
     });
+  });
+
+  it('hands each target the outputs of the one before through the path options its executor defaults to', async () => {
+    const targets = (await run(['apps/classifier/src/bentofile.yaml']))['apps/classifier/src/bentofile.yaml'].projects!['apps/classifier']
+      .targets!;
+    const outputsOf = (target: string) => targets[target].outputs![0];
+    const handOffs: Array<[executor: string, option: string, producer: string]> = [
+      ['bento-build', 'outputPath', 'bento-build'],
+      ['containerize', 'bentoPath', 'bento-build'],
+      ['containerize', 'outputPath', 'containerize'],
+      ['docker-push', 'imagePath', 'containerize'],
+      ['docker-push', 'outputPath', 'docker-push'],
+      ['publish', 'pushPath', 'docker-push'],
+      ['smoke-test', 'imagePath', 'containerize'],
+      ['versions', 'imagePath', 'containerize'],
+      ['versions', 'outputPath', 'versions'],
+      ['promote', 'imagePath', 'containerize'],
+      ['promote', 'pushPath', 'docker-push'],
+      ['promote', 'outputPath', 'promote'],
+    ];
+    for (const [executor, option, producer] of handOffs) {
+      expect(targets[executor].options?.[option]).toBeUndefined();
+      expect([executor, option, schemaDefault(executor, option)]).toEqual([executor, option, outputsOf(producer)]);
+    }
+    expect(targets['smoke-test'].options).toEqual({ sampleRequest: '{projectRoot}/smoke-test.json' });
   });
 
   it('uses configured target names everywhere, dependsOn included', async () => {

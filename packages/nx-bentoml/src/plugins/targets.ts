@@ -27,6 +27,7 @@ export function bentoTargets(options: NormalizedPluginOptions, context: BentoTar
   const buildDir = ['{projectRoot}', context.buildDir].filter(Boolean).join('/');
   const buildConfig = { buildDir, ...(context.configFile ? { bentofile: `${buildDir}/${context.configFile}` } : {}) };
   // Options equal to the executors' schema defaults are left out: every project would repeat them.
+  // The paths where each target writes and reads the hand-offs (dist/{projectRoot}/<target>) are such defaults.
   const modelFiles = sameList(options.modelFiles, defaultModelFiles) ? {} : { modelFiles: options.modelFiles };
   const metricsFile = options.metricsFile === defaultMetricsFile ? {} : { metricsFile: options.metricsFile };
   const names = {
@@ -42,7 +43,7 @@ export function bentoTargets(options: NormalizedPluginOptions, context: BentoTar
   return {
     [names.build]: {
       executor: 'nx-bentoml:bento-build',
-      options: { ...buildConfig, outputPath: bentoOutputDir, ...modelFiles, ...metricsFile },
+      options: { ...buildConfig, ...modelFiles, ...metricsFile },
       // The only cacheable target: Nx caches no other unless told to.
       cache: true,
       inputs: context.bentoBuildInputs,
@@ -54,7 +55,7 @@ export function bentoTargets(options: NormalizedPluginOptions, context: BentoTar
     },
     [names.containerize]: {
       executor: 'nx-bentoml:containerize',
-      options: { bentoPath: bentoOutputDir, outputPath: imageOutputDir, ...modelFiles },
+      ...optionsIfAny(modelFiles),
       dependsOn: [names.build],
       outputs: [imageOutputDir],
       metadata: {
@@ -64,7 +65,6 @@ export function bentoTargets(options: NormalizedPluginOptions, context: BentoTar
     },
     [names.push]: {
       executor: 'nx-bentoml:docker-push',
-      options: { imagePath: imageOutputDir, outputPath: pushOutputDir },
       // The command line's options (registry, gate) are forwarded so that the gate sees this push as it will run.
       dependsOn: [
         names.containerize,
@@ -78,7 +78,6 @@ export function bentoTargets(options: NormalizedPluginOptions, context: BentoTar
     },
     [names.publish]: {
       executor: 'nx-bentoml:publish',
-      options: { pushPath: pushOutputDir },
       dependsOn: [{ target: names.push, params: 'forward' }],
       metadata: {
         description: 'Build, containerize and push the service',
@@ -96,7 +95,7 @@ export function bentoTargets(options: NormalizedPluginOptions, context: BentoTar
     },
     [names.smokeTest]: {
       executor: 'nx-bentoml:smoke-test',
-      options: { imagePath: imageOutputDir, sampleRequest: `{projectRoot}/${smokeTestFile}` },
+      options: { sampleRequest: `{projectRoot}/${smokeTestFile}` },
       dependsOn: [names.containerize],
       metadata: {
         description: 'Run the image and check a sample prediction',
@@ -105,7 +104,6 @@ export function bentoTargets(options: NormalizedPluginOptions, context: BentoTar
     },
     [names.versions]: {
       executor: 'nx-bentoml:versions',
-      options: { imagePath: imageOutputDir, outputPath: versionsOutputDir },
       outputs: [versionsOutputDir],
       metadata: {
         description: 'List the published versions, newest first',
@@ -114,7 +112,6 @@ export function bentoTargets(options: NormalizedPluginOptions, context: BentoTar
     },
     [names.promote]: {
       executor: 'nx-bentoml:promote',
-      options: { imagePath: imageOutputDir, pushPath: pushOutputDir, outputPath: promoteOutputDir },
       outputs: [promoteOutputDir],
       metadata: {
         description: 'Point a tag at a published version',
@@ -122,6 +119,10 @@ export function bentoTargets(options: NormalizedPluginOptions, context: BentoTar
       },
     },
   };
+}
+
+function optionsIfAny(options: Record<string, unknown>): Pick<TargetConfiguration, 'options'> {
+  return Object.keys(options).length > 0 ? { options } : {};
 }
 
 function sameList(a: readonly string[], b: readonly string[]): boolean {
