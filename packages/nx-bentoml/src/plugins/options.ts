@@ -1,26 +1,9 @@
-import { z } from 'zod';
 import { defaultModelFiles } from '../lib/bentoml/service-project';
 import { UserError } from '../lib/errors';
 import { defaultMetricsFile } from '../lib/project-layout';
 
-const targetName = z.string().regex(/^[\w:-]+$/, 'must be a target name such as "bento-build"');
-
-const pluginOptionsSchema = z.strictObject({
-  bentoBuildTargetName: targetName.default('bento-build'),
-  containerizeTargetName: targetName.default('containerize'),
-  dockerPushTargetName: targetName.default('docker-push'),
-  publishTargetName: targetName.default('publish'),
-  serveTargetName: targetName.default('serve'),
-  smokeTestTargetName: targetName.default('smoke-test'),
-  versionsTargetName: targetName.default('versions'),
-  promoteTargetName: targetName.default('promote'),
-  /** Globs, relative to the project root, of the model files bento-build imports. */
-  modelFiles: z.array(z.string().min(1)).min(1).default(defaultModelFiles),
-  /** JSON metrics file, relative to the project root, recorded in the image labels. */
-  metricsFile: z.string().min(1).default(defaultMetricsFile),
-  /** docker-push depends on smoke-test (the gate) in projects with a smoke-test.json; false drops that dependency. */
-  gate: z.boolean().default(true),
-});
+// Checked by hand rather than with zod: every Nx command validates these, and loading zod would
+// add to the plugin's start on every warm project graph.
 
 /** The options that name targets, as `nx g nx-bentoml:init` writes them into nx.json. */
 export const targetNameOptions = [
@@ -34,19 +17,65 @@ export const targetNameOptions = [
   'promoteTargetName',
 ] as const;
 
-export type BentomlPluginOptions = z.input<typeof pluginOptionsSchema>;
-export type NormalizedPluginOptions = z.output<typeof pluginOptionsSchema>;
+type TargetNameOption = (typeof targetNameOptions)[number];
+
+export type NormalizedPluginOptions = Record<TargetNameOption, string> & {
+  /** Globs, relative to the project root, of the model files bento-build imports. */
+  modelFiles: string[];
+  /** JSON metrics file, relative to the project root, recorded in the image labels. */
+  metricsFile: string;
+  /** docker-push depends on smoke-test (the gate) in projects with a smoke-test.json; false drops that dependency. */
+  gate: boolean;
+};
+
+export type BentomlPluginOptions = Partial<NormalizedPluginOptions>;
+
+const defaults: NormalizedPluginOptions = {
+  bentoBuildTargetName: 'bento-build',
+  containerizeTargetName: 'containerize',
+  dockerPushTargetName: 'docker-push',
+  publishTargetName: 'publish',
+  serveTargetName: 'serve',
+  smokeTestTargetName: 'smoke-test',
+  versionsTargetName: 'versions',
+  promoteTargetName: 'promote',
+  modelFiles: defaultModelFiles,
+  metricsFile: defaultMetricsFile,
+  gate: true,
+};
+
+/** What is wrong with one option's value, or undefined when it is valid. */
+const checks: Record<keyof NormalizedPluginOptions, (value: unknown) => string | undefined> = {
+  ...(Object.fromEntries(targetNameOptions.map((name) => [name, targetNameProblem])) as Record<TargetNameOption, typeof targetNameProblem>),
+  modelFiles: (value) =>
+    Array.isArray(value) && value.length > 0 && value.every((glob) => typeof glob === 'string' && glob)
+      ? undefined
+      : 'must be a non-empty list of globs',
+  metricsFile: (value) => (typeof value === 'string' && value ? undefined : 'must be a file path'),
+  gate: (value) => (typeof value === 'boolean' ? undefined : 'must be true or false'),
+};
+
+function targetNameProblem(value: unknown): string | undefined {
+  return typeof value === 'string' && /^[\w:-]+$/.test(value) ? undefined : 'must be a target name such as "bento-build"';
+}
 
 export function normalizePluginOptions(options: unknown): NormalizedPluginOptions {
-  const result = pluginOptionsSchema.safeParse(options ?? {});
-  if (result.success) return result.data;
-  const problems = result.error.issues.map((issue) =>
-    issue.code === 'unrecognized_keys'
-      ? `unknown option${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`
-      : `"${issue.path.join('.')}" ${issue.message}`,
-  );
-  throw new UserError(
-    `Invalid options for the nx-bentoml plugin in nx.json: ${problems.join('; ')}. ` +
-      `Known options: ${Object.keys(pluginOptionsSchema.shape).join(', ')}.`,
+  const given = (options ?? {}) as Record<string, unknown>;
+  if (typeof given !== 'object' || Array.isArray(given)) throw invalidOptions(['the options must be an object']);
+  const unknown = Object.keys(given).filter((key) => !Object.hasOwn(defaults, key));
+  const problems = [
+    ...(unknown.length > 0 ? [`unknown option${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `"${k}"`).join(', ')}`] : []),
+    ...Object.entries(checks).flatMap(([name, check]) => {
+      const problem = given[name] === undefined ? undefined : check(given[name]);
+      return problem ? [`"${name}" ${problem}`] : [];
+    }),
+  ];
+  if (problems.length > 0) throw invalidOptions(problems);
+  return { ...defaults, ...Object.fromEntries(Object.entries(given).filter(([, value]) => value !== undefined)) };
+}
+
+function invalidOptions(problems: string[]): UserError {
+  return new UserError(
+    `Invalid options for the nx-bentoml plugin in nx.json: ${problems.join('; ')}. Known options: ${Object.keys(defaults).join(', ')}.`,
   );
 }

@@ -5,6 +5,10 @@ import { AggregateCreateNodesError, type CreateNodesContext, type CreateNodesRes
 import { minimatch } from 'minimatch';
 import { createNodes, createNodesV2 } from './plugin';
 
+/** An option's default in an executor's schema.json, which Nx applies when the target leaves the option out. */
+const schemaDefault = (executor: string, option: string): unknown =>
+  JSON.parse(readFileSync(join(__dirname, '../executors', executor, 'schema.json'), 'utf8')).properties[option].default;
+
 const bentofile = `service: "serve:ClassifierService"
 include:
   - serve.py
@@ -235,7 +239,12 @@ describe('nx-bentoml plugin', () => {
   it("hashes the model files a project's own bento-build options name, and hands them to containerize and serve too", async () => {
     const targetsOf = async () =>
       (await run(['apps/classifier/src/bentofile.yaml']))['apps/classifier/src/bentofile.yaml'].projects!['apps/classifier'].targets!;
-    expect((await targetsOf())['containerize'].options.modelFiles).toEqual(['**/*.bentomodel']);
+    // The default is the executors' schema default, not repeated in every project.
+    const defaults = await targetsOf();
+    for (const name of ['bento-build', 'containerize', 'serve']) {
+      expect(defaults[name].options?.modelFiles).toBeUndefined();
+      expect(schemaDefault(name, 'modelFiles')).toEqual(['**/*.bentomodel']);
+    }
     write(
       'apps/classifier/project.json',
       JSON.stringify({ name: 'classifier', targets: { 'bento-build': { options: { modelFiles: ['weights/*.bentomodel'] } } } }),
@@ -246,6 +255,43 @@ describe('nx-bentoml plugin', () => {
     expect(targets['bento-build'].inputs).not.toContain('{workspaceRoot}/apps/classifier/**/*.bentomodel');
     expect(targets['containerize'].options.modelFiles).toEqual(['weights/*.bentomodel']);
     expect(targets['serve'].options.modelFiles).toEqual(['weights/*.bentomodel']);
+  });
+
+  it("leaves out the options that equal the executors' schema defaults, and writes the plugin's others", async () => {
+    const buildOptions = async (options?: unknown) =>
+      (await run(['apps/classifier/src/bentofile.yaml'], options))['apps/classifier/src/bentofile.yaml'].projects!['apps/classifier']
+        .targets!['bento-build'].options;
+    expect(await buildOptions()).toEqual({ buildDir: '{projectRoot}/src', bentofile: '{projectRoot}/src/bentofile.yaml' });
+    expect(schemaDefault('bento-build', 'metricsFile')).toBe('evaluation/metrics.json');
+    expect(await buildOptions({ modelFiles: ['m/*.bentomodel'], metricsFile: 'eval.json' })).toMatchObject({
+      modelFiles: ['m/*.bentomodel'],
+      metricsFile: 'eval.json',
+    });
+  });
+
+  it('hands each target the outputs of the one before through the path options its executor defaults to', async () => {
+    const targets = (await run(['apps/classifier/src/bentofile.yaml']))['apps/classifier/src/bentofile.yaml'].projects!['apps/classifier']
+      .targets!;
+    const outputsOf = (target: string) => targets[target].outputs![0];
+    const handOffs: Array<[executor: string, option: string, producer: string]> = [
+      ['bento-build', 'outputPath', 'bento-build'],
+      ['containerize', 'bentoPath', 'bento-build'],
+      ['containerize', 'outputPath', 'containerize'],
+      ['docker-push', 'imagePath', 'containerize'],
+      ['docker-push', 'outputPath', 'docker-push'],
+      ['publish', 'pushPath', 'docker-push'],
+      ['smoke-test', 'imagePath', 'containerize'],
+      ['versions', 'imagePath', 'containerize'],
+      ['versions', 'outputPath', 'versions'],
+      ['promote', 'imagePath', 'containerize'],
+      ['promote', 'pushPath', 'docker-push'],
+      ['promote', 'outputPath', 'promote'],
+    ];
+    for (const [executor, option, producer] of handOffs) {
+      expect(targets[executor].options?.[option]).toBeUndefined();
+      expect([executor, option, schemaDefault(executor, option)]).toEqual([executor, option, outputsOf(producer)]);
+    }
+    expect(targets['smoke-test'].options).toEqual({ sampleRequest: '{projectRoot}/smoke-test.json' });
   });
 
   it('uses configured target names everywhere, dependsOn included', async () => {
@@ -276,6 +322,13 @@ describe('nx-bentoml plugin', () => {
   it('rejects unknown plugin options with the list of known ones', async () => {
     await expect(run(['apps/classifier/src/bentofile.yaml'], { buildTarget: 'x' })).rejects.toThrow(
       'Invalid options for the nx-bentoml plugin in nx.json: unknown option "buildTarget". Known options: bentoBuildTargetName',
+    );
+  });
+
+  it('rejects plugin options of the wrong kind, each named with what it must be', async () => {
+    await expect(run(['apps/classifier/src/bentofile.yaml'], { gate: 'yes', modelFiles: [], serveTargetName: 'a b' })).rejects.toThrow(
+      'Invalid options for the nx-bentoml plugin in nx.json: "serveTargetName" must be a target name such as "bento-build"; ' +
+        '"modelFiles" must be a non-empty list of globs; "gate" must be true or false. Known options:',
     );
   });
 

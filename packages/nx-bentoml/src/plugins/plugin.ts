@@ -109,7 +109,6 @@ function createNodesForBuildDir(
     metricsFile: options.metricsFile,
   });
   const targets = bentoTargets(projectOptions, {
-    projectName,
     buildDir: relative(root, contextDir),
     configFile: source.file,
     hasSmokeTest,
@@ -135,7 +134,7 @@ function optional<T>(value: T | undefined): T[] {
 }
 
 interface ProjectFile {
-  /** Only used in help examples; else the directory name. */
+  /** The project's name; else the directory name. */
   name?: string;
   targets?: Record<string, { options?: { python?: string; modelFiles?: unknown } } | undefined>;
 }

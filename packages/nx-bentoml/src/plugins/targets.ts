@@ -1,8 +1,9 @@
 import type { TargetConfiguration } from '@nx/devkit';
+import { defaultModelFiles } from '../lib/bentoml/service-project';
+import { defaultMetricsFile } from '../lib/project-layout';
 import type { NormalizedPluginOptions } from './options';
 
 export interface BentoTargetsContext {
-  projectName: string;
   /** The build directory relative to the project root, e.g. "src" ('' for the root). */
   buildDir: string;
   /** The build config's file name in it (bentofile.yaml, pyproject.toml); none when BentoML finds the service itself. */
@@ -23,9 +24,12 @@ export const promoteOutputDir = '{workspaceRoot}/dist/{projectRoot}/promote';
 
 /** The eight inferred targets of a project that owns a BentoML build directory, keyed by their configured names. */
 export function bentoTargets(options: NormalizedPluginOptions, context: BentoTargetsContext): Record<string, TargetConfiguration> {
-  const project = context.projectName;
   const buildDir = ['{projectRoot}', context.buildDir].filter(Boolean).join('/');
   const buildConfig = { buildDir, ...(context.configFile ? { bentofile: `${buildDir}/${context.configFile}` } : {}) };
+  // Options equal to the executors' schema defaults are left out: every project would repeat them.
+  // The paths where each target writes and reads the hand-offs (dist/{projectRoot}/<target>) are such defaults.
+  const modelFiles = sameList(options.modelFiles, defaultModelFiles) ? {} : { modelFiles: options.modelFiles };
+  const metricsFile = options.metricsFile === defaultMetricsFile ? {} : { metricsFile: options.metricsFile };
   const names = {
     build: options.bentoBuildTargetName,
     containerize: options.containerizeTargetName,
@@ -39,103 +43,88 @@ export function bentoTargets(options: NormalizedPluginOptions, context: BentoTar
   return {
     [names.build]: {
       executor: 'nx-bentoml:bento-build',
-      options: { ...buildConfig, outputPath: bentoOutputDir, modelFiles: options.modelFiles, metricsFile: options.metricsFile },
+      options: { ...buildConfig, ...modelFiles, ...metricsFile },
+      // The only cacheable target: Nx caches no other unless told to.
       cache: true,
       inputs: context.bentoBuildInputs,
       outputs: [bentoOutputDir],
       metadata: {
-        description: 'Import the model files, build the Bento with a version derived from its inputs and export it',
+        description: 'Build and export the Bento',
         technologies: ['bentoml'],
-        help: { command: `nx run ${project}:${names.build} --help`, example: { options: { python: '.venv/bin/python' } } },
       },
     },
     [names.containerize]: {
       executor: 'nx-bentoml:containerize',
-      options: { bentoPath: bentoOutputDir, outputPath: imageOutputDir, modelFiles: options.modelFiles },
+      ...optionsIfAny(modelFiles),
       dependsOn: [names.build],
-      cache: false,
       outputs: [imageOutputDir],
       metadata: {
-        description: 'Build the Docker image of the exported Bento through the Docker Engine API',
+        description: 'Build the Docker image of the Bento',
         technologies: ['bentoml', 'docker'],
-        help: {
-          command: `nx run ${project}:${names.containerize} --help`,
-          example: { options: { imageName: 'classifier', tags: ['latest'] } },
-        },
       },
     },
     [names.push]: {
       executor: 'nx-bentoml:docker-push',
-      options: { imagePath: imageOutputDir, outputPath: pushOutputDir },
       // The command line's options (registry, gate) are forwarded so that the gate sees this push as it will run.
       dependsOn: [
         names.containerize,
         ...(options.gate && context.hasSmokeTest ? [{ target: names.smokeTest, params: 'forward' as const }] : []),
       ],
-      cache: false,
       outputs: [pushOutputDir],
       metadata: {
-        description: 'Tag and push the image to the registry with Docker credentials',
+        description: 'Push the image to the registry',
         technologies: ['docker'],
-        help: {
-          command: `nx run ${project}:${names.push} --help`,
-          example: { options: { registry: 'europe-west6-docker.pkg.dev/my-project/models' } },
-        },
       },
     },
     [names.publish]: {
       executor: 'nx-bentoml:publish',
-      options: { pushPath: pushOutputDir },
       dependsOn: [{ target: names.push, params: 'forward' }],
-      cache: false,
       metadata: {
-        description: 'Build, containerize and push the model service: the whole publishing flow in one command',
+        description: 'Build, containerize and push the service',
         technologies: ['bentoml', 'docker'],
-        help: { command: `nx run ${project}:${names.publish} --help`, example: { args: ['--registry=127.0.0.1:5000'] } },
       },
     },
     [names.serve]: {
       executor: 'nx-bentoml:serve',
-      options: { ...buildConfig, modelFiles: options.modelFiles },
+      options: { ...buildConfig, ...modelFiles },
       continuous: true,
       metadata: {
-        description: 'Serve the model service locally with bentoml serve, for development',
+        description: 'Serve the service locally with bentoml serve',
         technologies: ['bentoml'],
-        help: { command: `nx run ${project}:${names.serve} --help`, example: { options: { port: 3000 } } },
       },
     },
     [names.smokeTest]: {
       executor: 'nx-bentoml:smoke-test',
-      options: { imagePath: imageOutputDir, sampleRequest: `{projectRoot}/${smokeTestFile}` },
+      options: { sampleRequest: `{projectRoot}/${smokeTestFile}` },
       dependsOn: [names.containerize],
-      cache: false,
       metadata: {
-        description: 'Run the image on a free loopback port, wait until ready and check a sample prediction',
+        description: 'Run the image and check a sample prediction',
         technologies: ['docker'],
-        help: { command: `nx run ${project}:${names.smokeTest} --help`, example: { options: { readinessTimeoutSeconds: 120 } } },
       },
     },
     [names.versions]: {
       executor: 'nx-bentoml:versions',
-      options: { imagePath: imageOutputDir, outputPath: versionsOutputDir },
-      cache: false,
       outputs: [versionsOutputDir],
       metadata: {
-        description: 'List the published versions in the registry, newest first, with their tags, models, params and metrics',
+        description: 'List the published versions, newest first',
         technologies: ['docker'],
-        help: { command: `nx run ${project}:${names.versions} --help`, example: { args: ['--registry=127.0.0.1:5000', '--json'] } },
       },
     },
     [names.promote]: {
       executor: 'nx-bentoml:promote',
-      options: { imagePath: imageOutputDir, pushPath: pushOutputDir, outputPath: promoteOutputDir },
-      cache: false,
       outputs: [promoteOutputDir],
       metadata: {
-        description: 'Point a tag (production, staging) at an exact published version through the registry API, no pull and no build',
+        description: 'Point a tag at a published version',
         technologies: ['docker'],
-        help: { command: `nx run ${project}:${names.promote} --help`, example: { args: ['--to=production', '--from=latest'] } },
       },
     },
   };
+}
+
+function optionsIfAny(options: Record<string, unknown>): Pick<TargetConfiguration, 'options'> {
+  return Object.keys(options).length > 0 ? { options } : {};
+}
+
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((value, i) => value === b[i]);
 }

@@ -1,11 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { posix } from 'node:path';
 import type * as Yaml from 'yaml';
-import { z } from 'zod';
+import type * as Zod from 'zod';
 import { UserError } from '../errors';
 import { parseToml } from '../toml';
-
-const stringList = z.array(z.string());
 
 /**
  * A service string as BentoML's loader reads it: a module ("serve", "pkg.api") or a file
@@ -17,43 +15,57 @@ export const serviceReferencePattern = /^(?:\.\/)?[\w.-]+(?:\/[\w.-]+)*(?::[A-Za
 const serviceMessage = 'must be "<module or file.py>[:<ServiceClass>]", for example "serve:ClassifierService" or "service.py"';
 
 // The keys BentoML 1.4 accepts (BentoBuildConfig forbids extra keys); nested sections we
-// do not read stay loose so that new BentoML options do not break the plugin.
-const buildConfigSchema = z.strictObject({
-  // Empty or absent, BentoML finds the service itself (service.py in the build directory).
-  service: z
-    .string()
-    .refine((service) => service === '' || serviceReferencePattern.test(service), serviceMessage)
-    .default(''),
-  name: z.string().optional(),
-  description: z.string().optional(),
-  labels: z.record(z.string(), z.string()).optional(),
-  include: stringList.optional(),
-  exclude: stringList.optional(),
-  python: z
-    .looseObject({
-      packages: stringList.optional(),
-      requirements_txt: z.string().optional(),
-      lock_packages: z.boolean().optional(),
-    })
-    .optional(),
-  docker: z
-    .looseObject({
-      python_version: z.union([z.string(), z.number()]).transform(String).optional(),
-      base_image: z.string().optional(),
-      distro: z.string().optional(),
-    })
-    .optional(),
-  conda: z.looseObject({}).optional(),
-  models: z.array(z.union([z.string(), z.looseObject({ tag: z.string() })])).optional(),
-  envs: z.array(z.looseObject({ name: z.string() })).optional(),
-  args: z.record(z.string(), z.unknown()).optional(),
-});
+// do not read stay loose so that new BentoML options do not break the plugin. Built on first use,
+// as yaml is loaded: the project graph parses no build config when its cache holds the targets.
+function buildConfigSchema(z: typeof Zod.z) {
+  const stringList = z.array(z.string());
+  return z.strictObject({
+    // Empty or absent, BentoML finds the service itself (service.py in the build directory).
+    service: z
+      .string()
+      .refine((service) => service === '' || serviceReferencePattern.test(service), serviceMessage)
+      .default(''),
+    name: z.string().optional(),
+    description: z.string().optional(),
+    labels: z.record(z.string(), z.string()).optional(),
+    include: stringList.optional(),
+    exclude: stringList.optional(),
+    python: z
+      .looseObject({
+        packages: stringList.optional(),
+        requirements_txt: z.string().optional(),
+        lock_packages: z.boolean().optional(),
+      })
+      .optional(),
+    docker: z
+      .looseObject({
+        python_version: z.union([z.string(), z.number()]).transform(String).optional(),
+        base_image: z.string().optional(),
+        distro: z.string().optional(),
+      })
+      .optional(),
+    conda: z.looseObject({}).optional(),
+    models: z.array(z.union([z.string(), z.looseObject({ tag: z.string() })])).optional(),
+    envs: z.array(z.looseObject({ name: z.string() })).optional(),
+    args: z.record(z.string(), z.unknown()).optional(),
+  });
+}
 
-export type BuildConfig = z.infer<typeof buildConfigSchema>;
+export type BuildConfig = Zod.infer<ReturnType<typeof buildConfigSchema>>;
 
-// For inferring targets: unknown keys pass (a newer BentoML's options must not break the project
-// graph); bento-build validates strictly.
-const looseBuildConfigSchema = buildConfigSchema.loose();
+let schemas: { strict: Zod.ZodType<BuildConfig>; loose: Zod.ZodType<BuildConfig> } | undefined;
+
+/**
+ * The build config schema, strict or loose. For inferring targets unknown keys pass (a newer
+ * BentoML's options must not break the project graph); bento-build validates strictly.
+ */
+function buildConfigSchemaOf(strict: boolean): Zod.ZodType<BuildConfig> {
+  if (!schemas) {
+    const strictSchema = buildConfigSchema((require('zod') as typeof Zod).z);
+    schemas = { strict: strictSchema, loose: strictSchema.loose() };
+  }
+  return strict ? schemas.strict : schemas.loose;
+}
 
 /** BuildConfig options whose values are paths BentoML resolves against the build directory. */
 export const contextPathOptions: ReadonlyArray<readonly string[]> = [
@@ -126,7 +138,7 @@ export function parseBentofile(text: string, file: string, { strict = true } = {
     const error = document.errors[0];
     throw new UserError(`${where(error.pos[0])}: invalid YAML: ${firstLine(error.message)}. Fix the syntax and run again.`);
   }
-  const result = (strict ? buildConfigSchema : looseBuildConfigSchema).safeParse(document.toJS() ?? {});
+  const result = buildConfigSchemaOf(strict).safeParse(document.toJS() ?? {});
   if (result.success) return result.data;
 
   const issue = result.error.issues[0];
@@ -175,7 +187,7 @@ export function parsePyprojectBuildConfig(text: string, file: string, { strict =
     project?: { name?: unknown; dependencies?: unknown };
   };
   const table = 'tool.bentoml.build';
-  const result = (strict ? buildConfigSchema : looseBuildConfigSchema).safeParse(data.tool?.bentoml?.build ?? {});
+  const result = buildConfigSchemaOf(strict).safeParse(data.tool?.bentoml?.build ?? {});
   if (!result.success) {
     const issue = result.error.issues[0];
     const path = issue.code === 'unrecognized_keys' ? [...issue.path, issue.keys[0]] : issue.path;

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { glob } from 'tinyglobby';
+import type * as Tinyglobby from 'tinyglobby';
 import { UserError } from '../errors';
 import { notSearchedGlobs } from './bento-contents';
 
@@ -14,6 +14,8 @@ export function dvcPointerOf(modelFile: string): string {
  * means the data was never pulled: say so instead of letting BentoML fail later.
  */
 export async function findModelFiles(projectDir: string, patterns: string[]): Promise<string[]> {
+  // Loaded on first use: the plugin imports this module for dvcPointerOf on every project graph.
+  const { glob } = require('tinyglobby') as typeof Tinyglobby;
   const files = await glob(patterns, { cwd: projectDir, ignore: notSearchedGlobs, absolute: false, dot: false });
   const pointers = await glob(patterns.map(dvcPointerOf), { cwd: projectDir, ignore: notSearchedGlobs });
   const missing = pointers.map((pointer) => pointer.replace(/\.dvc$/, '')).filter((file) => !existsSync(join(projectDir, file)));
