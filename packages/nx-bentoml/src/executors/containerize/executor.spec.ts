@@ -59,6 +59,32 @@ describe('containerize executor', () => {
     expect(readImage()).toMatchObject({ tags: ['v2'], built: false });
   });
 
+  it("labels the image with its project, and refuses an image name another project's image.json records, before building or tagging", async () => {
+    const docker = fakeDocker();
+    await containerizeExecutor(options, context(), docker.client, bentoml);
+    expect([...docker.images.values()][0].labels).toMatchObject({ 'dev.nx-bentoml.project': 'classifier' });
+
+    const sibling = fakeExecutorContext(root, 'apps/sklearn-iris', 'containerize');
+    sibling.projectName = 'sklearn-iris';
+    sibling.projectsConfigurations.projects = {
+      'sklearn-iris': { root: 'apps/sklearn-iris' },
+      classifier: { root: 'apps/classifier', targets: { containerize: { executor: 'nx-bentoml:containerize' } } },
+    };
+    mkdirSync(join(root, 'dist/apps/sklearn-iris'), { recursive: true });
+    writeFileSync(join(root, 'dist/apps/sklearn-iris/bento.json'), readFileSync(join(root, 'dist/apps/classifier/bento/bento.json')));
+    const siblingOptions = { bentoPath: 'dist/apps/sklearn-iris', outputPath: 'dist/apps/sklearn-iris/image' };
+    const calls = docker.calls.length;
+    expect(await containerizeExecutor(siblingOptions, sibling, docker.client, bentoml)).toEqual({ success: false });
+    expect(logger.error).toHaveBeenCalledWith(
+      'The image repository iris-classifier is also the image of project classifier (apps/classifier): two projects cannot publish into one repository, ' +
+        `each would move the other's tags. Set "imageName" in the containerize options of sklearn-iris's project.json (e.g. "sklearn-iris/iris-classifier"), or of classifier's.`,
+    );
+    expect(docker.calls.slice(calls)).toEqual([]);
+    expect(await containerizeExecutor({ ...siblingOptions, imageName: 'sklearn/iris' }, sibling, docker.client, bentoml)).toMatchObject({
+      success: true,
+    });
+  });
+
   describe("the base image's Python", () => {
     const withBaseImage = (pythonVersion: string) => {
       const file = join(root, 'dist/apps/classifier/bento/bento.json');

@@ -1,4 +1,4 @@
-import { buildKeyLabel, imageLabels } from './image-labels';
+import { buildKeyLabel, imageLabels, projectLabel } from './image-labels';
 import { redactUrl } from './source-info';
 
 const bento = {
@@ -49,6 +49,13 @@ describe('imageLabels', () => {
     expect(imageLabels(bento, 'env/docker/Dockerfile', { revision: 'b' })[buildKeyLabel]).toBe(a);
     expect(imageLabels({ ...bento, tag: 'classifier:nx2' }, 'env/docker/Dockerfile', {})[buildKeyLabel]).not.toBe(a);
     expect(imageLabels(bento, 'env/docker/Dockerfile', {}, { team: 'ml' })[buildKeyLabel]).not.toBe(a);
+  });
+
+  it('names the project, outside the build key: images built before the label are not rebuilt', () => {
+    const labels = imageLabels(bento, 'd', {}, {}, new Date(1), 'quickstart');
+    expect(labels[projectLabel]).toBe('quickstart');
+    expect(labels[buildKeyLabel]).toBe(imageLabels(bento, 'd', {}, {}, new Date(1))[buildKeyLabel]);
+    expect(labels[buildKeyLabel]).toBe(imageLabels(bento, 'd', {}, {}, new Date(1), 'sklearn-iris')[buildKeyLabel]);
   });
 
   it('removes credentials from repository URLs', () => {

@@ -4,6 +4,9 @@ import type { SourceInfo } from './source-info';
 
 export const bentoTagLabel = 'dev.nx-bentoml.bento.tag';
 export const buildKeyLabel = 'dev.nx-bentoml.build-key';
+/** The Nx project that built the image: two projects never share a repository (project-images.ts). */
+export const projectLabel = 'dev.nx-bentoml.project';
+export const sourceLabel = 'org.opencontainers.image.source';
 const modelsLabel = 'dev.nx-bentoml.models';
 const paramsLabelPrefix = 'dev.nx-bentoml.params.';
 const paramsDigestLabel = 'dev.nx-bentoml.params.sha256';
@@ -15,7 +18,8 @@ export const smokeTestContainerLabel = 'dev.nx-bentoml.smoke-test';
  * The labels of a Bento image: OCI annotations and the model's lineage (Bento and model tags,
  * params.yaml hash and values, metrics, DVC data hash), readable with docker image inspect and
  * from the image config in the registry. The build key covers everything that decides the image's
- * content, so an image with the same key is reused; the commit and the build time are left out.
+ * content, so an image with the same key is reused; the commit, the build time and the project are
+ * left out (a project label added later must not rebuild every image).
  */
 export function imageLabels(
   bento: BentoHandoff,
@@ -23,12 +27,13 @@ export function imageLabels(
   source: SourceInfo,
   extra: Record<string, string> = {},
   now = new Date(),
+  project?: string,
 ) {
   const lineage = bento.lineage ?? {};
   const content: Record<string, string> = {
     'org.opencontainers.image.title': bento.name,
     'org.opencontainers.image.version': bento.version,
-    ...(source.url ? { 'org.opencontainers.image.source': source.url } : {}),
+    ...(source.url ? { [sourceLabel]: source.url } : {}),
     [bentoTagLabel]: bento.tag,
     [modelsLabel]: bento.models.join(','),
     'dev.nx-bentoml.bentoml-version': bento.bentomlVersion,
@@ -43,6 +48,7 @@ export function imageLabels(
     ...content,
     ...(source.revision ? { 'org.opencontainers.image.revision': source.revision } : {}),
     'org.opencontainers.image.created': now.toISOString(),
+    ...(project ? { [projectLabel]: project } : {}),
     [buildKeyLabel]: buildKey,
   };
 }

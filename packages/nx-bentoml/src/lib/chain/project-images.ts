@@ -1,0 +1,104 @@
+import type { DockerClient } from '../docker/client';
+import { UserError } from '../errors';
+import { toImageName } from '../names';
+import { hasHandoff, readHandoff } from './handoff-files';
+import { projectLabel, sourceLabel } from './image-labels';
+
+/**
+ * One image repository per project: an image's project label (and its git source, where both
+ * images have one) says which project published it, so two projects that resolve to one
+ * repository are refused before either moves the other's tags, and versions and promote see only
+ * the project's own images. Images published before the label existed belong to no one: they are
+ * never a reason to refuse.
+ */
+
+/** Who publishes an image: the Nx project, and the workspace's git remote when it has one. */
+export interface ProjectIdentity {
+  project: string;
+  source?: string;
+}
+
+/** The other project an image's labels name, or undefined when the image is ours or names none. */
+export function otherProject(ours: ProjectIdentity, labels: Record<string, string>): ProjectIdentity | undefined {
+  const project = labels[projectLabel];
+  if (project === undefined) return undefined;
+  const source = labels[sourceLabel];
+  const sameSource = !source || !ours.source || source === ours.source;
+  return project === ours.project && sameSource ? undefined : { project, ...(source ? { source } : {}) };
+}
+
+/** Whether an image with these labels may be listed, promoted or replaced by this project. */
+export function ownedBy(ours: ProjectIdentity): (labels: Record<string, string>) => boolean {
+  return (labels) => otherProject(ours, labels) === undefined;
+}
+
+/** Another project's claim on a repository, as the message names it. */
+export interface OtherClaim extends ProjectIdentity {
+  /** Its root in this workspace, when it is one of this workspace's projects. */
+  root?: string;
+}
+
+/** The refusal, whichever check met it: both projects, the repository and the option that parts them. */
+export function sharedRepositoryError(ours: ProjectIdentity, imageName: string, repository: string, other: OtherClaim): UserError {
+  const where = other.root ? ` (${other.root})` : other.source && other.source !== ours.source ? ` of ${other.source}` : '';
+  return new UserError(
+    `The image repository ${repository} is also the image of project ${other.project}${where}: ` +
+      `two projects cannot publish into one repository, each would move the other's tags. ` +
+      `Set "imageName" in the containerize options of ${ours.project}'s project.json (e.g. "${toImageName(ours.project)}/${imageName}"), ` +
+      `or of ${other.project}'s.`,
+  );
+}
+
+/** Another containerize target of this workspace: its explicit imageName option and where its image.json lies. */
+export interface WorkspaceImage {
+  project: string;
+  root: string;
+  imageName?: string;
+  imageDir: string;
+}
+
+/** The image name another project of the workspace takes: its option, else the one its last containerize recorded. */
+function imageNameOf(other: WorkspaceImage, workspaceRoot: string): string | undefined {
+  if (other.imageName) return other.imageName;
+  if (!hasHandoff('image', other.imageDir)) return undefined;
+  try {
+    return readHandoff('image', { dir: other.imageDir, workspaceRoot, producer: 'containerize' }).imageName;
+  } catch {
+    // An unreadable hand-off of another project is its own task's problem.
+    return undefined;
+  }
+}
+
+/**
+ * containerize's check, before it builds or tags: no other project of this workspace takes the
+ * image name, and the engine holds none of the tags about to be set on another project's image.
+ */
+export async function assertOwnImageName(
+  request: { ours: ProjectIdentity; imageName: string; tags: string[]; workspace: WorkspaceImage[]; workspaceRoot: string },
+  docker: DockerClient,
+): Promise<void> {
+  const { ours, imageName } = request;
+  const sibling = request.workspace.find(
+    (other) => other.project !== ours.project && imageNameOf(other, request.workspaceRoot) === imageName,
+  );
+  if (sibling) throw sharedRepositoryError(ours, imageName, imageName, { project: sibling.project, root: sibling.root });
+  for (const tag of request.tags) {
+    const local = await docker.inspectImage(`${imageName}:${tag}`);
+    const other = local && otherProject(ours, local.labels);
+    if (other) throw sharedRepositoryError(ours, imageName, imageName, other);
+  }
+}
+
+/** The images of a repository this project published (or that name no project), and the other projects found there. */
+export function ownImages<T extends { image: { labels: Record<string, string> } }>(
+  ours: ProjectIdentity,
+  tagged: T[],
+): { own: T[]; others: string[] } {
+  const others = new Set<string>();
+  const own = tagged.filter(({ image }) => {
+    const other = otherProject(ours, image.labels);
+    if (other) others.add(other.project);
+    return !other;
+  });
+  return { own, others: [...others] };
+}
