@@ -89,6 +89,25 @@ describe('docker-push executor', () => {
     expect(inspectImage).toHaveBeenCalledTimes(1);
   });
 
+  it("refuses a registry tag holding another project's image before any tag is pushed or pointed in any registry", async () => {
+    const docker = dockerWithImage();
+    const theirs = `sha256:${'e'.repeat(64)}`;
+    docker.registry.tags.set('127.0.0.1:5000/classifier:latest', theirs);
+    docker.registry.labels.set(theirs, { 'dev.nx-bentoml.project': 'sklearn-iris' });
+    const registries = ['127.0.0.1:5001', '127.0.0.1:5000'];
+    expect(await dockerPushExecutor({ ...options, registries }, context(), ...clients(docker))).toEqual({ success: false });
+    expect(logger.error).toHaveBeenCalledWith(
+      'The image repository 127.0.0.1:5000/classifier is also the image of project sklearn-iris: two projects cannot publish into one repository, ' +
+        `each would move the other's tags. Set "imageName" in the containerize options of classifier's project.json (e.g. "classifier/classifier"), or of sklearn-iris's.`,
+    );
+    expect(docker.calls).toEqual([]);
+    expect([...docker.registry.tags.keys()]).toEqual(['127.0.0.1:5000/classifier:latest']);
+
+    // An image published before the project label belongs to no one: pushed over as before.
+    docker.registry.labels.set(theirs, {});
+    expect(await dockerPushExecutor({ ...options, registries }, context(), ...clients(docker))).toEqual({ success: true });
+  });
+
   it('skips a tag whose digest the registry already holds, unless forced', async () => {
     const docker = dockerWithImage();
     await dockerPushExecutor(options, context(), ...clients(docker, noCredentials()));

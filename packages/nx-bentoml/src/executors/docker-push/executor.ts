@@ -8,6 +8,7 @@ import { pushRegistries } from '../../lib/registry/reference';
 import { configuredTargetName } from '../shared/configured-targets';
 import { resolveOption } from '../shared/executor-context';
 import { readImageHandoff } from '../shared/handoffs';
+import { projectIdentity } from '../shared/project-images';
 import { runExecutor } from '../shared/run-executor';
 import type { DockerPushExecutorSchema } from './schema';
 
@@ -24,8 +25,9 @@ export default async function dockerPushExecutor(
     const { image, containerizeTarget } = readImageHandoff(options.imagePath, context);
     const registries = pushRegistries(options, image.imageName, configuredTargetName(context, 'docker-push'));
     await docker.ping();
+    const owner = await projectIdentity(context);
     const { imageSizeBytes, pushed } = await pushImage(
-      { image, registries, access: options, force: options.force, retries: options.retries, retryDelayMs, containerizeTarget },
+      { image, registries, access: options, force: options.force, retries: options.retries, retryDelayMs, containerizeTarget, owner },
       { docker, registry },
       logger,
     );

@@ -14,6 +14,7 @@ import { resolveOption } from '../shared/executor-context';
 import { gatedPush } from '../shared/gated-push';
 import { readImageHandoff } from '../shared/handoffs';
 import { runExecutor } from '../shared/run-executor';
+import { projectIdentity } from '../shared/project-images';
 import { startContainer, waitForService, withContainer } from './container-scope';
 import type { SmokeTestExecutorSchema } from './schema';
 
@@ -34,7 +35,8 @@ export default async function smokeTestExecutor(
     }
     await docker.ping();
     const registries = pushRegistries(gate.options, image.imageName, gate.target);
-    const push = { image, registries, access: gate.options, force: gate.options.force, containerizeTarget };
+    const owner = await projectIdentity(context);
+    const push = { image, registries, access: gate.options, force: gate.options.force, containerizeTarget, owner };
     if (!(await wouldPush(push, { docker, registry }))) {
       logger.info(`Every tag already holds this image: ${gate.target} has nothing to push, so the gate does not test it again.`);
       return { success: true };

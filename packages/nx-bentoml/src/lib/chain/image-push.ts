@@ -7,6 +7,7 @@ import { type LocalImage, type TagStep, withPushedDigests } from '../registry/pu
 import { withRetries } from '../retry';
 import type { ImageHandoff, PushHandoff } from './handoff-files';
 import { buildKeyLabel } from './image-labels';
+import { type ProjectIdentity, otherProject, ownedBy, sharedRepositoryError } from './project-images';
 
 type PushedTag = PushHandoff['pushed'][number];
 
@@ -21,6 +22,8 @@ export interface ImagePush {
   retryDelayMs?: (attempt: number) => number;
   /** containerize's target name in this project, for "run it again". */
   containerizeTarget: string;
+  /** The project that publishes: a registry tag holding another project's image is refused, never moved. */
+  owner: ProjectIdentity;
 }
 
 export interface PushClients {
@@ -38,6 +41,7 @@ export async function inspectLocalImage(
   docker: DockerClient,
   image: ImageHandoff,
   containerizeTarget: string,
+  owner?: ProjectIdentity,
 ): Promise<{ summary: ImageSummary; local: LocalImage }> {
   const summary = await docker.inspectImage(image.imageId);
   if (!summary) {
@@ -52,44 +56,65 @@ export async function inspectLocalImage(
       knownDigests: new Set(summary.repoDigests.map((entry) => entry.split('@')[1])),
       buildKey: buildKey === undefined ? undefined : { label: buildKeyLabel, value: buildKey },
       platform: summary.platform,
+      ...(owner ? { owns: ownedBy(owner) } : {}),
     },
   };
 }
 
-/** Pushes every tag to every registry, as reuse rule 3 plans it: a tag that holds the image is kept, one elsewhere is pointed. */
+/**
+ * Pushes every tag to every registry, as reuse rule 3 plans it: a tag that holds the image is kept,
+ * one elsewhere is pointed. Every registry is planned first, so a tag holding another project's
+ * image stops the push before any tag moves anywhere.
+ */
 export async function pushImage(
   push: ImagePush,
   clients: PushClients,
   log: PushLog,
 ): Promise<{ imageSizeBytes: number; pushed: PushedTag[] }> {
-  const { summary, local: inspected } = await inspectLocalImage(clients.docker, push.image, push.containerizeTarget);
+  const { summary, local: inspected } = await inspectLocalImage(clients.docker, push.image, push.containerizeTarget, push.owner);
+  const plans = await planRegistries(push, clients.registry, inspected);
   let local = inspected;
   const pushed: PushedTag[] = [];
-  for (const registry of push.registries) {
-    const auth = await clients.registry.credentials(registry, push.access);
-    const repository = `${registry}/${push.image.imageName}`;
-    const steps = await planRegistryPush(push, clients.registry, repository, local, auth);
+  for (const plan of plans) {
+    const { registry, repository, auth } = plan;
+    // A digest an earlier registry's push reported is this image's here too: planned again with it.
+    const steps = local === inspected ? plan.steps : await planRegistryPush(push, clients.registry, repository, local, auth);
+    assertNoForeignTag(push, repository, steps);
     for (const step of steps) {
       await clients.docker.tagImage(push.image.imageId, repository, step.tag);
       const result = await carryOut(push, clients, { registry, repository, step, auth }, log);
       pushed.push(result.entry);
-      // A digest the engine's push reported is this image's, in the next registry too.
       if (result.pushedImage) local = withPushedDigests(local, [result.entry.digest]);
     }
   }
   return { imageSizeBytes: summary.sizeBytes, pushed };
 }
 
-/** True when the push would push or point at least one tag (the gate tests the image only then). */
+/** True when the push would push or point at least one tag (the gate tests the image only then); refuses as pushImage does. */
 export async function wouldPush(push: ImagePush, clients: PushClients): Promise<boolean> {
   if (push.force) return true;
-  const { local } = await inspectLocalImage(clients.docker, push.image, push.containerizeTarget);
-  for (const registry of push.registries) {
-    const auth = await clients.registry.credentials(registry, push.access);
-    const steps = await planRegistryPush(push, clients.registry, `${registry}/${push.image.imageName}`, local, auth);
-    if (steps.some((step) => step.action !== 'keep')) return true;
+  const { local } = await inspectLocalImage(clients.docker, push.image, push.containerizeTarget, push.owner);
+  const plans = await planRegistries(push, clients.registry, local);
+  return plans.some(({ steps }) => steps.some((step) => step.action !== 'keep'));
+}
+
+/** Rule 3 in every registry, before anything moves; a tag holding another project's image in any of them is refused. */
+async function planRegistries(push: ImagePush, registry: RegistryClient, local: LocalImage) {
+  const plans: Array<{ registry: string; repository: string; auth: RegistryAuth | undefined; steps: TagStep[] }> = [];
+  for (const name of push.registries) {
+    const auth = await registry.credentials(name, push.access);
+    const repository = `${name}/${push.image.imageName}`;
+    plans.push({ registry: name, repository, auth, steps: await planRegistryPush(push, registry, repository, local, auth) });
   }
-  return false;
+  for (const { repository, steps } of plans) assertNoForeignTag(push, repository, steps);
+  return plans;
+}
+
+function assertNoForeignTag(push: ImagePush, repository: string, steps: TagStep[]) {
+  for (const step of steps) {
+    const other = step.action === 'foreign' ? otherProject(push.owner, step.labels) : undefined;
+    if (other) throw sharedRepositoryError(push.owner, push.image.imageName, repository, other);
+  }
 }
 
 function planRegistryPush(

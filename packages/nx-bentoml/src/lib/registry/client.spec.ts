@@ -77,6 +77,25 @@ describe('RegistryClient.planPush', () => {
     }
   });
 
+  it('marks a tag holding an image its owner test refuses, from the config it reads anyway; reads none for this very image', async () => {
+    const registry = await startRegistry('basic');
+    try {
+      const repository = `${registry.host}/models/classifier`;
+      const owns = (labels: Record<string, string>) => labels['dev.nx-bentoml.build-key'] !== 'k1';
+      expect(await createRegistryClient().planPush(repository, { tags: ['v1'] }, { ...localImage('k1'), owns }, auth)).toEqual([
+        { tag: 'v1', action: 'foreign', digest: manifestDigest, labels: { 'dev.nx-bentoml.build-key': 'k1' } },
+      ]);
+      registry.requests.length = 0;
+      const known = { ...localImage('k1', [manifestDigest]), owns };
+      expect(await createRegistryClient().planPush(repository, { tags: ['v1'] }, known, auth)).toEqual([
+        { tag: 'v1', action: 'keep', digest: manifestDigest, sameInputs: false },
+      ]);
+      expect(registry.requests.filter((line) => line.includes('/blobs/'))).toEqual([]);
+    } finally {
+      registry.close();
+    }
+  });
+
   it('asks nothing when forced', async () => {
     const refuse = jest.fn(async () => new Response('{}', { status: 500 })) as unknown as typeof fetch;
     const steps = await createRegistryClient({ fetch: refuse }).planPush(

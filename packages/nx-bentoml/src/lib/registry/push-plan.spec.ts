@@ -74,3 +74,32 @@ describe('rule 3: stepsFromAnswers', () => {
     expect(local.knownDigests.has(digest)).toBe(false);
   });
 });
+
+describe("rule 3: another owner's image", () => {
+  const owner = 'dev.example/owner';
+  const owned: LocalImage = { ...local, owns: (labels) => labels[owner] === undefined || labels[owner] === 'me' };
+  const held = (digest: string, who?: string, buildKey = 'key-1'): TagAnswer => ({
+    digest,
+    image: { digest, labels: { [label]: buildKey, ...(who ? { [owner]: who } : {}) }, platform: 'linux/amd64' },
+  });
+
+  it("marks a tag holding another owner's image, even one with the same build key, and never moves it", () => {
+    expect(stepsFromAnswers({ tags: ['nx1', 'latest'] }, owned, [{}, held(theirs, 'them', 'key-2')])).toEqual([
+      { tag: 'nx1', action: 'push' },
+      { tag: 'latest', action: 'foreign', digest: theirs, labels: { [label]: 'key-2', [owner]: 'them' } },
+    ]);
+    expect(stepsFromAnswers({ tags: ['nx1'] }, owned, [held(theirs, 'them')])[0]).toMatchObject({ action: 'foreign' });
+  });
+
+  it('leaves its own images, those without an owner, and this very image to rule 3 as before, reading no config for a known digest', () => {
+    expect(stepsFromAnswers({ tags: ['a', 'b'] }, owned, [held(theirs, 'me'), held(theirs)])).toEqual([
+      { tag: 'a', action: 'keep', digest: theirs, sameInputs: true },
+      { tag: 'b', action: 'keep', digest: theirs, sameInputs: true },
+    ]);
+    expect(needsImageFacts(owned, ours)).toBe(false);
+    expect(needsImageFacts({ ...owned, buildKey: undefined }, theirs)).toBe(true);
+    expect(stepsFromAnswers({ tags: ['a'] }, owned, [{ digest: ours }])).toEqual([
+      { tag: 'a', action: 'keep', digest: ours, sameInputs: false },
+    ]);
+  });
+});

@@ -20,6 +20,11 @@ export interface LocalImage {
   buildKey: { label: string; value: string } | undefined;
   /** "linux/amd64": a same-inputs image built for another CPU is no substitute. */
   platform: string;
+  /**
+   * Whether an image with these labels may be replaced by this one; a tag holding one it may not
+   * (another owner's) is never moved, and the caller refuses. Unset: no image is another's.
+   */
+  owns?: (labels: Record<string, string>) => boolean;
 }
 
 /** What the registry holds under one tag: nothing (no digest), a manifest, and the image config's facts where they were read. */
@@ -33,11 +38,20 @@ export type TagStep =
   | { tag: string; action: 'keep'; digest: string; sameInputs: boolean }
   /** Point the tag at a same-inputs image in the registry; push when the registry refuses. */
   | { tag: string; action: 'point'; digest: string }
-  | { tag: string; action: 'push' };
+  | { tag: string; action: 'push' }
+  /** The tag holds an image `owns` refuses: another owner's, which this push must not move. */
+  | { tag: string; action: 'foreign'; digest: string; labels: Record<string, string> };
 
-/** Whether rule 3 needs the image config under a tag holding `digest`: only to compare a build key, for an image not known to be this one. */
+/** Whether rule 3 needs the image config under a tag holding `digest`: only to compare a build key or an owner, for an image not known to be this one. */
 export function needsImageFacts(local: LocalImage, digest: string | undefined): boolean {
-  return digest !== undefined && !local.knownDigests.has(digest) && local.buildKey !== undefined;
+  return digest !== undefined && !local.knownDigests.has(digest) && (local.buildKey !== undefined || local.owns !== undefined);
+}
+
+/** The labels of another owner's image under a tag (LocalImage.owns), read under this very digest. */
+function foreignLabels(local: LocalImage, answer: TagAnswer | undefined): Record<string, string> | undefined {
+  const image = answer?.image;
+  if (!local.owns || !image || image.digest !== answer.digest || local.knownDigests.has(image.digest)) return undefined;
+  return local.owns(image.labels) ? undefined : image.labels;
 }
 
 /** Rule 3 for one tag: the registry's digest when it already holds this image or a same-inputs one. */
@@ -60,9 +74,13 @@ export function stepsFromAnswers(
   answers: Array<TagAnswer | undefined>,
 ): TagStep[] {
   if (target.force) return target.tags.map((tag) => ({ tag, action: 'push' }));
-  const matches = target.tags.map((_, index) => matchTag(local, answers[index]));
+  // Another owner's image is no match either: a same build key does not make it this project's.
+  const foreign = answers.map((answer) => foreignLabels(local, answer));
+  const matches = target.tags.map((_, index) => (foreign[index] ? undefined : matchTag(local, answers[index])));
   const builtElsewhere = matches.find((match) => match?.sameInputs)?.digest;
   return target.tags.map((tag, index): TagStep => {
+    const labels = foreign[index];
+    if (labels) return { tag, action: 'foreign', digest: answers[index]!.digest!, labels };
     const match = matches[index];
     if (match) return { tag, action: 'keep', ...match };
     return builtElsewhere ? { tag, action: 'point', digest: builtElsewhere } : { tag, action: 'push' };
