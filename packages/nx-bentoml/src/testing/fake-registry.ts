@@ -62,6 +62,7 @@ export function fakeRegistry(
     promote: async ({ from, to }) => {
       const digest = from.reference.startsWith('sha256:') ? from.reference : contents.tags.get(`${from.repository}:${from.reference}`);
       if (!digest) throw new Error(`${from.repository} holds no ${from.reference}`);
+      from.accept?.(image(digest));
       const changed = contents.tags.get(`${to.repository}:${to.tag}`) !== digest;
       calls.push(`promote ${to.repository}:${to.tag}`);
       contents.tags.set(`${to.repository}:${to.tag}`, digest);

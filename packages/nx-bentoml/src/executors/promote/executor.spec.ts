@@ -127,7 +127,10 @@ describe('promote executor', () => {
       digest: sha(manifest),
     });
     expect(registries.repository('127.0.0.1:5000').manifests.get('production')).toEqual(manifest);
-    expect(registries.requests.filter((request) => request.includes('/blobs/'))).toEqual([]);
+    // No blob moved: the image config alone is read, for its project label.
+    expect(registries.requests.filter((request) => request.includes('/blobs/'))).toEqual([
+      `GET 127.0.0.1:5000/v2/classifier/blobs/${sha(config)}`,
+    ]);
     expect(promoted()).toMatchObject({ from: 'latest', to: 'production', digest: sha(manifest), changed: true });
     expect(logger.info).toHaveBeenCalledWith(expect.stringContaining('to 127.0.0.1:5000/classifier:production: no layer moved.'));
 
@@ -139,6 +142,30 @@ describe('promote executor', () => {
     );
     expect(registries.requests.filter((request) => request.startsWith('PUT'))).toEqual([]);
     expect(promoted()).toMatchObject({ changed: false, digest: sha(manifest) });
+  });
+
+  it("refuses --from a tag or digest that names another project's image in the shared repository, and moves no tag", async () => {
+    const registries = fakeRegistries();
+    const theirs = Buffer.from(
+      JSON.stringify({ architecture: 'amd64', os: 'linux', config: { Labels: { 'dev.nx-bentoml.project': 'sklearn-iris' } } }),
+    );
+    const theirManifest = Buffer.from(
+      JSON.stringify({ schemaVersion: 2, mediaType: manifestType, config: { digest: sha(theirs) }, layers: [] }),
+    );
+    const repo = registries.repository('127.0.0.1:5000');
+    repo.blobs.set(sha(theirs), theirs);
+    repo.manifests.set('latest', theirManifest).set(sha(theirManifest), theirManifest);
+    for (const from of ['latest', sha(theirManifest)]) {
+      const client = createRegistryClient({ ...credentials(), fetch: registries.fakeFetch });
+      expect(await promoteExecutor({ ...options, from }, context(), client)).toEqual({ success: false });
+    }
+    expect(logger.error).toHaveBeenCalledWith(
+      expect.stringMatching(
+        /^The image repository 127.0.0.1:5000\/classifier is also the image of project sklearn-iris: .* Set "imageName" in the containerize options of classifier's project.json/,
+      ),
+    );
+    expect(registries.requests.filter((request) => request.startsWith('PUT'))).toEqual([]);
+    expect(repo.manifests.has('production')).toBe(false);
   });
 
   it('promotes the digest the last docker-push published when no --from is given', async () => {

@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type ExecutorContext, logger } from '@nx/devkit';
+import { otherProject, sharedRepositoryError } from '../../lib/chain/project-images';
 import { UserError } from '../../lib/errors';
 import { assertDockerTag } from '../../lib/names';
 import { writeOutputDirectory } from '../../lib/outputs';
@@ -9,6 +10,7 @@ import { isWholeReference, registryOption } from '../../lib/registry/reference';
 import { configuredTargetName } from '../shared/configured-targets';
 import { resolveOption } from '../shared/executor-context';
 import { publishedDigest } from '../shared/handoffs';
+import { projectIdentity } from '../shared/project-images';
 import { explainRefusals, registryRepository } from '../shared/registry-target';
 import { runExecutor } from '../shared/run-executor';
 import type { PromoteExecutorSchema } from './schema';
@@ -39,9 +41,17 @@ export default async function promoteExecutor(
     }
     const sourceAuth = await registryClient.credentials(registry, options);
     const targetAuth = targetRegistry === registry ? sourceAuth : await registryClient.credentials(targetRegistry, options);
+    // A version of --from may be another project's that shares the repository; the one docker-push recorded is this project's.
+    const ours = options.from ? await projectIdentity(context) : undefined;
+    const accept = ours
+      ? (image: { labels: Record<string, string> }) => {
+          const other = otherProject(ours, image.labels);
+          if (other) throw sharedRepositoryError(ours, imageName, repository, other);
+        }
+      : undefined;
     const { digest, changed, blobs } = await registryClient
       .promote({
-        from: { repository, reference: from, auth: sourceAuth },
+        from: { repository, reference: from, auth: sourceAuth, ...(accept ? { accept } : {}) },
         to: { repository: target, tag: options.to, auth: targetAuth },
         versionsCommand,
       })

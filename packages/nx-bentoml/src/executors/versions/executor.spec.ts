@@ -23,6 +23,15 @@ function fakeRegistry(status = 200, extraTags: string[] = []) {
   });
   images['nx1'] = images['production'] = image('a', '0.91', '2026-11-01T00:00:00Z');
   images['nx2'] = images['latest'] = image('b', '0.95', '2026-11-02T00:00:00Z');
+  // Another project's image in the same repository (listed when a test adds the tag "theirs"); "ours" is this project's own.
+  images['theirs'] = {
+    digest: digest('e'),
+    config: { architecture: 'amd64', os: 'linux', config: { Labels: { 'dev.nx-bentoml.project': 'sklearn-iris' } } },
+  };
+  images['ours'] = {
+    digest: digest('f'),
+    config: { architecture: 'amd64', os: 'linux', config: { Labels: { 'dev.nx-bentoml.project': 'classifier' } } },
+  };
   const pages = [
     ['nx1', 'production'],
     ['nx2', 'latest', ...extraTags],
@@ -96,6 +105,16 @@ describe('versions executor', () => {
     const written = readFileSync(join(root, 'dist/apps/classifier/versions/versions.json'), 'utf8');
     expect(JSON.parse(written)).toEqual(printed);
     expect(written).not.toContain('hunter2-secret');
+  });
+
+  it("lists only this project's images and those without a project label, and says what it left out", async () => {
+    const { fakeFetch } = fakeRegistry(200, ['theirs', 'ours']);
+    await versionsExecutor({ ...options, json: true }, context(), createRegistryClient({ ...credentials(), fetch: fakeFetch }));
+    const printed = JSON.parse(String(stdout.mock.calls.map((call) => call[0]).join('')));
+    expect(printed.versions.map((version: { digest: string }) => version.digest)).toEqual([digest('b'), digest('a'), digest('f')]);
+    expect(logger.warn).toHaveBeenCalledWith(
+      expect.stringMatching(/^Left out 1 tag of 127.0.0.1:5000\/classifier that holds images of another project \(sklearn-iris\): /),
+    );
   });
 
   it('shows the params and metrics that differ between two versions', async () => {

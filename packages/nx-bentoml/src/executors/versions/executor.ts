@@ -9,10 +9,12 @@ import {
   formatVersions,
   publishedVersions,
 } from '../../lib/chain/published-versions';
+import { ownImages } from '../../lib/chain/project-images';
 import { UserError } from '../../lib/errors';
 import { writeOutputDirectory } from '../../lib/outputs';
 import { type RegistryClient, createRegistryClient } from '../../lib/registry/client';
 import { resolveOption } from '../shared/executor-context';
+import { projectIdentity } from '../shared/project-images';
 import { explainRefusals, registryRepository } from '../shared/registry-target';
 import { runExecutor } from '../shared/run-executor';
 import type { VersionsExecutorSchema } from './schema';
@@ -35,7 +37,16 @@ export default async function versionsExecutor(
           `(a manifest list of several platforms, or a manifest or config the registry refused): ${unread.join(', ')}.`,
       );
     }
-    const versions = publishedVersions(images);
+    // A repository shared with another project (before docker-push refused that) lists its images too: only ours are versions.
+    const { own, others } = ownImages(await projectIdentity(context), images);
+    if (others.length > 0) {
+      const left = images.length - own.length;
+      logger.warn(
+        `Left out ${left} tag${left > 1 ? 's' : ''} of ${repository} that hold${left > 1 ? '' : 's'} images of another project (${others.join(', ')}): ` +
+          `two projects should not share one repository; set "imageName" in the containerize options of one of them.`,
+      );
+    }
+    const versions = publishedVersions(own);
 
     // The versions to compare are checked before anything is written.
     const comparison = options.compare ? compare(options.compare, versions, repository) : undefined;

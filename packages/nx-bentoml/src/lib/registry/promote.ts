@@ -1,12 +1,27 @@
 import { UserError } from '../errors';
 import type { RegistryAuth } from './credentials';
-import { type BlobCopy, type StoredManifest, copyImageContents, listTags, putManifest, readManifest } from './distribution-api';
+import {
+  type BlobCopy,
+  type RemoteImage,
+  type StoredManifest,
+  copyImageContents,
+  listTags,
+  putManifest,
+  readImage,
+  readManifest,
+} from './distribution-api';
 import { RegistryRefusal } from './errors';
 import { repositoryApi } from './reference';
 import { type Fetch, registrySession } from './session';
 
 export interface PromoteRequest {
-  from: { repository: string; reference: string; auth: RegistryAuth | undefined };
+  from: {
+    repository: string;
+    reference: string;
+    auth: RegistryAuth | undefined;
+    /** Throws to refuse the image the reference names, before anything is written (read only when given; not for a manifest list). */
+    accept?: (image: RemoteImage) => void;
+  };
   to: { repository: string; tag: string; auth: RegistryAuth | undefined };
   /** The command that lists a repository's versions, for messages: "nx run classifier:versions". */
   versionsCommand: string;
@@ -36,6 +51,10 @@ export async function promoteManifest({ from, to, versionsCommand }: PromoteRequ
       `${from.repository} holds no version ${from.reference}${tags.length ? ` (its tags: ${tags.join(', ')})` : ''}. ` +
         `Give --from a tag or digest (sha256:…) that it holds; ${versionsCommand} lists them.`,
     );
+  }
+  if (from.accept) {
+    const image = await readImage(source.session, source.api, manifest);
+    if (image) from.accept(image);
   }
   const blobs: BlobCopy = { present: manifest.blobs.length, mounted: 0, uploaded: 0 };
   if ((await readManifest(target.session, target.api, to.tag))?.digest === manifest.digest)
