@@ -162,6 +162,37 @@ describe('nx affected -t publish rebuilds exactly the services that changed', ()
     await publishAffectedAndExpect([]);
   });
 
+  it("refuses a second project publishing into alpha's image repository, naming both, and alpha's tags keep their digests", async () => {
+    const alphaTags = (): Array<{ tag: string; digest: string }> =>
+      JSON.parse(readFileSync(file('dist/apps/alpha/push/push.json'), 'utf8')).pushed.map(
+        ({ tag, digest }: { tag: string; digest: string }) => ({
+          tag,
+          digest,
+        }),
+      );
+    const registryDigests = () =>
+      Promise.all(alphaTags().map(({ tag }) => registryManifestDigest(environment.registry, `${prefix}/alpha`, tag, environment)));
+    const before = await registryDigests();
+    expect(before.map(({ digest }) => digest)).toEqual(alphaTags().map(({ digest }) => digest));
+
+    const projectJson = file('apps/beta/project.json');
+    const original = readFileSync(projectJson, 'utf8');
+    try {
+      const project = JSON.parse(original);
+      project.targets.containerize.options.imageName = `${prefix}/alpha`;
+      writeFileSync(projectJson, JSON.stringify(project, null, 2));
+      const result = runNxUnchecked(workspace.root, ['run', 'beta:publish', `--registry=${environment.registry}`], taskEnv);
+      const output = `${result.stdout}${result.stderr}`;
+      expect(result.status).not.toBe(0);
+      expect(output).toContain(`The image repository ${prefix}/alpha is also the image of project alpha (apps/alpha)`);
+      expect(output).toContain(`Set "imageName" in the containerize options of beta's project.json`);
+      expect(output).not.toMatch(/^\s+at .+\(.+:\d+:\d+\)$/m);
+    } finally {
+      writeFileSync(projectJson, original);
+    }
+    expect(await registryDigests()).toEqual(before);
+  });
+
   it('keys a DVC-tracked model on its pointer, and asks for dvc pull when the model file is missing', async () => {
     // As `dvc add` leaves it: the model ignored by git, its .dvc pointer tracked.
     const model = 'apps/gamma/model/gamma_model.bentomodel';
