@@ -33,7 +33,8 @@ export function fakeDocker(overrides: Partial<DockerClient> = {}, behaviour: Fak
   }> = [];
   const client: DockerClient = {
     ping: async () => undefined,
-    findImageByLabel: async (label, value) => [...images.values()].find((image) => image.labels[label] === value),
+    findImageByLabels: async (labels) =>
+      [...images.values()].find((image) => Object.entries(labels).every(([label, value]) => image.labels[label] === value)),
     inspectImage: async (reference) =>
       images.get(reference) ??
       [...images.values()].find((image) => image.repoTags.includes(reference)) ??

@@ -83,6 +83,8 @@ describe('containerize executor', () => {
     expect(await containerizeExecutor({ ...siblingOptions, imageName: 'sklearn/iris' }, sibling, docker.client, bentoml)).toMatchObject({
       success: true,
     });
+    // The same content, but classifier's image is not reused: its labels name classifier.
+    expect(docker.calls.filter((call) => call.startsWith('build'))).toEqual(['build iris-classifier:nx1', 'build sklearn/iris:nx1']);
   });
 
   describe("the base image's Python", () => {

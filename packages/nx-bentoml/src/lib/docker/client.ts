@@ -15,7 +15,8 @@ export type { ContainerOptions, ImageSummary, PushCredentials, PushResult, Runni
 /** Everything nx-bentoml asks of the Docker Engine, through its HTTP API (no docker CLI). */
 export interface DockerClient {
   ping(): Promise<void>;
-  findImageByLabel(label: string, value: string): Promise<ImageSummary | undefined>;
+  /** An image carrying every one of these labels with these values, if the engine holds one. */
+  findImageByLabels(labels: Record<string, string>): Promise<ImageSummary | undefined>;
   inspectImage(reference: string): Promise<ImageSummary | undefined>;
   /**
    * Builds the image of a context directory and the files generated after it (sent as one tar

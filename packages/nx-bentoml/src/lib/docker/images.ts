@@ -40,9 +40,10 @@ export function images({ docker, call }: Engine) {
   });
 
   return {
-    findImageByLabel: (label: string, value: string) =>
+    findImageByLabels: (labels: Record<string, string>) =>
       call(async () => {
-        const [image] = await docker.listImages({ filters: { label: [`${label}=${value}`] } });
+        const filters = { label: Object.entries(labels).map(([label, value]) => `${label}=${value}`) };
+        const [image] = await docker.listImages({ filters });
         return image ? summary(await docker.getImage(image.Id).inspect()) : undefined;
       }),
 
