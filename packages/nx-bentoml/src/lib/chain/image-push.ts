@@ -41,7 +41,7 @@ export async function inspectLocalImage(
   docker: DockerClient,
   image: ImageHandoff,
   containerizeTarget: string,
-  owner?: ProjectIdentity,
+  owner: ProjectIdentity,
 ): Promise<{ summary: ImageSummary; local: LocalImage }> {
   const summary = await docker.inspectImage(image.imageId);
   if (!summary) {
@@ -56,7 +56,7 @@ export async function inspectLocalImage(
       knownDigests: new Set(summary.repoDigests.map((entry) => entry.split('@')[1])),
       buildKey: buildKey === undefined ? undefined : { label: buildKeyLabel, value: buildKey },
       platform: summary.platform,
-      ...(owner ? { owns: ownedBy(owner) } : {}),
+      owns: ownedBy(owner),
     },
   };
 }
