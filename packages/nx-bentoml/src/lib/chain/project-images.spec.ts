@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fakeDocker } from '../../testing/fake-docker';
 import { projectLabel, sourceLabel } from './image-labels';
-import { assertOwnImageName, otherProject, ownImages, sharedRepositoryError } from './project-images';
+import { assertOwnImageName, otherProject, ownImages, repositoryOf, sharedRepositoryError } from './project-images';
 
 const ours = { project: 'quickstart', source: 'https://git.example/ml.git' };
 
@@ -18,6 +18,25 @@ describe('otherProject', () => {
     expect(otherProject(ours, { [projectLabel]: 'quickstart' })).toBeUndefined();
     expect(otherProject({ project: 'quickstart' }, { [projectLabel]: 'quickstart', [sourceLabel]: ours.source })).toBeUndefined();
     expect(otherProject(ours, { [sourceLabel]: 'https://git.example/other.git' })).toBeUndefined();
+  });
+});
+
+describe('repositoryOf', () => {
+  it('reads ssh, scp-like and https remotes of one repository as one, and others as others', () => {
+    const one = [
+      'git@github.com:Org/models.git',
+      'ssh://git@github.com/org/models',
+      'https://github.com/org/models.git',
+      'https://github.com/org/models/',
+    ];
+    expect(new Set(one.map(repositoryOf))).toEqual(new Set(['github.com/org/models']));
+    expect(repositoryOf('ssh://git@git.example:2222/org/models.git')).toBe('git.example/org/models');
+    expect(repositoryOf('https://github.com/org/other.git')).not.toBe(repositoryOf(one[0]));
+  });
+
+  it('takes a laptop ssh remote and a CI https remote of the same repository for the same project', () => {
+    const laptop = { project: 'quickstart', source: 'git@git.example:ml.git' };
+    expect(otherProject(laptop, { [projectLabel]: 'quickstart', [sourceLabel]: ours.source })).toBeUndefined();
   });
 });
 

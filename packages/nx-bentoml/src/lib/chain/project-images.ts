@@ -23,8 +23,24 @@ export function otherProject(ours: ProjectIdentity, labels: Record<string, strin
   const project = labels[projectLabel];
   if (project === undefined) return undefined;
   const source = labels[sourceLabel];
-  const sameSource = !source || !ours.source || source === ours.source;
+  const sameSource = !source || !ours.source || repositoryOf(source) === repositoryOf(ours.source);
   return project === ours.project && sameSource ? undefined : { project, ...(source ? { source } : {}) };
+}
+
+/**
+ * A git remote as the repository it names, whatever the protocol: a laptop's
+ * "git@github.com:org/models.git" and CI's "https://github.com/org/models" are one workspace.
+ */
+export function repositoryOf(remote: string): string {
+  return remote
+    .trim()
+    .replace(/^[a-z+]+:\/\//i, '')
+    .replace(/^[^@/]+@/, '')
+    .replace(/^([^/:]+):(?!\d+\/)/, '$1/')
+    .replace(/^([^/:]+):\d+\//, '$1/')
+    .replace(/\.git\/?$/, '')
+    .replace(/\/+$/, '')
+    .toLowerCase();
 }
 
 /** Whether an image with these labels may be listed, promoted or replaced by this project. */
