@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { dirname, join } from 'node:path';
 import { parse } from 'yaml';
 import { inputsInclude } from './support/inputs';
-import { runNx, runNxUnchecked } from './support/run';
+import { runNx, runNxUnchecked, runOrThrow } from './support/run';
 import { type TestWorkspace, createWorkspace, highestNx } from './support/workspace';
 
 const bentoTargets = ['bento-build', 'containerize', 'docker-push', 'publish', 'serve', 'smoke-test', 'versions', 'promote'];
@@ -151,5 +151,25 @@ describe(`nx-bentoml foundations in a fresh Nx workspace on Nx ${highestNx}`, ()
     expect(graph.graph.dependencies['shouter']?.map((edge) => edge.target)).toContain('textkit');
     const affected = runNx(workspace.root, ['show', 'projects', '--affected', '--files=libs/textkit/textkit/__init__.py', '--json']);
     expect(JSON.parse(affected.stdout)).toEqual(expect.arrayContaining(['textkit', 'shouter']));
+  });
+  it(`selects no task of the chain for a README-only commit on Nx ${highestNx}'s task-based affected, and the whole chain for a service change`, () => {
+    const commit = (message: string) => {
+      runOrThrow('git', ['add', '-A'], workspace.root);
+      runOrThrow('git', ['-c', 'user.email=e2e@example.com', '-c', 'user.name=e2e', 'commit', '-qm', message], workspace.root);
+    };
+    /** The tasks `nx affected -t publish` would run for the last commit. */
+    const affectedTasks = () => {
+      const output = runNx(workspace.root, ['affected', '-t', 'publish', '--base=HEAD~1', '--head=HEAD', '--graph=stdout']).stdout;
+      return Object.keys(JSON.parse(output.slice(output.indexOf('{'))).tasks.tasks as object).sort();
+    };
+    commit('services');
+    writeFileSync(path('apps/classifier/README.md'), `${read('apps/classifier/README.md')}\nMore words.\n`);
+    commit('readme');
+    expect(affectedTasks()).toEqual([]);
+    writeFileSync(path('apps/classifier/src/serve.py'), `${read('apps/classifier/src/serve.py')}\n# changed\n`);
+    commit('service');
+    expect(affectedTasks()).toEqual(
+      ['bento-build', 'containerize', 'docker-push', 'publish', 'smoke-test'].map((target) => `classifier:${target}`),
+    );
   });
 });

@@ -75,6 +75,17 @@ describe('nx-bentoml plugin', () => {
     expect(targets['bento-build'].metadata?.technologies).toEqual(['bentoml']);
   });
 
+  it('decides the later targets by what the earlier wrote, so an edit that changes no Bento affects none of them on Nx 24', async () => {
+    const targets = (await run(['apps/classifier/src/bentofile.yaml']))['apps/classifier/src/bentofile.yaml'].projects!['apps/classifier']
+      .targets!;
+    const earlierOutputs = [{ dependentTasksOutputFiles: '**/*' }];
+    for (const target of ['containerize', 'docker-push', 'publish'])
+      expect([target, targets[target].inputs]).toEqual([target, earlierOutputs]);
+    expect(targets['smoke-test'].inputs).toEqual(['{projectRoot}/**/*', '!{projectRoot}/**/*.md', ...earlierOutputs]);
+    // Every target whose outputs a later one reads declares them, or the change would stop there.
+    for (const target of ['bento-build', 'containerize', 'docker-push']) expect(targets[target].outputs).toHaveLength(1);
+  });
+
   it('gates docker-push on the smoke test in a project with smoke-test.json, unless the gate option is off', async () => {
     const pushDependsOn = async (options?: unknown) =>
       (await run(['apps/classifier/src/bentofile.yaml'], options))['apps/classifier/src/bentofile.yaml'].projects!['apps/classifier']

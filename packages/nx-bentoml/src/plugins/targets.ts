@@ -40,6 +40,9 @@ export function bentoTargets(options: NormalizedPluginOptions, context: BentoTar
     versions: options.versionsTargetName,
     promote: options.promoteTargetName,
   };
+  // What decides the later targets is what the earlier ones wrote (the Bento, the image record, the
+  // push record): on Nx 24's task-based affected, an edit that changes no Bento selects none of them.
+  const earlierOutputs = [{ dependentTasksOutputFiles: '**/*' }];
   return {
     [names.build]: {
       executor: 'nx-bentoml:bento-build',
@@ -57,6 +60,7 @@ export function bentoTargets(options: NormalizedPluginOptions, context: BentoTar
       executor: 'nx-bentoml:containerize',
       ...optionsIfAny(modelFiles),
       dependsOn: [names.build],
+      inputs: earlierOutputs,
       outputs: [imageOutputDir],
       metadata: {
         description: 'Build the Docker image of the Bento',
@@ -70,6 +74,7 @@ export function bentoTargets(options: NormalizedPluginOptions, context: BentoTar
         names.containerize,
         ...(options.gate && context.hasSmokeTest ? [{ target: names.smokeTest, params: 'forward' as const }] : []),
       ],
+      inputs: earlierOutputs,
       outputs: [pushOutputDir],
       metadata: {
         description: 'Push the image to the registry',
@@ -79,6 +84,7 @@ export function bentoTargets(options: NormalizedPluginOptions, context: BentoTar
     [names.publish]: {
       executor: 'nx-bentoml:publish',
       dependsOn: [{ target: names.push, params: 'forward' }],
+      inputs: earlierOutputs,
       metadata: {
         description: 'Build, containerize and push the service',
         technologies: ['bentoml', 'docker'],
@@ -97,6 +103,8 @@ export function bentoTargets(options: NormalizedPluginOptions, context: BentoTar
       executor: 'nx-bentoml:smoke-test',
       options: { sampleRequest: `{projectRoot}/${smokeTestFile}` },
       dependsOn: [names.containerize],
+      // The image, and smoke-test.json with the sample files it names (anywhere in the project); not the docs.
+      inputs: ['{projectRoot}/**/*', '!{projectRoot}/**/*.md', ...earlierOutputs],
       metadata: {
         description: 'Run the image and check a sample prediction',
         technologies: ['docker'],
