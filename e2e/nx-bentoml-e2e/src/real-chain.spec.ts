@@ -307,6 +307,19 @@ describe(`the real chain on Nx ${highestNx}: BentoML, Docker Engine and an authe
       await stopProcessGroup(serve, 15_000);
     }
   });
+
+  it(`hashes a model file git ignores on Nx ${highestNx}: retraining it builds a new Bento, and nothing warns`, () => {
+    const model = 'apps/classifier/model/classifier_model.bentomodel';
+    appendFileSync(file('.gitignore'), `\n/${model}\n`);
+    const bentoTag = () => readJson<{ tag: string }>('dist/apps/classifier/bento/bento.json').tag;
+    expect(nx(['run', 'classifier:bento-build']).stdout).not.toContain('is ignored by git');
+    const before = bentoTag();
+    runOrThrow(file('.venv/bin/python'), [file('apps/classifier/train.py')], workspace.root, undefined, taskEnv);
+    const rebuilt = nx(['run', 'classifier:bento-build']).stdout;
+    expect(rebuilt).not.toContain('is ignored by git');
+    expect(rebuilt).not.toContain('[local cache]');
+    expect(bentoTag()).not.toBe(before);
+  });
 });
 
 /**

@@ -30,7 +30,9 @@ export interface BentoInputsContext {
  * build files) is listed as {workspaceRoot} globs: Nx applies a target's {projectRoot} negations to
  * all its {projectRoot} globs, and an exclude rule must never hide those files from the hash.
  */
-export function bentoBuildInputs(context: BentoInputsContext): string[] {
+export type BentoBuildInput = string | { fileset: string; includeIgnored: true };
+
+export function bentoBuildInputs(context: BentoInputsContext): BentoBuildInput[] {
   const { bentofile } = context;
   const contextRoot = posix.join(context.projectRoot, context.contextDir);
   const inContext = (path: string) => `{workspaceRoot}/${posix.normalize(posix.join(contextRoot, path))}`;
@@ -59,7 +61,10 @@ export function bentoBuildInputs(context: BentoInputsContext): string[] {
       .flatMap((p) => gitignoreToGlobs(p, selection))
       .map((glob) => `!${glob}`),
   ];
-  return unique([...decisive, ...sources]);
+  // Model files git ignores (weights kept out of the repository): Nx 24 hashes them from disk with
+  // includeIgnored; Nx 23 reads the same input as the plain glob above, and bento-build warns there.
+  const ignoredModels = context.modelFiles.map((glob) => ({ fileset: inProject(glob), includeIgnored: true as const }));
+  return [...unique([...decisive, ...sources]), ...ignoredModels];
 }
 
 /** The files of shared libraries the bentofile includes from outside its build context ("../../libs/x/x/**"). */

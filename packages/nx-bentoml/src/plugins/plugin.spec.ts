@@ -101,8 +101,14 @@ describe('nx-bentoml plugin', () => {
 
   const allInputsOf = async (options?: unknown) =>
     (await run(['apps/classifier/src/bentofile.yaml'], options))['apps/classifier/src/bentofile.yaml'].projects!['apps/classifier']
-      .targets!['bento-build'].inputs as Array<string | { runtime: string }>;
+      .targets!['bento-build'].inputs as Array<string | { runtime: string } | { fileset: string; includeIgnored: true }>;
   const inputsOf = async (options?: unknown) => (await allInputsOf(options)).filter((input): input is string => typeof input === 'string');
+
+  it('hashes model files git ignores from disk where Nx can (includeIgnored, Nx 24), beside the plain globs', async () => {
+    const inputs = await allInputsOf();
+    expect(inputs).toContain('{workspaceRoot}/apps/classifier/**/*.bentomodel');
+    expect(inputs).toContainEqual({ fileset: '{workspaceRoot}/apps/classifier/**/*.bentomodel', includeIgnored: true });
+  });
 
   it('keys bento-build on the BentoML version of the interpreter it will use', async () => {
     // The program the BentoML client reads its version with, by path (the plugin lives outside this temporary workspace).
@@ -124,7 +130,9 @@ describe('nx-bentoml plugin', () => {
 
   it('keys bento-build on the exact version of each model the service takes from the BentoML store or Hugging Face', async () => {
     const runtimeInputs = async () =>
-      (await allInputsOf()).filter((input): input is { runtime: string } => typeof input === 'object').map((input) => input.runtime);
+      (await allInputsOf())
+        .filter((input): input is { runtime: string } => typeof input === 'object' && 'runtime' in input)
+        .map((input) => input.runtime);
     write('apps/classifier/src/serve.py', 'import bentoml\n\n@bentoml.service\nclass ClassifierService:\n    pass\n');
     expect(await runtimeInputs()).toHaveLength(1);
     write(

@@ -1,6 +1,7 @@
 import type { TargetConfiguration } from '@nx/devkit';
 import { defaultModelFiles } from '../lib/bentoml/service-project';
 import { defaultMetricsFile } from '../lib/project-layout';
+import type { BentoBuildInput } from './inputs';
 import type { NormalizedPluginOptions } from './options';
 
 export interface BentoTargetsContext {
@@ -8,7 +9,7 @@ export interface BentoTargetsContext {
   buildDir: string;
   /** The build config's file name in it (bentofile.yaml, pyproject.toml); none when BentoML finds the service itself. */
   configFile?: string;
-  bentoBuildInputs: Array<string | { runtime: string }>;
+  bentoBuildInputs: Array<BentoBuildInput | { runtime: string }>;
   /** The project keeps a smoke-test.json: with the gate on, docker-push depends on smoke-test. */
   hasSmokeTest: boolean;
 }

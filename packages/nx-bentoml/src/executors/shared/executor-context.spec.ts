@@ -1,5 +1,8 @@
 import type { ExecutorContext } from '@nx/devkit';
-import { taskHash } from './executor-context';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { hashesIgnoredFiles, taskHash } from './executor-context';
 
 /** The context Nx hands an executor for classifier:bento-build, with or without the hash on its task graph. */
 function contextFor(hashOnGraph: string | undefined, configurationName?: string): ExecutorContext {
@@ -68,5 +71,36 @@ describe('taskHash', () => {
     expect(() => taskHash(contextFor(undefined), {})).toThrow(message);
     expect(() => taskHash(contextFor(''), { NX_TASK_HASH: '' })).toThrow(message);
     expect(() => taskHash({ ...contextFor(undefined), taskGraph: undefined }, {})).toThrow(message);
+  });
+});
+
+describe('hashesIgnoredFiles', () => {
+  const workspaceWithNx = (version: string | undefined, inputs: unknown[]) => {
+    const root = mkdtempSync(join(tmpdir(), 'nx-bentoml-nx-version-'));
+    if (version) {
+      mkdirSync(join(root, 'node_modules/nx'), { recursive: true });
+      writeFileSync(join(root, 'node_modules/nx/package.json'), JSON.stringify({ name: 'nx', version }));
+    }
+    const context = {
+      root,
+      projectName: 'classifier',
+      projectsConfigurations: { version: 2, projects: { classifier: { root: 'apps/classifier', targets: { 'bento-build': { inputs } } } } },
+    } as unknown as ExecutorContext;
+    return { context, cleanup: () => rmSync(root, { recursive: true, force: true }) };
+  };
+  const asks = [{ fileset: '{workspaceRoot}/apps/classifier/**/*.bentomodel', includeIgnored: true }];
+
+  it.each([
+    ['24.0.6', asks, true],
+    ['23.2.1', asks, false],
+    ['24.0.6', ['{workspaceRoot}/apps/classifier/**/*.bentomodel'], false],
+    [undefined, asks, false],
+  ])('on Nx %s with inputs %j: %s', (version, inputs, expected) => {
+    const { context, cleanup } = workspaceWithNx(version, inputs);
+    try {
+      expect(hashesIgnoredFiles(context, 'bento-build')).toBe(expected);
+    } finally {
+      cleanup();
+    }
   });
 });

@@ -1,4 +1,5 @@
 import type { ExecutorContext } from '@nx/devkit';
+import { readFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 
 export function projectRootOf(context: ExecutorContext): string {
@@ -33,4 +34,24 @@ export function taskHash(context: ExecutorContext, env: NodeJS.ProcessEnv = proc
     (env['NX_TASK_TARGET_CONFIGURATION'] || undefined) === (context.configurationName || undefined);
   if (fromEnv && sameTask) return fromEnv;
   throw new Error(`Nx did not provide the hash of task ${id}; run it through nx (nx run ${id}).`);
+}
+
+/**
+ * Whether the Nx running this task hashes the files git ignores that a target's inputs ask for
+ * (`{ fileset, includeIgnored: true }`, read from disk since Nx 24; Nx 23 hashes tracked files only).
+ */
+export function hashesIgnoredFiles(context: ExecutorContext, targetName: string): boolean {
+  const inputs = context.projectsConfigurations?.projects[context.projectName ?? '']?.targets?.[targetName]?.inputs ?? [];
+  const asks = inputs.some((input) => typeof input === 'object' && 'includeIgnored' in input && input.includeIgnored === true);
+  return asks && runningNxMajor(context.root) >= 24;
+}
+
+function runningNxMajor(workspaceRoot: string): number {
+  try {
+    const manifest = require.resolve('nx/package.json', { paths: [workspaceRoot] });
+    return Number((JSON.parse(readFileSync(manifest, 'utf8')) as { version: string }).version.split('.')[0]);
+  } catch {
+    // No Nx to be found from the workspace (a unit test's): take the one that hashes least.
+    return 0;
+  }
 }

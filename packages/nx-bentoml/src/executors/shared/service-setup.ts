@@ -8,7 +8,8 @@ import {
   resolveExternalModels,
 } from '../../lib/bentoml/external-models';
 import { type ServiceProject, readServiceProject, unhashedModelFiles } from '../../lib/bentoml/service-project';
-import { projectRootOf, resolveOption } from './executor-context';
+import { configuredTargetName } from './configured-targets';
+import { hashesIgnoredFiles, projectRootOf, resolveOption } from './executor-context';
 
 export interface ServiceSetup {
   project: ServiceProject;
@@ -41,7 +42,9 @@ export async function setUpService(
   });
   const bentoml = createClient(project.python);
   const bentomlVersion = await bentoml.version();
-  for (const file of await unhashedModelFiles(project.modelFiles, context.root)) {
+  // Nx 24 hashes ignored model files itself through bento-build's includeIgnored inputs.
+  const ignoredHashed = hashesIgnoredFiles(context, configuredTargetName(context, 'bento-build'));
+  for (const file of ignoredHashed ? [] : await unhashedModelFiles(project.modelFiles, context.root)) {
     logger.warn(
       `${relative(context.root, file)} is ignored by git, so Nx cannot hash it: a retrained model would not rebuild the Bento. ` +
         `Track it with git, or with DVC ("dvc add") so that its .dvc pointer is hashed.`,
