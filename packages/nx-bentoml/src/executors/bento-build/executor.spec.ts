@@ -93,6 +93,29 @@ describe('bento-build executor', () => {
     );
   });
 
+  it('hands the baseImage option to the build, and gives another base image another Bento version', async () => {
+    const { client } = fakeBentoml();
+    const build = client.buildBento;
+    const baseImages: Array<string | undefined> = [];
+    client.buildBento = async (request) => (baseImages.push(request.baseImage), build(request));
+    const withInputs = () => {
+      const context = fakeExecutorContext(root, 'apps/classifier', 'bento-build', '42');
+      context.projectsConfigurations.projects['classifier'].targets = {
+        'bento-build': { inputs: ['{workspaceRoot}/apps/classifier/src/bentofile.yaml', '{workspaceRoot}/apps/classifier/src/serve.py'] },
+      };
+      return context;
+    };
+    const tagWith = async (baseImage?: string) =>
+      ((await bentoBuildExecutor({ ...options, baseImage }, withInputs(), () => client)) as { tag?: string }).tag;
+    const tags = [
+      await tagWith(),
+      await tagWith('mirror.example.com/python:3.11-slim'),
+      await tagWith('mirror.example.com/python:3.12-slim'),
+    ];
+    expect(baseImages).toEqual([undefined, 'mirror.example.com/python:3.11-slim', 'mirror.example.com/python:3.12-slim']);
+    expect(new Set(tags).size).toBe(3);
+  });
+
   it("builds a pyproject.toml project from its build config, and a service.py-only project by BentoML's own lookup", async () => {
     write('services/iris/pyproject.toml', '[project]\nname = "iris"\n\n[tool.bentoml.build]\nservice = "service.py:IrisClassifier"\n');
     write('services/iris/service.py', '@bentoml.service\nclass IrisClassifier:\n    pass\n');

@@ -71,6 +71,7 @@ export default async function bentoBuildExecutor(
           version,
           exportTo: exported,
           lockCache: pythonLockCache(context.root),
+          baseImage: options.baseImage,
         })
         .finally(() => buildContext.dispose());
       for (const model of built.models) logModelImport(context.root, model.file, model.tag, model.state);

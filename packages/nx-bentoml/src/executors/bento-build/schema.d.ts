@@ -7,4 +7,6 @@ export interface BentoBuildExecutorSchema {
   python?: string;
   modelFiles?: string[];
   metricsFile?: string;
+  /** Replaces the base image the build config or the service's bentoml.images.Image names. */
+  baseImage?: string;
 }

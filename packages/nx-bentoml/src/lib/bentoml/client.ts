@@ -48,6 +48,8 @@ export interface BuildBentoOptions {
   serviceModule?: string;
   /** Where the build keeps its Python package locks, to reuse one for the same requirements (python/python_locks.py). */
   lockCache?: string;
+  /** The base image of every form, whatever the build config or the service's Image names (python/base_image.py). */
+  baseImage?: string;
 }
 
 export interface BuiltBento {
@@ -194,6 +196,7 @@ export function createBentomlClient(options: BentomlClientOptions): BentomlClien
         build: buildArgs(build),
         exportTo: build.exportTo,
         lockCache: build.lockCache,
+        baseImage: build.baseImage,
       };
       const session = await withStoreLock(home, () =>
         runCommand(options.python, [program, JSON.stringify(request)], { cwd: options.cwd, env }),

@@ -11,9 +11,10 @@ captured too) and its exit code, so the plugin reads each exactly as if it had r
 
 It stops at the first command that fails. Given "lockCache", the build reuses the Python package
 lock of the same requirements (python_locks.py). With HF_HUB_OFFLINE set, a Hugging Face model's commit
-comes from the local cache, as the plugin's offline build entry does.
+comes from the local cache, as the plugin's offline build entry does. Given "baseImage", the
+build's base image is that one whatever the service or its build config names (base_image.py).
 
-Usage: python build_session.py '{"modelFiles": [...], "version": ..., "build": [...], "exportTo": ..., "lockCache": ...}'
+Usage: python build_session.py '{"modelFiles": [...], "version": ..., "build": [...], "exportTo": ..., "lockCache": ..., "baseImage": ...}'
 Prints, after a line "---nx-bentoml-session---", a JSON list of the commands' results (the
 build's with "lockReused").
 """
@@ -102,6 +103,10 @@ def main() -> None:
                 from python_locks import reuse_python_locks
 
                 reuse_python_locks(request["lockCache"], reused_locks)
+            if request.get("baseImage"):
+                from base_image import override_base_image
+
+                override_base_image(request["baseImage"])
             result = run_cli(request["build"])
             result["lockReused"] = bool(reused_locks)
             results.append(result)
