@@ -26,6 +26,8 @@ export type NormalizedPluginOptions = Record<TargetNameOption, string> & {
   metricsFile: string;
   /** docker-push depends on smoke-test (the gate) in projects with a smoke-test.json; false drops that dependency. */
   gate: boolean;
+  /** The base image of every project's Bento (bento-build's baseImage); unset, each service's own. */
+  baseImage?: string;
 };
 
 export type BentomlPluginOptions = Partial<NormalizedPluginOptions>;
@@ -42,6 +44,7 @@ const defaults: NormalizedPluginOptions = {
   modelFiles: defaultModelFiles,
   metricsFile: defaultMetricsFile,
   gate: true,
+  baseImage: undefined,
 };
 
 /** What is wrong with one option's value, or undefined when it is valid. */
@@ -53,6 +56,8 @@ const checks: Record<keyof NormalizedPluginOptions, (value: unknown) => string |
       : 'must be a non-empty list of globs',
   metricsFile: (value) => (typeof value === 'string' && value ? undefined : 'must be a file path'),
   gate: (value) => (typeof value === 'boolean' ? undefined : 'must be true or false'),
+  baseImage: (value) =>
+    typeof value === 'string' && /^\S+$/.test(value) ? undefined : 'must be an image reference such as "python:3.11-slim"',
 };
 
 function targetNameProblem(value: unknown): string | undefined {

@@ -288,6 +288,20 @@ describe('nx-bentoml plugin', () => {
     });
   });
 
+  it("hands the plugin's baseImage to bento-build, whose options are part of the Bento's version, and refuses one that is no image reference", async () => {
+    const buildOptions = async (options?: unknown) =>
+      (await run(['apps/classifier/src/bentofile.yaml'], options))['apps/classifier/src/bentofile.yaml'].projects!['apps/classifier']
+        .targets!['bento-build'].options;
+    expect(await buildOptions({ baseImage: 'mirror.example.com/python:3.11-slim' })).toEqual({
+      buildDir: '{projectRoot}/src',
+      bentofile: '{projectRoot}/src/bentofile.yaml',
+      baseImage: 'mirror.example.com/python:3.11-slim',
+    });
+    await expect(buildOptions({ baseImage: 'python 3.11' })).rejects.toThrow(
+      'Invalid options for the nx-bentoml plugin in nx.json: "baseImage" must be an image reference such as "python:3.11-slim". Known options:',
+    );
+  });
+
   it('hands each target the outputs of the one before through the path options its executor defaults to', async () => {
     const targets = (await run(['apps/classifier/src/bentofile.yaml']))['apps/classifier/src/bentofile.yaml'].projects!['apps/classifier']
       .targets!;

@@ -31,6 +31,7 @@ export function bentoTargets(options: NormalizedPluginOptions, context: BentoTar
   // The paths where each target writes and reads the hand-offs (dist/{projectRoot}/<target>) are such defaults.
   const modelFiles = sameList(options.modelFiles, defaultModelFiles) ? {} : { modelFiles: options.modelFiles };
   const metricsFile = options.metricsFile === defaultMetricsFile ? {} : { metricsFile: options.metricsFile };
+  const baseImage = options.baseImage ? { baseImage: options.baseImage } : {};
   const names = {
     build: options.bentoBuildTargetName,
     containerize: options.containerizeTargetName,
@@ -47,7 +48,7 @@ export function bentoTargets(options: NormalizedPluginOptions, context: BentoTar
   return {
     [names.build]: {
       executor: 'nx-bentoml:bento-build',
-      options: { ...buildConfig, ...modelFiles, ...metricsFile },
+      options: { ...buildConfig, ...modelFiles, ...metricsFile, ...baseImage },
       // The only cacheable target: Nx caches no other unless told to.
       cache: true,
       inputs: context.bentoBuildInputs,
