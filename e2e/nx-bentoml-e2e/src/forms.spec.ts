@@ -45,6 +45,12 @@ describe('existing BentoML projects in every build config form', () => {
   const sample = { endpoint: '/add', request: { a: 1.5, b: 2 }, expect: 3.5 };
   const store = { dir: 'models/store-adder', bento: `store-adder-${run}`, model: `offset_${run}` };
   const hf = { dir: 'models/hf-tiny', bento: `hf-tiny-${run}`, repository: 'acme/tiny-classifier' };
+  /** Services that name a base image no engine has; the plugin's baseImage alone lets them build. */
+  const overridden = {
+    code: { dir: 'models/override-code', bento: `override-code-${run}` },
+    pyproject: { dir: 'models/override-pyproject', bento: `override-pyproject-${run}` },
+    baseImage: `nx-bentoml/python:override-${run}`,
+  };
   const readHandoff = <T>(dir: string, kind: 'bento' | 'push') =>
     JSON.parse(readFileSync(file(`dist/${dir}/${kind}/${kind}.json`), 'utf8')) as T;
   /** Saves a new version of the store model, as a training script using bentoml.models.create does. */
@@ -120,9 +126,13 @@ describe('existing BentoML projects in every build config form', () => {
 
   afterAll(async () => {
     if (environment) {
-      for (const { bento } of [...Object.values(projects), store, hf]) {
+      for (const { bento } of [...Object.values(projects), store, hf, overridden.code, overridden.pyproject]) {
         await removeRepositoryImages(environment.docker, bento).catch(() => undefined);
       }
+      await environment.docker
+        .getImage(overridden.baseImage)
+        .remove()
+        .catch(() => undefined);
     }
     workspace?.cleanup();
   });
@@ -295,5 +305,48 @@ describe('existing BentoML projects in every build config form', () => {
     const affected = JSON.parse(nx(['show', 'projects', '--affected', '--base=HEAD', '--json']).stdout) as string[];
     runOrThrow('git', ['checkout', '--', 'libs/addkit/addkit/__init__.py'], workspace.root);
     expect(affected.sort()).toEqual(['adder-pyproject', 'addkit']);
+  });
+
+  it("builds every form on the plugin's baseImage from nx.json, whatever base image the service names", async () => {
+    // A second tag of the machine's base image: the same layers under a name only the option gives.
+    const [repo, tag] = overridden.baseImage.split(':');
+    await environment.docker.getImage(environment.baseImage).tag({ repo, tag });
+    const missing = 'absent/python:3.11';
+    write(
+      `${overridden.code.dir}/service.py`,
+      service(
+        overridden.code.bento,
+        `@bentoml.service(name="${overridden.code.bento}", image=bentoml.images.Image(base_image="${missing}", python_version="3.11"))`,
+      ),
+    );
+    write(
+      `${overridden.pyproject.dir}/pyproject.toml`,
+      `[project]\nname = "${overridden.pyproject.bento}"\nversion = "0.1.0"\ndependencies = []\n\n` +
+        `[tool.bentoml.build]\nservice = "service:Adder"\n\n[tool.bentoml.build.docker]\nbase_image = "${missing}"\npython_version = "3.11"\n`,
+    );
+    write(`${overridden.pyproject.dir}/service.py`, service(overridden.pyproject.bento, '@bentoml.service'));
+    const nxJson = readFileSync(file('nx.json'), 'utf8');
+    const config = JSON.parse(nxJson) as { plugins: Array<string | { plugin: string; options?: object }> };
+    config.plugins = config.plugins.map((entry) =>
+      (typeof entry === 'string' ? entry : entry.plugin) === 'nx-bentoml'
+        ? { plugin: 'nx-bentoml', options: { ...(typeof entry === 'string' ? {} : entry.options), baseImage: overridden.baseImage } }
+        : entry,
+    );
+    writeFileSync(file('nx.json'), JSON.stringify(config, null, 2));
+    try {
+      const shown = JSON.parse(nx(['show', 'project', 'override-code', '--json']).stdout);
+      expect(shown.targets['bento-build'].options).toEqual(expect.objectContaining({ baseImage: overridden.baseImage }));
+      nx(['run-many', '-t', 'containerize', '--projects=override-*', '--parallel=1']);
+      const baseLayers = (await environment.docker.getImage(overridden.baseImage).inspect()).RootFS.Layers ?? [];
+      for (const { dir } of [overridden.code, overridden.pyproject]) {
+        const bento = JSON.parse(readFileSync(file(`dist/${dir}/bento/bento.json`), 'utf8')) as { baseImage?: { image: string } };
+        expect([dir, bento.baseImage?.image]).toEqual([dir, overridden.baseImage]);
+        const imageId = JSON.parse(readFileSync(file(`dist/${dir}/image/image.json`), 'utf8')).imageId as string;
+        const layers = (await environment.docker.getImage(imageId).inspect()).RootFS.Layers ?? [];
+        expect([dir, layers.slice(0, baseLayers.length)]).toEqual([dir, baseLayers]);
+      }
+    } finally {
+      writeFileSync(file('nx.json'), nxJson);
+    }
   });
 });
