@@ -58,7 +58,7 @@ describe('a failed image build, as users read it', () => {
     ]).message;
     expect(message).toBe(
       'The base image 127.0.0.1:5055/team/base:1 is not in the Docker Engine and could not be pulled: Head "http://127.0.0.1:5055/v2/team/base/manifests/1": no basic auth credentials. ' +
-        'Check docker.base_image in the bentofile; an image from a private registry must be pulled first ("docker pull 127.0.0.1:5055/team/base:1").',
+        'Check docker.base_image in the bentofile (or the baseImage option, which replaces it); an image from a private registry must be pulled first ("docker pull 127.0.0.1:5055/team/base:1").',
     );
   });
 

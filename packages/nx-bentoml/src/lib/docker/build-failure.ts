@@ -85,7 +85,7 @@ export function buildFailure(engineMessage: string, transcript: string[]): UserE
   if (baseImage) {
     return new UserError(
       `The base image ${baseImage} is not in the Docker Engine and could not be pulled: ${engineMessage}. ` +
-        `Check docker.base_image in the bentofile; an image from a private registry must be pulled first ("docker pull ${baseImage}").`,
+        `Check docker.base_image in the bentofile (or the baseImage option, which replaces it); an image from a private registry must be pulled first ("docker pull ${baseImage}").`,
     );
   }
   return new UserError(
