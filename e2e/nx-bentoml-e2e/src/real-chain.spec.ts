@@ -312,11 +312,14 @@ describe(`the real chain on Nx ${highestNx}: BentoML, Docker Engine and an authe
     const model = 'apps/classifier/model/classifier_model.bentomodel';
     appendFileSync(file('.gitignore'), `\n/${model}\n`);
     const bentoTag = () => readJson<{ tag: string }>('dist/apps/classifier/bento/bento.json').tag;
-    expect(nx(['run', 'classifier:bento-build']).stdout).not.toContain('is ignored by git');
+    // The warning goes to stderr (logger.warn): both streams are read.
+    const output = (result: { stdout: string; stderr: string }) => `${result.stdout}\n${result.stderr}`;
+    expect(output(nx(['run', 'classifier:bento-build']))).not.toContain('is ignored by git');
     const before = bentoTag();
     runOrThrow(file('.venv/bin/python'), [file('apps/classifier/train.py')], workspace.root, undefined, taskEnv);
-    const rebuilt = nx(['run', 'classifier:bento-build']).stdout;
+    const rebuilt = output(nx(['run', 'classifier:bento-build']));
     expect(rebuilt).not.toContain('is ignored by git');
+    expect(rebuilt).toContain('Building the Bento of');
     expect(rebuilt).not.toContain('[local cache]');
     expect(bentoTag()).not.toBe(before);
   });

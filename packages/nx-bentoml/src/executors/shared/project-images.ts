@@ -7,7 +7,8 @@ import containerizeSchema from '../containerize/schema.json';
 /** This project as its images' labels name it (lib/chain/project-images.ts): its name and the workspace's git remote. */
 export async function projectIdentity(context: ExecutorContext): Promise<ProjectIdentity> {
   const { url } = await readSourceInfo(context.root);
-  return { project: context.projectName!, ...(url ? { source: url } : {}) };
+  const workspaceProjects = new Set(Object.keys(context.projectsConfigurations?.projects ?? {}));
+  return { project: context.projectName!, ...(url ? { source: url } : {}), workspaceProjects };
 }
 
 /** Every other project's containerize target: the imageName it sets, and where its image.json lies. */

@@ -8,16 +8,34 @@ import { assertOwnImageName, otherProject, ownImages, repositoryOf, sharedReposi
 const ours = { project: 'quickstart', source: 'https://git.example/ml.git' };
 
 describe('otherProject', () => {
-  it('names another project, or the same name from another git source; not ours, nor an image without the label', () => {
+  it('names another project; not ours (whatever its git remote), nor an image without the label', () => {
     expect(otherProject(ours, { [projectLabel]: 'sklearn-iris' })).toEqual({ project: 'sklearn-iris' });
-    expect(otherProject(ours, { [projectLabel]: 'quickstart', [sourceLabel]: 'https://git.example/other.git' })).toEqual({
-      project: 'quickstart',
-      source: 'https://git.example/other.git',
-    });
+    // A transferred repository, a fork or an ssh alias: the same project keeps publishing.
+    expect(otherProject(ours, { [projectLabel]: 'quickstart', [sourceLabel]: 'https://git.example/other.git' })).toBeUndefined();
     expect(otherProject(ours, { [projectLabel]: 'quickstart', [sourceLabel]: ours.source })).toBeUndefined();
     expect(otherProject(ours, { [projectLabel]: 'quickstart' })).toBeUndefined();
     expect(otherProject({ project: 'quickstart' }, { [projectLabel]: 'quickstart', [sourceLabel]: ours.source })).toBeUndefined();
     expect(otherProject(ours, { [sourceLabel]: 'https://git.example/other.git' })).toBeUndefined();
+  });
+});
+
+describe('otherProject and renamed projects', () => {
+  const workspace = { ...ours, workspaceProjects: new Set(['quickstart', 'sklearn-iris']) };
+
+  it("takes a name no project of this workspace has now, from this same repository, for this project's former name", () => {
+    expect(otherProject(workspace, { [projectLabel]: 'iris-v1', [sourceLabel]: 'git@git.example:ml.git' })).toBeUndefined();
+  });
+
+  it('still names a project of this workspace, one from another repository, or one whose image has no source', () => {
+    expect(otherProject(workspace, { [projectLabel]: 'sklearn-iris', [sourceLabel]: ours.source })).toEqual({
+      project: 'sklearn-iris',
+      source: ours.source,
+    });
+    expect(otherProject(workspace, { [projectLabel]: 'iris-v1', [sourceLabel]: 'https://git.example/other.git' })).toEqual({
+      project: 'iris-v1',
+      source: 'https://git.example/other.git',
+    });
+    expect(otherProject(workspace, { [projectLabel]: 'iris-v1' })).toEqual({ project: 'iris-v1' });
   });
 });
 

@@ -12,19 +12,31 @@ import { projectLabel, sourceLabel } from './image-labels';
  * never a reason to refuse.
  */
 
-/** Who publishes an image: the Nx project, and the workspace's git remote when it has one. */
+/** Who publishes an image: the Nx project, the workspace's git remote when it has one, and the workspace's projects now. */
 export interface ProjectIdentity {
   project: string;
   source?: string;
+  /** Every project of this workspace, to tell another project from this one's former name. */
+  workspaceProjects?: ReadonlySet<string>;
 }
 
-/** The other project an image's labels name, or undefined when the image is ours or names none. */
+/**
+ * The other project an image's labels name, or undefined when the image is ours or names none.
+ * Ours is this project's name, whatever the git remote says (a transferred repository, a fork, an
+ * ssh alias keep publishing), and a name no project of this workspace has any more when the image
+ * comes from this same repository (the project was renamed).
+ */
 export function otherProject(ours: ProjectIdentity, labels: Record<string, string>): ProjectIdentity | undefined {
   const project = labels[projectLabel];
-  if (project === undefined) return undefined;
+  if (project === undefined || project === ours.project) return undefined;
   const source = labels[sourceLabel];
-  const sameSource = !source || !ours.source || repositoryOf(source) === repositoryOf(ours.source);
-  return project === ours.project && sameSource ? undefined : { project, ...(source ? { source } : {}) };
+  const formerName =
+    !!source &&
+    !!ours.source &&
+    repositoryOf(source) === repositoryOf(ours.source) &&
+    !!ours.workspaceProjects &&
+    !ours.workspaceProjects.has(project);
+  return formerName ? undefined : { project, ...(source ? { source } : {}) };
 }
 
 /**

@@ -38,7 +38,8 @@ export function createRegistryClient({ fetch: fetchImpl = fetch, ...sources }: C
     credentials: (registry, access) => resolveRegistryAuth(registry, { ...sources, ...definedOnly(access) }),
 
     async planPush(repository, target, local, auth) {
-      if (target.force) return stepsFromAnswers(target, local, []);
+      // Forced, the registry is asked only whose images its tags hold, where an owner is given.
+      if (target.force && !local.owns) return stepsFromAnswers(target, local, []);
       const session = registrySession(auth, fetchImpl);
       const answers: Array<TagAnswer | undefined> = [];
       for (const tag of target.tags) answers.push(await answerTag(session, repository, tag, local, auth));

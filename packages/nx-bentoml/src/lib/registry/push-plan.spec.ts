@@ -91,6 +91,13 @@ describe("rule 3: another owner's image", () => {
     expect(stepsFromAnswers({ tags: ['nx1'] }, owned, [held(theirs, 'them')])[0]).toMatchObject({ action: 'foreign' });
   });
 
+  it("pushes every tag when forced but one holding another owner's image: force re-pushes, it takes nothing over", () => {
+    expect(stepsFromAnswers({ tags: ['nx1', 'latest'], force: true }, owned, [held(theirs, 'me'), held(theirs, 'them')])).toEqual([
+      { tag: 'nx1', action: 'push' },
+      { tag: 'latest', action: 'foreign', digest: theirs, labels: { [label]: 'key-1', [owner]: 'them' } },
+    ]);
+  });
+
   it('leaves its own images, those without an owner, and this very image to rule 3 as before, reading no config for a known digest', () => {
     expect(stepsFromAnswers({ tags: ['a', 'b'] }, owned, [held(theirs, 'me'), held(theirs)])).toEqual([
       { tag: 'a', action: 'keep', digest: theirs, sameInputs: true },

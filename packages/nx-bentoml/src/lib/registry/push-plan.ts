@@ -67,15 +67,20 @@ export function matchTag(local: LocalImage, answer: TagAnswer | undefined): { di
   return sameInputs ? { digest, sameInputs } : undefined;
 }
 
-/** Rule 3 for all tags of one repository, from each tag's answer (none: not asked, as when forced). */
+/** Rule 3 for all tags of one repository, from each tag's answer (none: not asked, as when forced without an owner). */
 export function stepsFromAnswers(
   target: { tags: string[]; force?: boolean },
   local: LocalImage,
   answers: Array<TagAnswer | undefined>,
 ): TagStep[] {
-  if (target.force) return target.tags.map((tag) => ({ tag, action: 'push' }));
   // Another owner's image is no match either: a same build key does not make it this project's.
   const foreign = answers.map((answer) => foreignLabels(local, answer));
+  // Forced, every tag is pushed but one holding another owner's image: force re-pushes, it takes nothing over.
+  if (target.force)
+    return target.tags.map((tag, index): TagStep => {
+      const labels = foreign[index];
+      return labels ? { tag, action: 'foreign', digest: answers[index]!.digest!, labels } : { tag, action: 'push' };
+    });
   const matches = target.tags.map((_, index) => (foreign[index] ? undefined : matchTag(local, answers[index])));
   const builtElsewhere = matches.find((match) => match?.sameInputs)?.digest;
   return target.tags.map((tag, index): TagStep => {
