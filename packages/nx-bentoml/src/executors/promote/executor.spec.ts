@@ -168,6 +168,27 @@ describe('promote executor', () => {
     expect(repo.manifests.has('production')).toBe(false);
   });
 
+  it("refuses to move a tag that holds another project's image in the shared repository, and writes nothing", async () => {
+    const registries = fakeRegistries();
+    publish(registries);
+    const theirs = Buffer.from(
+      JSON.stringify({ architecture: 'amd64', os: 'linux', config: { Labels: { 'dev.nx-bentoml.project': 'sklearn-iris' } } }),
+    );
+    const theirManifest = Buffer.from(
+      JSON.stringify({ schemaVersion: 2, mediaType: manifestType, config: { digest: sha(theirs) }, layers: [] }),
+    );
+    const repo = registries.repository('127.0.0.1:5000');
+    repo.blobs.set(sha(theirs), theirs);
+    repo.manifests.set('production', theirManifest).set(sha(theirManifest), theirManifest);
+    const client = createRegistryClient({ ...credentials(), fetch: registries.fakeFetch });
+    expect(await promoteExecutor({ ...options, from: 'nx1' }, context(), client)).toEqual({ success: false });
+    expect(logger.error).toHaveBeenCalledWith(
+      expect.stringMatching(/^The image repository 127.0.0.1:5000\/classifier is also the image of project sklearn-iris: /),
+    );
+    expect(registries.requests.filter((request) => request.startsWith('PUT'))).toEqual([]);
+    expect(repo.manifests.get('production')).toEqual(theirManifest);
+  });
+
   it('promotes the digest the last docker-push published when no --from is given', async () => {
     const registries = fakeRegistries();
     publish(registries);

@@ -41,18 +41,17 @@ export default async function promoteExecutor(
     }
     const sourceAuth = await registryClient.credentials(registry, options);
     const targetAuth = targetRegistry === registry ? sourceAuth : await registryClient.credentials(targetRegistry, options);
-    // A version of --from may be another project's that shares the repository; the one docker-push recorded is this project's.
-    const ours = options.from ? await projectIdentity(context) : undefined;
-    const accept = ours
-      ? (image: { labels: Record<string, string> }) => {
-          const other = otherProject(ours, image.labels);
-          if (other) throw sharedRepositoryError(ours, imageName, repository, other);
-        }
-      : undefined;
+    // Neither the version promoted nor the one the tag holds now may be another project's that shares the
+    // repository (the version docker-push recorded is this project's: not read again).
+    const ours = await projectIdentity(context);
+    const ownedIn = (where: string) => (image: { labels: Record<string, string> }) => {
+      const other = otherProject(ours, image.labels);
+      if (other) throw sharedRepositoryError(ours, imageName, where, other);
+    };
     const { digest, changed, blobs } = await registryClient
       .promote({
-        from: { repository, reference: from, auth: sourceAuth, ...(accept ? { accept } : {}) },
-        to: { repository: target, tag: options.to, auth: targetAuth },
+        from: { repository, reference: from, auth: sourceAuth, ...(options.from ? { accept: ownedIn(repository) } : {}) },
+        to: { repository: target, tag: options.to, auth: targetAuth, accept: ownedIn(target) },
         versionsCommand,
       })
       .catch(explainRefusals(context, options.passwordEnv));

@@ -22,7 +22,13 @@ export interface PromoteRequest {
     /** Throws to refuse the image the reference names, before anything is written (read only when given; not for a manifest list). */
     accept?: (image: RemoteImage) => void;
   };
-  to: { repository: string; tag: string; auth: RegistryAuth | undefined };
+  to: {
+    repository: string;
+    tag: string;
+    auth: RegistryAuth | undefined;
+    /** Throws to refuse moving the tag off the image it holds now, before anything is written (read only when given). */
+    accept?: (image: RemoteImage) => void;
+  };
   /** The command that lists a repository's versions, for messages: "nx run classifier:versions". */
   versionsCommand: string;
 }
@@ -57,8 +63,12 @@ export async function promoteManifest({ from, to, versionsCommand }: PromoteRequ
     if (image) from.accept(image);
   }
   const blobs: BlobCopy = { present: manifest.blobs.length, mounted: 0, uploaded: 0 };
-  if ((await readManifest(target.session, target.api, to.tag))?.digest === manifest.digest)
-    return { digest: manifest.digest, changed: false, blobs };
+  const current = await readManifest(target.session, target.api, to.tag);
+  if (current?.digest === manifest.digest) return { digest: manifest.digest, changed: false, blobs };
+  if (current && to.accept) {
+    const image = await readImage(target.session, target.api, current);
+    if (image) to.accept(image);
+  }
 
   const copied = from.repository === to.repository ? blobs : await copyImageContents(source, target, manifest);
   const digest = await putManifest(target.session, target.api, to.tag, manifest).catch((error: unknown) => {
