@@ -18,14 +18,18 @@ export function workspaceImages(context: ExecutorContext): WorkspaceImage[] {
     Object.values(config.targets ?? {})
       .filter((target) => project !== context.projectName && target.executor === 'nx-bentoml:containerize')
       .map((target) => {
-        const outputPath = String(target.options?.outputPath ?? containerizeSchema.properties.outputPath.default)
-          .replace('{workspaceRoot}', context.root)
-          .replace('{projectRoot}', config.root);
+        const path = (option: 'outputPath' | 'bentoPath') => {
+          const value = String(target.options?.[option] ?? containerizeSchema.properties[option].default)
+            .replace('{workspaceRoot}', context.root)
+            .replace('{projectRoot}', config.root);
+          return isAbsolute(value) ? value : join(context.root, value);
+        };
         return {
           project,
           root: config.root,
           ...(typeof target.options?.imageName === 'string' ? { imageName: target.options.imageName } : {}),
-          imageDir: isAbsolute(outputPath) ? outputPath : join(context.root, outputPath),
+          bentoDir: path('bentoPath'),
+          imageDir: path('outputPath'),
         };
       }),
   );

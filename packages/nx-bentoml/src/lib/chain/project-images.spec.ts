@@ -100,6 +100,25 @@ describe('assertOwnImageName', () => {
     ).resolves.toBeUndefined();
   });
 
+  it("refuses the default name another project's Bento gives (its bento.json: a fresh runner, one run), before any image.json", async () => {
+    const bentoDir = join(root, 'dist/apps/sklearn-iris/bento');
+    mkdirSync(bentoDir, { recursive: true });
+    const bento = {
+      tag: 'iris_classifier:nx1',
+      name: 'iris_classifier',
+      version: 'nx1',
+      models: [],
+      bentomlVersion: '1.4.39',
+      archive: 'bento.tar',
+      sizeBytes: 1,
+    };
+    writeFileSync(join(bentoDir, 'bento.json'), JSON.stringify(bento));
+    const sibling = { project: 'sklearn-iris', root: 'apps/sklearn-iris', bentoDir, imageDir: join(root, 'none') };
+    await expect(check([sibling])).rejects.toThrow(/also the image of project sklearn-iris \(apps\/sklearn-iris\)/);
+    writeFileSync(join(bentoDir, 'bento.json'), JSON.stringify({ ...bento, tag: 'wine:nx1', name: 'wine' }));
+    await expect(check([sibling])).resolves.toBeUndefined();
+  });
+
   it('refuses a tag the engine holds on an image labelled with another project; not one of its own or unlabelled', async () => {
     const docker = fakeDocker();
     docker.images.set('sha256:a', {

@@ -77,24 +77,31 @@ export function sharedRepositoryError(ours: ProjectIdentity, imageName: string, 
   );
 }
 
-/** Another containerize target of this workspace: its explicit imageName option and where its image.json lies. */
+/** Another containerize target of this workspace: its explicit imageName option, and where its bento.json and image.json lie. */
 export interface WorkspaceImage {
   project: string;
   root: string;
   imageName?: string;
+  bentoDir?: string;
   imageDir: string;
 }
 
-/** The image name another project of the workspace takes: its option, else the one its last containerize recorded. */
+/**
+ * The image name another project of the workspace takes: its option, else the default its Bento's
+ * name gives (bento.json, also restored from a remote cache on a fresh runner, and written before
+ * either project's containerize in one run), else the one its last containerize recorded.
+ */
 function imageNameOf(other: WorkspaceImage, workspaceRoot: string): string | undefined {
   if (other.imageName) return other.imageName;
-  if (!hasHandoff('image', other.imageDir)) return undefined;
   try {
-    return readHandoff('image', { dir: other.imageDir, workspaceRoot, producer: 'containerize' }).imageName;
+    if (other.bentoDir && hasHandoff('bento', other.bentoDir))
+      return toImageName(readHandoff('bento', { dir: other.bentoDir, workspaceRoot, producer: 'bento-build' }).name);
+    if (hasHandoff('image', other.imageDir))
+      return readHandoff('image', { dir: other.imageDir, workspaceRoot, producer: 'containerize' }).imageName;
   } catch {
     // An unreadable hand-off of another project is its own task's problem.
-    return undefined;
   }
+  return undefined;
 }
 
 /**
