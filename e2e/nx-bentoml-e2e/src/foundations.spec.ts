@@ -152,7 +152,7 @@ describe(`nx-bentoml foundations in a fresh Nx workspace on Nx ${highestNx}`, ()
     const affected = runNx(workspace.root, ['show', 'projects', '--affected', '--files=libs/textkit/textkit/__init__.py', '--json']);
     expect(JSON.parse(affected.stdout)).toEqual(expect.arrayContaining(['textkit', 'shouter']));
   });
-  it(`selects no task of the chain for a README-only commit on Nx ${highestNx}'s task-based affected, and the whole chain for a service change`, () => {
+  it(`selects no task of the chain for a README or training-code commit on Nx ${highestNx}'s task-based affected, and the whole chain for a service change`, () => {
     const commit = (message: string) => {
       runOrThrow('git', ['add', '-A'], workspace.root);
       runOrThrow('git', ['-c', 'user.email=e2e@example.com', '-c', 'user.name=e2e', 'commit', '-qm', message], workspace.root);
@@ -165,6 +165,10 @@ describe(`nx-bentoml foundations in a fresh Nx workspace on Nx ${highestNx}`, ()
     commit('services');
     writeFileSync(path('apps/classifier/README.md'), `${read('apps/classifier/README.md')}\nMore words.\n`);
     commit('readme');
+    expect(affectedTasks()).toEqual([]);
+    // Training code is no part of the Bento either (its model file is).
+    writeFileSync(path('apps/classifier/train.py'), `${read('apps/classifier/train.py')}\n# a note\n`);
+    commit('training');
     expect(affectedTasks()).toEqual([]);
     writeFileSync(path('apps/classifier/src/serve.py'), `${read('apps/classifier/src/serve.py')}\n# changed\n`);
     commit('service');

@@ -101,3 +101,31 @@ function joinGlob(...parts: string[]) {
 function unique(values: string[]) {
   return [...new Set(values)];
 }
+
+/**
+ * What decides a smoke test besides the image: its smoke-test.json and the sample files it names
+ * (`"file"` values at any depth, relative to it), so that an edit elsewhere in the project (a
+ * README, a notebook, training code) selects no smoke test on Nx 24's task-based affected. A file
+ * that does not parse hashes the whole project: the smoke test itself reports where it is wrong.
+ */
+export function smokeTestInputs(projectRoot: string, file: string, text: string | undefined): string[] {
+  const inWorkspace = (path: string) => `{workspaceRoot}/${posix.normalize(posix.join(projectRoot, path))}`;
+  if (text === undefined) return [inWorkspace(file)];
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return ['{projectRoot}/**/*'];
+  }
+  const named: string[] = [];
+  const visit = (value: unknown): void => {
+    if (Array.isArray(value)) return value.forEach(visit);
+    if (!value || typeof value !== 'object') return;
+    for (const [key, entry] of Object.entries(value)) {
+      if (key === 'file' && typeof entry === 'string') named.push(posix.join(posix.dirname(file), entry));
+      else visit(entry);
+    }
+  };
+  visit(parsed);
+  return unique([inWorkspace(file), ...named.map(inWorkspace)]);
+}

@@ -81,9 +81,34 @@ describe('nx-bentoml plugin', () => {
     const earlierOutputs = [{ dependentTasksOutputFiles: '**/*' }];
     for (const target of ['containerize', 'docker-push', 'publish'])
       expect([target, targets[target].inputs]).toEqual([target, earlierOutputs]);
-    expect(targets['smoke-test'].inputs).toEqual(['{projectRoot}/**/*', '!{projectRoot}/**/*.md', ...earlierOutputs]);
+    expect(targets['smoke-test'].inputs).toEqual(['{workspaceRoot}/apps/classifier/smoke-test.json', ...earlierOutputs]);
     // Every target whose outputs a later one reads declares them, or the change would stop there.
     for (const target of ['bento-build', 'containerize', 'docker-push']) expect(targets[target].outputs).toHaveLength(1);
+  });
+
+  it('hashes into smoke-test its smoke-test.json and the sample files it names, and the whole project when it does not parse', async () => {
+    const smokeInputs = async () =>
+      (await run(['apps/classifier/src/bentofile.yaml']))['apps/classifier/src/bentofile.yaml'].projects!['apps/classifier'].targets![
+        'smoke-test'
+      ].inputs;
+    write(
+      'apps/classifier/smoke-test.json',
+      JSON.stringify({
+        requests: [
+          { endpoint: '/classify', multipart: { image: { file: 'samples/cat.png' }, extra: [{ file: '../shared/dog.png' }] } },
+          { endpoint: '/parse', body: { file: 'samples/rows.csv', contentType: 'text/csv' } },
+        ],
+      }),
+    );
+    expect(await smokeInputs()).toEqual([
+      '{workspaceRoot}/apps/classifier/smoke-test.json',
+      '{workspaceRoot}/apps/classifier/samples/cat.png',
+      '{workspaceRoot}/apps/shared/dog.png',
+      '{workspaceRoot}/apps/classifier/samples/rows.csv',
+      { dependentTasksOutputFiles: '**/*' },
+    ]);
+    write('apps/classifier/smoke-test.json', '{"endpoint": ');
+    expect((await smokeInputs())?.[0]).toBe('{projectRoot}/**/*');
   });
 
   it('gates docker-push on the smoke test in a project with smoke-test.json, unless the gate option is off', async () => {

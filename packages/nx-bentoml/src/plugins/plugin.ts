@@ -21,7 +21,7 @@ import {
   readIfPresent,
   rememberBuildConfigs,
 } from './build-configs';
-import { bentoBuildInputs } from './inputs';
+import { bentoBuildInputs, smokeTestInputs } from './inputs';
 import { type BentomlPluginOptions, type NormalizedPluginOptions, normalizePluginOptions } from './options';
 import { type PluginCache, emptyPluginCache, pluginCachePath, readPluginCache, writePluginCache } from './plugin-cache';
 import { findOwningProjectRoot } from './project-root';
@@ -70,7 +70,9 @@ function createNodesForBuildDir(
   const bentoignoreText = readInContext('.bentoignore');
 
   const projectFile = hasConfig ? readProjectFile(context.workspaceRoot, root) : {};
-  const hasSmokeTest = existsSync(join(context.workspaceRoot, root, smokeTestFile));
+  const smokeTestPath = join(context.workspaceRoot, root, smokeTestFile);
+  const smokeTestText = existsSync(smokeTestPath) ? readFileSync(smokeTestPath, 'utf8') : undefined;
+  const hasSmokeTest = smokeTestText !== undefined;
   const projectName = projectFile.name ?? basename(root);
   // The project's own model files, when its bento-build names them: what Nx hashes must be what bento-build imports.
   const modelFiles = projectModelFiles(projectFile, options);
@@ -90,7 +92,7 @@ function createNodesForBuildDir(
     projectName,
     String(hasConfig),
     bentoignoreText,
-    String(hasSmokeTest),
+    smokeTestText ?? '',
     JSON.stringify(modelFiles),
     serviceModule ? `${serviceModule}\n${serviceText}` : '',
     bentomlVersion.runtime,
@@ -112,6 +114,7 @@ function createNodesForBuildDir(
     buildDir: relative(root, contextDir),
     configFile: source.file,
     hasSmokeTest,
+    smokeTestInputs: smokeTestInputs(root, smokeTestFile, smokeTestText),
     bentoBuildInputs: [
       ...inputs,
       bentomlVersion,

@@ -12,6 +12,8 @@ export interface BentoTargetsContext {
   bentoBuildInputs: Array<BentoBuildInput | { runtime: string }>;
   /** The project keeps a smoke-test.json: with the gate on, docker-push depends on smoke-test. */
   hasSmokeTest: boolean;
+  /** smoke-test.json and the sample files it names (inputs.ts smokeTestInputs). */
+  smokeTestInputs: string[];
 }
 
 /** The sample requests smoke-test sends, relative to the project root. */
@@ -105,8 +107,8 @@ export function bentoTargets(options: NormalizedPluginOptions, context: BentoTar
       executor: 'nx-bentoml:smoke-test',
       options: { sampleRequest: `{projectRoot}/${smokeTestFile}` },
       dependsOn: [names.containerize],
-      // The image, and smoke-test.json with the sample files it names (anywhere in the project); not the docs.
-      inputs: ['{projectRoot}/**/*', '!{projectRoot}/**/*.md', ...earlierOutputs],
+      // The image, and smoke-test.json with the sample files it names.
+      inputs: [...context.smokeTestInputs, ...earlierOutputs],
       metadata: {
         description: 'Run the image and check a sample prediction',
         technologies: ['docker'],
