@@ -159,6 +159,20 @@ describe('RegistryClient.planPush with a token short of the pull scope', () => {
   });
 });
 
+describe('RegistryClient.planPush forced, with an owner', () => {
+  it('asks whose images the tags hold, and leaves a refused read to the push, which explains it', async () => {
+    const refuse = jest.fn(async () => new Response('{}', { status: 401 }));
+    const steps = await createRegistryClient({ fetch: refuse as unknown as typeof fetch }).planPush(
+      '127.0.0.1:5000/classifier',
+      { tags: ['nx1'], force: true },
+      { ...localImage(), owns: () => true },
+      { username: 'u', password: 'wrong', serveraddress: '127.0.0.1:5000' },
+    );
+    expect(refuse).toHaveBeenCalled();
+    expect(steps).toEqual([{ tag: 'nx1', action: 'push' }]);
+  });
+});
+
 describe('RegistryClient.credentials', () => {
   it("takes the target's username and password variable before the sources' environment", async () => {
     const client = createRegistryClient({
