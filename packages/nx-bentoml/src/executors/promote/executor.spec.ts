@@ -144,17 +144,23 @@ describe('promote executor', () => {
     expect(promoted()).toMatchObject({ changed: false, digest: sha(manifest) });
   });
 
-  it("refuses --from a tag or digest that names another project's image in the shared repository, and moves no tag", async () => {
-    const registries = fakeRegistries();
-    const theirs = Buffer.from(
+  /** An image of project sklearn-iris under `tag` in the shared repository; its manifest. */
+  const storeOtherProjectsImage = (repo: ReturnType<ReturnType<typeof fakeRegistries>['repository']>, tag: string) => {
+    const config = Buffer.from(
       JSON.stringify({ architecture: 'amd64', os: 'linux', config: { Labels: { 'dev.nx-bentoml.project': 'sklearn-iris' } } }),
     );
-    const theirManifest = Buffer.from(
-      JSON.stringify({ schemaVersion: 2, mediaType: manifestType, config: { digest: sha(theirs) }, layers: [] }),
+    const manifest = Buffer.from(
+      JSON.stringify({ schemaVersion: 2, mediaType: manifestType, config: { digest: sha(config) }, layers: [] }),
     );
+    repo.blobs.set(sha(config), config);
+    repo.manifests.set(tag, manifest).set(sha(manifest), manifest);
+    return manifest;
+  };
+
+  it("refuses --from a tag or digest that names another project's image in the shared repository, and moves no tag", async () => {
+    const registries = fakeRegistries();
     const repo = registries.repository('127.0.0.1:5000');
-    repo.blobs.set(sha(theirs), theirs);
-    repo.manifests.set('latest', theirManifest).set(sha(theirManifest), theirManifest);
+    const theirManifest = storeOtherProjectsImage(repo, 'latest');
     for (const from of ['latest', sha(theirManifest)]) {
       const client = createRegistryClient({ ...credentials(), fetch: registries.fakeFetch });
       expect(await promoteExecutor({ ...options, from }, context(), client)).toEqual({ success: false });
@@ -171,15 +177,8 @@ describe('promote executor', () => {
   it("refuses to move a tag that holds another project's image in the shared repository, and writes nothing", async () => {
     const registries = fakeRegistries();
     publish(registries);
-    const theirs = Buffer.from(
-      JSON.stringify({ architecture: 'amd64', os: 'linux', config: { Labels: { 'dev.nx-bentoml.project': 'sklearn-iris' } } }),
-    );
-    const theirManifest = Buffer.from(
-      JSON.stringify({ schemaVersion: 2, mediaType: manifestType, config: { digest: sha(theirs) }, layers: [] }),
-    );
     const repo = registries.repository('127.0.0.1:5000');
-    repo.blobs.set(sha(theirs), theirs);
-    repo.manifests.set('production', theirManifest).set(sha(theirManifest), theirManifest);
+    const theirManifest = storeOtherProjectsImage(repo, 'production');
     const client = createRegistryClient({ ...credentials(), fetch: registries.fakeFetch });
     expect(await promoteExecutor({ ...options, from: 'nx1' }, context(), client)).toEqual({ success: false });
     expect(logger.error).toHaveBeenCalledWith(
