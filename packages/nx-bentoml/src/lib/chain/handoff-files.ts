@@ -10,6 +10,7 @@ import { UserError } from '../errors';
  *   bento-build  -> bento.json (+ bento.tar)  -> containerize
  *   containerize -> image.json                -> docker-push, smoke-test
  *   docker-push  -> push.json                 -> publish
+ *   plan         -> plan.json                 -> CI (the shards of a fleet publish)
  */
 
 export const bentoArchiveName = 'bento.tar';
@@ -69,10 +70,38 @@ const pushHandoffSchema = z.object({
 /** push.json: every registry reference of the image and its digest. */
 export type PushHandoff = z.infer<typeof pushHandoffSchema>;
 
+/**
+ * What publishing one service would do, as `plan` finds it before anything is built or pushed:
+ * - build: no image with this build key in the engine or any target registry;
+ * - push: the engine holds one (this machine built it) and a registry lacks it;
+ * - tag: every registry tag can be written in the registries alone (an image with this build key is there);
+ * - up-to-date: every tag in every registry already holds it.
+ */
+export const planActions = ['build', 'push', 'tag', 'up-to-date'] as const;
+const planHandoffSchema = z.object({
+  project: z.string(),
+  imageName: z.string(),
+  bentoTag: z.string(),
+  buildKey: z.string(),
+  action: z.enum(planActions),
+  /** The bytes publishing is expected to upload: the image's for push, the Bento's and its models' for build (a lower bound), blobs copied between registries for tag. */
+  pushBytes: z.number(),
+  registries: z.array(
+    z.object({
+      registry: z.string(),
+      repository: z.string(),
+      tags: z.array(z.object({ tag: z.string(), action: z.enum(['keep', 'point', 'copy', 'push']) })),
+    }),
+  ),
+});
+/** plan.json: what publish would do for one project (planActions). */
+export type PlanHandoff = z.infer<typeof planHandoffSchema>;
+
 const handoffs = {
   bento: { file: 'bento.json', schema: bentoHandoffSchema, missing: 'No exported Bento' },
   image: { file: 'image.json', schema: imageHandoffSchema, missing: 'No image.json' },
   push: { file: 'push.json', schema: pushHandoffSchema, missing: 'No push.json' },
+  plan: { file: 'plan.json', schema: planHandoffSchema, missing: 'No plan.json' },
 };
 type Kind = keyof typeof handoffs;
 type Handoff<K extends Kind> = z.output<(typeof handoffs)[K]['schema']>;
