@@ -33,6 +33,7 @@ export function fakeDocker(overrides: Partial<DockerClient> = {}, behaviour: Fak
   }> = [];
   const client: DockerClient = {
     ping: async () => undefined,
+    platform: async () => 'linux/amd64',
     findImageByLabels: async (labels) =>
       [...images.values()].find((image) => Object.entries(labels).every(([label, value]) => image.labels[label] === value)),
     inspectImage: async (reference) =>
@@ -70,8 +71,23 @@ export function fakeDocker(overrides: Partial<DockerClient> = {}, behaviour: Fak
         .digest('hex')}`;
       registry.tags.set(`${repository}:${tag}`, digest);
       registry.labels.set(digest, image?.labels ?? {});
+      if (image) registry.configs.set(digest, image.id);
       if (image && !image.repoDigests.includes(`${repository}@${digest}`)) image.repoDigests.push(`${repository}@${digest}`);
       return { digest, size: 1234 };
+    },
+    pullImage: async (reference) => {
+      calls.push(`pull ${reference}`);
+      const digest = reference.split('@')[1];
+      const id = registry.configs.get(digest) ?? digest;
+      const labels = registry.labels.get(digest) ?? {};
+      images.set(id, {
+        id,
+        labels,
+        repoTags: [],
+        repoDigests: [reference],
+        sizeBytes: 1000,
+        platform: registry.platforms.get(digest) ?? 'linux/amd64',
+      });
     },
     runContainer: async (image, options) => {
       calls.push(`run ${image} on ${options.hostPort}`);

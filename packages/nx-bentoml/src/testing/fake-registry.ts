@@ -8,10 +8,12 @@ export interface RegistryContents {
   labels: Map<string, Record<string, string>>;
   /** linux/amd64 unless a test says otherwise. */
   platforms: Map<string, string>;
+  /** The config digest (the engine's image id) of each manifest, where a push recorded it. */
+  configs: Map<string, string>;
 }
 
 export function registryContents(): RegistryContents {
-  return { tags: new Map(), labels: new Map(), platforms: new Map() };
+  return { tags: new Map(), labels: new Map(), platforms: new Map(), configs: new Map() };
 }
 
 /**
@@ -46,6 +48,11 @@ export function fakeRegistry(
         return digest && needsImageFacts(local, digest) ? { digest, image: image(digest) } : { digest };
       });
       return stepsFromAnswers(target, local, answers);
+    },
+    imageManifest: async (repository, reference) => {
+      const digest = reference.startsWith('sha256:') ? reference : contents.tags.get(`${repository}:${reference}`);
+      const held = digest && [...contents.tags].some(([key, value]) => key.startsWith(`${repository}:`) && value === digest);
+      return held ? { digest, config: contents.configs.get(digest) ?? digest, blobBytes: 1234 } : undefined;
     },
     pointTag: async (repository, tag, digest) => {
       calls.push(`tag in registry ${repository}:${tag}`);

@@ -6,6 +6,7 @@ import { BuildStageEnvsError } from '../../lib/bentoml/client';
 import { BuildkitUnavailableError } from '../../lib/docker/client';
 import { fakeBentoml } from '../../testing/fake-bentoml';
 import { fakeDocker } from '../../testing/fake-docker';
+import { fakeRegistry } from '../../testing/fake-registry';
 import { fakeExecutorContext } from '../../testing/executor-context';
 import { captureLogger } from '../../testing/logger';
 import containerizeExecutor from './executor';
@@ -48,6 +49,83 @@ describe('containerize executor', () => {
       tags: ['nx1', 'latest'],
       bentoTag: 'iris_classifier:nx1',
       built: true,
+      buildKey: image.labels['dev.nx-bentoml.build-key'],
+    });
+    expect(readImage().buildKey).toMatch(/^[0-9a-f]{32}$/);
+  });
+
+  describe('in a run that pushes (publish, docker-push): the image with this build key in a registry of the push', () => {
+    const registry = '127.0.0.1:5000';
+    /** containerize's context in `nx run classifier:publish`: this run's docker-push task, with its registry option. */
+    const publishContext = (pushOptions: Record<string, unknown> = { registry }) => {
+      const base = context();
+      base.projectsConfigurations.projects['classifier'].targets = {
+        'docker-push': { executor: 'nx-bentoml:docker-push', options: pushOptions },
+      };
+      base.taskGraph!.tasks['classifier:docker-push'] = {
+        id: 'classifier:docker-push',
+        target: { project: 'classifier', target: 'docker-push' },
+        overrides: {},
+      } as never;
+      return base;
+    };
+    /** Machine A: built and pushed under both tags; its registry is the one machine B's push goes to. */
+    const publishedElsewhere = async () => {
+      const machineA = fakeDocker();
+      await containerizeExecutor(options, context(), machineA.client, bentoml);
+      const [image] = machineA.images.values();
+      for (const tag of ['nx1', 'latest']) {
+        await machineA.client.tagImage(image.id, `${registry}/iris-classifier`, tag);
+        await machineA.client.pushImage(`${registry}/iris-classifier`, tag, undefined, () => undefined);
+      }
+      return { machineA, image, digest: machineA.registry.tags.get(`${registry}/iris-classifier:nx1`)! };
+    };
+
+    it('builds nothing, pulls nothing and tags nothing in the engine when the registry holds it; image.json names it there', async () => {
+      const { machineA, image, digest } = await publishedElsewhere();
+      const machineB = fakeDocker({}, { registry: machineA.registry });
+      const registryClient = fakeRegistry(machineA.registry).client;
+      await containerizeExecutor(options, publishContext(), machineB.client, bentoml, registryClient);
+      expect(machineB.calls).toEqual([]);
+      expect(machineB.images.size).toBe(0);
+      expect(readImage()).toEqual({
+        imageId: image.id,
+        imageName: 'iris-classifier',
+        tags: ['nx1', 'latest'],
+        bentoTag: 'iris_classifier:nx1',
+        built: false,
+        buildKey: image.labels['dev.nx-bentoml.build-key'],
+        registryImage: { registry, repository: `${registry}/iris-classifier`, digest, platform: 'linux/amd64', sizeBytes: 1234 },
+      });
+    });
+
+    it('builds when the registry holds another build key under the tags, or the image is for another platform', async () => {
+      const { machineA, digest } = await publishedElsewhere();
+      machineA.registry.platforms.set(digest, 'linux/arm64');
+      const machineB = fakeDocker({}, { registry: machineA.registry });
+      await containerizeExecutor(options, publishContext(), machineB.client, bentoml, fakeRegistry(machineA.registry).client);
+      expect(machineB.calls[0]).toBe('build iris-classifier:nx1');
+      expect(readImage()).toMatchObject({ built: true });
+      expect(readImage().registryImage).toBeUndefined();
+    });
+
+    it('builds in the engine when the run pushes nothing (containerize alone makes a local image)', async () => {
+      const { machineA } = await publishedElsewhere();
+      const machineB = fakeDocker({}, { registry: machineA.registry });
+      await containerizeExecutor(options, context(), machineB.client, bentoml, fakeRegistry(machineA.registry).client);
+      expect(machineB.calls[0]).toBe('build iris-classifier:nx1');
+    });
+
+    it("refuses a registry tag that holds another project's image, naming both, before building", async () => {
+      const machineA = fakeDocker();
+      machineA.registry.tags.set(`${registry}/iris-classifier:latest`, 'sha256:other');
+      machineA.registry.labels.set('sha256:other', { 'dev.nx-bentoml.project': 'quickstart' });
+      const machineB = fakeDocker({}, { registry: machineA.registry });
+      await expect(
+        containerizeExecutor(options, publishContext(), machineB.client, bentoml, fakeRegistry(machineA.registry).client),
+      ).resolves.toEqual({ success: false });
+      expect(logger.error).toHaveBeenCalledWith(expect.stringContaining('is also the image of project quickstart'));
+      expect(machineB.calls).toEqual([]);
     });
   });
 

@@ -205,6 +205,52 @@ describe('docker-push executor', () => {
     });
   });
 
+  describe('an image containerize found in a registry (image.json names it there; the engine has none)', () => {
+    const digest = `sha256:${'f'.repeat(64)}`;
+    const registryImage = (registry = '127.0.0.1:5000') => {
+      writeFileSync(
+        join(root, 'dist/apps/classifier/image/image.json'),
+        JSON.stringify({
+          imageId: 'sha256:config',
+          imageName: 'classifier',
+          tags: ['nx1', 'latest'],
+          bentoTag: 'classifier:nx1',
+          built: false,
+          buildKey: 'key-1',
+          registryImage: { registry, repository: `${registry}/classifier`, digest, platform: 'linux/amd64', sizeBytes: 777 },
+        }),
+      );
+      const docker = fakeDocker();
+      docker.registry.tags.set(`${registry}/classifier:nx1`, digest);
+      docker.registry.labels.set(digest, { 'dev.nx-bentoml.build-key': 'key-1' });
+      return docker;
+    };
+
+    it('writes the missing tags in the registry alone: no engine call, nothing pushed', async () => {
+      const docker = registryImage();
+      expect(await dockerPushExecutor(options, context(), ...clients(docker))).toEqual({ success: true });
+      expect(docker.calls).toEqual(['promote 127.0.0.1:5000/classifier:latest']);
+      expect(docker.registry.tags.get('127.0.0.1:5000/classifier:latest')).toBe(digest);
+      const manifest = JSON.parse(readFileSync(join(root, 'dist/apps/classifier/push/push.json'), 'utf8'));
+      expect(manifest.imageSizeBytes).toBe(777);
+      expect(manifest.pushed).toMatchObject([
+        { tag: 'nx1', digest, status: 'up-to-date' },
+        { tag: 'latest', digest, status: 'pushed' },
+      ]);
+    });
+
+    it('copies it from the registry that holds it into another one, registry to registry', async () => {
+      const docker = registryImage('127.0.0.1:5000');
+      await dockerPushExecutor({ ...options, registries: ['127.0.0.1:5000', 'ghcr.io/org'] }, context(), ...clients(docker));
+      expect(docker.calls).toEqual([
+        'promote 127.0.0.1:5000/classifier:latest',
+        'promote ghcr.io/org/classifier:nx1',
+        'promote ghcr.io/org/classifier:latest',
+      ]);
+      expect(docker.registry.tags.get('ghcr.io/org/classifier:nx1')).toBe(digest);
+    });
+  });
+
   it('pushes with the credentials from the environment and never logs the password', async () => {
     const docker = dockerWithImage();
     await dockerPushExecutor(options, context(), ...clients(docker, credentialsFromEnvironment()));

@@ -1,6 +1,6 @@
 import type { ExecutorContext } from '@nx/devkit';
 import { fakeExecutorContext } from '../../testing/executor-context';
-import { gatedPush } from './gated-push';
+import { gatedPush, pushInThisRun } from './gated-push';
 
 describe('gatedPush', () => {
   /** smoke-test's context in `nx run classifier:publish`, where docker-push depends on it (or not, with `gated: false`). */
@@ -38,13 +38,18 @@ describe('gatedPush', () => {
 
   it("finds the push that depends on this task, under the project's name for it, with Nx 23's and Nx 24's edges", () => {
     for (const edges of ['nx23', 'nx24'] as const) {
-      expect(gatedPush(smokeTestContext({ edges }))).toEqual({ target: 'push', options: { registry: '127.0.0.1:5000', retries: 3 } });
+      expect(gatedPush(smokeTestContext({ edges }))).toEqual({
+        target: 'push',
+        taskId: 'classifier:push',
+        options: { registry: '127.0.0.1:5000', retries: 3 },
+      });
     }
   });
 
   it("layers the push's options as Nx does: target, configuration, then its typed command line", () => {
     expect(gatedPush(smokeTestContext({ configuration: 'ci', overrides: { retries: '5', gate: 'false' } }))).toEqual({
       target: 'push',
+      taskId: 'classifier:push',
       options: { registry: 'ghcr.io/org', retries: 5, gate: false },
     });
   });
@@ -52,5 +57,14 @@ describe('gatedPush', () => {
   it('finds none when the push does not depend on this task, or there is no push', () => {
     expect(gatedPush(smokeTestContext({ gated: false }))).toBeUndefined();
     expect(gatedPush(fakeExecutorContext('/ws', 'apps/classifier', 'smoke-test'))).toBeUndefined();
+  });
+
+  it("finds this run's push for any task of the project, dependent or not (containerize's look in the push's registries)", () => {
+    expect(pushInThisRun(smokeTestContext({ gated: false, overrides: { registry: 'ghcr.io/org' } }))).toEqual({
+      target: 'push',
+      taskId: 'classifier:push',
+      options: { registry: 'ghcr.io/org', retries: 3 },
+    });
+    expect(pushInThisRun(fakeExecutorContext('/ws', 'apps/classifier', 'containerize'))).toBeUndefined();
   });
 });

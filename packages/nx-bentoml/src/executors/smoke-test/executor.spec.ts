@@ -266,6 +266,48 @@ describe('smoke-test executor', () => {
       expect(secondRun.calls).toEqual(['run sha256:1 on 0', 'remove c1']);
     });
 
+    describe('an image containerize found in a registry', () => {
+      const digest = `sha256:${'f'.repeat(64)}`;
+      const inRegistryOnly = (publishedPort: number) => {
+        writeFileSync(
+          join(root, 'dist/apps/classifier/image/image.json'),
+          JSON.stringify({
+            imageId: 'sha256:config',
+            imageName: 'classifier',
+            tags: ['nx1', 'latest'],
+            bentoTag: 'classifier:nx1',
+            built: false,
+            buildKey: 'key-1',
+            registryImage: {
+              registry: '127.0.0.1:5000',
+              repository: '127.0.0.1:5000/classifier',
+              digest,
+              platform: 'linux/amd64',
+              sizeBytes: 1,
+            },
+          }),
+        );
+        const docker = fakeDocker({}, { publishedPort });
+        docker.registry.tags.set('127.0.0.1:5000/classifier:nx1', digest);
+        docker.registry.configs.set(digest, 'sha256:config');
+        return docker;
+      };
+
+      it('pulls nothing and starts nothing when every tag holds it', async () => {
+        const docker = inRegistryOnly(1);
+        docker.registry.tags.set('127.0.0.1:5000/classifier:latest', digest);
+        expect(await smokeTestExecutor(options(0), gateContext(), docker.client, registryOf(docker))).toEqual({ success: true });
+        expect(docker.calls).toEqual([]);
+      });
+
+      it('pulls it by digest, not by tag, and tests it when a tag would move', async () => {
+        server = await fakeService({ status: 200, body: ['setosa'] });
+        const docker = inRegistryOnly(portOf(server));
+        expect(await smokeTestExecutor(options(0), gateContext(), docker.client, registryOf(docker))).toEqual({ success: true });
+        expect(docker.calls).toEqual([`pull 127.0.0.1:5000/classifier@${digest}`, 'run sha256:config on 0', 'remove c1']);
+      });
+    });
+
     it('tests even an image the registry holds when the push is forced', async () => {
       server = await fakeService({ status: 200, body: ['setosa'] });
       const docker = engineWithImage(portOf(server));

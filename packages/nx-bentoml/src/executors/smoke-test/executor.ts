@@ -11,7 +11,9 @@ import { type RegistryClient, createRegistryClient } from '../../lib/registry/cl
 import { pushRegistries } from '../../lib/registry/reference';
 import { configuredTargetName } from '../shared/configured-targets';
 import { resolveOption } from '../shared/executor-context';
-import { gatedPush } from '../shared/gated-push';
+import { gatedPush, pushInThisRun } from '../shared/gated-push';
+import { pullRegistryImage } from '../../lib/chain/image-location';
+import type { RegistryAccess } from '../../lib/registry/credentials';
 import { readImageHandoff } from '../shared/handoffs';
 import { runExecutor } from '../shared/run-executor';
 import { projectIdentity } from '../shared/project-images';
@@ -28,7 +30,9 @@ export default async function smokeTestExecutor(
   return runExecutor(async () => {
     const { image, containerizeTarget } = readImageHandoff(options.imagePath, context);
     const gate = gatedPush(context);
-    if (!gate) return smokeTest(options, context, docker, image);
+    // Credentials for pulling an image containerize found in a registry: the push's, as for its reads.
+    const clients = { docker, registry, access: (gate ?? pushInThisRun(context))?.options ?? {} };
+    if (!gate) return smokeTest(options, context, clients, image);
     if (gate.options.gate === false) {
       logger.info(`The gate is off (gate: false): ${gate.target} pushes without a smoke test.`);
       return { success: true };
@@ -42,7 +46,7 @@ export default async function smokeTestExecutor(
       return { success: true };
     }
     logger.info(`Testing the image before ${gate.target} pushes it (the gate; --gate=false pushes without it).`);
-    return smokeTest(options, context, docker, image).catch((error: Error) => {
+    return smokeTest(options, context, clients, image).catch((error: Error) => {
       if (!isUserError(error)) throw error;
       throw new UserError(
         `${error.message}\nThe gate before ${gate.target} stopped the push: nothing was pushed and no tag moved. ` +
@@ -52,13 +56,19 @@ export default async function smokeTestExecutor(
   });
 }
 
-/** Runs the image, waits until it is ready and checks the sample requests. */
-async function smokeTest(options: SmokeTestExecutorSchema, context: ExecutorContext, docker: DockerClient, image: ImageHandoff) {
+/** Runs the image (pulled by digest when containerize found it in a registry), waits until it is ready and checks the sample requests. */
+async function smokeTest(
+  options: SmokeTestExecutorSchema,
+  context: ExecutorContext,
+  { docker, registry, access }: { docker: DockerClient; registry: RegistryClient; access: RegistryAccess },
+  image: ImageHandoff,
+) {
   const samplePath = options.sampleRequest ? resolveOption(options.sampleRequest, context) : undefined;
   const shownPath = samplePath && relative(context.root, samplePath);
   // Checked before the container starts: a mistake in the file costs no image start.
   const requests = samplePath && existsSync(samplePath) ? readSmokeTestFile(samplePath, shownPath as string) : undefined;
   await docker.ping();
+  await pullRegistryImage(image, { docker, registry }, access, (line) => logger.info(line));
 
   logger.info(`Starting ${image.imageName}:${image.tags[0]}...`);
   const container = await startContainer(docker, image.imageId, options.port ?? 0, context.projectName ?? 'unknown');

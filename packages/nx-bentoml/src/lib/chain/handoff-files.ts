@@ -49,8 +49,25 @@ const imageHandoffSchema = z.object({
   tags: z.array(z.string()),
   bentoTag: z.string(),
   built: z.boolean(),
+  /** The image's build key (image-labels.ts); files written before it have none. */
+  buildKey: z.string().optional(),
+  /**
+   * Set when a target registry already held an image with this build key, so containerize built
+   * and pulled nothing: the image is there, by digest, and not in the engine (imageId is its config
+   * digest, the id the engine gives it once pulled). docker-push then writes tags in the registries alone.
+   */
+  registryImage: z
+    .object({
+      registry: z.string(),
+      repository: z.string(),
+      digest: z.string(),
+      platform: z.string(),
+      /** The bytes of its blobs as the registry stores them (compressed). */
+      sizeBytes: z.number(),
+    })
+    .optional(),
 });
-/** image.json: the image built from the Bento and its local tags. */
+/** image.json: the image built from the Bento (or found in a registry) and its tags. */
 export type ImageHandoff = z.infer<typeof imageHandoffSchema>;
 
 const pushHandoffSchema = z.object({

@@ -1,4 +1,4 @@
-import type { DockerClient, ImageSummary } from '../docker/client';
+import type { DockerClient } from '../docker/client';
 import { UserError } from '../errors';
 import type { RegistryClient } from '../registry/client';
 import type { RegistryAccess, RegistryAuth } from '../registry/credentials';
@@ -7,7 +7,8 @@ import { type LocalImage, type TagStep, withPushedDigests } from '../registry/pu
 import { withRetries } from '../retry';
 import type { ImageHandoff, PushHandoff } from './handoff-files';
 import { buildKeyLabel } from './image-labels';
-import { type ProjectIdentity, otherProject, ownedBy, sharedRepositoryError } from './project-images';
+import type { RegistryImage } from './image-location';
+import { type ProjectIdentity, assertNoOtherProject, ownedBy } from './project-images';
 
 type PushedTag = PushHandoff['pushed'][number];
 
@@ -36,13 +37,25 @@ interface PushLog {
   warn(line: string): void;
 }
 
-/** The image containerize recorded, as the engine holds it now and as reuse rule 3 compares it. */
-export async function inspectLocalImage(
+/**
+ * The image containerize recorded, as reuse rule 3 compares it: in the engine now, or (containerize
+ * found it there and built nothing) in a registry, by digest, which is then the source of every tag.
+ */
+export async function describeImage(
   docker: DockerClient,
   image: ImageHandoff,
   containerizeTarget: string,
   owner: ProjectIdentity,
-): Promise<{ summary: ImageSummary; local: LocalImage }> {
+): Promise<{ sizeBytes: number; local: LocalImage; source?: RegistryImage }> {
+  const source = image.registryImage;
+  if (source) {
+    const buildKey = image.buildKey === undefined ? undefined : { label: buildKeyLabel, value: image.buildKey };
+    return {
+      sizeBytes: source.sizeBytes,
+      local: { knownDigests: new Set([source.digest]), buildKey, platform: source.platform, owns: ownedBy(owner) },
+      source,
+    };
+  }
   const summary = await docker.inspectImage(image.imageId);
   if (!summary) {
     throw new UserError(
@@ -51,7 +64,7 @@ export async function inspectLocalImage(
   }
   const buildKey = summary.labels[buildKeyLabel];
   return {
-    summary,
+    sizeBytes: summary.sizeBytes,
     local: {
       knownDigests: new Set(summary.repoDigests.map((entry) => entry.split('@')[1])),
       buildKey: buildKey === undefined ? undefined : { label: buildKeyLabel, value: buildKey },
@@ -71,7 +84,7 @@ export async function pushImage(
   clients: PushClients,
   log: PushLog,
 ): Promise<{ imageSizeBytes: number; pushed: PushedTag[] }> {
-  const { summary, local: inspected } = await inspectLocalImage(clients.docker, push.image, push.containerizeTarget, push.owner);
+  const { sizeBytes, local: inspected, source } = await describeImage(clients.docker, push.image, push.containerizeTarget, push.owner);
   const plans = await planRegistries(push, clients.registry, inspected);
   let local = inspected;
   const pushed: PushedTag[] = [];
@@ -79,21 +92,21 @@ export async function pushImage(
     const { registry, repository, auth } = plan;
     // A digest an earlier registry's push reported is this image's here too: planned again with it.
     const steps = local === inspected ? plan.steps : await planRegistryPush(push, clients.registry, repository, local, auth);
-    assertNoForeignTag(push, repository, steps);
+    assertNoOtherProject(push.owner, push.image.imageName, repository, steps);
     for (const step of steps) {
-      await clients.docker.tagImage(push.image.imageId, repository, step.tag);
-      const result = await carryOut(push, clients, { registry, repository, step, auth }, log);
+      if (!source) await clients.docker.tagImage(push.image.imageId, repository, step.tag);
+      const result = await carryOut(push, clients, { registry, repository, step, auth, source }, log);
       pushed.push(result.entry);
       if (result.pushedImage) local = withPushedDigests(local, [result.entry.digest]);
     }
   }
-  return { imageSizeBytes: summary.sizeBytes, pushed };
+  return { imageSizeBytes: sizeBytes, pushed };
 }
 
 /** True when the push would push or point at least one tag (the gate tests the image only then); refuses as pushImage does. */
 export async function wouldPush(push: ImagePush, clients: PushClients): Promise<boolean> {
   if (push.force) return true;
-  const { local } = await inspectLocalImage(clients.docker, push.image, push.containerizeTarget, push.owner);
+  const { local } = await describeImage(clients.docker, push.image, push.containerizeTarget, push.owner);
   const plans = await planRegistries(push, clients.registry, local);
   return plans.some(({ steps }) => steps.some((step) => step.action !== 'keep'));
 }
@@ -106,15 +119,8 @@ async function planRegistries(push: ImagePush, registry: RegistryClient, local: 
     const repository = `${name}/${push.image.imageName}`;
     plans.push({ registry: name, repository, auth, steps: await planRegistryPush(push, registry, repository, local, auth) });
   }
-  for (const { repository, steps } of plans) assertNoForeignTag(push, repository, steps);
+  for (const { repository, steps } of plans) assertNoOtherProject(push.owner, push.image.imageName, repository, steps);
   return plans;
-}
-
-function assertNoForeignTag(push: ImagePush, repository: string, steps: TagStep[]) {
-  for (const step of steps) {
-    const other = step.action === 'foreign' ? otherProject(push.owner, step.labels) : undefined;
-    if (other) throw sharedRepositoryError(push.owner, push.image.imageName, repository, other);
-  }
 }
 
 function planRegistryPush(
@@ -134,9 +140,11 @@ interface TagTarget {
   repository: string;
   step: TagStep;
   auth: RegistryAuth | undefined;
+  /** The registry image containerize found, when the engine has none: tags are copied from it, not pushed. */
+  source: RegistryImage | undefined;
 }
 
-async function carryOut(push: ImagePush, clients: PushClients, { registry, repository, step, auth }: TagTarget, log: PushLog) {
+async function carryOut(push: ImagePush, clients: PushClients, { registry, repository, step, auth, source }: TagTarget, log: PushLog) {
   const reference = `${repository}:${step.tag}`;
   if (step.action === 'keep') {
     log.info(`${reference} is up to date (${step.digest}${step.sameInputs ? ', built from the same inputs elsewhere' : ''}); not pushing.`);
@@ -146,6 +154,7 @@ async function carryOut(push: ImagePush, clients: PushClients, { registry, repos
     log.info(`Tagged ${reference} in the registry with the image built from the same inputs elsewhere (${step.digest}).`);
     return { entry: { registry, reference, tag: step.tag, digest: step.digest, status: 'pushed' as const } };
   }
+  if (source) return { entry: await copyFromRegistry(push, clients.registry, { registry, repository, step, auth, source }, log) };
   log.info(`Pushing ${reference}${auth?.username ? ` as ${auth.username}` : ''}...`);
   const result = await withRetries(() => clients.docker.pushImage(repository, step.tag, auth, (line) => log.info(`  ${line}`)), {
     attempts: push.retries ?? 3,
@@ -157,4 +166,27 @@ async function carryOut(push: ImagePush, clients: PushClients, { registry, repos
   });
   log.info(`Pushed ${reference}@${result.digest}`);
   return { entry: { registry, reference, tag: step.tag, digest: result.digest, status: 'pushed' as const }, pushedImage: true };
+}
+
+/** A tag written from the registry image containerize found: the manifest's own bytes, with the blobs another repository lacks copied first. */
+async function copyFromRegistry(
+  push: ImagePush,
+  registry: RegistryClient,
+  { registry: name, repository, step, auth, source }: TagTarget & { source: RegistryImage },
+  log: PushLog,
+): Promise<PushedTag> {
+  const reference = `${repository}:${step.tag}`;
+  const sourceAuth = source.registry === name ? auth : await registry.credentials(source.registry, push.access);
+  const { digest, blobs } = await registry
+    .promote({
+      from: { repository: source.repository, reference: source.digest, auth: sourceAuth },
+      to: { repository, tag: step.tag, auth },
+      versionsCommand: `nx run ${push.owner.project}:versions`,
+    })
+    .catch((error: unknown) => {
+      throw explainRegistryError(error, { passwordEnv: push.access.passwordEnv });
+    });
+  const copied = blobs.uploaded || blobs.mounted ? ` (${blobs.uploaded} blobs copied, ${blobs.mounted} mounted)` : '';
+  log.info(`Tagged ${reference} in the registry with ${source.repository}@${digest}${copied}; nothing was built or pulled.`);
+  return { registry: name, reference, tag: step.tag, digest, status: 'pushed' };
 }

@@ -1,5 +1,6 @@
 import type { DockerClient } from '../docker/client';
 import { UserError } from '../errors';
+import type { TagStep } from '../registry/push-plan';
 import { toImageName } from '../names';
 import { hasHandoff, readHandoff } from './handoff-files';
 import { projectLabel, sourceLabel } from './image-labels';
@@ -75,6 +76,14 @@ export function sharedRepositoryError(ours: ProjectIdentity, imageName: string, 
       `Set "imageName" in the containerize options of ${ours.project}'s project.json (e.g. "${toImageName(ours.project)}/${imageName}"), ` +
       `or of ${other.project}'s.`,
   );
+}
+
+/** Refuses a plan whose tags hold another project's image (rule 3's "foreign" steps), before any tag moves. */
+export function assertNoOtherProject(ours: ProjectIdentity, imageName: string, repository: string, steps: TagStep[]): void {
+  for (const step of steps) {
+    const other = step.action === 'foreign' ? otherProject(ours, step.labels) : undefined;
+    if (other) throw sharedRepositoryError(ours, imageName, repository, other);
+  }
 }
 
 /** Another containerize target of this workspace: its explicit imageName option, and where its bento.json and image.json lie. */

@@ -15,6 +15,8 @@ export type { ContainerOptions, ImageSummary, PushCredentials, PushResult, Runni
 /** Everything nx-bentoml asks of the Docker Engine, through its HTTP API (no docker CLI). */
 export interface DockerClient {
   ping(): Promise<void>;
+  /** "linux/amd64": the platform the engine builds for, as image configs name it. */
+  platform(): Promise<string>;
   /** An image carrying every one of these labels with these values, if the engine holds one. */
   findImageByLabels(labels: Record<string, string>): Promise<ImageSummary | undefined>;
   inspectImage(reference: string): Promise<ImageSummary | undefined>;
@@ -30,6 +32,8 @@ export interface DockerClient {
     log: (line: string) => void,
   ): Promise<string>;
   tagImage(imageId: string, repository: string, tag: string): Promise<void>;
+  /** Pulls an image (repository@digest) from a registry through the Engine (POST /images/create); credentials as for a push. */
+  pullImage(reference: string, auth: PushCredentials | undefined, log: (line: string) => void): Promise<void>;
   /** Pushes repository:tag through the Engine (POST /images/{name}/push); the registry itself is lib/registry's. */
   pushImage(repository: string, tag: string, auth: PushCredentials | undefined, log: (line: string) => void): Promise<PushResult>;
   runContainer(image: string, options: ContainerOptions): Promise<RunningContainer>;
@@ -46,6 +50,11 @@ export function createDockerClient(address: EngineAddress = resolveEngineAddress
   const engine = connectEngine(address);
   return {
     ping: () => engine.call(async () => void (await engine.docker.ping())),
+    platform: () =>
+      engine.call(async () => {
+        const version = await engine.docker.version();
+        return `${version.Os}/${version.Arch}`;
+      }),
     ...images(engine),
     ...builds(engine),
     ...containers(engine),

@@ -28,7 +28,7 @@ export interface PushResult {
   size?: number;
 }
 
-/** The images the Engine holds: inspect, find by label, tag, and push to a registry. */
+/** The images the Engine holds: inspect, find by label, tag, pull by digest and push to a registry. */
 export function images({ docker, call }: Engine) {
   const summary = (image: Docker.ImageInspectInfo): ImageSummary => ({
     id: image.Id,
@@ -59,6 +59,19 @@ export function images({ docker, call }: Engine) {
 
     tagImage: (imageId: string, repository: string, tag: string) =>
       call(async () => void (await docker.getImage(imageId).tag({ repo: repository, tag }))),
+
+    pullImage: (reference: string, auth: PushCredentials | undefined, log: (line: string) => void) =>
+      call(async () => {
+        const stream = await docker.pull(reference, { authconfig: auth });
+        const seen = new Set<string>();
+        await followProgress(docker, stream, (event: ProgressEvent) => {
+          const line = event.id && event.status ? `${event.id}: ${event.status}` : event.status;
+          if (line && /^(Pull complete|Already exists|Digest|Status)/.test(event.status ?? '') && !seen.has(line)) {
+            seen.add(line);
+            log(line);
+          }
+        });
+      }),
 
     pushImage: (repository: string, tag: string, auth: PushCredentials | undefined, log: (line: string) => void) =>
       call(async () => {

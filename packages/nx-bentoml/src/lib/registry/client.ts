@@ -22,6 +22,12 @@ export interface RegistryClient {
     local: LocalImage,
     auth: RegistryAuth | undefined,
   ): Promise<TagStep[]>;
+  /** The image manifest a tag or digest names (its digest, config blob and stored size); undefined when there is none or it is a manifest list. */
+  imageManifest(
+    repository: string,
+    reference: string,
+    auth: RegistryAuth | undefined,
+  ): Promise<{ digest: string; config: string; blobBytes: number } | undefined>;
   /** Points repository:tag at an image manifest the repository holds, by writing its bytes under the tag; false when it will not. */
   pointTag(repository: string, tag: string, digest: string, auth: RegistryAuth | undefined): Promise<boolean>;
   /** Every tag of a repository with its image; `unread`, the tags that hold no single image this client can read (a manifest list). */
@@ -48,6 +54,12 @@ export function createRegistryClient({ fetch: fetchImpl = fetch, ...sources }: C
         answers.push(await (target.force ? answer.catch(() => undefined) : answer));
       }
       return stepsFromAnswers(target, local, answers);
+    },
+
+    async imageManifest(repository, reference, auth) {
+      const manifest = await readManifest(registrySession(auth, fetchImpl), repositoryApi(repository), reference);
+      if (!manifest?.config || !imageManifestTypes.includes(manifest.contentType)) return undefined;
+      return { digest: manifest.digest, config: manifest.config, blobBytes: manifest.blobBytes };
     },
 
     async pointTag(repository, tag, digest, auth) {

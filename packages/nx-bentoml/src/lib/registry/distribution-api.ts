@@ -29,6 +29,8 @@ export interface StoredManifest {
   blobs: string[];
   /** The config blob of an image manifest. */
   config?: string;
+  /** The bytes of the blobs an image manifest names (config and layers, compressed as stored); 0 for a manifest list. */
+  blobBytes: number;
   isList: boolean;
   /** The digests of a manifest list's image manifests (one per platform); none for an image manifest. */
   children: string[];
@@ -38,8 +40,8 @@ export const imageManifestTypes = ['application/vnd.docker.distribution.manifest
 const manifestListTypes = ['application/vnd.docker.distribution.manifest.list.v2+json', 'application/vnd.oci.image.index.v1+json'];
 const manifestSchema = z.object({
   mediaType: z.string().optional(),
-  config: z.object({ digest: z.string() }).optional(),
-  layers: z.array(z.object({ digest: z.string() })).default([]),
+  config: z.object({ digest: z.string(), size: z.number().default(0) }).optional(),
+  layers: z.array(z.object({ digest: z.string(), size: z.number().default(0) })).default([]),
   manifests: z.array(z.object({ digest: z.string() })).default([]),
 });
 const imageConfigSchema = z.object({
@@ -70,6 +72,7 @@ export async function readManifest(session: RegistrySession, api: RepositoryApi,
     body,
     blobs: isList ? [] : [...(config ? [config] : []), ...parsed.layers.map((layer) => layer.digest)],
     ...(config ? { config } : {}),
+    blobBytes: isList ? 0 : [...(parsed.config ? [parsed.config] : []), ...parsed.layers].reduce((sum, blob) => sum + blob.size, 0),
     isList,
     children: isList ? parsed.manifests.map((manifest) => manifest.digest) : [],
   };
