@@ -15,6 +15,7 @@ export const targetNameOptions = [
   'smokeTestTargetName',
   'versionsTargetName',
   'promoteTargetName',
+  'planTargetName',
 ] as const;
 
 type TargetNameOption = (typeof targetNameOptions)[number];
@@ -41,6 +42,7 @@ const defaults: NormalizedPluginOptions = {
   smokeTestTargetName: 'smoke-test',
   versionsTargetName: 'versions',
   promoteTargetName: 'promote',
+  planTargetName: 'plan',
   modelFiles: defaultModelFiles,
   metricsFile: defaultMetricsFile,
   gate: true,

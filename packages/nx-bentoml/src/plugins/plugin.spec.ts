@@ -45,7 +45,7 @@ describe('nx-bentoml plugin', () => {
     rmSync(workspaceRoot, { recursive: true, force: true });
   });
 
-  it('adds the eight targets to the project that owns src/bentofile.yaml', async () => {
+  it('adds the nine targets to the project that owns src/bentofile.yaml', async () => {
     const results = await run(['apps/classifier/src/bentofile.yaml']);
     const project = results['apps/classifier/src/bentofile.yaml'].projects?.['apps/classifier'];
     expect(project?.name).toBeUndefined();
@@ -56,10 +56,11 @@ describe('nx-bentoml plugin', () => {
       'publish',
       'serve',
       'smoke-test',
+      'plan',
       'versions',
       'promote',
     ]);
-    expect(project?.metadata?.targetGroups?.['BentoML']).toHaveLength(8);
+    expect(project?.metadata?.targetGroups?.['BentoML']).toHaveLength(9);
   });
 
   it('chains publish through docker-push, containerize and bento-build', async () => {
@@ -356,8 +357,19 @@ describe('nx-bentoml plugin', () => {
     const targets = (await run(['apps/classifier/src/bentofile.yaml'], { bentoBuildTargetName: 'bento', dockerPushTargetName: 'push' }))[
       'apps/classifier/src/bentofile.yaml'
     ].projects!['apps/classifier'].targets!;
-    expect(Object.keys(targets)).toEqual(['bento', 'containerize', 'push', 'publish', 'serve', 'smoke-test', 'versions', 'promote']);
+    expect(Object.keys(targets)).toEqual([
+      'bento',
+      'containerize',
+      'push',
+      'publish',
+      'serve',
+      'smoke-test',
+      'plan',
+      'versions',
+      'promote',
+    ]);
     expect(targets['containerize'].dependsOn).toEqual(['bento']);
+    expect(targets['plan'].dependsOn).toEqual(['bento']);
     expect(targets['publish'].dependsOn).toEqual([{ target: 'push', params: 'forward' }]);
   });
 

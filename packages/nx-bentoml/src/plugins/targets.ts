@@ -24,8 +24,9 @@ export const imageOutputDir = '{workspaceRoot}/dist/{projectRoot}/image';
 export const pushOutputDir = '{workspaceRoot}/dist/{projectRoot}/push';
 export const versionsOutputDir = '{workspaceRoot}/dist/{projectRoot}/versions';
 export const promoteOutputDir = '{workspaceRoot}/dist/{projectRoot}/promote';
+export const planOutputDir = '{workspaceRoot}/dist/{projectRoot}/plan';
 
-/** The eight inferred targets of a project that owns a BentoML build directory, keyed by their configured names. */
+/** The nine inferred targets of a project that owns a BentoML build directory, keyed by their configured names. */
 export function bentoTargets(options: NormalizedPluginOptions, context: BentoTargetsContext): Record<string, TargetConfiguration> {
   const buildDir = ['{projectRoot}', context.buildDir].filter(Boolean).join('/');
   const buildConfig = { buildDir, ...(context.configFile ? { bentofile: `${buildDir}/${context.configFile}` } : {}) };
@@ -43,6 +44,7 @@ export function bentoTargets(options: NormalizedPluginOptions, context: BentoTar
     smokeTest: options.smokeTestTargetName,
     versions: options.versionsTargetName,
     promote: options.promoteTargetName,
+    plan: options.planTargetName,
   };
   // What decides the later targets is what the earlier ones wrote (the Bento, the image record, the
   // push record): on Nx 24's task-based affected, an edit that changes no Bento selects none of them.
@@ -112,6 +114,16 @@ export function bentoTargets(options: NormalizedPluginOptions, context: BentoTar
       metadata: {
         description: 'Run the image and check a sample prediction',
         technologies: ['docker'],
+      },
+    },
+    [names.plan]: {
+      executor: 'nx-bentoml:plan',
+      dependsOn: [names.build],
+      inputs: earlierOutputs,
+      outputs: [planOutputDir],
+      metadata: {
+        description: 'Say what publish would do (build, push, tag only, up to date) before anything is built or pushed',
+        technologies: ['bentoml', 'docker'],
       },
     },
     [names.versions]: {

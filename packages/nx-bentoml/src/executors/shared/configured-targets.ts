@@ -1,7 +1,8 @@
 import type { ExecutorContext } from '@nx/devkit';
 
 /** The executors of this plugin, by the name each has in executors.json. */
-export type ChainExecutor = 'bento-build' | 'containerize' | 'docker-push' | 'publish' | 'serve' | 'smoke-test' | 'versions' | 'promote';
+export type ChainExecutor =
+  'bento-build' | 'containerize' | 'docker-push' | 'publish' | 'serve' | 'smoke-test' | 'versions' | 'promote' | 'plan';
 
 /**
  * The name this project gives the target that runs one of the plugin's executors, for messages

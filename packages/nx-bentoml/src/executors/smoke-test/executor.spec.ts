@@ -300,12 +300,35 @@ describe('smoke-test executor', () => {
         expect(docker.calls).toEqual([]);
       });
 
-      it('pulls it by digest, not by tag, and tests it when a tag would move', async () => {
+      it('does not test it again when the push only writes tags: the registry holding its build key is the gate record', async () => {
+        const docker = inRegistryOnly(1);
+        expect(await smokeTestExecutor(options(0), gateContext(), docker.client, registryOf(docker))).toEqual({ success: true });
+        expect(docker.calls).toEqual([]);
+        expect(logger.info).toHaveBeenCalledWith(
+          "A registry already holds this image's build key, pushed after its gate passed: docker-push only writes tags, so the gate does not test it again.",
+        );
+      });
+
+      it('pulls it by digest, not by tag, when it must be tested: a forced push, or smoke-test run on its own', async () => {
         server = await fakeService({ status: 200, body: ['setosa'] });
         const docker = inRegistryOnly(portOf(server));
-        expect(await smokeTestExecutor(options(0), gateContext(), docker.client, registryOf(docker))).toEqual({ success: true });
+        expect(await smokeTestExecutor(options(0), gateContext({ force: true }), docker.client, registryOf(docker))).toEqual({
+          success: true,
+        });
         expect(docker.calls).toEqual([`pull 127.0.0.1:5000/classifier@${digest}`, 'run sha256:config on 0', 'remove c1']);
+        docker.calls.length = 0;
+        expect(await smokeTestExecutor(options(0), context(), docker.client, registryOf(docker))).toEqual({ success: true });
+        expect(docker.calls).toEqual(['run sha256:config on 0', 'remove c1']);
       });
+    });
+
+    it('does not test an image whose build key the registry holds from another machine: the push only points tags at it', async () => {
+      const docker = engineWithImage(1);
+      docker.images.get('sha256:1')!.labels['dev.nx-bentoml.build-key'] = 'key-1';
+      docker.registry.tags.set('127.0.0.1:5000/classifier:nx1', 'sha256:elsewhere');
+      docker.registry.labels.set('sha256:elsewhere', { 'dev.nx-bentoml.build-key': 'key-1' });
+      expect(await smokeTestExecutor(options(0), gateContext(), docker.client, registryOf(docker))).toEqual({ success: true });
+      expect(docker.calls).toEqual([]);
     });
 
     it('tests even an image the registry holds when the push is forced', async () => {

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { relative } from 'node:path';
 import { type ExecutorContext, logger } from '@nx/devkit';
 import type { ImageHandoff } from '../../lib/chain/handoff-files';
-import { wouldPush } from '../../lib/chain/image-push';
+import { gateNeed } from '../../lib/chain/image-push';
 import { type DockerClient, createDockerClient } from '../../lib/docker/client';
 import { UserError, isUserError } from '../../lib/errors';
 import { checkSmokeRequests } from '../../lib/smoke/service-checks';
@@ -41,8 +41,15 @@ export default async function smokeTestExecutor(
     const registries = pushRegistries(gate.options, image.imageName, gate.target);
     const owner = await projectIdentity(context);
     const push = { image, registries, access: gate.options, force: gate.options.force, containerizeTarget, owner };
-    if (!(await wouldPush(push, { docker, registry }))) {
+    const need = await gateNeed(push, { docker, registry });
+    if (need === 'nothing') {
       logger.info(`Every tag already holds this image: ${gate.target} has nothing to push, so the gate does not test it again.`);
+      return { success: true };
+    }
+    if (need === 'published') {
+      logger.info(
+        `A registry already holds this image's build key, pushed after its gate passed: ${gate.target} only writes tags, so the gate does not test it again.`,
+      );
       return { success: true };
     }
     logger.info(`Testing the image before ${gate.target} pushes it (the gate; --gate=false pushes without it).`);

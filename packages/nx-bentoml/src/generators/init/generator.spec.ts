@@ -21,6 +21,7 @@ describe('init generator', () => {
         smokeTestTargetName: 'smoke-test',
         versionsTargetName: 'versions',
         promoteTargetName: 'promote',
+        planTargetName: 'plan',
       },
     });
   });

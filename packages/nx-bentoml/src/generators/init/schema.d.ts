@@ -7,6 +7,7 @@ export interface InitGeneratorSchema {
   smokeTestTargetName?: string;
   versionsTargetName?: string;
   promoteTargetName?: string;
+  planTargetName?: string;
   skipFormat?: boolean;
   keepExistingVersions?: boolean;
 }

@@ -103,16 +103,23 @@ export async function pushImage(
   return { imageSizeBytes: sizeBytes, pushed };
 }
 
-/** True when the push would push or point at least one tag (the gate tests the image only then); refuses as pushImage does. */
-export async function wouldPush(push: ImagePush, clients: PushClients): Promise<boolean> {
-  if (push.force) return true;
-  const { local } = await describeImage(clients.docker, push.image, push.containerizeTarget, push.owner);
-  const plans = await planRegistries(push, clients.registry, local);
-  return plans.some(({ steps }) => steps.some((step) => step.action !== 'keep'));
+/**
+ * What the gate must test before this push (refusing as pushImage does):
+ * - "new": a registry would receive an image none of them holds yet (or the push is forced): test it;
+ * - "published": the tags would only be written from an image with this build key a target registry
+ *   already holds, which docker-push put there after its gate passed: the registry is that record;
+ * - "nothing": every tag already holds the image.
+ */
+export async function gateNeed(push: ImagePush, clients: PushClients): Promise<'new' | 'published' | 'nothing'> {
+  if (push.force) return 'new';
+  const { local, source } = await describeImage(clients.docker, push.image, push.containerizeTarget, push.owner);
+  const steps = (await planRegistries(push, clients.registry, local)).flatMap((plan) => plan.steps);
+  if (steps.every((step) => step.action === 'keep')) return 'nothing';
+  return source || steps.every((step) => step.action !== 'push') ? 'published' : 'new';
 }
 
 /** Rule 3 in every registry, before anything moves; a tag holding another project's image in any of them is refused. */
-async function planRegistries(push: ImagePush, registry: RegistryClient, local: LocalImage) {
+export async function planRegistries(push: ImagePush, registry: RegistryClient, local: LocalImage) {
   const plans: Array<{ registry: string; repository: string; auth: RegistryAuth | undefined; steps: TagStep[] }> = [];
   for (const name of push.registries) {
     const auth = await registry.credentials(name, push.access);

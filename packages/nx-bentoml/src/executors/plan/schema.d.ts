@@ -1,0 +1,9 @@
+export interface PlanExecutorSchema {
+  bentoPath: string;
+  outputPath: string;
+  registry?: string;
+  registries?: string[];
+  username?: string;
+  passwordEnv?: string;
+  json?: boolean;
+}
