@@ -249,6 +249,18 @@ describe('docker-push executor', () => {
       ]);
       expect(docker.registry.tags.get('ghcr.io/org/classifier:nx1')).toBe(digest);
     });
+
+    it('says what to do when the registry no longer holds it, and writes nothing', async () => {
+      const docker = registryImage();
+      docker.registry.tags.delete('127.0.0.1:5000/classifier:nx1');
+      expect(await dockerPushExecutor(options, context(), ...clients(docker))).toEqual({ success: false });
+      expect(logger.error).toHaveBeenCalledWith(
+        `127.0.0.1:5000/classifier no longer holds ${digest}, the image the containerize target found there: nothing was written. ` +
+          'Run it again (nx run classifier:containerize, or publish): it looks again, and builds the image when no registry holds it.',
+      );
+      expect(docker.calls).toEqual([]);
+      expect(existsSync(join(root, 'dist/apps/classifier/push/push.json'))).toBe(false);
+    });
   });
 
   it('pushes with the credentials from the environment and never logs the password', async () => {

@@ -184,15 +184,22 @@ async function copyFromRegistry(
 ): Promise<PushedTag> {
   const reference = `${repository}:${step.tag}`;
   const sourceAuth = source.registry === name ? auth : await registry.credentials(source.registry, push.access);
+  const explain = (error: unknown) => {
+    throw explainRegistryError(error, { passwordEnv: push.access.passwordEnv });
+  };
+  if (!(await registry.imageManifest(source.repository, source.digest, sourceAuth).catch(explain))) {
+    throw new UserError(
+      `${source.repository} no longer holds ${source.digest}, the image the ${push.containerizeTarget} target found there: nothing was written. ` +
+        `Run it again (nx run ${push.owner.project}:${push.containerizeTarget}, or publish): it looks again, and builds the image when no registry holds it.`,
+    );
+  }
   const { digest, blobs } = await registry
     .promote({
       from: { repository: source.repository, reference: source.digest, auth: sourceAuth },
       to: { repository, tag: step.tag, auth },
       versionsCommand: `nx run ${push.owner.project}:versions`,
     })
-    .catch((error: unknown) => {
-      throw explainRegistryError(error, { passwordEnv: push.access.passwordEnv });
-    });
+    .catch(explain);
   const copied = blobs.uploaded || blobs.mounted ? ` (${blobs.uploaded} blobs copied, ${blobs.mounted} mounted)` : '';
   log.info(`Tagged ${reference} in the registry with ${source.repository}@${digest}${copied}; nothing was built or pulled.`);
   return { registry: name, reference, tag: step.tag, digest, status: 'pushed' };
