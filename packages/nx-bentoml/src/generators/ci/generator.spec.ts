@@ -1,20 +1,32 @@
 import { type Tree, addProjectConfiguration, readNxJson, updateNxJson } from '@nx/devkit';
 import { createTreeWithEmptyWorkspace } from '@nx/devkit/testing';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { dirname, join, resolve, sep } from 'node:path';
 import { parse } from 'yaml';
 import { bentomlVersion } from '../../lib/pinned-versions';
-import { ciGenerator } from './generator';
+import { ciGenerator, planShardsProgram } from './generator';
 import type { CiGeneratorSchema } from './schema';
 
 interface Step {
   name?: string;
+  id?: string;
+  if?: string;
   uses?: string;
   run?: string;
   with?: Record<string, unknown>;
   env?: Record<string, string>;
+}
+
+interface Job {
+  name?: string;
+  needs?: string;
+  if?: string;
+  'runs-on': string;
+  outputs?: Record<string, string>;
+  strategy?: { 'fail-fast': boolean; matrix: unknown };
+  steps: Step[];
 }
 
 const workflowPath = '.github/workflows/publish-models.yml';
@@ -248,9 +260,163 @@ describe('ci generator', () => {
     [{ requirements: 'req.txt; rm -rf /' }, /Invalid requirements/],
     [{ requirements: '../requirements.txt' }, /Invalid requirements/],
     [{ parallel: 0 }, /Invalid parallel/],
+    [
+      { runners: 0 },
+      /^Invalid runners "0": give the number of runners to publish on at once, from 1 \(one job\) to 256 \(GitHub runs at most 256 jobs of a matrix\)\.$/,
+    ],
+    [{ runners: 257 }, /Invalid runners "257"/],
+    [{ runners: 2.5 }, /Invalid runners "2.5"/],
   ])('rejects %j with a clear message and writes nothing', async (options, message) => {
     await expect(ciGenerator(tree, { skipFormat: true, ...options })).rejects.toThrow(message);
     expect(tree.exists('.github')).toBe(false);
     expect(tree.exists('requirements.txt')).toBe(false);
+  });
+
+  describe('--runners', () => {
+    async function generateSharded(options: Partial<CiGeneratorSchema> = {}) {
+      await ciGenerator(tree, { skipFormat: true, runners: 3, ...options });
+      const text = tree.read(workflowPath, 'utf-8')!;
+      const workflow = parse(text) as { jobs: Record<string, Job>; env: Record<string, string> };
+      const { plan, publish } = workflow.jobs;
+      const step = (job: Job, name: string) => job.steps.find((s) => s.name === name)!;
+      return { text, workflow, plan, publish, step };
+    }
+    const credentials = {
+      NX_BENTOML_REGISTRY_USERNAME: '${{ secrets.REGISTRY_USERNAME }}',
+      NX_BENTOML_REGISTRY_PASSWORD: '${{ secrets.REGISTRY_PASSWORD }}',
+    };
+
+    it('writes one publish job with --runners=1, as without the option', async () => {
+      const { text } = await generate();
+      const { text: withOne, workflow } = await generate({ runners: 1, force: true });
+      expect(withOne).toBe(text);
+      expect(Object.keys(workflow.jobs)).toEqual(['publish']);
+    });
+
+    it('plans in a first job, then publishes a matrix of shards that needs it', async () => {
+      const { workflow, plan, publish } = await generateSharded();
+      expect(Object.keys(workflow.jobs)).toEqual(['plan', 'publish']);
+      expect(plan.outputs).toEqual({ shards: '${{ steps.shards.outputs.shards }}' });
+      expect(publish.needs).toBe('plan');
+      expect(publish.if).toBe("needs.plan.outputs.shards != '[]'");
+      expect(publish.strategy).toEqual({ 'fail-fast': false, matrix: { include: '${{ fromJSON(needs.plan.outputs.shards) }}' } });
+      expect(publish.name).toBe('Publish shard ${{ matrix.shard }}');
+      expect([plan['runs-on'], publish['runs-on']]).toEqual(['ubuntu-latest', 'ubuntu-latest']);
+    });
+
+    it('plans the affected services, splits them with the shipped program and tags what needs no build', async () => {
+      const { plan, step } = await generateSharded({ registry: 'ghcr.io/my-org', parallel: 2 });
+      expect(plan.steps.map((s) => s.uses ?? s.name)).toEqual([
+        'actions/checkout@v4',
+        'actions/setup-node@v4',
+        undefined, // npm ci
+        'nrwl/nx-set-shas@v4',
+        'actions/setup-python@v5',
+        'Install BentoML',
+        'actions/cache@v4',
+        'Plan affected model services',
+        'Split the services to build into 3 shards',
+        'Tag the services the registries hold',
+      ]);
+      expect(plan.steps[0].with).toEqual({ 'fetch-depth': 0 });
+      expect(step(plan, 'Plan affected model services').run).toBe(
+        'npx nx affected -t plan --base=$NX_BASE --head=$NX_HEAD --registry=ghcr.io/my-org --parallel=2',
+      );
+      const split = step(plan, 'Split the services to build into 3 shards');
+      expect(split.id).toBe('shards');
+      expect(split.run).toBe(
+        'npx nx affected -t plan --base=$NX_BASE --head=$NX_HEAD --graph="$RUNNER_TEMP/plan-tasks.json"\n' +
+          'node node_modules/nx-bentoml/src/ci/plan-shards.js --tasks="$RUNNER_TEMP/plan-tasks.json" --runners=3 --output="$GITHUB_OUTPUT" --summary="$GITHUB_STEP_SUMMARY"\n',
+      );
+      const tag = step(plan, 'Tag the services the registries hold');
+      expect(tag.if).toBe("steps.shards.outputs.tag-only != ''");
+      expect(tag.run).toBe(
+        'npx nx run-many -t publish --projects=${{ steps.shards.outputs.tag-only }} --registry=ghcr.io/my-org --parallel=2',
+      );
+    });
+
+    it("runs the plugin's shard program where the package manager installs it", () => {
+      expect(planShardsProgram).toBe('node_modules/nx-bentoml/src/ci/plan-shards.js');
+      // Compiled with the package from this source (tsconfig.lib.json), beside the package.json of that name.
+      expect(existsSync(join(__dirname, '../../ci/plan-shards.ts'))).toBe(true);
+      expect(require('../../../package.json').name).toBe('nx-bentoml');
+    });
+
+    it("publishes each shard's projects on a runner of its own, with a shallow checkout and no base", async () => {
+      const { publish, step } = await generateSharded({ registry: 'ghcr.io/my-org' });
+      expect(publish.steps.map((s) => s.uses ?? s.name)).toEqual([
+        'actions/checkout@v4',
+        'actions/setup-node@v4',
+        undefined,
+        'actions/setup-python@v5',
+        'Install BentoML',
+        'actions/cache@v4',
+        'Publish the services of this shard',
+      ]);
+      expect(publish.steps[0].with).toBeUndefined();
+      expect(step(publish, 'Publish the services of this shard').run).toBe(
+        'npx nx run-many -t publish --projects=${{ matrix.projects }} --registry=ghcr.io/my-org --parallel=1',
+      );
+    });
+
+    it('sets up Node, Python and BentoML alike in both jobs', async () => {
+      const { plan, publish } = await generateSharded({ nodeVersion: '22', pythonVersion: '3.12', requirements: 'ci/requirements.txt' });
+      for (const job of [plan, publish]) {
+        expect(job.steps.find((s) => s.uses === 'actions/setup-node@v4')?.with).toEqual({ 'node-version': '22', cache: 'npm' });
+        expect(job.steps.find((s) => s.uses === 'actions/setup-python@v5')?.with).toEqual({ 'python-version': '3.12' });
+        expect(job.steps.find((s) => s.name === 'Install BentoML')?.run).toBe(
+          'python -m venv .venv && .venv/bin/pip install -r ci/requirements.txt',
+        );
+      }
+    });
+
+    it('gives every step that runs a target the registry credentials, and the remote cache with --remoteCache', async () => {
+      const nxSteps = (job: Job) =>
+        job.steps.filter(
+          (s) =>
+            s.run?.startsWith('npx nx affected -t plan --base=$NX_BASE --head=$NX_HEAD --parallel') || s.run?.startsWith('npx nx run-many'),
+        );
+      const { plan, publish, text } = await generateSharded();
+      expect([...nxSteps(plan), ...nxSteps(publish)].map((s) => s.env)).toEqual([credentials, credentials, credentials]);
+      expect(text).not.toContain('NX_SELF_HOSTED_REMOTE_CACHE');
+      const remote = await generateSharded({ remoteCache: true, force: true });
+      const withCache = {
+        ...credentials,
+        NX_SELF_HOSTED_REMOTE_CACHE_SERVER: '${{ secrets.NX_SELF_HOSTED_REMOTE_CACHE_SERVER }}',
+        NX_SELF_HOSTED_REMOTE_CACHE_ACCESS_TOKEN: '${{ secrets.NX_SELF_HOSTED_REMOTE_CACHE_ACCESS_TOKEN }}',
+      };
+      expect([...nxSteps(remote.plan), ...nxSteps(remote.publish)].map((s) => s.env)).toEqual([withCache, withCache, withCache]);
+      expect(remote.text).toMatch(/ACCESS_TOKEN }}\n$/);
+    });
+
+    it("keeps one Nx cache entry per job, a shard starting from the plan job's of the commit", async () => {
+      updateNxJson(tree, { ...readNxJson(tree), cacheDirectory: 'tmp/nx-cache' });
+      const { workflow, plan, publish } = await generateSharded();
+      const cacheOf = (job: Job) => job.steps.find((s) => s.uses === 'actions/cache@v4')?.with;
+      expect(cacheOf(plan)).toEqual({
+        path: 'tmp/nx-cache',
+        key: '${{ runner.os }}-nx-${{ github.sha }}-plan',
+        'restore-keys': '${{ runner.os }}-nx-',
+      });
+      expect(cacheOf(publish)).toEqual({
+        path: 'tmp/nx-cache',
+        key: '${{ runner.os }}-nx-${{ github.sha }}-shard-${{ matrix.shard }}',
+        'restore-keys': '${{ runner.os }}-nx-${{ github.sha }}-\n${{ runner.os }}-nx-\n',
+      });
+      expect(workflow.env).toEqual({ NX_CACHE_DIRECTORY: 'tmp/nx-cache', NX_WORKSPACE_DATA_DIRECTORY: 'tmp/nx-cache/workspace-data' });
+    });
+
+    it('runs the publish target under the name registered in nx.json', async () => {
+      updateNxJson(tree, { ...readNxJson(tree), plugins: [{ plugin: 'nx-bentoml', options: { publishTargetName: 'release' } }] });
+      const { plan, publish, step } = await generateSharded();
+      expect(step(plan, 'Tag the services the registries hold').run).toMatch(/^npx nx run-many -t release /);
+      expect(step(publish, 'Publish the services of this shard').run).toMatch(/^npx nx run-many -t release /);
+    });
+
+    it('says in the header how the work is split', async () => {
+      const { text } = await generateSharded({ runners: 4 });
+      expect(text).toMatch(/^# Publishes the BentoML model services that changed, on up to 4 runners at once\./);
+      expect(text).toContain('# Written by `nx g nx-bentoml:ci --runners=4`.\n');
+    });
   });
 });

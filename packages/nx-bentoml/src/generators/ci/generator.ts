@@ -5,12 +5,21 @@ import { UserError } from '../../lib/errors';
 import { buildDirCandidates } from '../../lib/project-layout';
 import { assertRegistry } from '../../lib/registry/reference';
 import { bentomlVersion, defaultPythonVersion } from '../../lib/pinned-versions';
-import { readRegisteredOptions } from '../plugin-registration';
+import { pluginName, readRegisteredOptions } from '../plugin-registration';
 import type { CiGeneratorSchema } from './schema';
 
 // GitHub Actions reads workflows from this directory only (not from subdirectories).
 const workflowsDir = '.github/workflows';
 const secretName = /^[A-Z_][A-Z0-9_]*$/;
+/** GitHub runs at most 256 jobs of one matrix. */
+const maxRunners = 256;
+/**
+ * The plugin's shard program (src/ci/plan-shards.ts), where npm, pnpm and Yarn install the plugin:
+ * a path that stays the same across versions, unlike the resolved one.
+ */
+export const planShardsProgram = `node_modules/${pluginName}/src/ci/plan-shards.js`;
+// The task graph of the plan run, for the shard program; the runner's temporary directory.
+const planTasksFile = '$RUNNER_TEMP/plan-tasks.json';
 
 export async function ciGenerator(tree: Tree, schema: CiGeneratorSchema): Promise<GeneratorCallback> {
   const options = normalizeOptions(tree, schema);
@@ -19,12 +28,13 @@ export async function ciGenerator(tree: Tree, schema: CiGeneratorSchema): Promis
     throw new UserError(`${workflowPath} already exists. Edit it, or run again with --force to replace it.`);
   }
 
-  const command = [
-    `npx nx affected -t ${options.publishTarget} --base=$NX_BASE --head=$NX_HEAD`,
-    ...(options.registry ? [`--registry=${options.registry}`] : []),
-    `--parallel=${options.parallel}`,
-  ].join(' ');
-  generateFiles(tree, join(__dirname, 'files'), workflowsDir, { ...options, command, quote: JSON.stringify, tmpl: '' });
+  generateFiles(tree, join(__dirname, 'files'), workflowsDir, {
+    ...options,
+    commands: workflowCommands(options),
+    jobs: workflowJobs(options.runners),
+    quote: JSON.stringify,
+    tmpl: '',
+  });
   if (!tree.exists(options.requirements)) writeRequirements(tree, options.requirements);
 
   if (!schema.skipFormat) await formatFiles(tree);
@@ -71,6 +81,12 @@ function normalizeOptions(tree: Tree, schema: CiGeneratorSchema) {
   if (!Number.isInteger(parallel) || parallel < 1) {
     throw new UserError(`Invalid parallel "${parallel}": give the number of tasks nx may run at once, 1 or more.`);
   }
+  const runners = schema.runners ?? 1;
+  if (!Number.isInteger(runners) || runners < 1 || runners > maxRunners) {
+    throw new UserError(
+      `Invalid runners "${runners}": give the number of runners to publish on at once, from 1 (one job) to ${maxRunners} (GitHub runs at most ${maxRunners} jobs of a matrix).`,
+    );
+  }
 
   const nxJson = readNxJson(tree);
   const branch = nxJson?.defaultBase ?? nxJson?.affected?.defaultBase ?? 'main';
@@ -81,22 +97,66 @@ function normalizeOptions(tree: Tree, schema: CiGeneratorSchema) {
     )
     .replace(/(.)\/$/, '$1');
 
+  const pluginOptions = readRegisteredOptions(tree);
   return {
     workflowFile,
     registry,
-    passwordSecret,
-    username,
+    // The environment of every step that runs nx: registry credentials and the remote cache's.
+    stepEnv: {
+      NX_BENTOML_REGISTRY_USERNAME: username,
+      NX_BENTOML_REGISTRY_PASSWORD: `\${{ secrets.${passwordSecret} }}`,
+      ...(schema.remoteCache
+        ? {
+            NX_SELF_HOSTED_REMOTE_CACHE_SERVER: '${{ secrets.NX_SELF_HOSTED_REMOTE_CACHE_SERVER }}',
+            NX_SELF_HOSTED_REMOTE_CACHE_ACCESS_TOKEN: '${{ secrets.NX_SELF_HOSTED_REMOTE_CACHE_ACCESS_TOKEN }}',
+          }
+        : {}),
+    },
     nodeVersion,
     pythonVersion,
     requirements,
     parallel,
-    remoteCache: schema.remoteCache ?? false,
+    runners,
     branch,
     cacheDirectory,
     // The task database indexes the cache: a cache restored without it is never hit, so it is kept inside.
     workspaceDataDirectory: posix.join(cacheDirectory, 'workspace-data'),
-    publishTarget: readRegisteredOptions(tree).publishTargetName,
+    publishTarget: pluginOptions.publishTargetName,
+    // planTargetName joins the plugin's options with the plan target; "plan" until then.
+    planTarget: (pluginOptions as { planTargetName?: string }).planTargetName ?? 'plan',
   };
+}
+
+type WorkflowOptions = ReturnType<typeof normalizeOptions>;
+
+/** The command lines of the workflow's steps: one job's, or the plan job's and each shard's. */
+function workflowCommands(options: WorkflowOptions) {
+  const affected = '--base=$NX_BASE --head=$NX_HEAD';
+  const publishOptions = [...(options.registry ? [`--registry=${options.registry}`] : []), `--parallel=${options.parallel}`].join(' ');
+  const publishProjects = (projects: string) => `npx nx run-many -t ${options.publishTarget} --projects=${projects} ${publishOptions}`;
+  return {
+    publishAffected: `npx nx affected -t ${options.publishTarget} ${affected} ${publishOptions}`,
+    planAffected: `npx nx affected -t ${options.planTarget} ${affected} ${publishOptions}`,
+    planGraph: `npx nx affected -t ${options.planTarget} ${affected} --graph="${planTasksFile}"`,
+    splitPlan: `node ${planShardsProgram} --tasks="${planTasksFile}" --runners=${options.runners} --output="$GITHUB_OUTPUT" --summary="$GITHUB_STEP_SUMMARY"`,
+    publishTagOnly: publishProjects('${{ steps.shards.outputs.tag-only }}'),
+    publishShard: publishProjects('${{ matrix.projects }}'),
+  };
+}
+
+/**
+ * The jobs: one that publishes every affected service, or with more runners a plan job and a
+ * publish job over its shards. Each job keeps its own entry of the Nx cache (jobs of one run that
+ * saved under one key would race), and a shard starts from the plan job's entry of the commit.
+ */
+function workflowJobs(runners: number) {
+  const nxCache = '${{ runner.os }}-nx-';
+  const thisCommit = `${nxCache}\${{ github.sha }}`;
+  if (runners === 1) return [{ id: 'publish', kind: 'single', cacheKey: thisCommit, restoreKeys: [nxCache] }];
+  return [
+    { id: 'plan', kind: 'plan', cacheKey: `${thisCommit}-plan`, restoreKeys: [nxCache] },
+    { id: 'publish', kind: 'shard', cacheKey: `${thisCommit}-shard-\${{ matrix.shard }}`, restoreKeys: [`${thisCommit}-`, nxCache] },
+  ];
 }
 
 function assertSecretName(name: string, option: string) {

@@ -7,6 +7,7 @@ export interface CiGeneratorSchema {
   pythonVersion?: string;
   requirements?: string;
   parallel?: number;
+  runners?: number;
   remoteCache?: boolean;
   force?: boolean;
   skipFormat?: boolean;
