@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { type PlanHandoff, hasHandoff, readHandoff } from '../lib/chain/handoff-files';
 import { UserError, isUserError } from '../lib/errors';
 import { formatBytes, textTable } from '../lib/text-table';
+import planSchema from '../executors/plan/schema.json';
 
 /**
  * Splits a fleet publish between CI runners, after `nx affected -t plan` has left a plan.json for
@@ -23,8 +24,8 @@ import { formatBytes, textTable } from '../lib/text-table';
 /** GitHub runs at most 256 jobs of one matrix. */
 export const maxRunners = 256;
 
-/** The plan executor's outputPath when the target does not set one (its schema default). */
-const defaultPlanOutputPath = '{workspaceRoot}/dist/{projectRoot}/plan';
+/** The plan executor's outputPath when the target does not set one. */
+const defaultPlanOutputPath = planSchema.properties.outputPath.default;
 const planExecutor = 'nx-bentoml:plan';
 
 // What this program reads of `nx affected --graph=<file>` (Nx 23.2 and 24 write the same shape).

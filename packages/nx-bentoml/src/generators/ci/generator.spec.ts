@@ -413,6 +413,13 @@ describe('ci generator', () => {
       expect(step(publish, 'Publish the services of this shard').run).toMatch(/^npx nx run-many -t release /);
     });
 
+    it('runs the plan target under the name registered in nx.json', async () => {
+      updateNxJson(tree, { ...readNxJson(tree), plugins: [{ plugin: 'nx-bentoml', options: { planTargetName: 'preview' } }] });
+      const { text } = await generateSharded();
+      expect(text).toMatch(/npx nx affected -t preview /);
+      expect(text).not.toMatch(/-t plan /);
+    });
+
     it('says in the header how the work is split', async () => {
       const { text } = await generateSharded({ runners: 4 });
       expect(text).toMatch(/^# Publishes the BentoML model services that changed, on up to 4 runners at once\./);

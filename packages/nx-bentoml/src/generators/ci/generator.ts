@@ -122,8 +122,7 @@ function normalizeOptions(tree: Tree, schema: CiGeneratorSchema) {
     // The task database indexes the cache: a cache restored without it is never hit, so it is kept inside.
     workspaceDataDirectory: posix.join(cacheDirectory, 'workspace-data'),
     publishTarget: pluginOptions.publishTargetName,
-    // planTargetName joins the plugin's options with the plan target; "plan" until then.
-    planTarget: (pluginOptions as { planTargetName?: string }).planTargetName ?? 'plan',
+    planTarget: pluginOptions.planTargetName,
   };
 }
 
