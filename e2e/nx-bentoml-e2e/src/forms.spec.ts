@@ -1,11 +1,15 @@
-import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { appendFileSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parse } from 'yaml';
 import { type ChainWorkspace, createChainWorkspace } from './support/chain-workspace';
 import { predictWithContainer, removeRepositoryImages, requestWithoutNetwork } from './support/container';
 import { type ChainEnvironment, requireChainEnvironment } from './support/environment';
+import { startStandInHub } from './support/hugging-face-hub';
 import { registryManifestDigest } from './support/registry';
 import { runNx, runNxUnchecked, runOrThrow } from './support/run';
+import { runNxAsync } from './support/run-async';
 
 interface BentoHandoff {
   tag: string;
@@ -53,6 +57,12 @@ describe('existing BentoML projects in every build config form', () => {
   };
   const readHandoff = <T>(dir: string, kind: 'bento' | 'push') =>
     JSON.parse(readFileSync(file(`dist/${dir}/${kind}/${kind}.json`), 'utf8')) as T;
+  /** The Hugging Face models the built Bento records, read from its bento.yaml in the store. */
+  const revisionInBento = (tag: string) => {
+    const [name, version] = tag.split(':');
+    const bentoYaml = parse(readFileSync(`${workspace.taskEnv.BENTOML_HOME}/bentos/${name}/${version}/bento.yaml`, 'utf8'));
+    return bentoYaml.services[0].models.map((model: { metadata: { model_id: string; revision: string } }) => model.metadata);
+  };
   /** Saves a new version of the store model, as a training script using bentoml.models.create does. */
   const train = (offset: number) =>
     runOrThrow(
@@ -245,12 +255,6 @@ describe('existing BentoML projects in every build config form', () => {
       write(`.hf-cache/models--${hf.repository.replace('/', '--')}/snapshots/${sha}/config.json`, config);
       write(`.hf-cache/models--${hf.repository.replace('/', '--')}/refs/main`, sha);
     };
-    /** The Hugging Face models the built Bento records, read from its bento.yaml in the store. */
-    const revisionInBento = (tag: string) => {
-      const [name, version] = tag.split(':');
-      const bentoYaml = parse(readFileSync(`${workspace.taskEnv.BENTOML_HOME}/bentos/${name}/${version}/bento.yaml`, 'utf8'));
-      return bentoYaml.services[0].models.map((model: { metadata: { model_id: string; revision: string } }) => model.metadata);
-    };
 
     const missing = runNxUnchecked(workspace.root, ['run', 'hf-tiny:bento-build'], env);
     expect(missing.status).not.toBe(0);
@@ -282,6 +286,54 @@ describe('existing BentoML projects in every build config form', () => {
     );
     const image = JSON.parse(readFileSync(file(`dist/${hf.dir}/image/image.json`), 'utf8')).imageId as string;
     expect(await requestWithoutNetwork(environment.docker, image, '/config', {})).toMatch(/\{\\?"labels\\?": 3\}/);
+  });
+
+  it('publishes a Hugging Face model service from an empty Hugging Face cache through a reachable hub; a new commit on main publishes anew', async () => {
+    // A private model on a stand-in hub; this machine's Hugging Face cache is empty.
+    const token = `hf_${randomBytes(12).toString('hex')}`;
+    const hub = await startStandInHub(hf.repository, token);
+    const hfHome = mkdtempSync(join(tmpdir(), 'nx-bentoml-hf-home-'));
+    const env = { ...workspace.taskEnv, HF_HOME: hfHome, HF_ENDPOINT: hub.endpoint, HF_TOKEN: token };
+    const publish = async () => {
+      const result = await runNxAsync(workspace.root, ['run', 'hf-tiny:publish', `--registry=${environment.registry}`], env);
+      const latest = readHandoff<PushHandoff>(hf.dir, 'push').pushed.find((entry) => entry.tag === 'latest')!;
+      return { output: `${result.stdout}\n${result.stderr}`, bento: readHandoff<BentoHandoff>(hf.dir, 'bento'), latest };
+    };
+    const snapshot = (commit: string) =>
+      join(hfHome, 'hub', `models--${hf.repository.replace('/', '--')}`, 'snapshots', commit, 'config.json');
+    try {
+      const first = hub.commit({ 'config.json': '{"labels": 4}' });
+      const before = await publish();
+      expect(before.output).toContain(`Hugging Face model ${hf.repository}@main: commit ${first} at ${hub.endpoint}`);
+      expect(revisionInBento(before.bento.tag)).toEqual([
+        expect.objectContaining({ model_id: hf.repository, revision: first, endpoint: hub.endpoint }),
+      ]);
+      // Fetched as BentoML fetches it: huggingface_hub's snapshot into this machine's cache, then into the image.
+      expect(readFileSync(snapshot(first), 'utf8')).toBe('{"labels": 4}');
+      expect(await requestWithoutNetwork(environment.docker, before.latest.reference, '/config', {})).toMatch(/\{\\?"labels\\?": 4\}/);
+
+      // The hub asked again, the same commit: the Bento comes from Nx's cache.
+      expect((await runNxAsync(workspace.root, ['run', 'hf-tiny:bento-build'], env)).stdout).toContain('[local cache]');
+
+      const second = hub.commit({ 'config.json': '{"labels": 6}' });
+      const after = await publish();
+      expect(after.output).toContain(`Hugging Face model ${hf.repository}@main: commit ${second} at ${hub.endpoint}`);
+      expect(after.output).toContain(`Building the Bento of ${hf.dir}`);
+      expect(after.bento.version).not.toBe(before.bento.version);
+      expect(revisionInBento(after.bento.tag)).toEqual([expect.objectContaining({ model_id: hf.repository, revision: second })]);
+      expect(after.latest.digest).not.toBe(before.latest.digest);
+      expect(await requestWithoutNetwork(environment.docker, after.latest.reference, '/config', {})).toMatch(/\{\\?"labels\\?": 6\}/);
+
+      // The token reached the hub only: no output, hand-off, cache entry, Bento, Hugging Face cache or image holds it.
+      for (const output of [before.output, after.output]) expect(output).not.toContain(token);
+      const holding = [file('dist'), file('.nx'), workspace.taskEnv.BENTOML_HOME, hfHome].flatMap((dir) => filesHolding(dir, token));
+      expect(holding).toEqual([]);
+      const image = await environment.docker.getImage(after.latest.reference).inspect();
+      expect(JSON.stringify(image)).not.toContain(token);
+    } finally {
+      await hub.close();
+      rmSync(hfHome, { recursive: true, force: true });
+    }
   });
 
   it('nx affected names exactly the project whose files changed, whatever its form, and the services of a shared library', () => {
@@ -350,3 +402,11 @@ describe('existing BentoML projects in every build config form', () => {
     }
   });
 });
+
+/** The files under `dir` (symbolic links not followed) whose bytes contain `text`. */
+function filesHolding(dir: string, text: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .map((path) => join(dir, path))
+    .filter((path) => lstatSync(path).isFile() && readFileSync(path).includes(text));
+}

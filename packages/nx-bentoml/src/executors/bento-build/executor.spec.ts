@@ -6,6 +6,8 @@ import { UserError } from '../../lib/errors';
 import { fakeExecutorContext } from '../../testing/executor-context';
 import { captureLogger } from '../../testing/logger';
 import { fakeBentoml } from '../../testing/fake-bentoml';
+import { closedEndpoint, useStandInHub } from '../../testing/hugging-face-hub';
+import type { BuildBentoOptions } from '../../lib/bentoml/client';
 import bentoBuildExecutor from './executor';
 
 describe('bento-build executor', () => {
@@ -253,9 +255,8 @@ describe('bento-build executor', () => {
         'apps/classifier/src/serve.py',
         'import bentoml\n\n@bentoml.service\nclass ClassifierService:\n    m = bentoml.models.HuggingFaceModel("org/tiny", revision="v1")\n',
       );
-      const previousCache = process.env['HF_HUB_CACHE'];
-      process.env['HF_HUB_CACHE'] = join(root, 'hf-hub');
-      try {
+      // Offline: the local cache is all there is.
+      await withEnv({ HF_HUB_CACHE: join(root, 'hf-hub'), HF_HUB_OFFLINE: '1' }, async () => {
         const { client, calls } = fakeBentoml();
         const result = await bentoBuildExecutor(options, fakeExecutorContext(root, 'apps/classifier', 'bento-build', '42'), () => client);
         expect(result).toEqual({ success: false });
@@ -266,10 +267,52 @@ describe('bento-build executor', () => {
         );
         expect(logger.error).toHaveBeenCalledWith(expect.stringContaining('"hf download org/tiny --revision v1"'));
         expect(calls.filter((call) => call.startsWith('build'))).toEqual([]);
-      } finally {
-        if (previousCache === undefined) delete process.env['HF_HUB_CACHE'];
-        else process.env['HF_HUB_CACHE'] = previousCache;
-      }
+      });
+    });
+
+    describe('with a reachable Hugging Face hub and an empty cache', () => {
+      const hub = useStandInHub({ token: 'hf_secret_token' });
+      const serveHuggingFace = () =>
+        write(
+          'apps/classifier/src/serve.py',
+          'import bentoml\n\n@bentoml.service\nclass ClassifierService:\n    m = bentoml.models.HuggingFaceModel("org/tiny")\n',
+        );
+      const online = (run: () => Promise<void>) =>
+        withEnv(
+          { HF_HUB_CACHE: join(root, 'hf-hub'), HF_HUB_OFFLINE: undefined, HF_ENDPOINT: hub.endpoint, HF_TOKEN: 'hf_secret_token' },
+          run,
+        );
+
+      it("builds, the Bento recording the hub's commit of the revision", async () => {
+        serveHuggingFace();
+        hub.commit('org/tiny', 'main', 'c'.repeat(40));
+        await online(async () => {
+          const asked: BuildBentoOptions[] = [];
+          const { client } = fakeBentoml();
+          const buildBento = client.buildBento;
+          client.buildBento = (build) => (asked.push(build), buildBento(build));
+          const result = await bentoBuildExecutor(options, fakeExecutorContext(root, 'apps/classifier', 'bento-build', '42'), () => client);
+          expect(result).toEqual({ success: true, tag: 'classifier:nx16' });
+          expect(asked.map((build) => build.huggingFaceCommits)).toEqual([{ 'org/tiny@main': 'c'.repeat(40) }]);
+          expect(logger.info).toHaveBeenCalledWith(`Hugging Face model org/tiny@main: commit ${'c'.repeat(40)} at ${hub.endpoint}`);
+        });
+      });
+
+      it('fails before building when the hub cannot be reached, saying how to use the cache instead', async () => {
+        serveHuggingFace();
+        await online(async () => {
+          process.env['HF_ENDPOINT'] = await closedEndpoint();
+          const { client, calls } = fakeBentoml();
+          const result = await bentoBuildExecutor(options, fakeExecutorContext(root, 'apps/classifier', 'bento-build', '42'), () => client);
+          expect(result).toEqual({ success: false });
+          expect(logger.error).toHaveBeenCalledWith(
+            expect.stringContaining(
+              `apps/classifier/src/serve.py asks for the Hugging Face model org/tiny at revision main, and the Hugging Face hub at ${process.env['HF_ENDPOINT']} cannot be reached to learn its commit (ECONNREFUSED). Set HF_HUB_OFFLINE=1`,
+            ),
+          );
+          expect(calls.filter((call) => call.startsWith('build'))).toEqual([]);
+        });
+      });
     });
   });
 
@@ -341,3 +384,20 @@ describe('bento-build executor', () => {
     expect(logger.error).toHaveBeenCalledWith(expect.stringContaining('pip install bentoml'));
   });
 });
+
+/** Runs with these variables set (undefined: unset) in this process, as a task would see them; restores them after. */
+async function withEnv(variables: Record<string, string | undefined>, run: () => Promise<void>) {
+  const saved = Object.fromEntries(Object.keys(variables).map((name) => [name, process.env[name]]));
+  const assign = (values: Record<string, string | undefined>) => {
+    for (const [name, value] of Object.entries(values)) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+  };
+  assign(variables);
+  try {
+    await run();
+  } finally {
+    assign(saved);
+  }
+}

@@ -5,6 +5,7 @@ import { copyWithoutModels } from '../../lib/bentoml/bento-archive';
 import { stageBuildContext } from '../../lib/bentoml/build-context';
 import { checkIncludes } from '../../lib/bentoml/check-includes';
 import { type BentomlClient, createBentomlClient } from '../../lib/bentoml/client';
+import { huggingFaceCommits } from '../../lib/bentoml/external-models';
 import { assertPacksProjectModels, packedModels, unhashedPackedModels } from '../../lib/bentoml/packed-models';
 import { bentoBaseImage } from '../../lib/chain/base-image-python';
 import { bentoKey, resolveInputSelection } from '../../lib/chain/bento-key';
@@ -27,7 +28,9 @@ export default async function bentoBuildExecutor(
   createClient: (python: string) => BentomlClient = (python) => createBentomlClient({ python, cwd: context.root }),
 ) {
   return runExecutor(async () => {
-    const { project, bentoml, bentomlVersion } = await setUpService(options, context, createClient, { importModels: false });
+    const { project, bentoml, bentomlVersion, externalModels } = await setUpService(options, context, createClient, {
+      importModels: false,
+    });
     const { bentofile, bentofilePath, contextDir, projectDir } = project;
     await checkIncludes(bentofile, contextDir, context.root);
     const lineage = readLineage(projectDir, {
@@ -72,6 +75,7 @@ export default async function bentoBuildExecutor(
           exportTo: exported,
           lockCache: pythonLockCache(context.root),
           baseImage: options.baseImage,
+          huggingFaceCommits: huggingFaceCommits(externalModels),
         })
         .finally(() => buildContext.dispose());
       for (const model of built.models) logModelImport(context.root, model.file, model.tag, model.state);

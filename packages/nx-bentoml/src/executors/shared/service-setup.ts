@@ -3,7 +3,7 @@ import { type ExecutorContext, logger } from '@nx/devkit';
 import type { BentomlClient } from '../../lib/bentoml/client';
 import {
   type ResolvedModel,
-  assertExternalModelsPresent,
+  assertExternalModelsAvailable,
   describeResolvedModel,
   resolveExternalModels,
 } from '../../lib/bentoml/external-models';
@@ -62,8 +62,8 @@ export async function setUpService(
     project.modelFileGlobs,
     project.serviceModels,
   );
-  assertExternalModelsPresent(externalModels, relative(context.root, project.serviceModule));
-  for (const line of externalModels.map(describeResolvedModel).filter(Boolean)) logger.info(line);
+  assertExternalModelsAvailable(externalModels, relative(context.root, project.serviceModule));
+  for (const line of externalModels.map((entry) => describeResolvedModel(entry)).filter(Boolean)) logger.info(line);
   return { project, bentoml, bentomlVersion, modelTags, externalModels };
 }
 

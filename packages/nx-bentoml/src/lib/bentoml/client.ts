@@ -50,6 +50,8 @@ export interface BuildBentoOptions {
   lockCache?: string;
   /** The base image of every form, whatever the build config or the service's Image names (python/base_image.py). */
   baseImage?: string;
+  /** The commit of each Hugging Face model by "repository@revision", as resolved for the hash: the Bento records these (python/hugging_face_revisions.py). */
+  huggingFaceCommits?: Record<string, string>;
 }
 
 export interface BuiltBento {
@@ -197,6 +199,7 @@ export function createBentomlClient(options: BentomlClientOptions): BentomlClien
         exportTo: build.exportTo,
         lockCache: build.lockCache,
         baseImage: build.baseImage,
+        huggingFaceCommits: build.huggingFaceCommits,
       };
       const session = await withStoreLock(home, () =>
         runCommand(options.python, [program, JSON.stringify(request)], { cwd: options.cwd, env }),

@@ -6,15 +6,18 @@ import { commandPath } from '../helper-programs';
 import { notSearched } from './bento-contents';
 import { missingModelError } from './failures';
 import { huggingFaceHubCacheOrder } from './hugging-face-cache';
+import { huggingFaceEndpoint, huggingFaceOffline } from './hugging-face-hub';
 import type { HuggingFaceModelReference, ServiceModels, StoreModelReference } from './service-models';
 
 /**
  * What the models a service takes from outside the workspace resolve to on this machine: the
  * exact version of each BentoML store model ("iris:latest" → iris:<version> and a digest of its
- * model.yaml), and the commit of each Hugging Face model in the local cache. It is printed by one
- * small Node program, external-models-resolver.js, that reads BentoML's store and the Hugging Face
- * cache as files (importing BentoML would cost seconds per project on every hash), run by Nx as a
- * runtime input so that retraining a store model misses the cache, and by bento-build before it builds.
+ * model.yaml), and the commit of each Hugging Face model: the hub's (one request per model, the
+ * one BentoML makes when it builds), or offline (HF_HUB_OFFLINE) the local cache's. It is printed
+ * by one small Node program, external-models-resolver.js, that reads BentoML's store and the
+ * Hugging Face cache as files (importing BentoML would cost seconds per project on every hash),
+ * run by Nx as a runtime input so that retraining a store model or a new commit on the hub misses
+ * the cache, and by bento-build before it builds.
  *
  * Store models count only when the project keeps no model file: a project's .bentomodel and DVC
  * files are its models (bento-build imports them), and the store's state before that import must
@@ -57,7 +60,12 @@ export function externalModelsProgram(projectRoot: string, modelFiles: string[],
 
 export type ResolvedModel =
   | { kind: 'store'; model: StoreModelReference; state: 'project-files' | 'absent' | { tag: string; digest: string } }
-  | { kind: 'huggingFace'; model: HuggingFaceModelReference; state: 'absent' | { commit: string } };
+  | { kind: 'huggingFace'; model: HuggingFaceModelReference; state: 'absent' | { commit: string } | HubFailure };
+
+/** Why the hub gave no commit: it refused (a 4xx answer), or it could not be asked. */
+export type HubFailure =
+  | { hub: 'refused'; endpoint: string; status: number; errorCode: string; tokenSent: boolean }
+  | { hub: 'unreachable'; endpoint: string; reason: string };
 
 /** Reads the program's output back, one line per reference, in the order given. */
 export function parseExternalModels(output: string, models: ServiceModels): ResolvedModel[] {
@@ -82,7 +90,16 @@ export function parseExternalModels(output: string, models: ServiceModels): Reso
       return { kind: 'store', model, state: { tag: state, digest } };
     }),
     ...models.huggingFace.map((model): ResolvedModel => {
-      const [state] = answer(huggingFaceReference(model));
+      const [state, endpoint, ...rest] = answer(huggingFaceReference(model));
+      if (state === 'refused') {
+        const [status, errorCode, token] = rest;
+        return {
+          kind: 'huggingFace',
+          model,
+          state: { hub: 'refused', endpoint, status: Number(status), errorCode, tokenSent: token === 'token' },
+        };
+      }
+      if (state === 'unreachable') return { kind: 'huggingFace', model, state: { hub: 'unreachable', endpoint, reason: rest.join(' ') } };
       return { kind: 'huggingFace', model, state: state === 'absent' ? 'absent' : { commit: state } };
     }),
   ];
@@ -131,31 +148,92 @@ export async function resolveExternalModels(
 }
 
 /**
- * Fails before the build when a model the service names is not on this machine: with no model
- * file in the project, a store model must be in the store; a Hugging Face model must be in the
- * local cache, from which the image gets its weights.
+ * Fails before the build when a model the service names cannot be had: with no model file in the
+ * project, a store model must be in the store; a Hugging Face model needs its commit from the hub,
+ * or offline the local cache, from which the image gets its weights.
  */
-export function assertExternalModelsPresent(resolved: ResolvedModel[], serviceModule: string): void {
+export function assertExternalModelsAvailable(
+  resolved: ResolvedModel[],
+  serviceModule: string,
+  env: Record<string, string | undefined> = process.env,
+): void {
   for (const entry of resolved) {
-    if (entry.state !== 'absent') continue;
-    if (entry.kind === 'store') throw missingModelError(`${entry.model.name}:${entry.model.version}`, serviceModule);
-    const { repository, revision } = entry.model;
-    throw new UserError(
-      `${serviceModule} asks for the Hugging Face model ${repository} at revision ${revision}, which is not in this machine's Hugging Face cache ` +
-        `(${huggingFaceHubCacheOrder}). Download it where the hub is reachable ` +
-        `("hf download ${repository} --revision ${revision}") and provide that cache here, or fix the model id or revision, then run again.`,
-    );
+    if (entry.kind === 'store') {
+      if (entry.state === 'absent') throw missingModelError(`${entry.model.name}:${entry.model.version}`, serviceModule);
+      continue;
+    }
+    const { state } = entry;
+    const asked = `${serviceModule} asks for the Hugging Face model ${entry.model.repository} at revision ${entry.model.revision}`;
+    if (state === 'absent') throw notInCacheError(entry.model, asked);
+    if (typeof state === 'object' && 'hub' in state) throw hubFailureError(state, entry.model, asked, env);
   }
 }
 
+function notInCacheError({ repository, revision }: HuggingFaceModelReference, asked: string): UserError {
+  return new UserError(
+    `${asked}, which is not in this machine's Hugging Face cache (${huggingFaceHubCacheOrder}), and HF_HUB_OFFLINE keeps the hub out of reach. ` +
+      `Unset HF_HUB_OFFLINE to fetch it from the hub (HF_ENDPOINT, HF_TOKEN), or download it where the hub is reachable ` +
+      `("hf download ${repository} --revision ${revision}") and provide that cache here, or fix the model id or revision, then run again.`,
+  );
+}
+
+function hubFailureError(
+  failure: HubFailure,
+  { repository, revision }: HuggingFaceModelReference,
+  asked: string,
+  env: Record<string, string | undefined>,
+): UserError {
+  const hub = `the Hugging Face hub at ${failure.endpoint}`;
+  if (failure.hub === 'unreachable') {
+    // Node's fetch ignores HTTPS_PROXY unless told; huggingface_hub does not.
+    const proxied = ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy'].some((name) => env[name]) && !env['NODE_USE_ENV_PROXY'];
+    return new UserError(
+      `${asked}, and ${hub} cannot be reached to learn its commit (${failure.reason}). ` +
+        `Set HF_HUB_OFFLINE=1 to build from this machine's Hugging Face cache (${huggingFaceHubCacheOrder}), ` +
+        `or fix HF_ENDPOINT (the hub's address; unset, https://huggingface.co), then run again.` +
+        (proxied
+          ? ' Behind a proxy, set NODE_USE_ENV_PROXY=1 (Node 22.21 or later) so that Node uses HTTPS_PROXY as huggingface_hub does.'
+          : ''),
+    );
+  }
+  const answered = `HTTP ${failure.status}${failure.errorCode === '-' ? '' : `, ${failure.errorCode}`}`;
+  if (failure.status === 401 || failure.status === 403) {
+    return new UserError(
+      `${asked}, and ${hub} refused it (${answered}) ${failure.tokenSent ? 'to the token this machine sent' : 'without a token'}: ` +
+        `the model is private or gated, or its id is wrong. ` +
+        `${failure.tokenSent ? 'Set HF_TOKEN to a token that can read it (for a gated model, accept its terms on the hub with that account)' : 'Set HF_TOKEN to a token that can read it'}, ` +
+        `or fix the model id in the service, then run again.`,
+    );
+  }
+  if (failure.status === 404 && failure.errorCode === 'RevisionNotFound') {
+    return new UserError(
+      `${asked}, and ${hub} has no revision ${revision} of ${repository} (${answered}). Fix the revision (a branch, tag or commit of the model), then run again.`,
+    );
+  }
+  return new UserError(
+    `${asked}, and ${hub} answered ${answered}${failure.status === 404 ? `: it has no model ${repository}` : ''}. Fix the model id or revision in the service, then run again.`,
+  );
+}
+
+/** The commit of each Hugging Face model the hash stands for, by "repository@revision": the build records these. */
+export function huggingFaceCommits(resolved: ResolvedModel[]): Record<string, string> {
+  const commits: Record<string, string> = {};
+  for (const entry of resolved) {
+    if (entry.kind === 'huggingFace' && typeof entry.state === 'object' && 'commit' in entry.state) {
+      commits[`${entry.model.repository}@${entry.model.revision}`] = entry.state.commit;
+    }
+  }
+  return commits;
+}
+
 /** One log line for a model found outside the workspace; none for a model the project's files provide. */
-export function describeResolvedModel(entry: ResolvedModel): string {
+export function describeResolvedModel(entry: ResolvedModel, env: Record<string, string | undefined> = process.env): string {
   if (entry.kind === 'store') {
     const { model, state } = entry;
     return typeof state === 'object' ? `Model ${model.name}:${model.version} from the BentoML store: ${state.tag}` : '';
   }
   const { model, state } = entry;
-  return typeof state === 'object'
-    ? `Hugging Face model ${model.repository}@${model.revision}: commit ${state.commit} in the local cache`
-    : '';
+  if (typeof state !== 'object' || !('commit' in state)) return '';
+  const where = huggingFaceOffline(env) ? 'in the local cache' : `at ${huggingFaceEndpoint(env)}`;
+  return `Hugging Face model ${model.repository}@${model.revision}: commit ${state.commit} ${where}`;
 }

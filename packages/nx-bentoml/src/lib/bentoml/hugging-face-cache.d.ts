@@ -4,3 +4,5 @@
 export function huggingFaceHubCache(env?: Record<string, string | undefined>, home?: string): string;
 /** The order in words, for messages. */
 export const huggingFaceHubCacheOrder: string;
+/** "~" as huggingface_hub expands it (os.path.expanduser). */
+export function expandHome(path: string, home: string): string;

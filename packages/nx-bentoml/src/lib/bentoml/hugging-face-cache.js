@@ -35,4 +35,4 @@ const huggingFaceHubCacheOrder =
   'BENTOML_HF_CACHE_DIR, else HF_HUB_CACHE, else HUGGINGFACE_HUB_CACHE, else HF_HOME/hub, ' +
   'else $XDG_CACHE_HOME/huggingface/hub, else ~/.cache/huggingface/hub';
 
-module.exports = { huggingFaceHubCache, huggingFaceHubCacheOrder };
+module.exports = { huggingFaceHubCache, huggingFaceHubCacheOrder, expandHome };

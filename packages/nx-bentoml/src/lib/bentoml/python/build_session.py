@@ -10,11 +10,13 @@ captured too) and its exit code, so the plugin reads each exactly as if it had r
   bentoml export <tag> <file>
 
 It stops at the first command that fails. Given "lockCache", the build reuses the Python package
-lock of the same requirements (python_locks.py). With HF_HUB_OFFLINE set, a Hugging Face model's commit
-comes from the local cache, as the plugin's offline build entry does. Given "baseImage", the
-build's base image is that one whatever the service or its build config names (base_image.py).
+lock of the same requirements (python_locks.py). Given "huggingFaceCommits", a Hugging Face model's
+commit is the one the plugin resolved for the hash; with HF_HUB_OFFLINE set, any other comes from
+the local cache (hugging_face_revisions.py). Given "baseImage", the build's base image is that one
+whatever the service or its build config names (base_image.py).
 
-Usage: python build_session.py '{"modelFiles": [...], "version": ..., "build": [...], "exportTo": ..., "lockCache": ..., "baseImage": ...}'
+Usage: python build_session.py '{"modelFiles": [...], "version": ..., "build": [...], "exportTo": ...,
+                                 "lockCache": ..., "baseImage": ..., "huggingFaceCommits": {...}}'
 Prints, after a line "---nx-bentoml-session---", a JSON list of the commands' results (the
 build's with "lockReused").
 """
@@ -26,23 +28,6 @@ import tempfile
 import traceback
 
 MARKER = "---nx-bentoml-session---"
-
-
-def offline_hugging_face() -> None:
-    if os.environ.get("HF_HUB_OFFLINE", "").upper() not in ("1", "ON", "YES", "TRUE"):
-        return
-    try:
-        import huggingface_hub
-    except ImportError:
-        return
-
-    def model_info_from_cache(self, repo_id, revision=None, **kwargs):
-        # Where BentoML's HuggingFaceModel.resolve looks: BENTOML_HF_CACHE_DIR, else huggingface_hub's own cache.
-        cache_dir = os.environ.get("BENTOML_HF_CACHE_DIR") or None
-        snapshot = huggingface_hub.snapshot_download(repo_id, revision=revision, local_files_only=True, cache_dir=cache_dir)
-        return type("CachedModelInfo", (), {"id": repo_id, "sha": os.path.basename(snapshot)})()
-
-    huggingface_hub.HfApi.model_info = model_info_from_cache
 
 
 def run_cli(args):
@@ -88,7 +73,10 @@ def bento_with_version(version):
 
 def main() -> None:
     request = json.loads(sys.argv[1])
-    offline_hugging_face()
+    from hugging_face_revisions import answer_from_cache, pin_commits
+
+    answer_from_cache()
+    pin_commits(request.get("huggingFaceCommits"))
     results = []
     try:
         for model_file in request["modelFiles"]:
