@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ContainerOptions, DockerClient, ImageSummary } from '../lib/docker/client';
+import { type EngineAddress, portPublishing, thisMachine, urlHost } from '../lib/docker/engine-address';
 import type { ImagePython } from '../lib/docker/python-probe';
 import { type RegistryContents, registryContents } from './fake-registry';
 
@@ -12,9 +13,13 @@ export interface FakeEngineBehaviour {
   containerExitCode?: number;
   /** The Python each local image has, by reference; an image not listed is not in the engine (or has no python3). */
   imagePythons?: Record<string, ImagePython>;
+  /** Where the engine is: an engine of this machine by default. */
+  engine?: EngineAddress;
   /** The registry its pushes land in (fakeRegistry reads it); a new, empty one by default. */
   registry?: RegistryContents;
 }
+
+const localEngine: EngineAddress = { description: '/var/run/docker.sock', host: thisMachine };
 
 /** An in-memory Docker Engine: images by id, tags, started containers; its pushes land in `registry` (see fake-registry.ts). */
 export function fakeDocker(overrides: Partial<DockerClient> = {}, behaviour: FakeEngineBehaviour = {}) {
@@ -90,12 +95,16 @@ export function fakeDocker(overrides: Partial<DockerClient> = {}, behaviour: Fak
       });
     },
     runContainer: async (image, options) => {
+      // The real choice of address, and its refusal on a remote engine, before anything runs.
+      const { reachAddress } = portPublishing(behaviour.engine ?? localEngine, options.publishAddress);
       calls.push(`run ${image} on ${options.hostPort}`);
       containers.push({ image, ...options });
       const exited = behaviour.containerExitCode !== undefined;
+      const hostPort = options.hostPort || (behaviour.publishedPort ?? 49153);
       return {
         id: 'c1',
-        hostPort: options.hostPort || (behaviour.publishedPort ?? 49153),
+        hostPort,
+        url: `http://${urlHost(reachAddress)}:${hostPort}`,
         state: async () => ({ running: !exited, exitCode: behaviour.containerExitCode ?? 0 }),
         logs: async () => 'container log line',
         remove: async () => void calls.push('remove c1'),

@@ -9,13 +9,23 @@ import { ServiceStoppedError, waitUntilReady } from '../../lib/smoke/service-che
 const interruptions: NodeJS.Signals[] = ['SIGINT', 'SIGTERM'];
 const bentoPort = 3000;
 
-/** Starts the image, labelled with the project; port 0 leaves the choice of a free port to the Engine, at start. */
-export async function startContainer(docker: DockerClient, imageId: string, port: number, project: string): Promise<RunningContainer> {
+/**
+ * Starts the image, labelled with the project; port 0 leaves the choice of a free port to the Engine,
+ * at start. The port is published on the engine's host, at publishAddress (127.0.0.1 by default).
+ */
+export async function startContainer(
+  docker: DockerClient,
+  imageId: string,
+  { port, publishAddress }: { port: number; publishAddress?: string },
+  project: string,
+): Promise<RunningContainer> {
   return docker
-    .runContainer(imageId, { containerPort: bentoPort, hostPort: port, labels: { [smokeTestContainerLabel]: project } })
+    .runContainer(imageId, { containerPort: bentoPort, hostPort: port, publishAddress, labels: { [smokeTestContainerLabel]: project } })
     .catch((error: Error) => {
       if (port && /port is already allocated|address already in use/i.test(error.message)) {
-        throw new UserError(`Port ${port} on 127.0.0.1 is already in use. Free it, or pass --port=0 to use a free port.`);
+        throw new UserError(
+          `Port ${port} on ${publishAddress ?? '127.0.0.1'} is already in use. Free it, or pass --port=0 to use a free port.`,
+        );
       }
       throw error;
     });

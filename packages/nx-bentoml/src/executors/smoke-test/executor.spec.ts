@@ -202,6 +202,28 @@ describe('smoke-test executor', () => {
     expect(logger.error).toHaveBeenCalledWith('Port 3000 on 127.0.0.1 is already in use. Free it, or pass --port=0 to use a free port.');
   });
 
+  describe('on a Docker Engine of another machine', () => {
+    // The engine's host is named 127.0.0.1 here so that the fake service stands in for its container.
+    const remote = { description: 'DOCKER_HOST=tcp://build-host:2376', host: { hostname: '127.0.0.1', remote: true } };
+
+    it('publishes the port at the address it is given and sends the requests to the engine host', async () => {
+      server = await fakeService({ status: 200, body: ['setosa'] });
+      const docker = fakeDocker({}, { publishedPort: portOf(server), engine: remote });
+      expect(await smokeTestExecutor(options(0, { publishAddress: '0.0.0.0' }), context(), docker.client)).toEqual({ success: true });
+      expect(docker.containers).toEqual([expect.objectContaining({ publishAddress: '0.0.0.0' })]);
+      expect(received.map((request) => request.url)).toEqual(['/predict']);
+    });
+
+    it('starts no container until the user chooses where its port may be published', async () => {
+      const docker = fakeDocker({}, { engine: remote });
+      expect(await smokeTestExecutor(options(0), context(), docker.client)).toEqual({ success: false });
+      expect(logger.error).toHaveBeenCalledWith(
+        expect.stringContaining('Set "publishAddress" in the smoke-test options (or pass --publishAddress) to an address of 127.0.0.1'),
+      );
+      expect(docker.calls).toEqual([]);
+    });
+  });
+
   describe('as the gate before docker-push', () => {
     /** The task graph of `nx run classifier:publish`: docker-push depends on this smoke-test task. */
     const gateContext = (pushOverrides: Record<string, unknown> = {}, pushOptions: Record<string, unknown> = {}) => {

@@ -78,9 +78,10 @@ async function smokeTest(
   await pullRegistryImage(image, { docker, registry }, access, (line) => logger.info(line));
 
   logger.info(`Starting ${image.imageName}:${image.tags[0]}...`);
-  const container = await startContainer(docker, image.imageId, options.port ?? 0, context.projectName ?? 'unknown');
+  const published = { port: options.port ?? 0, publishAddress: options.publishAddress };
+  const container = await startContainer(docker, image.imageId, published, context.projectName ?? 'unknown');
   return withContainer(container, async () => {
-    const baseUrl = `http://127.0.0.1:${container.hostPort}`;
+    const baseUrl = container.url;
     await waitForService(container, baseUrl, (options.readinessTimeoutSeconds ?? 120) * 1000);
     logger.info(`The service is ready on ${baseUrl}.`);
     if (requests) {

@@ -2,5 +2,6 @@ export interface SmokeTestExecutorSchema {
   imagePath: string;
   sampleRequest?: string;
   port?: number;
+  publishAddress?: string;
   readinessTimeoutSeconds?: number;
 }

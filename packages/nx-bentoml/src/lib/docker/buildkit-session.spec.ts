@@ -1,5 +1,12 @@
+import { createServer as createHttpServer, type IncomingMessage } from 'node:http';
+import { connect as connectHttp2 } from 'node:http2';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { Duplex } from 'node:stream';
 import { Client, type Server, ServerCredentials, credentials, status } from '@grpc/grpc-js';
-import { buildkitSessionServer } from './buildkit-session';
+import Docker from 'dockerode';
+import { loopbackTls } from '../../testing/loopback-tls';
+import { buildkitSessionServer, openBuildkitSession } from './buildkit-session';
 import { protobufBytesField, protobufFields } from './protobuf';
 
 /** The session's gRPC services, called as the engine calls them: by a gRPC client, over HTTP/2. */
@@ -50,5 +57,73 @@ describe('buildkitSessionServer', () => {
   it('answers registry credentials empty (anonymous) and other services as unimplemented', async () => {
     expect(await call('/moby.filesync.v1.Auth/Credentials', protobufBytesField(1, 'registry.example'))).toEqual(Buffer.alloc(0));
     await expect(call('/moby.filesync.v1.FileSync/DiffCopy', Buffer.alloc(0))).rejects.toMatchObject({ code: status.UNIMPLEMENTED });
+  });
+});
+
+/**
+ * The engine's side of POST /session: it upgrades the connection and, as a gRPC client over h2c
+ * inside it, asks the client's session for a secret. Plain HTTP (a unix socket or tcp:// without
+ * TLS) and TLS (tcp:// with DOCKER_TLS_VERIFY and DOCKER_CERT_PATH) carry the same session.
+ */
+function fakeSessionEngine(tls: boolean) {
+  const requests: IncomingMessage[] = [];
+  const answers: Array<Promise<{ grpcStatus: string; message: Buffer }>> = [];
+  const server = tls ? createHttpsServer({ key: loopbackTls.key, cert: loopbackTls.cert }) : createHttpServer();
+  server.on('upgrade', (request: IncomingMessage, socket: Duplex) => {
+    requests.push(request);
+    socket.write('HTTP/1.1 101 UPGRADED\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\n');
+    // Node's HTTP/2 client is handed the plain stream: over a server-side TLSSocket it trips an assertion of its own.
+    const session = connectHttp2('http://session', { createConnection: () => Duplex.from({ readable: socket, writable: socket }) });
+    session.on('error', () => undefined);
+    answers.push(
+      new Promise((resolve, reject) => {
+        const call = session.request({
+          ':method': 'POST',
+          ':path': '/moby.buildkit.secrets.v1.Secrets/GetSecret',
+          'content-type': 'application/grpc',
+          te: 'trailers',
+        });
+        const chunks: Buffer[] = [];
+        call.on('data', (chunk: Buffer) => chunks.push(chunk));
+        call.on('trailers', (trailers) =>
+          resolve({ grpcStatus: String(trailers['grpc-status']), message: Buffer.concat(chunks).subarray(5) }),
+        );
+        call.on('error', reject);
+        call.on('close', () => reject(new Error(`the session closed without an answer (${Buffer.concat(chunks).toString()})`)));
+        const request = protobufBytesField(1, 'PIP_TOKEN');
+        const frame = Buffer.alloc(5);
+        frame.writeUInt32BE(request.length, 1);
+        call.end(Buffer.concat([frame, request]));
+      }),
+    );
+  });
+  return {
+    requests,
+    answers,
+    listen: () => new Promise<number>((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port))),
+    close: () => server.close(),
+  };
+}
+
+describe('openBuildkitSession', () => {
+  it.each([
+    ['plain HTTP', false],
+    ['TLS', true],
+  ])('hands the engine its secrets over %s', async (_carrier, tls) => {
+    const engine = fakeSessionEngine(tls);
+    const port = await engine.listen();
+    const docker = new Docker({ protocol: tls ? 'https' : 'http', host: '127.0.0.1', port, ...(tls ? { ca: loopbackTls.cert } : {}) });
+    const session = await openBuildkitSession(docker, new Map([['PIP_TOKEN', Buffer.from('tok-123')]]));
+    try {
+      expect(engine.requests.map((request) => [request.method, request.url, request.headers['x-docker-expose-session-uuid']])).toEqual([
+        ['POST', '/session', session.id],
+      ]);
+      const answer = await engine.answers[0];
+      expect(answer.grpcStatus).toBe('0');
+      expect([...protobufFields(answer.message)].map((field) => field.bytes?.toString())).toEqual(['tok-123']);
+    } finally {
+      session.close();
+      engine.close();
+    }
   });
 });

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { Duplex } from 'node:stream';
+import { Duplex } from 'node:stream';
+import { TLSSocket } from 'node:tls';
 import { type MethodDefinition, Server, ServerCredentials, type handleUnaryCall, status } from '@grpc/grpc-js';
 import type Docker from 'dockerode';
 import { protobufBytesField, protobufFields, protobufVarintField } from './protobuf';
@@ -67,7 +68,7 @@ export async function openBuildkitSession(docker: Docker, secrets: ReadonlyMap<s
     ),
   );
   const server = buildkitSessionServer(secrets);
-  server.createConnectionInjector(ServerCredentials.createInsecure()).injectConnection(socket);
+  server.createConnectionInjector(ServerCredentials.createInsecure()).injectConnection(cleartext(socket));
   return {
     id,
     close: () => {
@@ -75,6 +76,16 @@ export async function openBuildkitSession(docker: Docker, secrets: ReadonlyMap<s
       socket.destroy();
     },
   };
+}
+
+/**
+ * The engine speaks h2c inside the connection, whatever carries it. Over TLS (tcp:// with
+ * certificates) the upgraded connection is a TLSSocket that negotiated no ALPN protocol, which
+ * Node's HTTP/2 server takes for an HTTP/1.1 client and answers 403: it gets the TLS stream's
+ * cleartext as a plain duplex instead. A unix socket or an ssh channel is handed over as it is.
+ */
+function cleartext(socket: Duplex): Duplex {
+  return socket instanceof TLSSocket ? Duplex.from({ readable: socket, writable: socket }) : socket;
 }
 
 /** A unary method whose messages stay bytes: each is encoded and decoded by its handler. */

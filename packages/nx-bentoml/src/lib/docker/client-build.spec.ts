@@ -1,3 +1,4 @@
+import { thisMachine } from './engine-address';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
@@ -55,7 +56,11 @@ async function fakeEngine(answerFirst: boolean) {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
-  const client = createDockerClient({ description: 'test engine', connection: { host: '127.0.0.1', port, protocol: 'http' } });
+  const client = createDockerClient({
+    description: 'test engine',
+    host: thisMachine,
+    connection: { host: '127.0.0.1', port, protocol: 'http' },
+  });
   return { client, uploads, close: () => new Promise((resolve) => server.close(resolve)) };
 }
 

@@ -1,3 +1,4 @@
+import { thisMachine } from './engine-address';
 import Docker from 'dockerode';
 import { createDockerClient } from './client';
 
@@ -22,13 +23,14 @@ describe('createDockerClient', () => {
   beforeEach(() => jest.mocked(Docker).mockClear());
 
   it('gives dockerode no connection options for DOCKER_HOST, so docker-modem reads it with its TLS and ssh settings', () => {
-    createDockerClient({ description: 'DOCKER_HOST=ssh://me@build-host' });
+    createDockerClient({ description: 'DOCKER_HOST=ssh://me@build-host', host: { hostname: 'build-host', remote: true } });
     expect(Docker).toHaveBeenCalledWith(undefined);
   });
 
   it("connects to a docker context's endpoint", () => {
     createDockerClient({
       description: 'docker context "desktop-linux"',
+      host: thisMachine,
       connection: { socketPath: '/home/u/.docker/desktop/docker.sock' },
     });
     expect(Docker).toHaveBeenCalledWith({ socketPath: '/home/u/.docker/desktop/docker.sock' });
@@ -39,7 +41,7 @@ describe('DockerClient.runContainer', () => {
   const engineWith = (container: ReturnType<typeof fakeContainer>) => {
     const createContainer = jest.fn(async () => container);
     jest.mocked(Docker).mockImplementation(() => ({ createContainer }) as unknown as Docker);
-    return { client: createDockerClient({ description: 'test engine' }), createContainer };
+    return { client: createDockerClient({ description: 'test engine', host: thisMachine }), createContainer };
   };
 
   it('lets the Engine pick the host port on 127.0.0.1, labels the container and reports the port it bound', async () => {
@@ -56,7 +58,34 @@ describe('DockerClient.runContainer', () => {
       HostConfig: { PortBindings: { '3000/tcp': [{ HostIp: '127.0.0.1', HostPort: '' }] } },
     });
     expect(container.hostPort).toBe(49153);
+    expect(container.url).toBe('http://127.0.0.1:49153');
     expect(await container.logs()).toBe('Starting\nTraceback: no model\n');
+  });
+
+  describe('on an engine of another machine', () => {
+    const remoteEngineWith = (container: ReturnType<typeof fakeContainer>) => {
+      const createContainer = jest.fn(async () => container);
+      jest.mocked(Docker).mockImplementation(() => ({ createContainer }) as unknown as Docker);
+      const address = { description: 'DOCKER_HOST=tcp://build-host:2376', host: { hostname: 'build-host', remote: true } };
+      return { client: createDockerClient(address), createContainer };
+    };
+
+    it('binds the address the user chose and reaches the port at the engine host', async () => {
+      const { client, createContainer } = remoteEngineWith(fakeContainer({ Running: true, ExitCode: 0 }));
+      const container = await client.runContainer('sha256:1', { containerPort: 3000, hostPort: 0, labels: {}, publishAddress: '0.0.0.0' });
+      expect(createContainer).toHaveBeenCalledWith(
+        expect.objectContaining({ HostConfig: { PortBindings: { '3000/tcp': [{ HostIp: '0.0.0.0', HostPort: '' }] } } }),
+      );
+      expect(container.url).toBe('http://build-host:49153');
+    });
+
+    it('starts nothing without an address the user chose', async () => {
+      const { client, createContainer } = remoteEngineWith(fakeContainer({ Running: true, ExitCode: 0 }));
+      await expect(client.runContainer('sha256:1', { containerPort: 3000, hostPort: 0, labels: {} })).rejects.toThrow(
+        'The Docker Engine at DOCKER_HOST=tcp://build-host:2376 runs on another machine (build-host)',
+      );
+      expect(createContainer).not.toHaveBeenCalled();
+    });
   });
 
   it('binds a given host port', async () => {
@@ -88,7 +117,7 @@ describe('DockerClient.imagePython', () => {
   const engineWith = (container: ReturnType<typeof probeContainer>, inspect: () => Promise<unknown> = async () => ({})) => {
     const createContainer = jest.fn(async () => container);
     jest.mocked(Docker).mockImplementation(() => ({ createContainer, getImage: () => ({ inspect }) }) as unknown as Docker);
-    return { client: createDockerClient({ description: 'test engine' }), createContainer };
+    return { client: createDockerClient({ description: 'test engine', host: thisMachine }), createContainer };
   };
 
   it("runs python3 in a container of the image without network, reads python3's version and the other python3.X, and removes it", async () => {

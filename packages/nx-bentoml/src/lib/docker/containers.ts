@@ -1,13 +1,16 @@
 import { UserError } from '../errors';
 import { demultiplexLogs } from './container-logs';
 import { type Engine, engineStatus } from './engine';
+import { portPublishing, urlHost } from './engine-address';
 import { publishedHostPort } from './published-port';
 import { type ImagePython, parsePythonProbe, pythonProbeScript } from './python-probe';
 
 export interface RunningContainer {
   id: string;
-  /** The port on 127.0.0.1 that reaches the container port. */
+  /** The port on the engine's host that reaches the container port. */
   hostPort: number;
+  /** Where this machine reaches the container port: http://127.0.0.1:<hostPort> on an engine of this machine. */
+  url: string;
   state(): Promise<{ running: boolean; exitCode: number }>;
   logs(): Promise<string>;
   remove(): Promise<void>;
@@ -18,20 +21,27 @@ export interface ContainerOptions {
   /** 0 lets the Engine choose a free port when it starts the container. */
   hostPort: number;
   labels: Record<string, string>;
+  /**
+   * The address on the engine's host the port is bound to: 127.0.0.1 by default on an engine of this
+   * machine; an engine on another machine needs one this machine reaches (see portPublishing).
+   */
+  publishAddress?: string;
 }
 
 /** Containers: the service run for a smoke test, and the short-lived probe of a base image's Python. */
-export function containers({ docker, call }: Engine) {
+export function containers({ docker, address, call }: Engine) {
   return {
-    runContainer: (image: string, { containerPort, hostPort, labels }: ContainerOptions) =>
+    runContainer: (image: string, { containerPort, hostPort, labels, publishAddress }: ContainerOptions) =>
       call(async (): Promise<RunningContainer> => {
+        // Refused before anything runs: a remote engine without an address the user chose.
+        const { bindAddress, reachAddress } = portPublishing(address, publishAddress);
         const port = `${containerPort}/tcp`;
         const container = await docker.createContainer({
           Image: image,
           Labels: labels,
           ExposedPorts: { [port]: {} },
           // HostPort "" makes the Engine pick a free port as it starts the container: no window for another process to take it.
-          HostConfig: { PortBindings: { [port]: [{ HostIp: '127.0.0.1', HostPort: hostPort ? String(hostPort) : '' }] } },
+          HostConfig: { PortBindings: { [port]: [{ HostIp: bindAddress, HostPort: hostPort ? String(hostPort) : '' }] } },
         });
         const remove = () => call(async () => void (await container.remove({ force: true }).catch(ignoreMissing)));
         const logs = async () => demultiplexLogs(await container.logs({ stdout: true, stderr: true, follow: false }));
@@ -44,9 +54,11 @@ export function containers({ docker, call }: Engine) {
               `The container exited with code ${started.State.ExitCode} as soon as it started. Its output:\n${(await logs()).split('\n').slice(-25).join('\n')}`,
             );
           }
+          const published = publishedHostPort(started, port);
           return {
             id: container.id,
-            hostPort: publishedHostPort(started, port),
+            hostPort: published,
+            url: `http://${urlHost(reachAddress)}:${published}`,
             remove,
             logs,
             state: () =>

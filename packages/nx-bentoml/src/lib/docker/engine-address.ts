@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { DockerOptions } from 'dockerode';
+import { UserError } from '../errors';
 
 export interface EngineAddress {
   /** What the user would recognise in an error: the DOCKER_HOST value, context name or socket path. */
@@ -13,7 +14,20 @@ export interface EngineAddress {
    * finds the default socket (Docker Desktop's ~/.docker/run/docker.sock included).
    */
   connection?: DockerOptions;
+  /** The machine the engine runs on: where its containers publish their ports. */
+  host: EngineHost;
 }
+
+/** The machine a Docker Engine runs on, as this machine reaches it. */
+export interface EngineHost {
+  /** The host of DOCKER_HOST or of the context's endpoint ("build-host", "10.0.0.5"); 127.0.0.1 for this machine. */
+  hostname: string;
+  /** False for a unix socket, a named pipe or a loopback address: the engine's containers publish their ports on this machine. */
+  remote: boolean;
+}
+
+/** An engine of this machine: its containers publish their ports here. */
+export const thisMachine: EngineHost = { hostname: '127.0.0.1', remote: false };
 
 const defaultSocket = process.platform === 'win32' ? '//./pipe/docker_engine' : '/var/run/docker.sock';
 
@@ -23,15 +37,84 @@ const defaultSocket = process.platform === 'win32' ? '//./pipe/docker_engine' : 
  */
 export function resolveEngineAddress(env: NodeJS.ProcessEnv = process.env): EngineAddress {
   const dockerHost = env['DOCKER_HOST'];
-  if (dockerHost) return { description: `DOCKER_HOST=${dockerHost}` };
+  if (dockerHost) return { description: `DOCKER_HOST=${dockerHost}`, host: engineHost(dockerHost) };
 
   const configDir = env['DOCKER_CONFIG'] ?? join(homedir(), '.docker');
   const contextName = env['DOCKER_CONTEXT'] ?? readCurrentContext(configDir);
   if (contextName && contextName !== 'default') {
     const context = readContext(configDir, contextName);
-    if (context) return { description: `docker context "${contextName}" (${context.host})`, connection: contextConnection(context) };
+    if (context) {
+      return {
+        description: `docker context "${contextName}" (${context.host})`,
+        connection: contextConnection(context),
+        host: engineHost(context.host),
+      };
+    }
   }
-  return { description: defaultSocket };
+  return { description: defaultSocket, host: thisMachine };
+}
+
+/**
+ * The machine behind an engine endpoint as DOCKER_HOST or a context names it. unix:// and
+ * npipe:// are this machine; tcp:// and ssh:// are another one unless they name a loopback
+ * address (an engine reached through a tunnel of the user's own to 127.0.0.1 looks local).
+ */
+export function engineHost(endpoint: string): EngineHost {
+  if (/^(unix|npipe):\/\//.test(endpoint)) return thisMachine;
+  let hostname: string;
+  try {
+    // docker-modem reads "host:port" as tcp://host:port.
+    hostname = new URL(endpoint.includes('//') ? endpoint : `tcp://${endpoint}`).hostname.replace(/^\[(.*)\]$/, '$1');
+  } catch {
+    // docker-modem refuses the address itself, with its own message.
+    return { hostname: endpoint, remote: true };
+  }
+  return isLoopback(hostname) || isWildcard(hostname) ? thisMachine : { hostname, remote: true };
+}
+
+/** Where a container publishes its port on the engine's host, and where this machine reaches it. */
+export interface PortPublishing {
+  /** The HostIp of the port binding. */
+  bindAddress: string;
+  /** The host this machine sends its requests to. */
+  reachAddress: string;
+}
+
+/**
+ * On this machine the port is bound to 127.0.0.1 unless the user names another address. On another
+ * machine 127.0.0.1 is out of this machine's reach, and any other address opens the model server to
+ * that machine's network: the user must choose it (publishAddress), this never guesses it. A
+ * wildcard (0.0.0.0, ::) is reached at the engine's host name, a named address at itself.
+ */
+export function portPublishing(engine: EngineAddress, publishAddress: string | undefined): PortPublishing {
+  const { host } = engine;
+  if (!host.remote) {
+    const bindAddress = publishAddress ?? '127.0.0.1';
+    return { bindAddress, reachAddress: isWildcard(bindAddress) ? '127.0.0.1' : bindAddress };
+  }
+  if (!publishAddress || isLoopback(publishAddress)) {
+    throw new UserError(
+      `The Docker Engine at ${engine.description} runs on another machine (${host.hostname}): the container publishes its port there, ` +
+        `${publishAddress ? `and publishAddress ${publishAddress} is that machine's own loopback, ` : 'by default on its 127.0.0.1, '}` +
+        `which this machine cannot reach. Set "publishAddress" in the smoke-test options (or pass --publishAddress) to an address of ` +
+        `${host.hostname} that this machine reaches, or "0.0.0.0" for all of its interfaces: the model server is then open to that network ` +
+        `while the test runs. Or use an engine on this machine.`,
+    );
+  }
+  return { bindAddress: publishAddress, reachAddress: isWildcard(publishAddress) ? host.hostname : publishAddress };
+}
+
+/** "10.0.0.5" or "build-host" as it is, an IPv6 address in brackets: the host part of a URL. */
+export function urlHost(address: string): string {
+  return address.includes(':') ? `[${address}]` : address;
+}
+
+function isLoopback(address: string): boolean {
+  return address === 'localhost' || address === '::1' || /^127\.\d+\.\d+\.\d+$/.test(address);
+}
+
+function isWildcard(address: string): boolean {
+  return address === '0.0.0.0' || address === '::';
 }
 
 interface DockerContext {

@@ -1,3 +1,4 @@
+import { thisMachine } from './engine-address';
 import { buildFailure, failingStep } from './build-failure';
 import { createDockerClient } from './client';
 
@@ -5,6 +6,7 @@ describe('Docker Engine failures, as users meet them', () => {
   it('says the engine is not running, and how to point at one, when nothing listens on the socket', async () => {
     const docker = createDockerClient({
       description: '/tmp/nx-bentoml-no-engine.sock',
+      host: thisMachine,
       connection: { socketPath: '/tmp/nx-bentoml-no-engine.sock' },
     });
     await expect(docker.ping()).rejects.toThrow(

@@ -5,13 +5,17 @@ import type { EngineAddress } from './engine-address';
 /** One connection to the Docker Engine, and the wrapper that turns its failures into what the user should do. */
 export interface Engine {
   docker: Docker;
+  /** Where the engine is: its name in messages, the machine its containers publish their ports on. */
+  address: EngineAddress;
   call: <T>(action: () => Promise<T>) => Promise<T>;
 }
 
-export function connectEngine({ description, connection }: EngineAddress): Engine {
+export function connectEngine(address: EngineAddress): Engine {
+  const { description, connection } = address;
   const docker = new Docker(connection);
   return {
     docker,
+    address,
     call: async (action) => {
       try {
         return await action();
