@@ -6,6 +6,7 @@ import type { DockerClient } from '../../lib/docker/client';
 import { createRegistryClient } from '../../lib/registry/client';
 import type { CredentialSources } from '../../lib/registry/credentials';
 import { fakeDocker } from '../../testing/fake-docker';
+import { writeRegistryImageHandoff } from '../../testing/image-handoffs';
 import { fakeRegistry } from '../../testing/fake-registry';
 import { fakeExecutorContext } from '../../testing/executor-context';
 import { captureLogger } from '../../testing/logger';
@@ -208,18 +209,7 @@ describe('docker-push executor', () => {
   describe('an image containerize found in a registry (image.json names it there; the engine has none)', () => {
     const digest = `sha256:${'f'.repeat(64)}`;
     const registryImage = (registry = '127.0.0.1:5000') => {
-      writeFileSync(
-        join(root, 'dist/apps/classifier/image/image.json'),
-        JSON.stringify({
-          imageId: 'sha256:config',
-          imageName: 'classifier',
-          tags: ['nx1', 'latest'],
-          bentoTag: 'classifier:nx1',
-          built: false,
-          buildKey: 'key-1',
-          registryImage: { registry, repository: `${registry}/classifier`, digest, platform: 'linux/amd64', sizeBytes: 777 },
-        }),
-      );
+      writeRegistryImageHandoff(join(root, 'dist/apps/classifier/image'), digest, registry);
       const docker = fakeDocker();
       docker.registry.tags.set(`${registry}/classifier:nx1`, digest);
       docker.registry.labels.set(digest, { 'dev.nx-bentoml.build-key': 'key-1' });

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { logger } from '@nx/devkit';
 import { fakeDocker } from '../../testing/fake-docker';
+import { writeRegistryImageHandoff } from '../../testing/image-handoffs';
 import { fakeRegistry } from '../../testing/fake-registry';
 import { fakeExecutorContext } from '../../testing/executor-context';
 import { captureLogger } from '../../testing/logger';
@@ -291,24 +292,7 @@ describe('smoke-test executor', () => {
     describe('an image containerize found in a registry', () => {
       const digest = `sha256:${'f'.repeat(64)}`;
       const inRegistryOnly = (publishedPort: number) => {
-        writeFileSync(
-          join(root, 'dist/apps/classifier/image/image.json'),
-          JSON.stringify({
-            imageId: 'sha256:config',
-            imageName: 'classifier',
-            tags: ['nx1', 'latest'],
-            bentoTag: 'classifier:nx1',
-            built: false,
-            buildKey: 'key-1',
-            registryImage: {
-              registry: '127.0.0.1:5000',
-              repository: '127.0.0.1:5000/classifier',
-              digest,
-              platform: 'linux/amd64',
-              sizeBytes: 1,
-            },
-          }),
-        );
+        writeRegistryImageHandoff(join(root, 'dist/apps/classifier/image'), digest, '127.0.0.1:5000', 1);
         const docker = fakeDocker({}, { publishedPort });
         docker.registry.tags.set('127.0.0.1:5000/classifier:nx1', digest);
         docker.registry.configs.set(digest, 'sha256:config');

@@ -1,0 +1,21 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ImageHandoff } from '../lib/chain/handoff-files';
+
+/**
+ * Writes the image.json containerize leaves when a registry already held the image: classifier's
+ * nx1 and latest, found in `registry` under `digest` with build key "key-1", none of it in the engine.
+ */
+export function writeRegistryImageHandoff(dir: string, digest: string, registry = '127.0.0.1:5000', sizeBytes = 777): ImageHandoff {
+  const image: ImageHandoff = {
+    imageId: 'sha256:config',
+    imageName: 'classifier',
+    tags: ['nx1', 'latest'],
+    bentoTag: 'classifier:nx1',
+    built: false,
+    buildKey: 'key-1',
+    registryImage: { registry, repository: `${registry}/classifier`, digest, platform: 'linux/amd64', sizeBytes },
+  };
+  writeFileSync(join(dir, 'image.json'), JSON.stringify(image));
+  return image;
+}
