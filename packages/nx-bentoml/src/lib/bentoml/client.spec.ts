@@ -141,7 +141,8 @@ describe('createBentomlClient().buildContext', () => {
     await expect(bentoml().buildContext(request)).rejects.toThrow(
       `The Hugging Face model acme/tiny at ${'a'.repeat(40)} is not all in this machine's Hugging Face cache ` +
         `(BENTOML_HF_CACHE_DIR, else HF_HUB_CACHE, else HUGGINGFACE_HUB_CACHE, else HF_HOME/hub, else $XDG_CACHE_HOME/huggingface/hub, else ~/.cache/huggingface/hub), and the hub cannot be asked (LocalEntryNotFoundError: offline). ` +
-        `Download it: hf download acme/tiny --revision ${'a'.repeat(40)}`,
+        'Let containerize fetch it from the hub (HF_HUB_OFFLINE unset, HF_ENDPOINT reaching the hub, HF_TOKEN for a private model), ' +
+        `or download it first: hf download acme/tiny --revision ${'a'.repeat(40)}`,
     );
   });
 

@@ -138,7 +138,8 @@ function contextFailureError(failure: z.infer<typeof contextFailureSchema>): Err
   return new UserError(
     `The Hugging Face model${failure.models.length > 1 ? 's' : ''} ${models} ${failure.models.length > 1 ? 'are' : 'is'} not all in this machine's Hugging Face cache ` +
       `(${huggingFaceHubCacheOrder}), and the hub cannot be asked (${failure.detail.split('\n')[0]}). ` +
-      `Download ${failure.models.length > 1 ? 'them' : 'it'}: ${downloads}`,
+      `Let containerize fetch ${failure.models.length > 1 ? 'them' : 'it'} from the hub (HF_HUB_OFFLINE unset, HF_ENDPOINT reaching the hub, HF_TOKEN for a private model), ` +
+      `or download ${failure.models.length > 1 ? 'them' : 'it'} first: ${downloads}`,
   );
 }
 
