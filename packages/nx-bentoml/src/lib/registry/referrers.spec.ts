@@ -217,6 +217,85 @@ describe('refusals', () => {
   });
 });
 
+describe('promote carries the referrers', () => {
+  const promote = (from: string, to: string) =>
+    createRegistryClient().promote({
+      from: { repository: from, reference: 'v1', auth },
+      to: { repository: to, tag: 'production', auth },
+      versionsCommand: 'nx run classifier:versions',
+    });
+
+  it('to another registry: uploads their blobs, writes their manifests and the index; again, carries none', async () => {
+    const { repository, subject } = await withImage();
+    const target = await start();
+    const client = createRegistryClient();
+    const attached = [
+      await client.attachReferrer(repository, subject, provenance, auth),
+      await client.attachReferrer(repository, subject, sbom, auth),
+    ];
+    const promotion = await promote(repository, `${target.host}/models/classifier`);
+    expect(promotion).toMatchObject({ digest: subject, changed: true, referrers: 2 });
+    const copied = await client.listReferrers(`${target.host}/models/classifier`, subject, auth);
+    expect(copied.map((referrer) => referrer.digest)).toEqual(attached.map((referrer) => referrer.digest));
+    expect(await client.readReferrer(`${target.host}/models/classifier`, attached[1].digest, auth)).toMatchObject({ data: sbom.data });
+    expect(target.requests.filter((request) => request.startsWith('PUT /v2/models/classifier/manifests/'))).toEqual([
+      `PUT /v2/models/classifier/manifests/${attached[0].digest}`,
+      `PUT /v2/models/classifier/manifests/${attached[1].digest}`,
+      `PUT /v2/models/classifier/manifests/${referrersTag(subject)}`,
+      'PUT /v2/models/classifier/manifests/production',
+    ]);
+
+    target.requests.length = 0;
+    expect(await promote(repository, `${target.host}/models/classifier`)).toMatchObject({ changed: false, referrers: 0 });
+    expect(target.requests.filter((request) => request.startsWith('PUT'))).toEqual([]);
+  });
+
+  it('to another repository of the same registry: mounts their blobs', async () => {
+    const { registry, repository, subject } = await withImage();
+    const client = createRegistryClient();
+    await client.attachReferrer(repository, subject, provenance, auth);
+    registry.requests.length = 0;
+    expect(await promote(repository, `${registry.host}/prod/classifier`)).toMatchObject({ referrers: 1 });
+    expect(await client.listReferrers(`${registry.host}/prod/classifier`, subject, auth)).toHaveLength(1);
+    // Two image blobs and the two referrer blobs (empty config, statement), each mounted.
+    expect(registry.requests.filter((request) => request === 'POST /v2/prod/classifier/blobs/uploads/')).toHaveLength(4);
+    expect(registry.requests.some((request) => /^PUT \/v2\/prod\/classifier\/blobs\/uploads\//.test(request))).toBe(false);
+  });
+
+  it('to a registry with the referrers API: writes no index there', async () => {
+    const { repository, subject } = await withImage();
+    const target = await start({ referrersApi: true });
+    await createRegistryClient().attachReferrer(repository, subject, provenance, auth);
+    expect(await promote(repository, `${target.host}/models/classifier`)).toMatchObject({ referrers: 1 });
+    expect(target.repository('models/classifier').manifests.has(referrersTag(subject))).toBe(false);
+    expect(await createRegistryClient().listReferrers(`${target.host}/models/classifier`, subject, auth)).toHaveLength(1);
+  });
+
+  it('also when the tag is in place already (promoted before it was signed)', async () => {
+    const { repository, subject } = await withImage();
+    const target = await start();
+    await promote(repository, `${target.host}/models/classifier`);
+    await createRegistryClient().attachReferrer(repository, subject, provenance, auth);
+    expect(await promote(repository, `${target.host}/models/classifier`)).toMatchObject({ changed: false, referrers: 1 });
+  });
+
+  it('within one repository: asks nothing about referrers', async () => {
+    const { registry, repository, subject } = await withImage();
+    await createRegistryClient().attachReferrer(repository, subject, provenance, auth);
+    registry.requests.length = 0;
+    expect(await promote(repository, repository)).toMatchObject({ changed: true, referrers: 0 });
+    expect(registry.requests.filter((request) => request.includes('referrers') || request.includes('sha256-'))).toEqual([]);
+  });
+
+  it('explains a target that stores no OCI artifacts, and leaves its tag where it was', async () => {
+    const { repository, subject } = await withImage();
+    const target = await start({ refuseArtifacts: true });
+    await createRegistryClient().attachReferrer(repository, subject, provenance, auth);
+    await expect(promote(repository, `${target.host}/models/classifier`)).rejects.toThrow('or promote to a registry that stores them.');
+    expect(target.repository('models/classifier').manifests.has('production')).toBe(false);
+  });
+});
+
 describe('listImages', () => {
   it('leaves out the referrers tags: they are no versions', async () => {
     const { repository, subject } = await withImage();
