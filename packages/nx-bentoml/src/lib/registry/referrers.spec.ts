@@ -206,6 +206,22 @@ describe('refusals', () => {
     );
   });
 
+  it('refuses to read a referrer that is no artifact manifest with a layer', async () => {
+    const { registry, repository } = await withImage();
+    const body = Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        config: { mediaType: 'application/vnd.oci.empty.v1+json', digest: sha256Digest(Buffer.from('{}')), size: 2 },
+        layers: [],
+      }),
+    );
+    const stored = { type: 'application/vnd.oci.image.manifest.v1+json', body };
+    registry.repository('models/classifier').manifests.set(sha256Digest(body), stored);
+    await expect(createRegistryClient().readReferrer(repository, sha256Digest(body), auth)).rejects.toThrow(
+      `${repository}@${sha256Digest(body)} is no artifact manifest with a layer (application/vnd.oci.image.manifest.v1+json): it was not attached by nx-bentoml.`,
+    );
+  });
+
   it('refuses a blob whose bytes are not its digest', async () => {
     const { registry, repository, subject } = await withImage();
     const client = createRegistryClient();
