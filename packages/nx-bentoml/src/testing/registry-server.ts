@@ -182,7 +182,7 @@ export function startOciRegistry(options: { referrersApi?: boolean; refuseArtifa
   );
 }
 
-/** Stores an image (config, one layer, an OCI manifest) in `name` under `tag`; its manifest digest. */
+/** Stores an image (config, one layer, an OCI manifest) in a repository of startOciRegistry under `tag`; its manifest digest. */
 export function storeImage(repo: OciRepository, tag: string, layer = 'model weights'): string {
   const config = Buffer.from('{"architecture":"amd64","os":"linux"}');
   const data = Buffer.from(layer);

@@ -33,7 +33,10 @@ export interface RegistryClient {
   ): Promise<{ digest: string; config: string; blobBytes: number } | undefined>;
   /** Points repository:tag at an image manifest the repository holds, by writing its bytes under the tag; false when it will not. */
   pointTag(repository: string, tag: string, digest: string, auth: RegistryAuth | undefined): Promise<boolean>;
-  /** Every tag of a repository with its image; `unread`, the tags that hold no single image this client can read (a manifest list). */
+  /**
+   * Every tag of a repository with its image; `unread`, the tags that hold no single image this client can read (a manifest list).
+   * The referrers tag schema's tags (sha256-<hex>) are neither: they index a version's signed statements.
+   */
   listImages(
     repository: string,
     auth: RegistryAuth | undefined,

@@ -11,7 +11,7 @@ import {
   readManifest,
 } from './distribution-api';
 import { RegistryRefusal } from './errors';
-import { carryReferrers } from './referrers';
+import { carryReferrers, isReferrersTag } from './referrers';
 import { repositoryApi } from './reference';
 import { type Fetch, registrySession } from './session';
 
@@ -56,7 +56,7 @@ export async function promoteManifest({ from, to, versionsCommand }: PromoteRequ
   const manifest = await readManifest(source.session, source.api, from.reference);
   if (!manifest) {
     // Only to name the tags in the message: a refusal to list them must not replace "no such version".
-    const tags = await listTags(source.session, source.api).catch(() => []);
+    const tags = (await listTags(source.session, source.api).catch(() => [])).filter((tag) => !isReferrersTag(tag));
     throw new UserError(
       `${from.repository} holds no version ${from.reference}${tags.length ? ` (its tags: ${tags.join(', ')})` : ''}. ` +
         `Give --from a tag or digest (sha256:…) that it holds; ${versionsCommand} lists them.`,

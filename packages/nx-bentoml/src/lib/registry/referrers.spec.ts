@@ -303,6 +303,18 @@ describe('promote carries the referrers', () => {
     expect(registry.requests.filter((request) => request.includes('referrers') || request.includes('sha256-'))).toEqual([]);
   });
 
+  it('names the versions, not the referrers tags, when the version asked for is not there', async () => {
+    const { repository, subject } = await withImage();
+    await createRegistryClient().attachReferrer(repository, subject, provenance, auth);
+    await expect(
+      createRegistryClient().promote({
+        from: { repository, reference: 'v9', auth },
+        to: { repository, tag: 'production', auth },
+        versionsCommand: 'nx run classifier:versions',
+      }),
+    ).rejects.toThrow(`${repository} holds no version v9 (its tags: v1).`);
+  });
+
   it('explains a target that stores no OCI artifacts, and leaves its tag where it was', async () => {
     const { repository, subject } = await withImage();
     const target = await start({ refuseArtifacts: true });
