@@ -222,6 +222,13 @@ describe('refusals', () => {
     );
   });
 
+  it('says a referrer deleted since it was listed is gone', async () => {
+    const { repository } = await withImage();
+    await expect(createRegistryClient().readReferrer(repository, `sha256:${'e'.repeat(64)}`, auth)).rejects.toThrow(
+      `${repository} holds no manifest sha256:${'e'.repeat(64)}: the referrer was deleted since it was listed. List the referrers again.`,
+    );
+  });
+
   it('refuses a blob whose bytes are not its digest', async () => {
     const { registry, repository, subject } = await withImage();
     const client = createRegistryClient();

@@ -120,7 +120,7 @@ export async function attachReferrer(
 
 /** The referrers of a subject (of one artifact type, if given), from the referrers API or else the tag schema's index. */
 export async function listReferrers(side: Side, subjectDigest: string, artifactType?: string): Promise<ReferrerDescriptor[]> {
-  const { descriptors } = await readReferrers(side, subjectDigest, artifactType);
+  const descriptors = await readReferrers(side, subjectDigest, artifactType);
   // A registry may ignore the filter (it says so by leaving out OCI-Filters-Applied): filtered here either way.
   return artifactType ? descriptors.filter((descriptor) => descriptor.artifactType === artifactType) : descriptors;
 }
@@ -131,7 +131,11 @@ export async function readReferrer(
   referrerDigest: string,
 ): Promise<{ artifactType: string; annotations: Record<string, string>; data: Buffer }> {
   const manifest = await readManifest(side.session, side.api, referrerDigest);
-  if (!manifest) throw new RegistryRefusal(404, side.api.reference, { method: 'GET', url: `${side.api.url}/manifests/${referrerDigest}` });
+  if (!manifest) {
+    throw new UserError(
+      `${side.api.reference} holds no manifest ${referrerDigest}: the referrer was deleted since it was listed. List the referrers again.`,
+    );
+  }
   if (sha256Digest(manifest.body) !== referrerDigest) {
     throw new BlobRejected(side.api.reference, referrerDigest, `the manifest's bytes hash to ${sha256Digest(manifest.body)}`);
   }
@@ -155,9 +159,9 @@ export async function readReferrer(
  * referrers API, its entries in the target's tag schema index. Answers how many it copied.
  */
 export async function carryReferrers(source: Side, target: Side, subjectDigest: string): Promise<number> {
-  const { descriptors } = await readReferrers(source, subjectDigest);
+  const descriptors = await readReferrers(source, subjectDigest);
   if (descriptors.length === 0) return 0;
-  const listed = new Set((await readReferrers(target, subjectDigest)).descriptors.map((descriptor) => descriptor.digest));
+  const listed = new Set((await readReferrers(target, subjectDigest)).map((descriptor) => descriptor.digest));
   const unindexed: ReferrerDescriptor[] = [];
   let carried = 0;
   for (const descriptor of descriptors) {
@@ -193,24 +197,19 @@ async function writeReferrerManifest(
  * The referrers list: the referrers API's pages, or, where it answers 404 (no API), the image index
  * under the subject's referrers tag (none there: no referrers).
  */
-async function readReferrers(
-  side: Side,
-  subjectDigest: string,
-  artifactType?: string,
-): Promise<{ descriptors: ReferrerDescriptor[]; via: ReferrersVia }> {
+async function readReferrers(side: Side, subjectDigest: string, artifactType?: string): Promise<ReferrerDescriptor[]> {
   const descriptors: ReferrerDescriptor[] = [];
   let url: string | undefined =
     `${side.api.url}/referrers/${subjectDigest}${artifactType ? `?artifactType=${encodeURIComponent(artifactType)}` : ''}`;
   while (url) {
     const response = await side.session.get(url, ociIndexType);
-    if (response.status === 404 && descriptors.length === 0)
-      return { descriptors: await readReferrersIndex(side, subjectDigest), via: 'tag-schema' };
+    if (response.status === 404 && descriptors.length === 0) return readReferrersIndex(side, subjectDigest);
     if (!response.ok) throw new RegistryRefusal(response.status, side.api.reference, { method: 'GET', url });
     descriptors.push(...indexDescriptors(Buffer.from(await response.arrayBuffer())));
     const next = /<([^>]+)>\s*;\s*rel="?next"?/.exec(response.headers.get('link') ?? '')?.[1];
     url = next ? new URL(next, side.api.base).toString() : undefined;
   }
-  return { descriptors, via: 'referrers-api' };
+  return descriptors;
 }
 
 async function readReferrersIndex(side: Side, subjectDigest: string): Promise<ReferrerDescriptor[]> {
