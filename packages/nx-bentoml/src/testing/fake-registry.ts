@@ -1,6 +1,8 @@
-import type { RegistryClient } from '../lib/registry/client';
+import type { ReferrerDescriptor, RegistryClient } from '../lib/registry/client';
 import { type CredentialSources, resolveRegistryAuth } from '../lib/registry/credentials';
+import { sha256Digest } from '../lib/registry/distribution-api';
 import { type TagAnswer, needsImageFacts, stepsFromAnswers } from '../lib/registry/push-plan';
+import { referrerManifest } from '../lib/registry/referrers';
 
 /** What a fake registry holds: the manifest digest under each reference, and each image's labels and platform by digest. */
 export interface RegistryContents {
@@ -10,10 +12,18 @@ export interface RegistryContents {
   platforms: Map<string, string>;
   /** The config digest (the engine's image id) of each manifest, where a push recorded it. */
   configs: Map<string, string>;
+  /** The referrers attached to each subject, under "<repository>@<subject digest>", in the order attached. */
+  referrers: Map<string, FakeReferrer[]>;
+}
+
+/** A referrer as the fake holds it: what the referrers API lists, and its blob. */
+export interface FakeReferrer {
+  descriptor: ReferrerDescriptor;
+  data: Buffer;
 }
 
 export function registryContents(): RegistryContents {
-  return { tags: new Map(), labels: new Map(), platforms: new Map(), configs: new Map() };
+  return { tags: new Map(), labels: new Map(), platforms: new Map(), configs: new Map(), referrers: new Map() };
 }
 
 /**
@@ -27,8 +37,16 @@ export function fakeRegistry(
     credentials = {},
     calls = [],
     overrides = {},
-  }: { credentials?: CredentialSources; calls?: string[]; overrides?: Partial<RegistryClient> } = {},
+    referrersApi = false,
+  }: {
+    credentials?: CredentialSources;
+    calls?: string[];
+    overrides?: Partial<RegistryClient>;
+    /** Whether the registry has the referrers API (as GAR, ECR, GHCR); else attachReferrer answers the tag schema, as distribution 2.8. */
+    referrersApi?: boolean;
+  } = {},
 ) {
+  const referrersOf = (repository: string, subject: string) => contents.referrers.get(`${repository}@${subject}`) ?? [];
   const image = (digest: string) => ({
     digest,
     labels: contents.labels.get(digest) ?? {},
@@ -73,7 +91,50 @@ export function fakeRegistry(
       const changed = contents.tags.get(`${to.repository}:${to.tag}`) !== digest;
       calls.push(`promote ${to.repository}:${to.tag}`);
       contents.tags.set(`${to.repository}:${to.tag}`, digest);
-      return { digest, changed, blobs: { present: 0, mounted: 0, uploaded: 0 } };
+      // Referrers go along to another repository, as the real promote carries them.
+      let referrers = 0;
+      if (from.repository !== to.repository) {
+        const held = referrersOf(to.repository, digest);
+        const missing = referrersOf(from.repository, digest).filter(
+          (referrer) => !held.some((mine) => mine.descriptor.digest === referrer.descriptor.digest),
+        );
+        if (missing.length) contents.referrers.set(`${to.repository}@${digest}`, [...held, ...missing]);
+        referrers = missing.length;
+      }
+      return { digest, changed, blobs: { present: 0, mounted: 0, uploaded: 0 }, referrers };
+    },
+    attachReferrer: async (repository, subjectDigest, artifact) => {
+      // The same bytes as the real client's manifest, with a subject of the fake's own (no manifest bytes here).
+      const manifest = referrerManifest(
+        { mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: subjectDigest, size: 0 },
+        artifact,
+      );
+      const descriptor: ReferrerDescriptor = {
+        digest: sha256Digest(manifest),
+        mediaType: 'application/vnd.oci.image.manifest.v1+json',
+        size: manifest.length,
+        artifactType: artifact.artifactType,
+        annotations: artifact.annotations ?? {},
+      };
+      calls.push(`attach ${artifact.artifactType} to ${repository}@${subjectDigest}`);
+      const held = referrersOf(repository, subjectDigest);
+      if (!held.some((referrer) => referrer.descriptor.digest === descriptor.digest)) {
+        contents.referrers.set(`${repository}@${subjectDigest}`, [...held, { descriptor, data: artifact.data }]);
+      }
+      return { digest: descriptor.digest, via: referrersApi ? 'referrers-api' : 'tag-schema' };
+    },
+    listReferrers: async (repository, subjectDigest, _auth, artifactType) =>
+      referrersOf(repository, subjectDigest)
+        .map((referrer) => referrer.descriptor)
+        .filter((descriptor) => !artifactType || descriptor.artifactType === artifactType),
+    readReferrer: async (repository, referrerDigest) => {
+      const referrer = [...contents.referrers]
+        .filter(([key]) => key.startsWith(`${repository}@`))
+        .flatMap(([, held]) => held)
+        .find((held) => held.descriptor.digest === referrerDigest);
+      if (!referrer) throw new Error(`${repository} holds no referrer ${referrerDigest}`);
+      const { artifactType, annotations } = referrer.descriptor;
+      return { artifactType, annotations, data: referrer.data };
     },
     ...overrides,
   };

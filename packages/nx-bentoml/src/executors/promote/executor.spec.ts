@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { logger } from '@nx/devkit';
 import { createRegistryClient } from '../../lib/registry/client';
+import { registryAuth, startOciRegistry, storeImage } from '../../testing/registry-server';
 import { fakeExecutorContext } from '../../testing/executor-context';
 import { captureLogger } from '../../testing/logger';
 import promoteExecutor from './executor';
@@ -221,6 +222,30 @@ describe('promote executor', () => {
     expect([...target.blobs.keys()].sort()).toEqual([config, ...layers].map(sha).sort());
     expect(registries.requests.filter((request) => request.startsWith('PUT 127.0.0.1:5001/v2/classifier/blobs/'))).toHaveLength(2);
     expect(promoted()).toMatchObject({ target: '127.0.0.1:5001/classifier', blobs: { present: 1, mounted: 0, uploaded: 2 } });
+  });
+
+  it("carries the version's referrers (signed statements) to another registry and says how many", async () => {
+    const [source, target] = await Promise.all([startOciRegistry(), startOciRegistry()]);
+    try {
+      const subject = storeImage(source.repository('classifier'), 'nx1');
+      const statement = { artifactType: 'application/vnd.test+json', mediaType: 'application/json', data: Buffer.from('{}\n') };
+      await createRegistryClient().attachReferrer(`${source.host}/classifier`, subject, statement, registryAuth);
+      const env = { DOCKER_CONFIG: join(root, 'none'), CI_PASSWORD: registryAuth.password };
+      const access = { username: registryAuth.username, passwordEnv: 'CI_PASSWORD' };
+      await promoteExecutor(
+        { ...options, ...access, registry: source.host, toRegistry: target.host, from: 'nx1' },
+        context(),
+        createRegistryClient({ env }),
+      );
+      expect(logger.info).toHaveBeenCalledWith(
+        `Promoted ${source.host}/classifier@${subject} (nx1) to ${target.host}/classifier:production: ` +
+          '2 blobs copied, 0 mounted, 0 already there. 1 referrers (signed statements) carried.',
+      );
+      expect(promoted()).toMatchObject({ digest: subject, referrers: 1 });
+    } finally {
+      source.close();
+      target.close();
+    }
   });
 
   it('refuses a version the registry does not hold, naming its tags, and writes nothing', async () => {

@@ -48,7 +48,12 @@ export default async function promoteExecutor(
       const other = otherProject(ours, image.labels);
       if (other) throw sharedRepositoryError(ours, imageName, where, other);
     };
-    const { digest, changed, blobs } = await registryClient
+    const {
+      digest,
+      changed,
+      blobs,
+      referrers = 0,
+    } = await registryClient
       .promote({
         from: { repository, reference: from, auth: sourceAuth, ...(options.from ? { accept: ownedIn(repository) } : {}) },
         to: { repository: target, tag: options.to, auth: targetAuth, accept: ownedIn(target) },
@@ -56,17 +61,19 @@ export default async function promoteExecutor(
       })
       .catch(explainRefusals(context, options.passwordEnv));
 
-    const result = { from, to: options.to, digest, source: repository, target, changed, blobs };
+    const result = { from, to: options.to, digest, source: repository, target, changed, blobs, referrers };
     await writeOutputDirectory(resolveOption(options.outputPath, context), async (dir) =>
       writeFileSync(join(dir, promoteFileName), `${JSON.stringify(result, null, 2)}\n`),
     );
+    const carried = referrers ? ` ${referrers} referrers (signed statements) carried.` : '';
     logger.info(
       changed
         ? `Promoted ${repository}@${digest} (${from}) to ${target}:${options.to}` +
             (targetRegistry === registry
               ? ': no layer moved.'
-              : `: ${blobs.uploaded} blobs copied, ${blobs.mounted} mounted, ${blobs.present} already there.`)
-        : `${target}:${options.to} already points at ${digest} (${from}); nothing to do.`,
+              : `: ${blobs.uploaded} blobs copied, ${blobs.mounted} mounted, ${blobs.present} already there.`) +
+            carried
+        : `${target}:${options.to} already points at ${digest} (${from})${carried ? `;${carried}` : '; nothing to do.'}`,
     );
     return { success: true, digest };
   });

@@ -3,9 +3,12 @@ import { type CredentialSources, type RegistryAccess, type RegistryAuth, resolve
 import { type RemoteImage, imageManifestTypes, listTags, putManifest, readImage, readManifest } from './distribution-api';
 import { RegistryRefusal } from './errors';
 import { type PromoteRequest, type Promotion, promoteManifest } from './promote';
+import { type ReferrerArtifact, type ReferrerDescriptor, attachReferrer, isReferrersTag, listReferrers, readReferrer } from './referrers';
 import { type LocalImage, type TagAnswer, type TagStep, needsImageFacts, stepsFromAnswers } from './push-plan';
 import { repositoryApi } from './reference';
 import { type Fetch, type RegistrySession, registrySession } from './session';
+
+export type { ReferrerArtifact, ReferrerDescriptor } from './referrers';
 
 /**
  * Everything nx-bentoml asks of a registry, over the Distribution API (the Engine's push aside,
@@ -30,13 +33,40 @@ export interface RegistryClient {
   ): Promise<{ digest: string; config: string; blobBytes: number } | undefined>;
   /** Points repository:tag at an image manifest the repository holds, by writing its bytes under the tag; false when it will not. */
   pointTag(repository: string, tag: string, digest: string, auth: RegistryAuth | undefined): Promise<boolean>;
-  /** Every tag of a repository with its image; `unread`, the tags that hold no single image this client can read (a manifest list). */
+  /**
+   * Every tag of a repository with its image; `unread`, the tags that hold no single image this client can read (a manifest list).
+   * The referrers tag schema's tags (sha256-<hex>) are neither: they index a version's signed statements.
+   */
   listImages(
     repository: string,
     auth: RegistryAuth | undefined,
   ): Promise<{ images: Array<{ tag: string; image: RemoteImage }>; unread: string[] }>;
-  /** Points a tag at an exact version, copying what another repository lacks (promote.ts). */
+  /** Points a tag at an exact version, copying what another repository lacks, its referrers included (promote.ts). */
   promote(request: PromoteRequest): Promise<Promotion>;
+  /**
+   * Attaches an artifact to the image manifest `subjectDigest` as an OCI 1.1 referrer (referrers.ts): by the
+   * registry's referrers API where it has one, else in the referrers tag schema's index. Attaching the same
+   * artifact again changes nothing. A registry that stores no OCI artifacts gets a UserError.
+   */
+  attachReferrer(
+    repository: string,
+    subjectDigest: string,
+    artifact: ReferrerArtifact,
+    auth: RegistryAuth | undefined,
+  ): Promise<{ digest: string; via: 'referrers-api' | 'tag-schema' }>;
+  /** The referrers of `subjectDigest` (of one artifact type, if given); none is an empty list. */
+  listReferrers(
+    repository: string,
+    subjectDigest: string,
+    auth: RegistryAuth | undefined,
+    artifactType?: string,
+  ): Promise<ReferrerDescriptor[]>;
+  /** A referrer's artifact type, annotations and the bytes of its blob (a few MiB at most: a larger one throws BlobRejected). */
+  readReferrer(
+    repository: string,
+    referrerDigest: string,
+    auth: RegistryAuth | undefined,
+  ): Promise<{ artifactType: string; annotations: Record<string, string>; data: Buffer }>;
 }
 
 export function createRegistryClient({ fetch: fetchImpl = fetch, ...sources }: CredentialSources & { fetch?: Fetch } = {}): RegistryClient {
@@ -82,7 +112,8 @@ export function createRegistryClient({ fetch: fetchImpl = fetch, ...sources }: C
       const api = repositoryApi(repository);
       const images: Array<{ tag: string; image: RemoteImage }> = [];
       const unread: string[] = [];
-      for (const tag of await listTags(session, api)) {
+      // A referrers tag schema index (sha256-<hex>) lists the statements of a version; it is none itself.
+      for (const tag of (await listTags(session, api)).filter((tag) => !isReferrersTag(tag))) {
         const image = await readTagImage(session, repository, tag).catch((error: unknown) => {
           // The tag list was readable, so a refusal here concerns this tag alone (a manifest or config the registry
           // will not serve, or one that is not an image's: another tool's artifact); its tag is reported as left out.
@@ -98,7 +129,20 @@ export function createRegistryClient({ fetch: fetchImpl = fetch, ...sources }: C
     },
 
     promote: (request) => promoteManifest(request, fetchImpl),
+
+    attachReferrer: (repository, subjectDigest, artifact, auth) =>
+      attachReferrer(side(repository, auth, fetchImpl), subjectDigest, artifact),
+
+    listReferrers: (repository, subjectDigest, auth, artifactType) =>
+      listReferrers(side(repository, auth, fetchImpl), subjectDigest, artifactType),
+
+    readReferrer: (repository, referrerDigest, auth) => readReferrer(side(repository, auth, fetchImpl), referrerDigest),
   };
+}
+
+/** One repository through one session. */
+function side(repository: string, auth: RegistryAuth | undefined, fetchImpl: Fetch) {
+  return { session: registrySession(auth, fetchImpl), api: repositoryApi(repository) };
 }
 
 async function readTagImage(session: RegistrySession, repository: string, tag: string): Promise<RemoteImage | undefined> {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { RegistryRefusal } from './errors';
+import { BlobRejected, RegistryRefusal } from './errors';
 import type { RepositoryApi } from './reference';
 import type { RegistrySession } from './session';
 
@@ -59,7 +59,7 @@ export async function readManifest(session: RegistrySession, api: RepositoryApi,
   if (response.status === 404) return undefined;
   if (!response.ok) throw new RegistryRefusal(response.status, api.reference, { method: 'GET', url }, challengeOf(response));
   const body = Buffer.from(await response.arrayBuffer());
-  const digest = response.headers.get('docker-content-digest') ?? `sha256:${createHash('sha256').update(body).digest('hex')}`;
+  const digest = response.headers.get('docker-content-digest') ?? sha256Digest(body);
   const parsed = manifestSchema.parse(JSON.parse(body.toString('utf8')));
   // The type the registry serves it as, else the one it declares (some registries answer a generic type).
   const served = (response.headers.get('content-type') ?? '').split(';')[0];
@@ -83,12 +83,72 @@ export async function putManifest(
   session: RegistrySession,
   api: RepositoryApi,
   tag: string,
-  manifest: StoredManifest,
+  manifest: Pick<StoredManifest, 'contentType' | 'body'>,
 ): Promise<string | undefined> {
-  const url = `${api.url}/manifests/${tag}`;
+  return (await writeManifest(session, api, tag, manifest)).digest;
+}
+
+/**
+ * Writes the manifest's bytes under `reference` (a tag, or its own digest). Answers the digest the
+ * registry reports and, for a manifest with a `subject`, the OCI-Subject header by which a registry
+ * with the referrers API says it indexed the subject (OCI distribution spec 1.1); without it the
+ * client keeps the referrers tag schema's index itself.
+ */
+export async function writeManifest(
+  session: RegistrySession,
+  api: RepositoryApi,
+  reference: string,
+  manifest: Pick<StoredManifest, 'contentType' | 'body'>,
+): Promise<{ digest?: string; subject?: string }> {
+  const url = `${api.url}/manifests/${reference}`;
   const put = await session.request(url, { method: 'PUT', headers: { 'content-type': manifest.contentType }, body: manifest.body });
   if (put.status !== 201) throw new RegistryRefusal(put.status, api.reference, { method: 'PUT', url });
-  return put.headers.get('docker-content-digest') ?? undefined;
+  const digest = put.headers.get('docker-content-digest');
+  const subject = put.headers.get('oci-subject');
+  return { ...(digest ? { digest } : {}), ...(subject ? { subject } : {}) };
+}
+
+/** Uploads `data` as a blob (one monolithic upload) unless the repository holds it already (HEAD); true when it uploaded. */
+export async function uploadBlob(session: RegistrySession, api: RepositoryApi, data: Buffer): Promise<boolean> {
+  const digest = sha256Digest(data);
+  const head = await session.request(`${api.url}/blobs/${digest}`, { method: 'HEAD', headers: {} });
+  if (head.ok) return false;
+  const startUrl = `${api.url}/blobs/uploads/`;
+  const start = await session.request(startUrl, { method: 'POST', headers: {} });
+  const location = start.headers.get('location');
+  if (start.status !== 202 || !location) throw new RegistryRefusal(start.status, api.reference, { method: 'POST', url: startUrl });
+  await finishUpload(session, api, location, digest, data, String(data.length));
+  return true;
+}
+
+/**
+ * A blob's bytes, at most `limit` of them: a larger one (as the registry declares it, or as it
+ * streams) is refused before it is held in memory, and bytes that do not hash to the digest are
+ * refused too. Both throw BlobRejected.
+ */
+export async function readBlob(session: RegistrySession, api: RepositoryApi, digest: string, limit: number): Promise<Buffer> {
+  const url = `${api.url}/blobs/${digest}`;
+  const response = await session.get(url, '*/*');
+  if (!response.ok || !response.body) throw new RegistryRefusal(response.status, api.reference, { method: 'GET', url });
+  const declared = Number(response.headers.get('content-length') ?? 0);
+  if (declared > limit) {
+    await response.body.cancel();
+    throw new BlobRejected(api.reference, digest, `it is ${declared} bytes, over the ${limit} this client reads`);
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of response.body) {
+    size += chunk.length;
+    if (size > limit) throw new BlobRejected(api.reference, digest, `it is over the ${limit} bytes this client reads`);
+    chunks.push(Buffer.from(chunk));
+  }
+  const data = Buffer.concat(chunks);
+  if (sha256Digest(data) !== digest) throw new BlobRejected(api.reference, digest, `its bytes hash to ${sha256Digest(data)}`);
+  return data;
+}
+
+export function sha256Digest(data: Buffer): string {
+  return `sha256:${createHash('sha256').update(data).digest('hex')}`;
 }
 
 /** The image an image manifest describes, from its config blob; undefined for a manifest list or a config that is no image config. */
@@ -131,7 +191,7 @@ export interface BlobCopy {
   uploaded: number;
 }
 
-interface Side {
+export interface Side {
   session: RegistrySession;
   api: RepositoryApi;
 }
@@ -180,17 +240,28 @@ async function copyBlobs(source: Side, target: Side, blobs: string[], counts: Bl
     const blobUrl = `${source.api.url}/blobs/${digest}`;
     const blob = await source.session.get(blobUrl, '*/*');
     if (!blob.ok || !blob.body) throw new RegistryRefusal(blob.status, source.api.reference, { method: 'GET', url: blobUrl });
-    const length = blob.headers.get('content-length');
-    const uploadUrl = new URL(location, target.api.base);
-    uploadUrl.searchParams.set('digest', digest);
-    const put = await write.request(uploadUrl.toString(), {
-      method: 'PUT',
-      headers: { 'content-type': 'application/octet-stream', ...(length ? { 'content-length': length } : {}) },
-      body: blob.body,
-    });
-    if (put.status !== 201) throw new RegistryRefusal(put.status, target.api.reference, { method: 'PUT', url: uploadUrl.toString() });
+    await finishUpload(write, target.api, location, digest, blob.body, blob.headers.get('content-length'));
     counts.uploaded++;
   }
+}
+
+/** Completes an upload the registry opened at `location` with the whole blob, in one PUT. */
+async function finishUpload(
+  session: RegistrySession,
+  api: RepositoryApi,
+  location: string,
+  digest: string,
+  body: Buffer | ReadableStream<Uint8Array>,
+  length: string | null,
+) {
+  const uploadUrl = new URL(location, api.base);
+  uploadUrl.searchParams.set('digest', digest);
+  const put = await session.request(uploadUrl.toString(), {
+    method: 'PUT',
+    headers: { 'content-type': 'application/octet-stream', ...(length ? { 'content-length': length } : {}) },
+    body,
+  });
+  if (put.status !== 201) throw new RegistryRefusal(put.status, api.reference, { method: 'PUT', url: uploadUrl.toString() });
 }
 
 function challengeOf(response: Response): string | undefined {

@@ -17,6 +17,38 @@ export class RegistryRefusal extends Error {
   }
 }
 
+/** A blob this client will not use: too large to hold in memory, or not the bytes its digest names. */
+export class BlobRejected extends Error {
+  constructor(
+    readonly repository: string,
+    readonly digest: string,
+    /** "it is 9000000 bytes, over the 4194304 this client reads" */
+    readonly reason: string,
+  ) {
+    super(`${repository} serves the blob ${digest}, but ${reason}`);
+  }
+}
+
+/**
+ * A registry that answers 400 or 415 to an artifact manifest (one with `artifactType` and `subject`,
+ * the empty config) or to the referrers tag schema's image index: it stores no OCI artifacts, so no
+ * signed statements.
+ */
+export function artifactsRefused(refusal: RegistryRefusal, alternative: string): UserError {
+  const host = registryHostOf(refusal.repository);
+  return new UserError(
+    `The registry ${host} refused an OCI artifact manifest for ${refusal.repository} (HTTP ${refusal.status}): it cannot store signed statements ` +
+      `(OCI 1.1 referrers). Upgrade it to a registry that stores OCI artifacts (distribution 2.8 or later, Harbor, GAR, ECR, GHCR), ` +
+      `or ${alternative}.`,
+  );
+}
+
+/** What else to do when a registry stores no artifacts, by what wrote them. */
+export const artifactsAlternative = {
+  attach: 'unset NX_BENTOML_SIGNING_KEY to publish there unsigned',
+  carry: 'promote to a registry that stores them',
+};
+
 /** What the explanation names beside the refusal: the password variable, and the command that publishes. */
 export interface ExplainHints {
   passwordEnv?: string;
@@ -60,6 +92,11 @@ export function explainRefusal(refusal: RegistryRefusal, hints: ExplainHints = {
 
 /** A registry refusal explained; any other error as it is. */
 export function explainRegistryError(error: unknown, hints: ExplainHints = {}): unknown {
+  if (error instanceof BlobRejected) {
+    return new UserError(
+      `${error.message}: it is no statement nx-bentoml attached. Remove the referrer that names it from ${error.repository}, or check the registry's storage.`,
+    );
+  }
   return error instanceof RegistryRefusal ? explainRefusal(error, hints) : error;
 }
 

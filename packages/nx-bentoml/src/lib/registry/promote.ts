@@ -11,6 +11,7 @@ import {
   readManifest,
 } from './distribution-api';
 import { RegistryRefusal } from './errors';
+import { carryReferrers, isReferrersTag } from './referrers';
 import { repositoryApi } from './reference';
 import { type Fetch, registrySession } from './session';
 
@@ -38,12 +39,15 @@ export interface Promotion {
   /** False when the tag already pointed at the version: nothing was written. */
   changed: boolean;
   blobs: BlobCopy;
+  /** How many referrers of the digest (its signed statements) were copied to the target; none within one repository. */
+  referrers?: number;
 }
 
 /**
  * Points a tag at an exact version: within one registry the manifest's own bytes are written
  * under the tag, so the digest is the same and no layer moves; to another repository the blobs it
- * lacks are copied (or mounted) first. The tag is read back after the write, so that of two
+ * lacks are copied (or mounted) first, and the referrers of the digest (its signed statements) with
+ * them (referrers.ts). The tag is read back after the write, so that of two
  * promotes of one tag at once, the one overwritten does not report success.
  */
 export async function promoteManifest({ from, to, versionsCommand }: PromoteRequest, fetchImpl: Fetch): Promise<Promotion> {
@@ -52,7 +56,7 @@ export async function promoteManifest({ from, to, versionsCommand }: PromoteRequ
   const manifest = await readManifest(source.session, source.api, from.reference);
   if (!manifest) {
     // Only to name the tags in the message: a refusal to list them must not replace "no such version".
-    const tags = await listTags(source.session, source.api).catch(() => []);
+    const tags = (await listTags(source.session, source.api).catch(() => [])).filter((tag) => !isReferrersTag(tag));
     throw new UserError(
       `${from.repository} holds no version ${from.reference}${tags.length ? ` (its tags: ${tags.join(', ')})` : ''}. ` +
         `Give --from a tag or digest (sha256:…) that it holds; ${versionsCommand} lists them.`,
@@ -63,14 +67,20 @@ export async function promoteManifest({ from, to, versionsCommand }: PromoteRequ
     if (image) from.accept(image);
   }
   const blobs: BlobCopy = { present: manifest.blobs.length, mounted: 0, uploaded: 0 };
+  const sameRepository = from.repository === to.repository;
+  // A repository's referrers are its own: another repository gets copies of those it lacks, even when
+  // the tag is already in place (the image may have been promoted before it was signed).
+  const carry = () => (sameRepository ? Promise.resolve(0) : carryReferrers(source, target, manifest.digest));
   const current = await readManifest(target.session, target.api, to.tag);
-  if (current?.digest === manifest.digest) return { digest: manifest.digest, changed: false, blobs };
+  if (current?.digest === manifest.digest) return { digest: manifest.digest, changed: false, blobs, referrers: await carry() };
   if (current && to.accept) {
     const image = await readImage(target.session, target.api, current);
     if (image) to.accept(image);
   }
 
-  const copied = from.repository === to.repository ? blobs : await copyImageContents(source, target, manifest);
+  const copied = sameRepository ? blobs : await copyImageContents(source, target, manifest);
+  // Before the tag: a promote that fails here leaves the tag where it was, not on an image without its statements.
+  const referrers = await carry();
   const digest = await putManifest(target.session, target.api, to.tag, manifest).catch((error: unknown) => {
     throw error instanceof RegistryRefusal && [400, 415].includes(error.status)
       ? refusedManifest(error, to.repository, manifest, versionsCommand)
@@ -88,7 +98,7 @@ export async function promoteManifest({ from, to, versionsCommand }: PromoteRequ
         `another promote or push of ${to.tag} wrote after it. Check with ${versionsCommand}, then promote again the version ${to.tag} should hold.`,
     );
   }
-  return { digest: manifest.digest, changed: true, blobs: copied };
+  return { digest: manifest.digest, changed: true, blobs: copied, referrers };
 }
 
 /** A registry answers 400 (MANIFEST_INVALID) or 415 to a manifest type it does not store. */
