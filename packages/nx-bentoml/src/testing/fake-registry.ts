@@ -1,3 +1,5 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { ReferrerDescriptor, RegistryClient } from '../lib/registry/client';
 import { type CredentialSources, resolveRegistryAuth } from '../lib/registry/credentials';
 import { sha256Digest } from '../lib/registry/distribution-api';
@@ -28,13 +30,17 @@ export function registryContents(): RegistryContents {
 
 /**
  * An in-memory registry behind the RegistryClient interface, over `contents` (which fakeDocker's
- * push fills too). Credentials resolve as the real client resolves them, from `credentials`;
- * rule 3 plans with the real planner. Writes are recorded in `calls`.
+ * push fills too). Credentials resolve as the real client resolves them, from `credentials`
+ * (by default none: not the machine's environment or Docker config, which CI fills with the e2e
+ * registry's); rule 3 plans with the real planner. Writes are recorded in `calls`.
  */
+/** Sources that hold no credentials, whatever this machine's environment and Docker config hold. */
+const noCredentials: CredentialSources = { env: { DOCKER_CONFIG: join(tmpdir(), 'nx-bentoml-tests-no-docker-config') } };
+
 export function fakeRegistry(
   contents: RegistryContents = registryContents(),
   {
-    credentials = {},
+    credentials = noCredentials,
     calls = [],
     overrides = {},
     referrersApi = false,
