@@ -13,7 +13,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync
 import os from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { positiveInt, readJson, removeTempDirs, repoRoot, run } from './bench-common.mjs';
+import { positiveInt, readJson, removeTempDirs, repoRoot, run, workspaceEnv } from './bench-common.mjs';
 import { createBareWorkspace, failures, log, nxEnv, removeImages, requireEnvironment, workspaceHandle } from './chain-bench.mjs';
 
 export const RUNS = positiveInt('BENCH_RUNS', 1);
@@ -75,6 +75,18 @@ export function createFleetWorkspace(base, environment, prefix, services, { shar
   return ws;
 }
 
+/** "bento-build 12.3 s, containerize 45.6 s, ...": task seconds (an nxProfiled or nxAsync result's tasks) summed per target. */
+export function secondsPerTarget(tasks) {
+  const sums = {};
+  for (const [id, seconds] of Object.entries(tasks)) {
+    const target = id.split(':')[1] ?? id;
+    sums[target] = (sums[target] ?? 0) + seconds;
+  }
+  return Object.entries(sums)
+    .map(([target, seconds]) => `${target} ${seconds.toFixed(1)} s`)
+    .join(', ');
+}
+
 /** Commits a change to the shared library: every service that packs it gets a new Bento. */
 export function changeLibrary(ws, note) {
   writeFileSync(ws.file(libraryFile), `${readFileSync(ws.file(libraryFile), 'utf8')}\n# ${note}\n`);
@@ -105,8 +117,18 @@ export function machine(name, ws, root, { dockerHost, cache } = {}) {
     env,
     nx: (args, extra = {}) => handle.nx(args, { ...env, ...extra }),
     /** `npx nx <args>` without blocking, so two machines can run at once; resolves with seconds and output. */
-    nxAsync: (args, extra = {}) =>
-      runAsync('npx', ['nx', ...args], { cwd: root, env: { ...nxEnv, ...handle.pluginEnv, ...env, ...extra } }),
+    // With seconds per task from Nx's NX_PROFILE trace, as chain-bench's nxProfiled (a path relative to root).
+    async nxAsync(args, extra = {}) {
+      const profile = `.bench-profile-${process.pid}-${basename(root)}-${name.replace(/\W/g, '')}.json`;
+      const result = await runAsync('npx', ['nx', ...args], {
+        cwd: root,
+        env: { ...nxEnv, ...handle.pluginEnv, ...env, ...extra, NX_PROFILE: profile },
+      });
+      const events = readJson(join(root, profile), []);
+      rmSync(join(root, profile), { force: true });
+      const tasks = Object.fromEntries(events.filter((e) => e.ph === 'X' && typeof e.dur === 'number').map((e) => [e.name, e.dur / 1e6]));
+      return { ...result, tasks };
+    },
     /** What a fresh runner starts from: no Nx cache, no dist/, an empty BentoML home. */
     forget() {
       for (const path of ['.nx', 'dist', '.bentoml-home']) rmSync(join(root, path), { recursive: true, force: true });
@@ -310,6 +332,25 @@ export async function runFleetBenchmark(name, benchmark) {
 export function removeImagesLater(context, ws, services) {
   context.cleanup(() => {
     for (const service of services) removeImages(ws, `${ws.prefix}/${service}`);
+  });
+}
+
+/**
+ * Registers the removal of what Nx 23.2 keeps for the checkout at `root` outside it
+ * (~/.nx/<workspace id>: cache and task database of the commands run without NX_CACHE_DIRECTORY,
+ * such as the generators), asked of that Nx as the e2e suite's leftovers.ts does.
+ */
+export function removeSharedNxDataLater(context, root) {
+  context.cleanup(() => {
+    const script = "const d = require('nx/src/utils/cache-directory'); console.log(JSON.stringify([d.cacheDir, d.workspaceDataDirectory]))";
+    const result = run('node', ['-e', script], { cwd: root, env: workspaceEnv, allowFailure: true });
+    if (result.status !== 0) return;
+    for (const dir of JSON.parse(result.stdout)) {
+      if (dir.startsWith(`${context.base}/`)) continue;
+      // ~/.nx/<workspace id>/cache goes with its workspace id's directory, and nothing above it.
+      const perWorkspace = basename(dir) === 'cache' && /^[0-9a-f]{8,}$/.test(basename(dirname(dir)));
+      rmSync(perWorkspace ? dirname(dir) : dir, { recursive: true, force: true });
+    }
   });
 }
 

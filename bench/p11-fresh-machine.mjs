@@ -25,6 +25,7 @@ import {
   installedNx,
   machine,
   removeImagesLater,
+  removeSharedNxDataLater,
   runFleetBenchmark,
   serviceNames,
   startCacheServer,
@@ -43,6 +44,7 @@ async function p11(context) {
   const ws = createFleetWorkspace(join(context.base, 'machine-1'), context.environment, prefix, services);
   context.nxVersion = installedNx(ws.root);
   removeImagesLater(context, ws, services);
+  removeSharedNxDataLater(context, ws.root);
   const warm = machine('machine 1', ws, ws.root, { cache });
   const publish = ['run-many', '-t', 'publish', `--projects=${services.join(',')}`, '--parallel=1'];
   log(`machine 1: first publish of ${services.length} services with the remote cache (not timed)`);
@@ -54,7 +56,9 @@ async function p11(context) {
   const engine = benchEngine(join(context.base, 'engine'), engineId(0));
   context.cleanup(() => engine.tearDown());
   await engine.setUp();
-  const fresh = machine('machine 2', ws, cloneWorkspace(ws, join(context.base, 'machine-2')), { dockerHost: engine.dockerHost, cache });
+  const clone = cloneWorkspace(ws, join(context.base, 'machine-2'));
+  removeSharedNxDataLater(context, clone);
+  const fresh = machine('machine 2', ws, clone, { dockerHost: engine.dockerHost, cache });
 
   const warmSeconds = [];
   const freshSeconds = [];

@@ -15,7 +15,16 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { positiveInt, readJson } from './bench-common.mjs';
 import { check, log, median, ratio, seconds, timed } from './chain-bench.mjs';
-import { RUNS, createFleetWorkspace, installedNx, machine, removeImagesLater, runFleetBenchmark, serviceNames } from './fleet-common.mjs';
+import {
+  RUNS,
+  createFleetWorkspace,
+  installedNx,
+  machine,
+  removeImagesLater,
+  removeSharedNxDataLater,
+  runFleetBenchmark,
+  serviceNames,
+} from './fleet-common.mjs';
 
 async function planBench(context) {
   const services = serviceNames(positiveInt('BENCH_SERVICES', 20));
@@ -24,6 +33,7 @@ async function planBench(context) {
   const ws = createFleetWorkspace(join(context.base, 'machine'), context.environment, prefix, services);
   context.nxVersion = installedNx(ws.root);
   removeImagesLater(context, ws, services);
+  removeSharedNxDataLater(context, ws.root);
   const m = machine('machine', ws, ws.root);
   const projects = `--projects=${services.join(',')}`;
   log(`first publish of ${services.length} services (not timed)`);
