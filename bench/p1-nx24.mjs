@@ -30,7 +30,9 @@ function p1Nx24(ws, runs) {
     const graphFile = ws.file('dist/bench-p1-nx24-tasks.json');
     rmSync(graphFile, { force: true });
     ws.nx(['affected', '-t', 'publish', ...commit, `--graph=${graphFile}`]);
-    const tasks = Object.keys(readJson(graphFile, {}).tasks?.tasks ?? { unreadable: true });
+    const graph = readJson(graphFile, undefined);
+    check(graph?.tasks?.tasks !== undefined, `round ${round}: nx affected --graph wrote no task graph at ${graphFile}`);
+    const tasks = Object.keys(graph?.tasks?.tasks ?? {});
     check(tasks.length === 0, `round ${round}: the README-only commit selected ${tasks.join(', ')}`);
     const before = services.map((service) => ws.published(service));
     const [affectedSeconds] = timed(() => ws.nx(['affected', '-t', 'publish', ...commit, '--parallel=1']));
