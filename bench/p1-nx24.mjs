@@ -4,13 +4,12 @@
 // commits an edit to one service's README.md, then times `nx affected -t publish` over that commit
 // (Nx 24's task-level affected: the project is affected, but no task of the chain takes the README
 // as an input) against the guide's flow for the five services, as P1 does. Never asserts on time;
-// exits non-zero when a check fails: a chain task selected (read from the task graph Nx writes
-// with --graph), or a Bento, image or digest that changed.
+// exits non-zero when a check fails: a chain task selected (read from the task graph Nx prints
+// with --graph=stdout), or a Bento, image or digest that changed.
 //
 //   npm run bench:p1-nx24        (BENCH_NX24_VERSION, and chain-bench.mjs's BENCH_RUNS, BENCH_KEEP, BENCH_TARBALL)
 
-import { appendFileSync, rmSync } from 'node:fs';
-import { readJson } from './bench-common.mjs';
+import { appendFileSync } from 'node:fs';
 import { check, formatSteps, guidePublishAll, log, median, ratio, runBenchmarks, seconds, services, timed } from './chain-bench.mjs';
 
 const nxVersion = process.env.BENCH_NX24_VERSION || '24.0.6';
@@ -26,12 +25,15 @@ function p1Nx24(ws, runs) {
     ws.commit(`bench P1 Nx 24 round ${round}: ${changed}/README.md`);
     const { stdout } = ws.nx(['show', 'projects', '--affected', ...commit, '--json']);
     affectedProjects.push(JSON.parse(stdout.slice(stdout.indexOf('['))).join(', ') || 'none');
-    // The tasks Nx selects for this commit, written as a file instead of run.
-    const graphFile = ws.file('dist/bench-p1-nx24-tasks.json');
-    rmSync(graphFile, { force: true });
-    ws.nx(['affected', '-t', 'publish', ...commit, `--graph=${graphFile}`]);
-    const graph = readJson(graphFile, undefined);
-    check(graph?.tasks?.tasks !== undefined, `round ${round}: nx affected --graph wrote no task graph at ${graphFile}`);
+    // The tasks Nx selects for this commit, printed instead of run (as the e2e suite's foundations.spec.ts reads them).
+    const printed = ws.nx(['affected', '-t', 'publish', ...commit, '--graph=stdout']).stdout;
+    let graph;
+    try {
+      graph = JSON.parse(printed.slice(printed.indexOf('{')));
+    } catch {
+      graph = undefined;
+    }
+    check(graph?.tasks?.tasks !== undefined, `round ${round}: nx affected --graph=stdout printed no task graph`);
     const tasks = Object.keys(graph?.tasks?.tasks ?? {});
     check(tasks.length === 0, `round ${round}: the README-only commit selected ${tasks.join(', ')}`);
     const before = services.map((service) => ws.published(service));
@@ -54,7 +56,7 @@ function p1Nx24(ws, runs) {
     '| --- | ---: | ---: | ---: |',
     `| \`nx affected -t publish\` over the commit vs the guide's flow for every service | ${seconds(median(plugin))} | ${seconds(guideTotal)} | ${ratio(median(plugin), guideTotal)} |`,
     '',
-    `- projects Nx calls affected (\`nx show projects --affected\`), per round: ${affectedProjects.join('; ')}; tasks of the chain selected: none in any round (checked on \`--graph\`'s task list)`,
+    `- projects Nx calls affected (\`nx show projects --affected\`), per round: ${affectedProjects.join('; ')}; tasks of the chain selected: none in any round (checked on the task list of \`--graph=stdout\`)`,
     '- ratio = nx-bentoml / guide (below 1: nx-bentoml is faster)',
   ];
 }
