@@ -53,7 +53,7 @@ export const failures = [];
 export const log = createLog('bench', started);
 
 // Commands in the throwaway workspace run with bench-common's scrubbed environment, as in the e2e suite.
-const nxEnv = { ...baseEnv, ...plainNx, NX_INTERACTIVE: 'false', FORCE_COLOR: '0' };
+export const nxEnv = { ...baseEnv, ...plainNx, NX_INTERACTIVE: 'false', FORCE_COLOR: '0' };
 
 /** Runs fn and returns [seconds, its result]. */
 export function timed(fn) {
@@ -95,8 +95,9 @@ export function requireEnvironment() {
 /**
  * A fresh workspace made with create-nx-workspace, the packed plugin installed, the e2e Python
  * environment as .venv and nx-bentoml initialised: what every publishing benchmark starts from.
+ * `nxVersion` moves the workspace to that Nx (create-nx-workspace@latest gives 23.2 here).
  */
-export function createBareWorkspace(base, environment, prefix) {
+export function createBareWorkspace(base, environment, prefix, { nxVersion } = {}) {
   const root = join(base, 'ws');
   rmSync(root, { recursive: true, force: true });
   log('create-nx-workspace@latest (preset apps) and npm install -D the packed plugin');
@@ -120,7 +121,13 @@ export function createBareWorkspace(base, environment, prefix) {
   );
   const tarball = join(base, 'nx-bentoml.tgz');
   copyFileSync(pluginTarball(log), tarball);
-  run('npm', ['install', '-D', tarball, '--no-audit', '--no-fund', '--loglevel=error'], { cwd: root, env: baseEnv });
+  const upgrade = nxVersion ? upgradeNx(root, nxVersion) : [];
+  if (nxVersion) log(`moving the workspace to Nx ${nxVersion}: npm install -D ${upgrade.join(' ')}`);
+  run('npm', ['install', '-D', ...upgrade, tarball, '--no-audit', '--no-fund', '--loglevel=error'], { cwd: root, env: baseEnv });
+  if (nxVersion) {
+    const installed = readJson(join(root, 'node_modules/nx/package.json'), {}).version;
+    if (installed !== nxVersion) throw new Error(`${root} was to run Nx ${nxVersion}, but node_modules/nx is ${installed}.`);
+  }
   symlinkSync(dirname(dirname(environment.python)), join(root, '.venv'));
   appendFileSync(join(root, '.gitignore'), '\n.venv\n.bentoml-home\n.docker-config\n.guide\n.bench-homes\n.bench-profile-*\n');
   const ws = workspaceHandle(root, environment, prefix);
@@ -129,8 +136,31 @@ export function createBareWorkspace(base, environment, prefix) {
   return ws;
 }
 
-function createWorkspace(base, environment, prefix) {
-  const ws = createBareWorkspace(base, environment, prefix);
+/**
+ * The packages that move the workspace to Nx `version` in one npm install: nx and each @nx/*
+ * package of the preset published at that version. As the e2e suite's workspace.ts does it: the
+ * registry has nx and @nx/devkit 24 but not every @nx/* package of the apps preset, and one left
+ * at 23 would keep a second nx in node_modules, so those are uninstalled (none is a plugin there).
+ */
+function upgradeNx(root, version) {
+  const manifest = readJson(join(root, 'package.json'), {});
+  const presetPackages = Object.keys({ ...manifest.dependencies, ...manifest.devDependencies }).filter((pkg) => pkg.startsWith('@nx/'));
+  const plugins = JSON.stringify(readJson(join(root, 'nx.json'), {}).plugins ?? []);
+  const upgraded = [`nx@${version}`];
+  const removed = [];
+  for (const pkg of presetPackages) {
+    const view = run('npm', ['view', `${pkg}@${version}`, 'version'], { cwd: root, env: baseEnv, allowFailure: true });
+    if (view.status !== 0 && !/E404/.test(view.stderr)) throw new Error(`npm view ${pkg}@${version} failed:\n${view.stderr}`);
+    if (view.status === 0 && view.stdout.trim()) upgraded.push(`${pkg}@${version}`);
+    else if (plugins.includes(`"${pkg}`)) throw new Error(`${pkg} has no version ${version} and ${root}/nx.json registers it as a plugin.`);
+    else removed.push(pkg);
+  }
+  if (removed.length) run('npm', ['uninstall', ...removed, '--loglevel=error'], { cwd: root, env: baseEnv });
+  return upgraded;
+}
+
+function createWorkspace(base, environment, prefix, nxVersion) {
+  const ws = createBareWorkspace(base, environment, prefix, { nxVersion });
   const { root } = ws;
   for (const service of [...services, soloService]) {
     log(`nx g nx-bentoml:service ${service}; train it`);
@@ -333,9 +363,10 @@ export function check(condition, message) {
   }
 }
 
-function setUp(context) {
+function setUp(context, nxVersion) {
   const environment = requireEnvironment();
-  const base = KEEP ? join(os.tmpdir(), 'nx-bentoml-bench-publish') : mkdtempSync(join(os.tmpdir(), 'nx-bentoml-bench-publish-'));
+  const name = `nx-bentoml-bench-publish${nxVersion ? `-nx${nxVersion}` : ''}`;
+  const base = KEEP ? join(os.tmpdir(), name) : mkdtempSync(join(os.tmpdir(), `${name}-`));
   mkdirSync(base, { recursive: true });
   context.base = base;
   const statePath = join(base, 'state.json');
@@ -348,7 +379,7 @@ function setUp(context) {
     for (const service of [...services, soloService]) ws.restore(service);
   } else {
     state.prefix = `bench-${Date.now().toString(36)}`;
-    ws = createWorkspace(base, environment, state.prefix);
+    ws = createWorkspace(base, environment, state.prefix, nxVersion);
     state.setupVersion = SETUP_VERSION;
     state.published = false;
     state.guidePrimed = false;
@@ -385,14 +416,15 @@ function tearDown({ ws, base }) {
 }
 
 /**
- * Sets up the workspace once, runs each benchmark (a function of the workspace and the number of
- * rounds that returns Markdown lines), prints the report and exits non-zero if a check failed.
+ * Sets up the workspace once (on Nx `nxVersion` when given), runs each benchmark (a function of the
+ * workspace and the number of rounds that returns Markdown lines), prints the report and exits
+ * non-zero if a check failed.
  */
-export function runBenchmarks(benchmarks) {
+export function runBenchmarks(benchmarks, { nxVersion } = {}) {
   const loadBefore = os.loadavg();
   const context = {};
   try {
-    setUp(context);
+    setUp(context, nxVersion);
     const { ws, base } = context;
     const setupSeconds = (performance.now() - started) / 1000;
     for (const benchmark of benchmarks) {
@@ -401,14 +433,14 @@ export function runBenchmarks(benchmarks) {
       console.log(lines.join('\n'));
     }
     const loadAfter = os.loadavg();
-    const nxVersion = readJson(join(ws.root, 'node_modules/nx/package.json'), {}).version;
+    const installedNx = readJson(join(ws.root, 'node_modules/nx/package.json'), {}).version;
     const bentomlVersion = run(ws.environment.python, ['-c', 'import bentoml; print(bentoml.__version__)'], { cwd: ws.root }).stdout.trim();
     console.log(
       [
         '### Machine',
         '',
         `- ${os.availableParallelism()} CPUs (${os.cpus()[0]?.model ?? 'unknown CPU'}), ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB, ${os.platform()} ${os.release()}; load average ${loadBefore[0].toFixed(2)} at the start, ${loadAfter[0].toFixed(2)} at the end`,
-        `- node ${process.version}, nx ${nxVersion}, BentoML ${bentomlVersion}, Docker Engine ${run('docker', ['version', '--format', '{{.Server.Version}}'], { cwd: ws.root }).stdout.trim()}, rounds ${RUNS}, date ${new Date().toISOString()}`,
+        `- node ${process.version}, nx ${installedNx}, BentoML ${bentomlVersion}, Docker Engine ${run('docker', ['version', '--format', '{{.Server.Version}}'], { cwd: ws.root }).stdout.trim()}, rounds ${RUNS}, date ${new Date().toISOString()}`,
         `- time: setup ${setupSeconds.toFixed(0)} s, total ${((performance.now() - started) / 1000).toFixed(0)} s; workspace ${base}${KEEP ? ' (kept)' : ' (removed)'}`,
       ].join('\n'),
     );
