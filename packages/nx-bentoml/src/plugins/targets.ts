@@ -25,6 +25,8 @@ export const pushOutputDir = '{workspaceRoot}/dist/{projectRoot}/push';
 export const versionsOutputDir = '{workspaceRoot}/dist/{projectRoot}/versions';
 export const promoteOutputDir = '{workspaceRoot}/dist/{projectRoot}/promote';
 export const planOutputDir = '{workspaceRoot}/dist/{projectRoot}/plan';
+export const smokeTestOutputDir = '{workspaceRoot}/dist/{projectRoot}/smoke-test';
+export const verifyOutputDir = '{workspaceRoot}/dist/{projectRoot}/verify';
 
 /** The nine inferred targets of a project that owns a BentoML build directory, keyed by their configured names. */
 export function bentoTargets(options: NormalizedPluginOptions, context: BentoTargetsContext): Record<string, TargetConfiguration> {
@@ -111,6 +113,7 @@ export function bentoTargets(options: NormalizedPluginOptions, context: BentoTar
       dependsOn: [names.containerize],
       // The image, and smoke-test.json with the sample files it names.
       inputs: [...context.smokeTestInputs, ...earlierOutputs],
+      outputs: [smokeTestOutputDir],
       metadata: {
         description: 'Run the image and check a sample prediction',
         technologies: ['docker'],
