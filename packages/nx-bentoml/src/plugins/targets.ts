@@ -28,7 +28,7 @@ export const planOutputDir = '{workspaceRoot}/dist/{projectRoot}/plan';
 export const smokeTestOutputDir = '{workspaceRoot}/dist/{projectRoot}/smoke-test';
 export const verifyOutputDir = '{workspaceRoot}/dist/{projectRoot}/verify';
 
-/** The nine inferred targets of a project that owns a BentoML build directory, keyed by their configured names. */
+/** The ten inferred targets of a project that owns a BentoML build directory, keyed by their configured names. */
 export function bentoTargets(options: NormalizedPluginOptions, context: BentoTargetsContext): Record<string, TargetConfiguration> {
   const buildDir = ['{projectRoot}', context.buildDir].filter(Boolean).join('/');
   const buildConfig = { buildDir, ...(context.configFile ? { bentofile: `${buildDir}/${context.configFile}` } : {}) };
@@ -47,6 +47,7 @@ export function bentoTargets(options: NormalizedPluginOptions, context: BentoTar
     versions: options.versionsTargetName,
     promote: options.promoteTargetName,
     plan: options.planTargetName,
+    verify: options.verifyTargetName,
   };
   // What decides the later targets is what the earlier ones wrote (the Bento, the image record, the
   // push record): on Nx 24's task-based affected, an edit that changes no Bento selects none of them.
@@ -134,6 +135,14 @@ export function bentoTargets(options: NormalizedPluginOptions, context: BentoTar
       outputs: [versionsOutputDir],
       metadata: {
         description: 'List the published versions, newest first',
+        technologies: ['docker'],
+      },
+    },
+    [names.verify]: {
+      executor: 'nx-bentoml:verify',
+      outputs: [verifyOutputDir],
+      metadata: {
+        description: 'Check the signed statements of the published images with a public key',
         technologies: ['docker'],
       },
     },
