@@ -27,12 +27,12 @@ export interface Attached {
  */
 export async function attachStatements(
   target: AttachTarget,
-  statements: Array<{ kind: StatementKind; statement: Statement }>,
+  statements: Array<{ kind: StatementKind; statement: Statement; annotations?: Record<string, string> }>,
   signer: Signer,
   registry: RegistryClient,
 ): Promise<Attached[]> {
   const attached: Attached[] = [];
-  for (const { kind, statement } of statements) {
+  for (const { kind, statement, annotations } of statements) {
     const { artifactType, predicateType } = statementKinds[kind];
     const refused = (error: unknown) => {
       throw refusedReferrers(target, kind, error);
@@ -51,7 +51,7 @@ export async function attachStatements(
           artifactType,
           mediaType: dsseMediaType,
           data: Buffer.from(JSON.stringify(envelope)),
-          annotations: { [predicateTypeAnnotation]: predicateType, [keyIdAnnotation]: signer.keyId },
+          annotations: { ...annotations, [predicateTypeAnnotation]: predicateType, [keyIdAnnotation]: signer.keyId },
         },
         target.auth,
       )

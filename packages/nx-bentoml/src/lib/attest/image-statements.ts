@@ -4,7 +4,7 @@ import { readSourceInfo } from '../chain/source-info';
 import { runCommand } from '../process/run-command';
 import { readBentoLock } from './bento-lock';
 import type { Statement } from './envelope';
-import { type ImageFacts, type StatementKind, gateStatement, provenanceStatement, sbomStatement } from './statements';
+import { type ImageFacts, type StatementKind, gateAnnotation, gateStatement, provenanceStatement, sbomStatement } from './statements';
 
 /** What docker-push hands over for the statements: the hand-offs of the chain and where bento.tar is. */
 export interface StatementSources {
@@ -17,7 +17,10 @@ export interface StatementSources {
   gate?: GateHandoff;
 }
 
-export type ImageStatements = (repository: string, digest: string) => Array<{ kind: StatementKind; statement: Statement }>;
+export type ImageStatements = (
+  repository: string,
+  digest: string,
+) => Array<{ kind: StatementKind; statement: Statement; annotations?: Record<string, string> }>;
 
 /**
  * Gathers once what every pushed digest's statements say (the lock in bento.tar, the base image's
@@ -36,7 +39,15 @@ export async function imageStatements(sources: StatementSources, docker: DockerC
     return [
       { kind: 'sbom', statement: sbomStatement(facts) },
       { kind: 'provenance', statement: provenanceStatement(facts) },
-      ...(gate && gateCounts ? [{ kind: 'gate' as const, statement: gateStatement(facts, gate) }] : []),
+      ...(gate && gateCounts
+        ? [
+            {
+              kind: 'gate' as const,
+              statement: gateStatement(facts, gate),
+              annotations: { [gateAnnotation]: gate.passed ? 'passed' : 'failed' },
+            },
+          ]
+        : []),
     ];
   };
 }

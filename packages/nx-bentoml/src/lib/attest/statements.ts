@@ -18,6 +18,8 @@ export type StatementKind = keyof typeof statementKinds;
 /** The referrer annotations that say a statement's predicate type and signing key without reading its envelope. */
 export const predicateTypeAnnotation = 'in-toto.io/predicate-type';
 export const keyIdAnnotation = 'dev.nx-bentoml.key-id';
+/** On the gate's referrer, "passed" or "failed": versions shows it from the listing alone (verify checks the signed statement). */
+export const gateAnnotation = 'dev.nx-bentoml.gate';
 
 /** nx-bentoml's own version, as its package.json says: the builder of the provenance and the SBOM's tool. */
 export const pluginVersion: string = JSON.parse(readFileSync(join(__dirname, '../../../package.json'), 'utf8')).version;
