@@ -137,4 +137,24 @@ describe('verify executor', () => {
     expect(await verifyExecutor(options({ key: undefined }), context(), registry.client)).toEqual({ success: false });
     expect(errors()).toMatch(/No public key to verify with: pass --key=<path of a PEM public key> or set NX_BENTOML_VERIFY_KEY/);
   });
+
+  it('fails for a tag that names no image, and asks for bento-build again when bento.json records no inputs', async () => {
+    const registry = await signedRegistry();
+    expect(await verifyExecutor(options({ tags: ['staging'] }), context(), registry.client)).toEqual({ success: false });
+    expect(errors()).toMatch(/127\.0\.0\.1:5000\/classifier:staging names no image in the registry\./);
+    write(
+      'dist/apps/classifier/bento/bento.json',
+      JSON.stringify({
+        tag: 'classifier:v1',
+        name: 'classifier',
+        version: 'v1',
+        models: [],
+        bentomlVersion: '1.4.39',
+        archive: 'bento.tar',
+        sizeBytes: 1,
+      }),
+    );
+    expect(await verifyExecutor(options({ materials: true }), context(), registry.client)).toEqual({ success: false });
+    expect(errors()).toMatch(/bento\.json records no inputs .*: run the bento-build target again, then verify --materials\./);
+  });
 });
