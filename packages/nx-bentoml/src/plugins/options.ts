@@ -16,6 +16,7 @@ export const targetNameOptions = [
   'versionsTargetName',
   'promoteTargetName',
   'planTargetName',
+  'verifyTargetName',
 ] as const;
 
 type TargetNameOption = (typeof targetNameOptions)[number];
@@ -43,6 +44,7 @@ const defaults: NormalizedPluginOptions = {
   versionsTargetName: 'versions',
   promoteTargetName: 'promote',
   planTargetName: 'plan',
+  verifyTargetName: 'verify',
   modelFiles: defaultModelFiles,
   metricsFile: defaultMetricsFile,
   gate: true,

@@ -45,7 +45,7 @@ describe('nx-bentoml plugin', () => {
     rmSync(workspaceRoot, { recursive: true, force: true });
   });
 
-  it('adds the nine targets to the project that owns src/bentofile.yaml', async () => {
+  it('adds the ten targets to the project that owns src/bentofile.yaml', async () => {
     const results = await run(['apps/classifier/src/bentofile.yaml']);
     const project = results['apps/classifier/src/bentofile.yaml'].projects?.['apps/classifier'];
     expect(project?.name).toBeUndefined();
@@ -58,9 +58,10 @@ describe('nx-bentoml plugin', () => {
       'smoke-test',
       'plan',
       'versions',
+      'verify',
       'promote',
     ]);
-    expect(project?.metadata?.targetGroups?.['BentoML']).toHaveLength(9);
+    expect(project?.metadata?.targetGroups?.['BentoML']).toHaveLength(10);
   });
 
   it('chains publish through docker-push, containerize and bento-build', async () => {
@@ -338,8 +339,14 @@ describe('nx-bentoml plugin', () => {
       ['containerize', 'outputPath', 'containerize'],
       ['docker-push', 'imagePath', 'containerize'],
       ['docker-push', 'outputPath', 'docker-push'],
+      ['docker-push', 'bentoPath', 'bento-build'],
+      ['docker-push', 'smokeTestPath', 'smoke-test'],
       ['publish', 'pushPath', 'docker-push'],
       ['smoke-test', 'imagePath', 'containerize'],
+      ['smoke-test', 'outputPath', 'smoke-test'],
+      ['verify', 'imagePath', 'containerize'],
+      ['verify', 'bentoPath', 'bento-build'],
+      ['verify', 'outputPath', 'verify'],
       ['versions', 'imagePath', 'containerize'],
       ['versions', 'outputPath', 'versions'],
       ['promote', 'imagePath', 'containerize'],
@@ -366,6 +373,7 @@ describe('nx-bentoml plugin', () => {
       'smoke-test',
       'plan',
       'versions',
+      'verify',
       'promote',
     ]);
     expect(targets['containerize'].dependsOn).toEqual(['bento']);

@@ -25,8 +25,10 @@ export const pushOutputDir = '{workspaceRoot}/dist/{projectRoot}/push';
 export const versionsOutputDir = '{workspaceRoot}/dist/{projectRoot}/versions';
 export const promoteOutputDir = '{workspaceRoot}/dist/{projectRoot}/promote';
 export const planOutputDir = '{workspaceRoot}/dist/{projectRoot}/plan';
+export const smokeTestOutputDir = '{workspaceRoot}/dist/{projectRoot}/smoke-test';
+export const verifyOutputDir = '{workspaceRoot}/dist/{projectRoot}/verify';
 
-/** The nine inferred targets of a project that owns a BentoML build directory, keyed by their configured names. */
+/** The ten inferred targets of a project that owns a BentoML build directory, keyed by their configured names. */
 export function bentoTargets(options: NormalizedPluginOptions, context: BentoTargetsContext): Record<string, TargetConfiguration> {
   const buildDir = ['{projectRoot}', context.buildDir].filter(Boolean).join('/');
   const buildConfig = { buildDir, ...(context.configFile ? { bentofile: `${buildDir}/${context.configFile}` } : {}) };
@@ -45,6 +47,7 @@ export function bentoTargets(options: NormalizedPluginOptions, context: BentoTar
     versions: options.versionsTargetName,
     promote: options.promoteTargetName,
     plan: options.planTargetName,
+    verify: options.verifyTargetName,
   };
   // What decides the later targets is what the earlier ones wrote (the Bento, the image record, the
   // push record): on Nx 24's task-based affected, an edit that changes no Bento selects none of them.
@@ -111,6 +114,7 @@ export function bentoTargets(options: NormalizedPluginOptions, context: BentoTar
       dependsOn: [names.containerize],
       // The image, and smoke-test.json with the sample files it names.
       inputs: [...context.smokeTestInputs, ...earlierOutputs],
+      outputs: [smokeTestOutputDir],
       metadata: {
         description: 'Run the image and check a sample prediction',
         technologies: ['docker'],
@@ -131,6 +135,14 @@ export function bentoTargets(options: NormalizedPluginOptions, context: BentoTar
       outputs: [versionsOutputDir],
       metadata: {
         description: 'List the published versions, newest first',
+        technologies: ['docker'],
+      },
+    },
+    [names.verify]: {
+      executor: 'nx-bentoml:verify',
+      outputs: [verifyOutputDir],
+      metadata: {
+        description: 'Check the signed statements of the published images with a public key',
         technologies: ['docker'],
       },
     },

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -71,6 +72,26 @@ describe('bento-build executor', () => {
     );
     write('apps/classifier/model/classifier_model.bentomodel', 'retrained');
     expect((await built()).tag).not.toBe(first.tag);
+  });
+
+  it('records the inputs it hashed, each file with its sha256, for the provenance docker-push signs', async () => {
+    const context = fakeExecutorContext(root, 'apps/classifier', 'bento-build', '42');
+    context.projectsConfigurations.projects['classifier'].targets = {
+      'bento-build': { inputs: ['{workspaceRoot}/apps/classifier/src/serve.py'] },
+    };
+    await bentoBuildExecutor(options, context, () => fakeBentoml().client);
+    const { inputs } = JSON.parse(readFileSync(join(root, 'dist/apps/classifier/bento/bento.json'), 'utf8'));
+    const sha256 = (path: string) =>
+      createHash('sha256')
+        .update(readFileSync(join(root, path)))
+        .digest('hex');
+    expect(inputs).toEqual({
+      files: {
+        'apps/classifier/src/serve.py': sha256('apps/classifier/src/serve.py'),
+        'apps/classifier/model/classifier_model.bentomodel': sha256('apps/classifier/model/classifier_model.bentomodel'),
+      },
+      huggingFaceCommits: {},
+    });
   });
 
   it("keeps BentoML's Python package locks in Nx's workspace data, and says when the build reused one", async () => {

@@ -113,6 +113,8 @@ export default async function bentoBuildExecutor(
           sizeBytes: statSync(join(tempDir, bentoArchiveName)).size,
           lineage,
           baseImage: bentoBaseImage(built.info, relative(context.root, bentofilePath ?? contextDir)),
+          // What the image's signed provenance lists as the Bento's inputs.
+          ...(inputsKey ? { inputs: { files: inputsKey.files, huggingFaceCommits: huggingFaceCommits(externalModels) } } : {}),
         };
         writeHandoff('bento', tempDir, bento);
         return bento;

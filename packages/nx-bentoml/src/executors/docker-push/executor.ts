@@ -8,11 +8,15 @@ import { pushRegistries } from '../../lib/registry/reference';
 import { configuredTargetName } from '../shared/configured-targets';
 import { resolveOption } from '../shared/executor-context';
 import { readImageHandoff } from '../shared/handoffs';
+import { pushAttestation } from '../shared/attestation';
 import { projectIdentity } from '../shared/project-images';
 import { runExecutor } from '../shared/run-executor';
 import type { DockerPushExecutorSchema } from './schema';
 
-/** Pushes the image containerize built to each registry, tag by tag, as reuse rule 3 plans it, and records the digests. */
+/**
+ * Pushes the image containerize built to each registry, tag by tag, as reuse rule 3 plans it, and records the digests;
+ * with NX_BENTOML_SIGNING_KEY, attaches the signed SBOM, provenance and gate result to each digest.
+ */
 export default async function dockerPushExecutor(
   options: DockerPushExecutorSchema,
   context: ExecutorContext,
@@ -26,8 +30,19 @@ export default async function dockerPushExecutor(
     const registries = pushRegistries(options, image.imageName, configuredTargetName(context, 'docker-push'));
     await docker.ping();
     const owner = await projectIdentity(context);
+    const attest = await pushAttestation(options, context, image, docker);
     const { imageSizeBytes, pushed } = await pushImage(
-      { image, registries, access: options, force: options.force, retries: options.retries, retryDelayMs, containerizeTarget, owner },
+      {
+        image,
+        registries,
+        access: options,
+        force: options.force,
+        retries: options.retries,
+        retryDelayMs,
+        containerizeTarget,
+        owner,
+        attest,
+      },
       { docker, registry },
       logger,
     );

@@ -1,6 +1,9 @@
 export interface DockerPushExecutorSchema {
   imagePath: string;
   outputPath: string;
+  /** Where bento-build wrote bento.json and smoke-test wrote gate.json: what the signed statements describe. */
+  bentoPath?: string;
+  smokeTestPath?: string;
   registry?: string;
   registries?: string[];
   force?: boolean;

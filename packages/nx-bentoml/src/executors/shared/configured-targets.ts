@@ -2,7 +2,7 @@ import type { ExecutorContext } from '@nx/devkit';
 
 /** The executors of this plugin, by the name each has in executors.json. */
 export type ChainExecutor =
-  'bento-build' | 'containerize' | 'docker-push' | 'publish' | 'serve' | 'smoke-test' | 'versions' | 'promote' | 'plan';
+  'bento-build' | 'containerize' | 'docker-push' | 'publish' | 'serve' | 'smoke-test' | 'versions' | 'promote' | 'plan' | 'verify';
 
 /**
  * The name this project gives the target that runs one of the plugin's executors, for messages

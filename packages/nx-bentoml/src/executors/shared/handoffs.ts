@@ -9,6 +9,9 @@ import { resolveOption } from './executor-context';
  * option names, a missing one explained with the producing target's name in this project.
  */
 
+/** Where smoke-test writes gate.json and docker-push reads it (smoke-test's outputPath default). */
+export const gateOutputDir = '{workspaceRoot}/dist/{projectRoot}/smoke-test';
+
 /** The image containerize handed off (image.json under the imagePath option), and containerize's name in this project. */
 export function readImageHandoff(imagePath: string, context: ExecutorContext): { image: ImageHandoff; containerizeTarget: string } {
   const containerizeTarget = configuredTargetName(context, 'containerize');

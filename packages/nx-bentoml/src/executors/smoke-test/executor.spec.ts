@@ -1,5 +1,5 @@
 import { createServer, type Server } from 'node:http';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
@@ -71,6 +71,20 @@ describe('smoke-test executor', () => {
     ]);
     expect(docker.calls).toEqual(['run sha256:1 on 0', 'remove c1']);
     expect(logger.info).toHaveBeenCalledWith(`The service is ready on http://127.0.0.1:${portOf(server)}.`);
+  });
+
+  it('writes its result for the signed gate statement: each request, what it expected and what came back', async () => {
+    server = await fakeService({ status: 200, body: ['setosa'] });
+    const docker = fakeDocker({}, { publishedPort: portOf(server) });
+    await smokeTestExecutor(options(0), context(), docker.client);
+    const gate = JSON.parse(readFileSync(join(root, 'dist/apps/classifier/smoke-test/gate.json'), 'utf8'));
+    expect(gate).toEqual({
+      imageId: 'sha256:1',
+      passed: true,
+      requests: [
+        { request: expect.stringContaining('/'), expected: expect.stringContaining('HTTP 2xx'), answered: '["setosa"]', passed: true },
+      ],
+    });
   });
 
   it('binds the port it is given', async () => {

@@ -1,11 +1,12 @@
 import { existsSync } from 'node:fs';
 import { relative } from 'node:path';
 import { type ExecutorContext, logger } from '@nx/devkit';
-import type { ImageHandoff } from '../../lib/chain/handoff-files';
+import { type ImageHandoff, writeHandoff } from '../../lib/chain/handoff-files';
 import { gateNeed } from '../../lib/chain/image-push';
 import { type DockerClient, createDockerClient } from '../../lib/docker/client';
 import { UserError, isUserError } from '../../lib/errors';
-import { checkSmokeRequests } from '../../lib/smoke/service-checks';
+import { type CheckedRequest, checkSmokeRequests } from '../../lib/smoke/service-checks';
+import { writeOutputDirectory } from '../../lib/outputs';
 import { readSmokeTestFile } from '../../lib/smoke/smoke-test-file';
 import { type RegistryClient, createRegistryClient } from '../../lib/registry/client';
 import { pushRegistries } from '../../lib/registry/reference';
@@ -14,7 +15,7 @@ import { resolveOption } from '../shared/executor-context';
 import { gatedPush, pushInThisRun } from '../shared/gated-push';
 import { pullRegistryImage } from '../../lib/chain/image-location';
 import type { RegistryAccess } from '../../lib/registry/credentials';
-import { readImageHandoff } from '../shared/handoffs';
+import { gateOutputDir, readImageHandoff } from '../shared/handoffs';
 import { runExecutor } from '../shared/run-executor';
 import { projectIdentity } from '../shared/project-images';
 import { startContainer, waitForService, withContainer } from './container-scope';
@@ -84,11 +85,16 @@ async function smokeTest(
     const baseUrl = container.url;
     await waitForService(container, baseUrl, (options.readinessTimeoutSeconds ?? 120) * 1000);
     logger.info(`The service is ready on ${baseUrl}.`);
+    let checked: CheckedRequest[] = [];
     if (requests) {
-      await checkSmokeRequests(baseUrl, requests, shownPath as string, (line) => logger.info(line));
+      checked = await checkSmokeRequests(baseUrl, requests, shownPath as string, (line) => logger.info(line));
     } else {
       logger.info(`No sample request${shownPath ? ` at ${shownPath}` : ''}; checked readiness only.`);
     }
+    // The result docker-push signs as the gate's statement, for this image's build key only.
+    await writeOutputDirectory(resolveOption(options.outputPath ?? gateOutputDir, context), async (dir) =>
+      writeHandoff('gate', dir, { imageId: image.imageId, buildKey: image.buildKey, passed: true, requests: checked }),
+    );
     return { success: true };
   });
 }

@@ -9,6 +9,7 @@ import {
   formatVersions,
   publishedVersions,
 } from '../../lib/chain/published-versions';
+import { versionSignatures } from '../../lib/attest/signatures';
 import { ownImages } from '../../lib/chain/project-images';
 import { UserError } from '../../lib/errors';
 import { writeOutputDirectory } from '../../lib/outputs';
@@ -47,6 +48,13 @@ export default async function versionsExecutor(
       );
     }
     const versions = publishedVersions(own);
+    const signatures = await versionSignatures(
+      registryClient,
+      repository,
+      versions.map((version) => version.digest),
+      auth,
+    );
+    for (const version of versions) version.signatures = signatures.get(version.digest);
 
     // The versions to compare are checked before anything is written.
     const comparison = options.compare ? compare(options.compare, versions, repository) : undefined;

@@ -20,6 +20,7 @@ describe('init generator', () => {
         serveTargetName: 'serve',
         smokeTestTargetName: 'smoke-test',
         versionsTargetName: 'versions',
+        verifyTargetName: 'verify',
         promoteTargetName: 'promote',
         planTargetName: 'plan',
       },

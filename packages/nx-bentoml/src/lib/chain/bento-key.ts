@@ -62,20 +62,25 @@ export async function resolveInputSelection(workspaceRoot: string, selection: In
  * Rule 1's key (reuse-rules.ts): a hash of what decides the Bento, from the task's inputs as
  * resolved and its options, and of the model files bento-build imports, hashed here even when
  * the inputs miss them, so a changed model always gives a new Bento version. `notInInputs` names
- * those, for a warning: Nx's own cache does not see them.
+ * those, for a warning: Nx's own cache does not see them. `files` is each hashed file's sha256
+ * (hex), which the provenance of the image lists.
  */
 export async function bentoKey(
   workspaceRoot: string,
   inputs: ResolvedInputs,
   build: { options: object; modelFiles: string[] },
-): Promise<{ key: string; notInInputs: string[] }> {
+): Promise<{ key: string; notInInputs: string[]; files: Record<string, string> }> {
   const selected = new Set(inputs.files);
   const notInInputs = build.modelFiles.filter((file) => !selected.has(file));
   const files = [...selected, ...notInInputs].sort();
   const hash = createHash('sha256');
   for (const value of [`options ${JSON.stringify(sorted(build.options))}`, ...inputs.values]) hash.update(`${value}\0`);
-  for (const file of files) hash.update(`${file}\0${await fileDigest(join(workspaceRoot, file))}\0`);
-  return { key: hash.digest('hex'), notInInputs };
+  const digests: Record<string, string> = {};
+  for (const file of files) {
+    digests[file] = await fileDigest(join(workspaceRoot, file));
+    hash.update(`${file}\0${digests[file]}\0`);
+  }
+  return { key: hash.digest('hex'), notInInputs, files: digests };
 }
 
 async function fileDigest(path: string): Promise<string> {

@@ -9,6 +9,7 @@ import { UserError } from '../errors';
  *
  *   bento-build  -> bento.json (+ bento.tar)  -> containerize
  *   containerize -> image.json                -> docker-push, smoke-test
+ *   smoke-test   -> gate.json                 -> docker-push (the gate's statement)
  *   docker-push  -> push.json                 -> publish
  *   plan         -> plan.json                 -> CI (the shards of a fleet publish)
  */
@@ -38,6 +39,11 @@ const bentoHandoffSchema = z.object({
    * files written before this field have none.
    */
   baseImage: z.object({ image: z.string(), pythonVersion: z.string(), buildConfig: z.string() }).optional(),
+  /**
+   * The inputs bento-key.ts hashed for this Bento: each file (workspace path) with its sha256, and
+   * the Hugging Face commits its models resolved to; docker-push's provenance lists them.
+   */
+  inputs: z.object({ files: z.record(z.string(), z.string()), huggingFaceCommits: z.record(z.string(), z.string()).optional() }).optional(),
 });
 /** bento.json: the exported Bento, its models and the lineage of its model. */
 export type BentoHandoff = z.input<typeof bentoHandoffSchema>;
@@ -69,6 +75,16 @@ const imageHandoffSchema = z.object({
 });
 /** image.json: the image built from the Bento (or found in a registry) and its tags. */
 export type ImageHandoff = z.infer<typeof imageHandoffSchema>;
+
+const gateHandoffSchema = z.object({
+  /** The image tested: only a result whose build key is the pushed image's counts. */
+  imageId: z.string(),
+  buildKey: z.string().optional(),
+  passed: z.boolean(),
+  requests: z.array(z.object({ request: z.string(), expected: z.string(), answered: z.string(), passed: z.boolean() })),
+});
+/** gate.json: what smoke-test sent the image, what it expected, what came back. */
+export type GateHandoff = z.infer<typeof gateHandoffSchema>;
 
 const pushHandoffSchema = z.object({
   imageName: z.string(),
@@ -117,6 +133,7 @@ export type PlanHandoff = z.infer<typeof planHandoffSchema>;
 const handoffs = {
   bento: { file: 'bento.json', schema: bentoHandoffSchema, missing: 'No exported Bento' },
   image: { file: 'image.json', schema: imageHandoffSchema, missing: 'No image.json' },
+  gate: { file: 'gate.json', schema: gateHandoffSchema, missing: 'No gate.json' },
   push: { file: 'push.json', schema: pushHandoffSchema, missing: 'No push.json' },
   plan: { file: 'plan.json', schema: planHandoffSchema, missing: 'No plan.json' },
 };

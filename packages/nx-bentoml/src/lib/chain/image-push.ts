@@ -1,3 +1,6 @@
+import { attachStatements } from '../attest/attach';
+import type { ImageStatements } from '../attest/image-statements';
+import type { Signer } from '../attest/signer';
 import type { DockerClient } from '../docker/client';
 import { UserError } from '../errors';
 import type { RegistryClient } from '../registry/client';
@@ -25,6 +28,8 @@ export interface ImagePush {
   containerizeTarget: string;
   /** The project that publishes: a registry tag holding another project's image is refused, never moved. */
   owner: ProjectIdentity;
+  /** With a signing key: the statements each pushed or tagged digest gets (attest/image-statements.ts), signed by `signer`. */
+  attest?: { signer: Signer; statements: ImageStatements };
 }
 
 export interface PushClients {
@@ -88,6 +93,7 @@ export async function pushImage(
   const plans = await planRegistries(push, clients.registry, inspected);
   let local = inspected;
   const pushed: PushedTag[] = [];
+  const digests = new Map<string, { repository: string; digest: string; auth: RegistryAuth | undefined }>();
   for (const plan of plans) {
     const { registry, repository, auth } = plan;
     // A digest an earlier registry's push reported is this image's here too: planned again with it.
@@ -97,10 +103,36 @@ export async function pushImage(
       if (!source) await clients.docker.tagImage(push.image.imageId, repository, step.tag);
       const result = await carryOut(push, clients, { registry, repository, step, auth, source }, log);
       pushed.push(result.entry);
+      digests.set(`${repository}@${result.entry.digest}`, { repository, digest: result.entry.digest, auth });
       if (result.pushedImage) local = withPushedDigests(local, [result.entry.digest]);
     }
   }
+  if (push.attest) for (const target of digests.values()) await attest(target, push.attest, clients.registry, log);
   return { imageSizeBytes: sizeBytes, pushed };
+}
+
+/** The signed statements of one digest in one repository, each attached once per key. */
+async function attest(
+  target: { repository: string; digest: string; auth: RegistryAuth | undefined },
+  { signer, statements }: NonNullable<ImagePush['attest']>,
+  registry: RegistryClient,
+  log: PushLog,
+) {
+  const results = await attachStatements(target, statements(target.repository, target.digest), signer, registry);
+  const added = results.filter((result) => result.status === 'attached');
+  if (!results.some((result) => result.kind === 'gate'))
+    log.info(
+      `No gate result for this image (smoke-test did not test it in this run): ${target.repository} gets no smoke-test statement now.`,
+    );
+  const where = `${target.repository}@${target.digest.slice(0, 19)}`;
+  if (added.length === 0) {
+    log.info(
+      `${where} already holds the ${results.map((r) => r.kind).join(', ')} statements signed by key ${signer.keyId.slice(0, 12)}; none added.`,
+    );
+    return;
+  }
+  const via = added[0].via === 'tag-schema' ? 'the referrers tag schema' : 'the referrers API';
+  log.info(`Signed and attached to ${where} (key ${signer.keyId.slice(0, 12)}, ${via}): ${added.map((r) => r.kind).join(', ')}.`);
 }
 
 /**

@@ -1,3 +1,4 @@
+import type { VersionSignatures } from '../attest/signatures';
 import type { RemoteImage } from '../registry/distribution-api';
 import { UserError } from '../errors';
 import { textTable } from '../text-table';
@@ -7,6 +8,8 @@ import { type LabelledLineage, lineageFromLabels } from './image-labels';
 export interface PublishedVersion extends LabelledLineage {
   digest: string;
   tags: string[];
+  /** The signed statements its referrers list (versions reads them); absent where the registry would not list them. */
+  signatures?: VersionSignatures;
 }
 
 /**
@@ -80,9 +83,17 @@ export function formatVersions(versions: PublishedVersion[]): string {
       .map(([key, value]) => `${key}=${value}`)
       .join(' '),
     (version.revision ?? '').slice(0, 12),
+    signedBy(version.signatures),
+    version.signatures?.gate ?? '',
   ]);
-  const header = ['tags', 'digest', 'created', 'bento', 'models', 'metrics', 'revision'];
+  const header = ['tags', 'digest', 'created', 'bento', 'models', 'metrics', 'revision', 'signed', 'gate'];
   return textTable([header, ...rows]);
+}
+
+/** "no", the short key id(s) that signed, or "?" where the registry would not list referrers. */
+function signedBy(signatures: VersionSignatures | undefined) {
+  if (!signatures) return '?';
+  return signatures.keyIds.length ? signatures.keyIds.map((keyId) => keyId.slice(0, 12)).join(', ') : 'no';
 }
 
 export function formatDifferences(a: string, b: string, differences: VersionDifference[]): string {

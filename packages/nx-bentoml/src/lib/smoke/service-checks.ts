@@ -43,18 +43,27 @@ export interface Answer {
   bytes: number;
 }
 
+/** One request as checked: what was sent, expected and answered, as the gate's statement records it. */
+export interface CheckedRequest {
+  request: string;
+  expected: string;
+  answered: string;
+  passed: boolean;
+}
+
 /**
  * Sends every request in order and checks each answer; all failures end in one UserError that
  * names each failed request, what was sent, what was expected and what came back; `log` gets a
- * line for each request answered as expected.
+ * line for each request answered as expected. Answers each request as checked.
  */
 export async function checkSmokeRequests(
   baseUrl: string,
   requests: SmokeRequest[],
   shown: string,
   log: (line: string) => void = () => undefined,
-): Promise<void> {
+): Promise<CheckedRequest[]> {
   const failures: string[] = [];
+  const checked: CheckedRequest[] = [];
   for (const request of requests) {
     const prefix = requestPrefix(request, requests.length);
     const target = `${request.method} ${request.endpoint}`;
@@ -65,16 +74,19 @@ export async function checkSmokeRequests(
       answer = await send(baseUrl, request, encoded);
     } catch (error) {
       failures.push(failure(label, noAnswer(error, request.timeoutMs), encoded.sent, request, undefined));
+      checked.push({ request: label, expected: describeExpectation(request), answered: 'nothing', passed: false });
       continue;
     }
     const problem = mismatch(request, answer);
     if (problem) failures.push(failure(label, problem, encoded.sent, request, answer));
     else log(`${prefix ? `${prefix}: ` : ''}${target} answered ${summary(answer)}, as expected.`);
+    checked.push({ request: label, expected: describeExpectation(request), answered: summary(answer), passed: !problem });
   }
   if (failures.length) {
     const header = requests.length > 1 ? `${failures.length} of ${requests.length} requests in ${shown} did not answer as expected.\n` : '';
     throw new UserError(`${header}${failures.join('\n')}`);
   }
+  return checked;
 }
 
 async function send(baseUrl: string, request: SmokeRequest, encoded: ReturnType<typeof encodeBody>): Promise<Answer> {

@@ -1,0 +1,181 @@
+import { createHash } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { type ChainEnvironment, requireChainEnvironment } from './support/environment';
+import { removeRepositoryImages } from './support/container';
+import { run, runNx, runNxUnchecked, runOrThrow } from './support/run';
+import { type ChainWorkspace, createChainWorkspace } from './support/chain-workspace';
+
+const ociManifest = 'application/vnd.oci.image.manifest.v1+json';
+const ociIndex = 'application/vnd.oci.image.index.v1+json';
+const sha256 = (data: Buffer) => `sha256:${createHash('sha256').update(data).digest('hex')}`;
+
+// DSSE's pre-authentication encoding and the ECDSA check written from the DSSE and in-toto specs with
+// Python's cryptography: code independent of the plugin's (which uses @sigstore/core and node:crypto).
+const pythonCheck = `
+import base64, json, sys
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+envelope = json.load(open(sys.argv[1]))
+key = serialization.load_pem_public_key(open(sys.argv[2], 'rb').read())
+payload = base64.b64decode(envelope['payload'])
+kind = envelope['payloadType'].encode()
+pae = b'DSSEv1 %d %s %d %s' % (len(kind), kind, len(payload), payload)
+key.verify(base64.b64decode(envelope['signatures'][0]['sig']), pae, ec.ECDSA(hashes.SHA256()))
+statement = json.loads(payload)
+print(json.dumps({'predicateType': statement['predicateType'], 'subject': statement['subject'][0]['digest']['sha256']}))
+`;
+
+/**
+ * A signed publish to the e2e registry (distribution 2.8: no referrers API, so the referrers tag
+ * schema), its envelopes checked by Python's cryptography, and verify with the right key, another
+ * key, and after the tag is moved to an unsigned image.
+ */
+describe('signed statements on a registry without the referrers API', () => {
+  let environment: ChainEnvironment;
+  let workspace: ChainWorkspace;
+  let python: string;
+  const imageName = `attest-${Date.now().toString(36)}/classifier`;
+  const file = (path: string) => join(workspace.root, path);
+  const basic = () => `Basic ${Buffer.from(`${environment.username}:${environment.password}`).toString('base64')}`;
+  const registryGet = (path: string, accept: string) =>
+    fetch(`http://${environment.registry}/v2/${imageName}/${path}`, { headers: { authorization: basic(), accept } });
+  const latestDigest = () =>
+    (
+      JSON.parse(readFileSync(file('dist/apps/classifier/push/push.json'), 'utf8')) as { pushed: Array<{ tag: string; digest: string }> }
+    ).pushed.find((entry) => entry.tag === 'latest')!.digest;
+
+  beforeAll(async () => {
+    environment = await requireChainEnvironment();
+    workspace = createChainWorkspace('attest-ws', environment);
+    runNx(
+      workspace.root,
+      [
+        'g',
+        'nx-bentoml:service',
+        'classifier',
+        `--baseImage=${environment.baseImage}`,
+        `--registry=${environment.registry}`,
+        `--imageName=${imageName}`,
+        '--no-interactive',
+      ],
+      workspace.taskEnv,
+    );
+    runOrThrow(file('.venv/bin/python'), [file('apps/classifier/train.py')], workspace.root, undefined, workspace.taskEnv);
+    // Keys as the README makes them.
+    for (const name of ['signing-key', 'other-key']) {
+      runOrThrow('openssl', ['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', `${name}.pem`], workspace.root);
+      runOrThrow('openssl', ['pkey', '-in', `${name}.pem`, '-pubout', '-out', `${name}.pub`], workspace.root);
+    }
+    // Python with cryptography: the system's, else a venv of this test's own.
+    python = 'python3';
+    if (run(python, ['-c', 'import cryptography'], workspace.root).status !== 0) {
+      runOrThrow('python3', ['-m', 'venv', file('.crypto-venv')], workspace.root);
+      runOrThrow(file('.crypto-venv/bin/pip'), ['install', '--quiet', 'cryptography'], workspace.root);
+      python = file('.crypto-venv/bin/python');
+    }
+  });
+
+  afterAll(async () => {
+    if (environment) await removeRepositoryImages(environment.docker, imageName).catch(() => undefined);
+    workspace?.cleanup();
+  });
+
+  it('attaches the SBOM, provenance and gate result, each an envelope that Python verifies over the DSSE PAE', async () => {
+    const output = runNx(workspace.root, ['run', 'classifier:publish'], {
+      ...workspace.taskEnv,
+      NX_BENTOML_SIGNING_KEY: file('signing-key.pem'),
+    }).stdout;
+    expect(output).toMatch(/Signed and attached to .* \(key [0-9a-f]{12}, the referrers tag schema\): sbom, provenance, gate\./);
+    expect(output).not.toContain('BEGIN PRIVATE KEY');
+    const digest = latestDigest();
+
+    const index = await registryGet(`manifests/sha256-${digest.slice('sha256:'.length)}`, ociIndex);
+    expect(index.status).toBe(200);
+    const { manifests } = (await index.json()) as { manifests: Array<{ digest: string; annotations: Record<string, string> }> };
+    const predicateTypes: string[] = [];
+    for (const descriptor of manifests) {
+      const manifest = (await (await registryGet(`manifests/${descriptor.digest}`, ociManifest)).json()) as {
+        subject: { digest: string };
+        layers: Array<{ digest: string; mediaType: string }>;
+      };
+      expect(manifest.subject.digest).toBe(digest);
+      expect(manifest.layers[0].mediaType).toBe('application/vnd.dsse.envelope.v1+json');
+      const envelope = Buffer.from(await (await registryGet(`blobs/${manifest.layers[0].digest}`, '*/*')).arrayBuffer());
+      expect(sha256(envelope)).toBe(manifest.layers[0].digest);
+      writeFileSync(file('envelope.json'), envelope);
+      const checked = JSON.parse(
+        runOrThrow(python, ['-c', pythonCheck, file('envelope.json'), file('signing-key.pub')], workspace.root).stdout,
+      );
+      expect(checked.subject).toBe(digest.slice('sha256:'.length));
+      expect(descriptor.annotations['in-toto.io/predicate-type']).toBe(checked.predicateType);
+      predicateTypes.push(checked.predicateType);
+    }
+    expect(predicateTypes.sort()).toEqual([
+      'https://cyclonedx.org/bom',
+      'https://nx-bentoml.dev/smoke-test/v1',
+      'https://slsa.dev/provenance/v1',
+    ]);
+
+    // Unchanged, a publish attaches nothing new.
+    const again = runNx(workspace.root, ['run', 'classifier:publish'], {
+      ...workspace.taskEnv,
+      NX_BENTOML_SIGNING_KEY: file('signing-key.pem'),
+    }).stdout;
+    expect(again).toMatch(/already holds the sbom, provenance(, gate)? statements signed by key [0-9a-f]{12}; none added/);
+    runNx(workspace.root, ['run', 'classifier:versions'], workspace.taskEnv);
+    const versions = JSON.parse(readFileSync(file('dist/apps/classifier/versions/versions.json'), 'utf8'));
+    expect(versions.versions[0].signatures).toMatchObject({ keyIds: [expect.stringMatching(/^[0-9a-f]{64}$/)], gate: 'passed' });
+  });
+
+  it('verify passes with the right key, materials included, and fails with another key', () => {
+    const passed = runNx(
+      workspace.root,
+      ['run', 'classifier:verify', `--key=${file('signing-key.pub')}`, '--materials'],
+      workspace.taskEnv,
+    );
+    expect(passed.stdout).toMatch(/classifier:latest \(sha256:[0-9a-f]{64}\): sbom, provenance, gate verified with key [0-9a-f]{12}\./);
+    const report = JSON.parse(readFileSync(file('dist/apps/classifier/verify/verify.json'), 'utf8'));
+    expect(report.passed).toBe(true);
+
+    const refused = runNxUnchecked(workspace.root, ['run', 'classifier:verify', `--key=${file('other-key.pub')}`], workspace.taskEnv);
+    expect(refused.status).not.toBe(0);
+    expect(refused.stdout + refused.stderr).toMatch(
+      /The sbom statement of .*classifier:latest \(sha256:[0-9a-f]{64}\) has no signature that verifies with the key/,
+    );
+  });
+
+  it('verify fails after the tag is moved to an unsigned image', async () => {
+    // An unsigned image written under "latest" over the Distribution API, as anyone with push rights could.
+    const upload = async (data: Buffer) => {
+      const start = await fetch(`http://${environment.registry}/v2/${imageName}/blobs/uploads/`, {
+        method: 'POST',
+        headers: { authorization: basic() },
+      });
+      const url = new URL(start.headers.get('location')!, `http://${environment.registry}`);
+      url.searchParams.set('digest', sha256(data));
+      expect((await fetch(url, { method: 'PUT', headers: { authorization: basic() }, body: data })).status).toBe(201);
+    };
+    const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [] } }));
+    const layer = gzipSync(Buffer.alloc(1024));
+    await upload(config);
+    await upload(layer);
+    const manifest = JSON.stringify({
+      schemaVersion: 2,
+      mediaType: ociManifest,
+      config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: sha256(config), size: config.length },
+      layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: sha256(layer), size: layer.length }],
+    });
+    const put = await fetch(`http://${environment.registry}/v2/${imageName}/manifests/latest`, {
+      method: 'PUT',
+      headers: { authorization: basic(), 'content-type': ociManifest },
+      body: manifest,
+    });
+    expect(put.status).toBe(201);
+
+    const moved = runNxUnchecked(workspace.root, ['run', 'classifier:verify', `--key=${file('signing-key.pub')}`], workspace.taskEnv);
+    expect(moved.status).not.toBe(0);
+    expect(moved.stdout + moved.stderr).toContain(`classifier:latest (${sha256(Buffer.from(manifest))}) carries no sbom statement`);
+  });
+});

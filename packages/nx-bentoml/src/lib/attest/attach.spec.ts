@@ -1,0 +1,61 @@
+import { fakeRegistry } from '../../testing/fake-registry';
+import { writeKeyPair } from '../../testing/signing-keys';
+import { useTempDir } from '../../testing/temp-dir';
+import { RegistryRefusal } from '../registry/errors';
+import { attachStatements } from './attach';
+import { openEnvelope, statement } from './envelope';
+import { keyFileSigner, verifyKeyFile } from './signer';
+import { keyIdAnnotation, predicateTypeAnnotation, statementKinds } from './statements';
+
+describe('attaching signed statements', () => {
+  const temp = useTempDir('nx-bentoml-attach-');
+  const target = { repository: '127.0.0.1:5000/app', digest: `sha256:${'ab'.repeat(32)}`, auth: undefined };
+  const statements = [
+    { kind: 'sbom' as const, statement: statement(target.repository, target.digest, statementKinds.sbom.predicateType, { a: 1 }) },
+    { kind: 'provenance' as const, statement: statement(target.repository, target.digest, statementKinds.provenance.predicateType, {}) },
+  ];
+
+  it('attaches each statement as a referrer of its own artifactType, annotated with its predicate type and key id', async () => {
+    const { privatePath, publicPath } = writeKeyPair(temp.dir);
+    const signer = keyFileSigner(privatePath);
+    const registry = fakeRegistry();
+    expect(await attachStatements(target, statements, signer, registry.client)).toEqual([
+      { kind: 'sbom', status: 'attached', via: 'tag-schema' },
+      { kind: 'provenance', status: 'attached', via: 'tag-schema' },
+    ]);
+    const [sbom] = await registry.client.listReferrers(target.repository, target.digest, undefined, statementKinds.sbom.artifactType);
+    expect(sbom.annotations).toEqual({ [predicateTypeAnnotation]: 'https://cyclonedx.org/bom', [keyIdAnnotation]: signer.keyId });
+    const { data } = await registry.client.readReferrer(target.repository, sbom.digest, undefined);
+    expect(openEnvelope(data, verifyKeyFile(publicPath))).toEqual({ statement: statements[0].statement });
+  });
+
+  it('adds nothing when this key already signed each kind for the digest, even when the statement changed', async () => {
+    const signer = keyFileSigner(writeKeyPair(temp.dir).privatePath);
+    const registry = fakeRegistry();
+    await attachStatements(target, statements, signer, registry.client);
+    const changed = [{ kind: 'sbom' as const, statement: { ...statements[0].statement, predicate: { a: 2 } } }];
+    expect(await attachStatements(target, changed, signer, registry.client)).toEqual([{ kind: 'sbom', status: 'present' }]);
+    expect(registry.referrers.get(`${target.repository}@${target.digest}`)).toHaveLength(2);
+  });
+
+  it("adds another key's statements beside the first key's", async () => {
+    const registry = fakeRegistry();
+    await attachStatements(target, statements, keyFileSigner(writeKeyPair(temp.dir, 'a').privatePath), registry.client);
+    await attachStatements(target, statements, keyFileSigner(writeKeyPair(temp.dir, 'b').privatePath), registry.client);
+    expect(registry.referrers.get(`${target.repository}@${target.digest}`)).toHaveLength(4);
+  });
+
+  it('says the image is pushed but not signed when the registry refuses the referrer', async () => {
+    const registry = fakeRegistry(undefined, {
+      overrides: {
+        attachReferrer: () =>
+          Promise.reject(
+            new RegistryRefusal(400, target.repository, { method: 'PUT', url: 'http://127.0.0.1:5000/v2/app/manifests/sha256-ab' }),
+          ),
+      },
+    });
+    await expect(attachStatements(target, statements, keyFileSigner(writeKeyPair(temp.dir).privatePath), registry.client)).rejects.toThrow(
+      /127\.0\.0\.1:5000\/app refused the signed sbom statement for sha256:abab.*HTTP 400.*\nThe image and its tags are pushed, but not every statement is attached\. Run docker-push again once the registry takes OCI 1\.1 artifacts/s,
+    );
+  });
+});
