@@ -6,7 +6,9 @@ import { dirname, join } from 'node:path';
 import { type ChainWorkspace, createChainWorkspace } from './support/chain-workspace';
 import { removeRepositoryImages } from './support/container';
 import { type ChainEnvironment, requireChainEnvironment } from './support/environment';
-import { runNx, runNxUnchecked, runOrThrow } from './support/run';
+import { startNx } from './support/background';
+import { runOrThrow } from './support/run';
+import { runNxAsync } from './support/run-async';
 import { filesUnder, searchStream } from './support/search';
 
 /**
@@ -80,7 +82,12 @@ describe('a package index with credentials', () => {
   });
 
   it('publishes with the credentials as a BuildKit secret; the Bento records the index without them', async () => {
-    const published = runNx(workspace.root, ['run', `${project.name}:publish`, `--registry=${environment.registry}`], withIndex());
+    // Nx runs beside this process, which serves the index meanwhile.
+    const published = await runNxAsync(
+      workspace.root,
+      ['run', `${project.name}:publish`, `--registry=${environment.registry}`],
+      withIndex(),
+    );
     expect(published.stdout).toContain('UV_EXTRA_INDEX_URL as BuildKit secrets.');
     expect(published.stdout).toContain('POST /value answered 42, as expected.');
     expect(published.stdout + published.stderr).not.toContain(password);
@@ -101,19 +108,19 @@ describe('a package index with credentials', () => {
     expect(JSON.stringify([await image.history(), await image.inspect()])).not.toContain(password);
   });
 
-  it('refuses the build, nothing built, where containerize has no credentials for the index or only the classic builder', () => {
-    const unset = runNxUnchecked(workspace.root, ['run', `${project.name}:containerize`, '--skip-nx-cache'], workspace.taskEnv);
+  it('refuses the build, nothing built, where containerize has no credentials for the index or only the classic builder', async () => {
+    const unset = await startNx(workspace.root, ['run', `${project.name}:containerize`, '--skip-nx-cache'], workspace.taskEnv).done;
     expect(unset.status).not.toBe(0);
     expect(unset.stdout + unset.stderr).toContain(
       `The Bento installs Python packages from ${new URL(indexUrl).origin}, whose credentials bento-build kept out of the Bento`,
     );
     expect(unset.stdout + unset.stderr).toContain('No uv setting here holds credentials for it: set the one bento-build had');
 
-    const classic = runNxUnchecked(
+    const classic = await startNx(
       workspace.root,
       ['run', `${project.name}:containerize`, '--skip-nx-cache', '--builder=classic'],
       withIndex(),
-    );
+    ).done;
     expect(classic.status).not.toBe(0);
     expect(classic.stdout + classic.stderr).toContain('This build uses the classic builder: set "builder": "buildkit"');
     expect(classic.stdout + classic.stderr + unset.stdout + unset.stderr).not.toContain(password);
