@@ -4,7 +4,7 @@ import { type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { type ChainWorkspace, createChainWorkspace } from './support/chain-workspace';
-import { removeRepositoryImages } from './support/container';
+import { removeImageEverywhere, removeRepositoryImages } from './support/container';
 import { type ChainEnvironment, requireChainEnvironment } from './support/environment';
 import { startNx } from './support/background';
 import { runOrThrow } from './support/run';
@@ -109,6 +109,9 @@ describe('a package index with credentials', () => {
   });
 
   it('refuses the build, nothing built, where containerize has no credentials for the index or only the classic builder', async () => {
+    // Without the image of the first test, which containerize would otherwise reuse.
+    const built = JSON.parse(readFileSync(file(`dist/${project.dir}/image/image.json`), 'utf8')).imageId as string;
+    await removeImageEverywhere(environment.docker, built);
     const unset = await startNx(workspace.root, ['run', `${project.name}:containerize`, '--skip-nx-cache'], workspace.taskEnv).done;
     expect(unset.status).not.toBe(0);
     expect(unset.stdout + unset.stderr).toContain(
