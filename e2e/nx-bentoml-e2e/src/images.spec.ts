@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
-import { appendFileSync, copyFileSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, copyFileSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { type ChainWorkspace, createChainWorkspace } from './support/chain-workspace';
 import { removeRepositoryImages } from './support/container';
 import { type ChainEnvironment, requireChainEnvironment } from './support/environment';
 import { runNx, runNxUnchecked, runOrThrow } from './support/run';
+import { filesUnder, searchStream } from './support/search';
 
 interface PushHandoff {
   imageId: string;
@@ -198,23 +199,3 @@ describe('images as BentoML builds them, weights in their own layers', () => {
     expect(nx(['run', 'weights-b:smoke-test']).stdout).toContain(`POST /size answered ${modelBytes}, as expected.`);
   });
 });
-
-/** Whether each text occurs in a stream, read once in chunks (an image's `docker save` is too large to hold). */
-async function searchStream(stream: NodeJS.ReadableStream, texts: string[]): Promise<boolean[]> {
-  const needles = texts.map((text) => Buffer.from(text));
-  const overlap = Math.max(...needles.map((needle) => needle.length)) - 1;
-  const found = needles.map(() => false);
-  let tail = Buffer.alloc(0);
-  for await (const chunk of stream as AsyncIterable<Buffer>) {
-    const window = Buffer.concat([tail, chunk]);
-    needles.forEach((needle, index) => (found[index] ||= window.includes(needle)));
-    tail = window.subarray(Math.max(0, window.length - overlap));
-  }
-  return found;
-}
-
-function filesUnder(dir: string): string[] {
-  return readdirSync(dir, { recursive: true, withFileTypes: true })
-    .filter((entry) => entry.isFile())
-    .map((entry) => join(entry.parentPath, entry.name));
-}

@@ -172,6 +172,38 @@ describe('createBentomlClient().buildContext', () => {
     );
   });
 
+  it("names an index whose credentials the Bento's lock lost when containerize has none for it, and the setting to give", async () => {
+    run.mockResolvedValue({
+      exitCode: 3,
+      stdout: '{"error": "index-credentials", "reason": "unset", "indexes": ["https://pypi.internal"]}',
+      stderr: '',
+    });
+    await expect(bentoml().buildContext(request)).rejects.toThrow(
+      'The Bento installs Python packages from https://pypi.internal, whose credentials bento-build kept out of the Bento ' +
+        '(they reach a build only as BuildKit secrets, never its layers). Nothing was built. ' +
+        'No uv setting here holds credentials for it: set the one bento-build had (UV_INDEX_URL, UV_DEFAULT_INDEX, UV_EXTRA_INDEX_URL, UV_INDEX or UV_FIND_LINKS, ' +
+        'e.g. UV_EXTRA_INDEX_URL=https://user:token@pypi.internal/simple) in the environment of containerize ' +
+        '(a Bento restored from the Nx cache was built where it was set).',
+    );
+  });
+
+  it('refuses index credentials to the classic builder and to a Dockerfile that mounts no secret, saying what to do instead', async () => {
+    const refusal = (reason: string) => {
+      run.mockResolvedValue({
+        exitCode: 3,
+        stdout: JSON.stringify({ error: 'index-credentials', reason, indexes: ['http://10.0.0.5:8080'] }),
+        stderr: '',
+      });
+      return bentoml().buildContext(request);
+    };
+    await expect(refusal('classic')).rejects.toThrow(
+      'This build uses the classic builder: set "builder": "buildkit" (or "auto") in the containerize options on an engine with BuildKit.',
+    );
+    await expect(refusal('no-secrets')).rejects.toThrow(
+      /mounts no secret where it installs packages .* a bentoml\.images\.Image .* reachable from the build without credentials .* a base image of your own/,
+    );
+  });
+
   it('reports the build-stage environment variables a Bento needs, before anything is copied', async () => {
     run.mockResolvedValue({ exitCode: 3, stdout: '{"error": "build-stage-envs", "names": ["PIP_TOKEN"]}', stderr: '' });
     await expect(bentoml().buildContext(request)).rejects.toEqual(new BuildStageEnvsError(['PIP_TOKEN']));

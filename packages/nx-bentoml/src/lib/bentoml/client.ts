@@ -105,6 +105,7 @@ const contextFailureSchema = z.discriminatedUnion('error', [
   z.object({ error: z.literal('build-stage-envs'), names: z.array(z.string()) }),
   z.object({ error: z.literal('build-stage-envs-unset'), names: z.array(z.string()) }),
   z.object({ error: z.literal('store-models-missing'), models: z.array(z.string()) }),
+  z.object({ error: z.literal('index-credentials'), reason: z.enum(['no-secrets', 'classic', 'unset']), indexes: z.array(z.string()) }),
   z.object({
     error: z.literal('hugging-face-model-missing'),
     models: z.array(z.object({ id: z.string(), revision: z.string() })),
@@ -125,6 +126,7 @@ function contextFailureError(failure: z.infer<typeof contextFailureSchema>): Err
         `${plural ? 'they reach the build as BuildKit secrets' : 'it reaches the build as a BuildKit secret'}, in no layer, log or cache.`,
     );
   }
+  if (failure.error === 'index-credentials') return indexCredentialsError(failure.reason, failure.indexes);
   if (failure.error === 'store-models-missing') {
     const models = failure.models.join(', ');
     return new UserError(
@@ -140,6 +142,43 @@ function contextFailureError(failure: z.infer<typeof contextFailureSchema>): Err
       `(${huggingFaceHubCacheOrder}), and the hub cannot be asked (${failure.detail.split('\n')[0]}). ` +
       `Let containerize fetch ${failure.models.length > 1 ? 'them' : 'it'} from the hub (HF_HUB_OFFLINE unset, HF_ENDPOINT reaching the hub, HF_TOKEN for a private model), ` +
       `or download ${failure.models.length > 1 ? 'them' : 'it'} first: ${downloads}`,
+  );
+}
+
+/** The uv settings by which containerize hands the build an index's credentials (python/index_credentials.py). */
+const uvIndexSettings = 'UV_INDEX_URL, UV_DEFAULT_INDEX, UV_EXTRA_INDEX_URL, UV_INDEX or UV_FIND_LINKS';
+
+/**
+ * The Bento's lock names package indexes whose credentials bento-build kept out of it, and this
+ * build cannot have them as BuildKit secrets. `indexes` are scheme://host[:port], never with credentials.
+ */
+function indexCredentialsError(reason: 'no-secrets' | 'classic' | 'unset', indexes: string[]): UserError {
+  const plural = indexes.length > 1;
+  const where =
+    `The Bento installs Python packages from ${indexes.join(', ')}, whose credentials bento-build kept out of the Bento ` +
+    `(they reach a build only as BuildKit secrets, never its layers). Nothing was built. `;
+  if (reason === 'classic') {
+    return new UserError(
+      where +
+        `This build uses the classic builder: set "builder": "buildkit" (or "auto") in the containerize options on an engine with BuildKit.`,
+    );
+  }
+  if (reason === 'unset') {
+    return new UserError(
+      where +
+        `No uv setting here holds credentials for ${plural ? 'them' : 'it'}: set the one bento-build had (${uvIndexSettings}, ` +
+        `e.g. UV_EXTRA_INDEX_URL=${indexes[0].replace('://', '://user:token@')}/simple) in the environment of containerize ` +
+        `(a Bento restored from the Nx cache was built where it was set).`,
+    );
+  }
+  return new UserError(
+    where +
+      `The Dockerfile BentoML generates for this Bento mounts no secret where it installs packages (a Bento without an image spec: ` +
+      `conda, docker.cuda_version, docker.dockerfile_template or python.wheels in its build config, or a BentoML older than build-stage envs). ` +
+      `Either give the service a bentoml.images.Image (and drop those options) on a BentoML with envs of stage: build, ` +
+      `make ${plural ? 'these indexes' : 'the index'} reachable from the build without credentials (e.g. a proxy on the build's network that adds them), ` +
+      `or install the private packages into a base image of your own, built with the credentials as a secret, name it in the baseImage option ` +
+      `and build the Bento without the private packages in its requirements and without the index in bento-build's uv settings.`,
   );
 }
 

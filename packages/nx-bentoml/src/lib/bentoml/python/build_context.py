@@ -10,8 +10,10 @@ Usage: python build_context.py '{"archive": ..., "output": ..., "buildkit": true
 Prints one JSON line: the Dockerfile's path in the context, the build-stage environment variables
 (BuildKit secrets) with their build-config defaults, and the model bytes copied where no link
 could be made; or, exiting with 3, {"error": kind, ...} for a model it cannot find or a
-build-stage variable it cannot have.
+build-stage variable or index credentials it cannot have.
 The models reach the context as hard links where the file system allows (linked_models.py).
+The credentials of a package index that bento-build kept out of the Bento's lock reach the build
+as BuildKit secrets, from containerize's uv settings (index_credentials.py).
 """
 
 import json
@@ -62,6 +64,28 @@ def ensure_store_models(models, model_files) -> None:
         fail(error="store-models-missing", models=absent)
 
 
+def index_secrets(bento_dir, info, buildkit):
+    """The uv settings that give the build the credentials bento-build kept out of the Bento's lock, as BuildKit secrets."""
+    import index_credentials
+    from bentoml._internal.bento.bento import BentoInfoV2
+
+    indexes = index_credentials.removed_credentials(bento_dir)
+    if not indexes:
+        return []
+    # A Bento without an image spec installs with env/python/install.sh, whose RUN mounts no secret.
+    if not isinstance(info, BentoInfoV2) or not index_credentials.supports_build_secrets():
+        fail(error="index-credentials", reason="no-secrets", indexes=indexes)
+    if not buildkit:
+        fail(error="index-credentials", reason="classic", indexes=indexes)
+    names, missing = index_credentials.index_settings(indexes, os.environ)
+    if missing:
+        fail(error="index-credentials", reason="unset", indexes=missing)
+    declared = {env.name for env in getattr(info, "envs", None) or [] if getattr(env, "stage", None) == "build"}
+    names = [name for name in names if name not in declared]
+    index_credentials.add_build_secrets(names)
+    return names
+
+
 def main() -> None:
     request = json.loads(sys.argv[1])
     import linked_models
@@ -78,6 +102,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="nx-bentoml-bento-") as extracted:
         extract(request["archive"], extracted)
         bento = Bento.from_path(extracted)
+        with open(os.path.join(extracted, "bento.yaml"), "rb") as bento_yaml:
+            info = BaseBentoInfo.from_yaml_file(bento_yaml)
+        models = info.all_models
         build_envs = [env for env in getattr(bento.info, "envs", None) or [] if getattr(env, "stage", None) == "build"]
         # BuildKit secrets, checked before any model is copied. Their values are bentoml containerize's:
         # the environment's, else the build config's; Node reads them, so they are never printed.
@@ -86,8 +113,7 @@ def main() -> None:
         unset = [env.name for env in build_envs if os.environ.get(env.name) is None and not env.value]
         if unset:
             fail(error="build-stage-envs-unset", names=unset)
-        with open(os.path.join(extracted, "bento.yaml"), "rb") as bento_yaml:
-            models = BaseBentoInfo.from_yaml_file(bento_yaml).all_models
+        index_envs = index_secrets(extracted, info, request["buildkit"])
         packed_models = os.path.join(extracted, "models")
         if os.path.isdir(packed_models):
             BentoMLContainer.model_store.set(ModelStore(packed_models))
@@ -120,7 +146,8 @@ def main() -> None:
             json.dumps(
                 {
                     "dockerfile": os.path.relpath(dockerfile, context),
-                    "buildEnvs": [{"name": env.name, "default": env.value} for env in build_envs],
+                    "buildEnvs": [{"name": env.name, "default": env.value} for env in build_envs]
+                    + [{"name": name, "default": ""} for name in index_envs],
                     "modelBytesCopied": linked_models.copied_bytes,
                 }
             )

@@ -13,7 +13,8 @@ It stops at the first command that fails. Given "lockCache", the build reuses th
 lock of the same requirements (python_locks.py). Given "huggingFaceCommits", a Hugging Face model's
 commit is the one the plugin resolved for the hash; with HF_HUB_OFFLINE set, any other comes from
 the local cache (hugging_face_revisions.py). Given "baseImage", the build's base image is that one
-whatever the service or its build config names (base_image.py).
+whatever the service or its build config names (base_image.py). The requirements files the
+Bento packs keep no package index credentials (index_credentials.py).
 
 Usage: python build_session.py '{"modelFiles": [...], "version": ..., "build": [...], "exportTo": ...,
                                  "lockCache": ..., "baseImage": ..., "huggingFaceCommits": {...}}'
@@ -86,6 +87,9 @@ def main() -> None:
                 return
         existing = bento_with_version(request["version"])
         if existing is None:
+            from index_credentials import strip_lock_credentials
+
+            strip_lock_credentials()
             reused_locks = []
             if request.get("lockCache"):
                 from python_locks import reuse_python_locks

@@ -13,14 +13,13 @@ BentoML's own code still writes, reads and post-processes the lock.
 import hashlib
 import json
 import os
-import re
 import shutil
 import subprocess
 
+from index_credentials import has_credentials
+
 LOCAL_OR_VCS = ("-e", "--editable", "-r", "-c", "--requirement", "--constraint", ".", "/", "~", "file:")
 VCS_SCHEMES = ("git+", "hg+", "svn+", "bzr+")
-# uv writes an index URL into the lock as given (--emit-index-url), credentials included.
-URL_WITH_CREDENTIALS = re.compile(r"://[^/\s@]+:[^/\s@]+@")
 
 
 def compile_request(cmd, cwd):
@@ -82,7 +81,8 @@ def reuse_python_locks(cache_dir, reused):
             return 0
         code = run(cmd, *args, **kwargs)
         with open(output, encoding="utf-8") as file:
-            if URL_WITH_CREDENTIALS.search(file.read()):
+            # uv writes an index URL into the lock as given (--emit-index-url), credentials included.
+            if has_credentials(file.read()):
                 return code
         # Written aside and renamed: a parallel build never reads half a lock.
         os.makedirs(cache_dir, exist_ok=True)
