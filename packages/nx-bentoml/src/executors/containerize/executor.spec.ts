@@ -149,6 +149,14 @@ describe('containerize executor', () => {
   });
 
   describe("a Bento that is not the workspace's (a poisoned or corrupted Nx cache entry)", () => {
+    it('warns when none of its files is in the build directory, so that nothing could be compared', async () => {
+      expect(await containerizeExecutor(options, context(), fakeDocker().client, bentoml)).toMatchObject({ success: true });
+      expect(logger.warn).toHaveBeenCalledWith(
+        "None of the Bento's src/ files (1) is in apps/classifier, so none could be checked against the workspace. " +
+          "Give containerize's project the bento-build options (buildDir, bentofile) the Bento was built with.",
+      );
+    });
+
     it('is refused before the engine is asked, naming the workspace file, and nothing is built, tagged or written', async () => {
       const withBuildDir = context();
       withBuildDir.projectsConfigurations.projects['classifier'].targets = {

@@ -41,13 +41,21 @@ export default async function containerizeExecutor(
       producer: configuredTargetName(context, 'bento-build'),
     });
     // Before anything else: an image found by this Bento's build key is only as good as the Bento.
-    const compared = await assertBentoMatchesWorkspace(
+    const sources = bentoSources(context);
+    const checked = await assertBentoMatchesWorkspace(
       join(bentoPath, bento.archive),
       bento,
-      bentoSources(context),
+      sources,
       `nx run ${context.projectName}:${configuredTargetName(context, 'bento-build')} --skip-nx-cache`,
     );
-    logger.info(`${bento.tag} packs the workspace's files as they are (${compared} compared).`);
+    if (checked.compared === 0 && checked.notInWorkspace > 0) {
+      logger.warn(
+        `None of the Bento's src/ files (${checked.notInWorkspace}) is in ${relative(context.root, sources.buildDir) || '.'}, so none could be checked against the workspace. ` +
+          `Give containerize's project the bento-build options (buildDir, bentofile) the Bento was built with.`,
+      );
+    } else {
+      logger.info(`${bento.tag} packs the workspace's files as they are (${checked.compared} compared).`);
+    }
     const source = await readSourceInfo(context.root);
     const { imageName, tags, labels, buildKey } = imageIdentity(bento, options, source, context.projectName, new Date());
 

@@ -43,6 +43,8 @@ export interface BentoMismatch {
 export interface BentoCheck {
   /** The files compared with the workspace's. */
   compared: number;
+  /** The files of src/ the workspace has no counterpart for. */
+  notInWorkspace: number;
   mismatches: BentoMismatch[];
 }
 
@@ -60,6 +62,7 @@ export async function checkBento(archive: string, bento: Pick<BentoHandoff, 'mod
   const mismatches: BentoMismatch[] = [];
   const models = new Map<string, Array<[string, string]>>();
   let compared = 0;
+  let notInWorkspace = 0;
   const entries = await readArchive(archive).catch((error: Error) => {
     throw new UnreadableArchiveError(error.message);
   });
@@ -78,7 +81,10 @@ export async function checkBento(archive: string, bento: Pick<BentoHandoff, 'mod
     const workspacePath = source === undefined || entry.type === 'directory' ? undefined : counterpartOf(source);
     if (workspacePath === undefined) continue;
     const file = join(sources.workspaceRoot, workspacePath);
-    if (!existsSync(file)) continue;
+    if (!existsSync(file)) {
+      notInWorkspace++;
+      continue;
+    }
     compared++;
     if (!statSync(file).isFile()) {
       mismatches.push({ bentoPath: entry.name, workspacePath, problem: 'is a directory, where the Bento packs a file' });
@@ -102,23 +108,23 @@ export async function checkBento(archive: string, bento: Pick<BentoHandoff, 'mod
             : `holds the store model ${tag}, which bento-build leaves in the BentoML store: the image would be built with this copy instead`,
     });
   }
-  return { compared, mismatches };
+  return { compared, notInWorkspace, mismatches };
 }
 
-/** checkBento, refusing a Bento that does not match with one message; answers the number of files compared. */
+/** checkBento, refusing a Bento that does not match with one message; answers what was compared. */
 export async function assertBentoMatchesWorkspace(
   archive: string,
   bento: Pick<BentoHandoff, 'tag' | 'modelDigests'>,
   sources: BentoSources,
   rebuild: string,
-): Promise<number> {
+): Promise<Omit<BentoCheck, 'mismatches'>> {
   const shown = relative(sources.workspaceRoot, archive);
   if (!existsSync(archive)) throw cacheEntryError(`${shown} is missing`, rebuild);
-  const { compared, mismatches } = await checkBento(archive, bento, sources).catch((error: unknown) => {
+  const { compared, notInWorkspace, mismatches } = await checkBento(archive, bento, sources).catch((error: unknown) => {
     if (!(error instanceof UnreadableArchiveError)) throw error;
     throw cacheEntryError(`${shown} is not a tar archive nx-bentoml can read (${error.message})`, rebuild);
   });
-  if (mismatches.length === 0) return compared;
+  if (mismatches.length === 0) return { compared, notInWorkspace };
   const listed = mismatches
     .slice(0, 5)
     .map(({ bentoPath, workspacePath, problem }) =>
