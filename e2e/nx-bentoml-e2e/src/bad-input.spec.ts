@@ -1,6 +1,6 @@
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { type Server, createServer } from 'node:net';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { type ChainWorkspace, createChainWorkspace } from './support/chain-workspace';
 import { removeRepositoryImages } from './support/container';
 import { type ChainEnvironment, requireChainEnvironment } from './support/environment';
@@ -263,6 +263,47 @@ describe('bad input fails with one clear message and leaves nothing behind; secr
       })();
     });
 
+    it('a Bento altered in the Nx cache (one byte of serve.py in bento.tar): containerize refuses it, naming the file; nothing built or pushed', async () => {
+      // An image, a push and a cache entry the failure must leave alone, also when this test runs by itself.
+      const pushDir = `dist/apps/${project}/push`;
+      if (!existsSync(file(`${pushDir}/push.json`))) nx(['run', `${project}:publish`]);
+      const pushed = JSON.parse(readFileSync(file(`${pushDir}/push.json`), 'utf8')) as PushManifest;
+      const latestBefore = pushed.pushed.find((entry) => entry.tag === 'latest')!.digest;
+      const serveModule = `apps/${project}/src/serve.py`;
+      // A new version of the service, so that no engine or registry holds an image of its Bento yet.
+      await withFile(
+        serveModule,
+        (text) => `${text}\n# Poisoned in the cache, not here.\n`,
+        async () => {
+          nx(['run', `${project}:bento-build`]);
+          const bentoJson = readFileSync(file(`${bentoDir}/bento.json`), 'utf8');
+          const bento = JSON.parse(bentoJson) as { tag: string; version: string };
+          const [cacheDir] = nxDataDirectories(workspace.root).filter((dir) => basename(dir) === 'cache');
+          const entry = cachedTaskHashes(workspace.root)
+            .map((hash) => join(cacheDir, hash, bentoDir))
+            .find((dir) => existsSync(join(dir, 'bento.json')) && readFileSync(join(dir, 'bento.json'), 'utf8') === bentoJson);
+          expect(entry).toBeDefined();
+          alterOneByte(join(entry!, 'bento.tar'), 'src/serve.py');
+          // Restored from the cache, as on a machine that never built it.
+          rmSync(file(bentoDir), { recursive: true });
+
+          const output = failsCleanly(['run', `${project}:publish`], imageDir);
+          expect(output).toMatch(new RegExp(`nx run ${project}:bento-build\\s+\\[local cache\\]`));
+          expect(output).toContain(
+            `${serveModule} differs from the file the Bento packs as src/serve.py (the Bento ${bento.tag} in ${bentoDir}/bento.tar): ` +
+              'the Bento restored from the Nx cache does not match the workspace, a poisoned or corrupted cache entry. Nothing was built or pushed. ' +
+              `Build the Bento again with "nx run ${project}:bento-build --skip-nx-cache", and check who can write to the remote cache`,
+          );
+          expect(output).not.toContain(`Building ${imageName} from`);
+          const built = await environment.docker.listImages({ filters: { label: [`dev.nx-bentoml.bento.tag=${bento.tag}`] } });
+          expect(built).toEqual([]);
+          const auth = { username: environment.username, password: environment.password };
+          expect((await registryManifestDigest(environment.registry, imageName, bento.version, auth)).status).toBe(404);
+          expect((await registryManifestDigest(environment.registry, imageName, 'latest', auth)).digest).toBe(latestBefore);
+        },
+      )();
+    });
+
     it(
       'a model file git ignores, without a DVC pointer: bento-build warns that Nx cannot hash it and goes on',
       withFile(
@@ -345,3 +386,34 @@ describe('bad input fails with one clear message and leaves nothing behind; secr
     expect(filesContaining(searched, secrets)).toEqual([]);
   });
 });
+
+/**
+ * Changes the first byte of a file inside a tar archive, in place: the entry's header, and so its
+ * size and checksum, stay as they were, as a tampered or bit-flipped cache entry would.
+ */
+function alterOneByte(archive: string, name: string) {
+  const bytes = readFileSync(archive);
+  const field = (header: Buffer, start: number, end: number) => header.toString('utf8', start, end).replace(/\0[\s\S]*$/, '');
+  // A pax header (type "x") before an entry gives its name as a "path" record (BentoML's and tar-stream's archives have one each).
+  let paxPath: string | undefined;
+  for (let offset = 0; offset + 512 <= bytes.length;) {
+    const header = bytes.subarray(offset, offset + 512);
+    if (header.every((byte) => byte === 0)) break;
+    const size = parseInt(field(header, 124, 136).trim() || '0', 8);
+    const type = field(header, 156, 157);
+    const body = offset + 512;
+    if (type === 'x') {
+      paxPath = /(?:^|\n)\d+ path=([^\n]*)\n/.exec(bytes.toString('utf8', body, body + size))?.[1];
+    } else {
+      const entryName = (paxPath ?? field(header, 0, 100)).replace(/^\.\//, '');
+      paxPath = undefined;
+      if (entryName === name && size > 0) {
+        bytes[body] ^= 0x01;
+        writeFileSync(archive, bytes);
+        return;
+      }
+    }
+    offset = body + Math.ceil(size / 512) * 512;
+  }
+  throw new Error(`${name} is not in ${archive}`);
+}

@@ -26,7 +26,7 @@ export function fakeBentoml(overrides: Partial<BentomlClient> = {}, { bentomlVer
       if (!existing) calls.push(`build ${version}`);
       store.add(tag);
       calls.push(`export ${tag}`);
-      writeFileSync(exportTo, await tarOf({ 'bento.yaml': 'name: classifier\n', 'src/serve.py': 'import bentoml\n', ...fakeModelFiles }));
+      writeFileSync(exportTo, await tarOf({ ...fakeBentoFiles, ...fakeModelFiles }));
       const info = { name: 'classifier', version, services: [{ models: [{ tag: 'classifier_model:abc' }] }], models: [] };
       return { models, tag, built: !existing, lockReused: false, info };
     },
@@ -43,6 +43,9 @@ export function fakeBentoml(overrides: Partial<BentomlClient> = {}, { bentomlVer
   };
   return { client, calls, store };
 }
+
+/** The files of an exported Bento without its models, as bento-build keeps it. */
+export const fakeBentoFiles: Record<string, string> = { 'bento.yaml': 'name: classifier\n', 'src/serve.py': 'import bentoml\n' };
 
 /** The files of the one store model the fake Bentos pack, classifier_model:abc, as `bentoml export` lays them out. */
 export const fakeModelFiles: Record<string, string> = {

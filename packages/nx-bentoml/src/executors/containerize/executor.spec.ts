@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { logger } from '@nx/devkit';
 import { BuildStageEnvsError } from '../../lib/bentoml/client';
 import { BuildkitUnavailableError } from '../../lib/docker/client';
-import { fakeBentoml } from '../../testing/fake-bentoml';
+import { fakeBentoFiles, fakeBentoml, tarOf } from '../../testing/fake-bentoml';
 import { fakeDocker } from '../../testing/fake-docker';
 import { fakeRegistry } from '../../testing/fake-registry';
 import { fakeExecutorContext } from '../../testing/executor-context';
@@ -19,7 +19,7 @@ describe('containerize executor', () => {
   const bentoml = () => fakeBentoml().client;
   const readImage = () => JSON.parse(readFileSync(join(root, 'dist/apps/classifier/image/image.json'), 'utf8'));
 
-  beforeEach(() => {
+  beforeEach(async () => {
     root = mkdtempSync(join(tmpdir(), 'containerize-'));
     mkdirSync(join(root, 'dist/apps/classifier/bento'), { recursive: true });
     writeFileSync(
@@ -34,6 +34,8 @@ describe('containerize executor', () => {
         sizeBytes: 1,
       }),
     );
+    // Its files are BentoML's own, none from the workspace: containerize's check of them passes.
+    writeFileSync(join(root, 'dist/apps/classifier/bento/bento.tar'), await tarOf(fakeBentoFiles));
   });
   afterEach(() => rmSync(root, { recursive: true, force: true }));
 
@@ -116,6 +118,23 @@ describe('containerize executor', () => {
       expect(machineB.calls[0]).toBe('build iris-classifier:nx1');
     });
 
+    it("refuses a Bento that is not the workspace's before looking in the registries, though one holds an image with its build key", async () => {
+      const { machineA } = await publishedElsewhere();
+      mkdirSync(join(root, 'apps/classifier'), { recursive: true });
+      writeFileSync(join(root, 'apps/classifier/serve.py'), 'import bentoml  # not what the Bento packs\n');
+      const machineB = fakeDocker({}, { registry: machineA.registry });
+      const registryClient = fakeRegistry(machineA.registry).client;
+      const asked = jest.spyOn(registryClient, 'planPush');
+      await expect(containerizeExecutor(options, publishContext(), machineB.client, bentoml, registryClient)).resolves.toEqual({
+        success: false,
+      });
+      expect(logger.error).toHaveBeenCalledWith(
+        expect.stringContaining('apps/classifier/serve.py differs from the file the Bento packs as src/serve.py'),
+      );
+      expect(asked).not.toHaveBeenCalled();
+      expect(machineB.calls).toEqual([]);
+    });
+
     it("refuses a registry tag that holds another project's image, naming both, before building", async () => {
       const machineA = fakeDocker();
       machineA.registry.tags.set(`${registry}/iris-classifier:latest`, 'sha256:other');
@@ -126,6 +145,40 @@ describe('containerize executor', () => {
       ).resolves.toEqual({ success: false });
       expect(logger.error).toHaveBeenCalledWith(expect.stringContaining('is also the image of project quickstart'));
       expect(machineB.calls).toEqual([]);
+    });
+  });
+
+  describe("a Bento that is not the workspace's (a poisoned or corrupted Nx cache entry)", () => {
+    it('warns when none of its files is in the build directory, so that nothing could be compared', async () => {
+      expect(await containerizeExecutor(options, context(), fakeDocker().client, bentoml)).toMatchObject({ success: true });
+      expect(logger.warn).toHaveBeenCalledWith(
+        "None of the Bento's src/ files (1) is in apps/classifier, so none could be checked against the workspace. " +
+          "Give containerize's project the bento-build options (buildDir, bentofile) the Bento was built with.",
+      );
+    });
+
+    it('is refused before the engine is asked, naming the workspace file, and nothing is built, tagged or written', async () => {
+      const withBuildDir = context();
+      withBuildDir.projectsConfigurations.projects['classifier'].targets = {
+        'bento-build': { executor: 'nx-bentoml:bento-build', options: { buildDir: '{projectRoot}/src' } },
+      };
+      mkdirSync(join(root, 'apps/classifier/src'), { recursive: true });
+      writeFileSync(join(root, 'apps/classifier/src/serve.py'), 'import bentoml\n');
+      const docker = fakeDocker();
+      expect(await containerizeExecutor(options, withBuildDir, docker.client, bentoml)).toMatchObject({ success: true });
+      expect(logger.info).toHaveBeenCalledWith("iris_classifier:nx1 packs the workspace's files as they are (1 compared).");
+
+      writeFileSync(join(root, 'apps/classifier/src/serve.py'), 'import bentomL\n');
+      rmSync(join(root, 'dist/apps/classifier/image'), { recursive: true });
+      const calls = docker.calls.length;
+      expect(await containerizeExecutor(options, withBuildDir, docker.client, bentoml)).toEqual({ success: false });
+      expect(logger.error).toHaveBeenCalledWith(
+        expect.stringMatching(
+          /^apps\/classifier\/src\/serve\.py differs from the file the Bento packs as src\/serve\.py \(the Bento iris_classifier:nx1 in dist\/apps\/classifier\/bento\/bento\.tar\): the Bento restored from the Nx cache does not match the workspace, .* Nothing was built or pushed\. Build the Bento again with "nx run classifier:bento-build --skip-nx-cache"/,
+        ),
+      );
+      expect(docker.calls.slice(calls)).toEqual([]);
+      expect(existsSync(join(root, 'dist/apps/classifier/image'))).toBe(false);
     });
   });
 
@@ -150,6 +203,7 @@ describe('containerize executor', () => {
     };
     mkdirSync(join(root, 'dist/apps/sklearn-iris'), { recursive: true });
     writeFileSync(join(root, 'dist/apps/sklearn-iris/bento.json'), readFileSync(join(root, 'dist/apps/classifier/bento/bento.json')));
+    writeFileSync(join(root, 'dist/apps/sklearn-iris/bento.tar'), readFileSync(join(root, 'dist/apps/classifier/bento/bento.tar')));
     const siblingOptions = { bentoPath: 'dist/apps/sklearn-iris', outputPath: 'dist/apps/sklearn-iris/image' };
     const calls = docker.calls.length;
     expect(await containerizeExecutor(siblingOptions, sibling, docker.client, bentoml)).toEqual({ success: false });

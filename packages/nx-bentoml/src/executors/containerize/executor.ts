@@ -9,7 +9,8 @@ import { projectRootOf, resolveOption } from '../shared/executor-context';
 import { type BentomlClient, createBentomlClient } from '../../lib/bentoml/client';
 import { buildBentoImage } from '../../lib/chain/image-build';
 import { findModelFiles } from '../../lib/bentoml/model-files';
-import { defaultModelFiles } from '../../lib/bentoml/service-project';
+import { buildDirOf, defaultModelFiles } from '../../lib/bentoml/service-project';
+import { type BentoSources, assertBentoMatchesWorkspace } from '../../lib/chain/bento-check';
 import { resolvePython } from '../../lib/python';
 import { writeOutputDirectory } from '../../lib/outputs';
 import { runExecutor } from '../shared/run-executor';
@@ -22,6 +23,7 @@ import { pushRegistries } from '../../lib/registry/reference';
 import type { DockerPushExecutorSchema } from '../docker-push/schema';
 import { pushInThisRun } from '../shared/gated-push';
 import { projectIdentity, workspaceImages } from '../shared/project-images';
+import type { BentoBuildExecutorSchema } from '../bento-build/schema';
 import type { ContainerizeExecutorSchema } from './schema';
 
 export default async function containerizeExecutor(
@@ -38,6 +40,22 @@ export default async function containerizeExecutor(
       workspaceRoot: context.root,
       producer: configuredTargetName(context, 'bento-build'),
     });
+    // Before anything else: an image found by this Bento's build key is only as good as the Bento.
+    const sources = bentoSources(context);
+    const checked = await assertBentoMatchesWorkspace(
+      join(bentoPath, bento.archive),
+      bento,
+      sources,
+      `nx run ${context.projectName}:${configuredTargetName(context, 'bento-build')} --skip-nx-cache`,
+    );
+    if (checked.compared === 0 && checked.notInWorkspace > 0) {
+      logger.warn(
+        `None of the Bento's src/ files (${checked.notInWorkspace}) is in ${relative(context.root, sources.buildDir) || '.'}, so none could be checked against the workspace. ` +
+          `Give containerize's project the bento-build options (buildDir, bentofile) the Bento was built with.`,
+      );
+    } else {
+      logger.info(`${bento.tag} packs the workspace's files as they are (${checked.compared} compared).`);
+    }
     const source = await readSourceInfo(context.root);
     const { imageName, tags, labels, buildKey } = imageIdentity(bento, options, source, context.projectName, new Date());
 
@@ -76,9 +94,7 @@ export default async function containerizeExecutor(
       logger.info(`Building ${imageName} from ${relative(context.root, join(bentoPath, bento.archive))} (${bento.tag})...`);
       const projectRoot = projectRootOf(context);
       // The interpreter bento-build used, unless containerize names its own.
-      const buildOptions =
-        context.projectsConfigurations?.projects[context.projectName!]?.targets?.[configuredTargetName(context, 'bento-build')]?.options;
-      const bentoml = createBentoml(resolvePython(options.python ?? buildOptions?.python, projectRoot, context.root));
+      const bentoml = createBentoml(resolvePython(options.python ?? bentoBuildOptions(context)?.python, projectRoot, context.root));
       const bentomlVersion = await bentoml.version();
       if (bentomlVersion !== bento.bentomlVersion) {
         logger.warn(
@@ -111,6 +127,22 @@ export default async function containerizeExecutor(
     logger.info(`Image ${shortId(imageId)} tagged ${tags.map((tag) => `${imageName}:${tag}`).join(', ')}.`);
     return { success: true, imageId };
   });
+}
+
+function bentoBuildOptions(context: ExecutorContext): Partial<BentoBuildExecutorSchema> | undefined {
+  return context.projectsConfigurations?.projects[context.projectName!]?.targets?.[configuredTargetName(context, 'bento-build')]?.options;
+}
+
+/** Where bento-build took the Bento's files from: its buildDir and bentofile options. */
+function bentoSources(context: ExecutorContext): BentoSources {
+  const options = bentoBuildOptions(context);
+  const bentofilePath = options?.bentofile ? resolveOption(options.bentofile, context) : undefined;
+  const buildDir = options?.buildDir ? resolveOption(options.buildDir, context) : undefined;
+  return {
+    workspaceRoot: context.root,
+    buildDir: buildDirOf({ workspaceRoot: context.root, projectRoot: projectRootOf(context), buildDir, bentofilePath }),
+    bentofilePath,
+  };
 }
 
 /** The registries of this run's push; none when it names none (the push itself then says so). */

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { logger } from '@nx/devkit';
-import { fakeBentoml } from '../../testing/fake-bentoml';
+import { fakeBentoFiles, fakeBentoml, tarOf } from '../../testing/fake-bentoml';
 import { fakeDocker } from '../../testing/fake-docker';
 import { fakeRegistry } from '../../testing/fake-registry';
 import { fakeExecutorContext } from '../../testing/executor-context';
@@ -47,7 +47,7 @@ describe('plan executor', () => {
   /** Another machine's empty engine, with the same registry. */
   const freshEngine = (docker: ReturnType<typeof fakeDocker>) => fakeDocker({}, { registry: docker.registry });
 
-  beforeEach(() => {
+  beforeEach(async () => {
     root = mkdtempSync(join(tmpdir(), 'plan-'));
     mkdirSync(join(root, 'dist/apps/classifier/bento'), { recursive: true });
     writeFileSync(
@@ -62,6 +62,8 @@ describe('plan executor', () => {
         sizeBytes: 4096,
       }),
     );
+    // Its files are BentoML's own, none from the workspace: containerize's check of them passes.
+    writeFileSync(join(root, 'dist/apps/classifier/bento/bento.tar'), await tarOf(fakeBentoFiles));
   });
   afterEach(() => rmSync(root, { recursive: true, force: true }));
 

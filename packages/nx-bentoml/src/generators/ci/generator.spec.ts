@@ -30,6 +30,9 @@ interface Job {
 }
 
 const workflowPath = '.github/workflows/publish-models.yml';
+/** The remote cache token of a run: the read-write one on the default branch, a read-only one anywhere else. */
+const readOnlyOffMain =
+  "${{ github.ref == 'refs/heads/main' && secrets.NX_SELF_HOSTED_REMOTE_CACHE_ACCESS_TOKEN || secrets.NX_SELF_HOSTED_REMOTE_CACHE_READ_ONLY_TOKEN }}";
 
 // An absolute cacheDirectory of this test's own: Nx may create it.
 const absoluteCacheDirectory = join(tmpdir(), `nx-bentoml-ci-spec-${process.pid}`, 'nx-cache');
@@ -60,8 +63,9 @@ describe('ci generator', () => {
       'nrwl/nx-set-shas@v4',
       'actions/setup-python@v5',
       'python -m venv .venv && .venv/bin/pip install -r requirements.txt',
-      'actions/cache@v4',
+      'actions/cache/restore@v4',
       'npx nx affected -t publish --base=$NX_BASE --head=$NX_HEAD --parallel=1',
+      'actions/cache/save@v4',
     ]);
     expect(publish.name).toBe('Publish affected model services');
   });
@@ -128,7 +132,7 @@ describe('ci generator', () => {
 
   it('keeps the Nx cache between runs', async () => {
     const { steps } = await generate();
-    expect(steps.find((step) => step.uses === 'actions/cache@v4')?.with).toEqual({
+    expect(steps.find((step) => step.uses === 'actions/cache/restore@v4')?.with).toEqual({
       path: '.nx/cache',
       key: '${{ runner.os }}-nx-${{ github.sha }}',
       'restore-keys': '${{ runner.os }}-nx-',
@@ -138,7 +142,7 @@ describe('ci generator', () => {
   it('caches the cacheDirectory of nx.json', async () => {
     updateNxJson(tree, { ...readNxJson(tree), cacheDirectory: 'tmp/nx-cache' });
     const { steps } = await generate();
-    expect(steps.find((step) => step.uses === 'actions/cache@v4')?.with?.['path']).toBe('tmp/nx-cache');
+    expect(steps.find((step) => step.uses === 'actions/cache/restore@v4')?.with?.['path']).toBe('tmp/nx-cache');
   });
 
   /**
@@ -182,7 +186,7 @@ describe('ci generator', () => {
   ])('caches the directories the installed Nx uses for its cache and task database, with %s', async (_, cacheDirectory) => {
     if (cacheDirectory) updateNxJson(tree, { ...readNxJson(tree), cacheDirectory });
     const { workflow, steps } = await generate();
-    const cachedPath = steps.find((step) => step.uses === 'actions/cache@v4')?.with?.['path'] as string;
+    const cachedPath = steps.find((step) => step.uses === 'actions/cache/restore@v4')?.with?.['path'] as string;
     expect(workflow.env).toEqual({
       NX_CACHE_DIRECTORY: cachedPath,
       NX_WORKSPACE_DATA_DIRECTORY: `${cachedPath}/workspace-data`,
@@ -203,7 +207,46 @@ describe('ci generator', () => {
     const { publish } = await generate({ remoteCache: true, force: true });
     expect(publish.env).toMatchObject({
       NX_SELF_HOSTED_REMOTE_CACHE_SERVER: '${{ secrets.NX_SELF_HOSTED_REMOTE_CACHE_SERVER }}',
-      NX_SELF_HOSTED_REMOTE_CACHE_ACCESS_TOKEN: '${{ secrets.NX_SELF_HOSTED_REMOTE_CACHE_ACCESS_TOKEN }}',
+      NX_SELF_HOSTED_REMOTE_CACHE_ACCESS_TOKEN: readOnlyOffMain,
+    });
+  });
+
+  describe('only runs on the default branch write a cache (a poisoned entry would reach it, CVE-2025-36852)', () => {
+    it('restores the Nx cache in every run and saves it only on the default branch, and not over an exact hit', async () => {
+      updateNxJson(tree, { ...readNxJson(tree), defaultBase: 'trunk' });
+      const { steps } = await generate();
+      const restore = steps.find((step) => step.uses === 'actions/cache/restore@v4')!;
+      expect(restore.id).toBe('nx-cache');
+      expect(steps.at(-1)).toEqual({
+        uses: 'actions/cache/save@v4',
+        if: "github.ref == 'refs/heads/trunk' && steps.nx-cache.outputs.cache-hit != 'true'",
+        with: { path: '.nx/cache', key: '${{ steps.nx-cache.outputs.cache-primary-key }}' },
+      });
+    });
+
+    it('saves the entry of each job of the sharded workflow on the default branch only', async () => {
+      await ciGenerator(tree, { skipFormat: true, runners: 2 });
+      const { jobs } = parse(tree.read(workflowPath, 'utf-8')!) as { jobs: Record<string, Job> };
+      for (const job of Object.values(jobs)) {
+        expect(job.steps.filter((step) => step.uses?.startsWith('actions/cache')).map((step) => step.uses)).toEqual([
+          'actions/cache/restore@v4',
+          'actions/cache/save@v4',
+        ]);
+        expect(job.steps.at(-1)?.if).toBe("github.ref == 'refs/heads/main' && steps.nx-cache.outputs.cache-hit != 'true'");
+      }
+    });
+
+    it('reads the remote cache with a read-only token off the default branch, and says which secrets to create', async () => {
+      updateNxJson(tree, { ...readNxJson(tree), defaultBase: "it's-main" });
+      const { publish, text } = await generate({ remoteCache: true });
+      expect(publish.env?.['NX_SELF_HOSTED_REMOTE_CACHE_ACCESS_TOKEN']).toBe(
+        "${{ github.ref == 'refs/heads/it''s-main' && secrets.NX_SELF_HOSTED_REMOTE_CACHE_ACCESS_TOKEN || secrets.NX_SELF_HOSTED_REMOTE_CACHE_READ_ONLY_TOKEN }}",
+      );
+      expect(text).toContain(
+        "# The self-hosted Nx remote cache: runs on it's-main write it with the secret\n# NX_SELF_HOSTED_REMOTE_CACHE_ACCESS_TOKEN; any other run only reads it, with\n" +
+          '# NX_SELF_HOSTED_REMOTE_CACHE_READ_ONLY_TOKEN, a token your cache server must refuse writes for.\n',
+      );
+      expect((await generate({ force: true })).text).not.toContain('READ_ONLY_TOKEN');
     });
   });
 
@@ -214,8 +257,8 @@ describe('ci generator', () => {
   });
 
   it('ends the workflow with one newline, with or without the remote cache', async () => {
-    expect((await generate()).text).toMatch(/REGISTRY_PASSWORD }}\n$/);
-    expect((await generate({ remoteCache: true, force: true })).text).toMatch(/ACCESS_TOKEN }}\n$/);
+    expect((await generate()).text).toMatch(/cache-primary-key }}\n$/);
+    expect((await generate({ remoteCache: true, force: true })).text).toMatch(/cache-primary-key }}\n$/);
   });
 
   it('refuses to overwrite an existing workflow without --force', async () => {
@@ -313,10 +356,11 @@ describe('ci generator', () => {
         'nrwl/nx-set-shas@v4',
         'actions/setup-python@v5',
         'Install BentoML',
-        'actions/cache@v4',
+        'actions/cache/restore@v4',
         'Plan affected model services',
         'Split the services to build into 3 shards',
         'Tag the services the registries hold',
+        'actions/cache/save@v4',
       ]);
       expect(plan.steps[0].with).toEqual({ 'fetch-depth': 0 });
       expect(step(plan, 'Plan affected model services').run).toBe(
@@ -350,8 +394,9 @@ describe('ci generator', () => {
         undefined,
         'actions/setup-python@v5',
         'Install BentoML',
-        'actions/cache@v4',
+        'actions/cache/restore@v4',
         'Publish the services of this shard',
+        'actions/cache/save@v4',
       ]);
       expect(publish.steps[0].with).toBeUndefined();
       expect(step(publish, 'Publish the services of this shard').run).toBe(
@@ -383,16 +428,16 @@ describe('ci generator', () => {
       const withCache = {
         ...credentials,
         NX_SELF_HOSTED_REMOTE_CACHE_SERVER: '${{ secrets.NX_SELF_HOSTED_REMOTE_CACHE_SERVER }}',
-        NX_SELF_HOSTED_REMOTE_CACHE_ACCESS_TOKEN: '${{ secrets.NX_SELF_HOSTED_REMOTE_CACHE_ACCESS_TOKEN }}',
+        NX_SELF_HOSTED_REMOTE_CACHE_ACCESS_TOKEN: readOnlyOffMain,
       };
       expect([...nxSteps(remote.plan), ...nxSteps(remote.publish)].map((s) => s.env)).toEqual([withCache, withCache, withCache]);
-      expect(remote.text).toMatch(/ACCESS_TOKEN }}\n$/);
+      expect(remote.text).toMatch(/cache-primary-key }}\n$/);
     });
 
     it("keeps one Nx cache entry per job, a shard starting from the plan job's of the commit", async () => {
       updateNxJson(tree, { ...readNxJson(tree), cacheDirectory: 'tmp/nx-cache' });
       const { workflow, plan, publish } = await generateSharded();
-      const cacheOf = (job: Job) => job.steps.find((s) => s.uses === 'actions/cache@v4')?.with;
+      const cacheOf = (job: Job) => job.steps.find((s) => s.uses === 'actions/cache/restore@v4')?.with;
       expect(cacheOf(plan)).toEqual({
         path: 'tmp/nx-cache',
         key: '${{ runner.os }}-nx-${{ github.sha }}-plan',

@@ -18,6 +18,8 @@ const maxRunners = 256;
  * a path that stays the same across versions, unlike the resolved one.
  */
 export const planShardsProgram = `node_modules/${pluginName}/src/ci/plan-shards.js`;
+/** The secret holding a remote cache token the server accepts for reads only: what runs off the default branch use. */
+export const readOnlyTokenSecret = 'NX_SELF_HOSTED_REMOTE_CACHE_READ_ONLY_TOKEN';
 // The task graph of the plan run, for the shard program; the runner's temporary directory.
 const planTasksFile = '$RUNNER_TEMP/plan-tasks.json';
 
@@ -98,6 +100,8 @@ function normalizeOptions(tree: Tree, schema: CiGeneratorSchema) {
     .replace(/(.)\/$/, '$1');
 
   const pluginOptions = readRegisteredOptions(tree);
+  // A "'" in the branch name is doubled, as in any string of a GitHub expression.
+  const onDefaultBranch = `github.ref == 'refs/heads/${branch.replace(/'/g, "''")}'`;
   return {
     workflowFile,
     registry,
@@ -108,7 +112,9 @@ function normalizeOptions(tree: Tree, schema: CiGeneratorSchema) {
       ...(schema.remoteCache
         ? {
             NX_SELF_HOSTED_REMOTE_CACHE_SERVER: '${{ secrets.NX_SELF_HOSTED_REMOTE_CACHE_SERVER }}',
-            NX_SELF_HOSTED_REMOTE_CACHE_ACCESS_TOKEN: '${{ secrets.NX_SELF_HOSTED_REMOTE_CACHE_ACCESS_TOKEN }}',
+            // Runs on the default branch write the remote cache; any other run reads it with a token
+            // the cache server refuses writes for (Nx 24 has no read-only switch of its own).
+            NX_SELF_HOSTED_REMOTE_CACHE_ACCESS_TOKEN: `\${{ ${onDefaultBranch} && secrets.NX_SELF_HOSTED_REMOTE_CACHE_ACCESS_TOKEN || secrets.${readOnlyTokenSecret} }}`,
           }
         : {}),
     },
@@ -118,6 +124,8 @@ function normalizeOptions(tree: Tree, schema: CiGeneratorSchema) {
     parallel,
     runners,
     branch,
+    onDefaultBranch,
+    remoteCache: schema.remoteCache === true,
     cacheDirectory,
     // The task database indexes the cache: a cache restored without it is never hit, so it is kept inside.
     workspaceDataDirectory: posix.join(cacheDirectory, 'workspace-data'),

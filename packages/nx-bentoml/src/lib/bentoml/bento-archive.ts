@@ -30,7 +30,8 @@ export async function modelDirectoryDigest(dir: string): Promise<string> {
   return modelDigest(files);
 }
 
-async function fileSha256(path: string): Promise<string> {
+/** The SHA-256 of a file's bytes, hex, streamed. */
+export async function fileSha256(path: string): Promise<string> {
   const hash = createHash('sha256');
   for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
   return hash.digest('hex');

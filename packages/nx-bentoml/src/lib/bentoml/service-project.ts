@@ -47,10 +47,15 @@ export interface ServiceProjectOptions {
   modelFiles?: string[];
 }
 
+/** The directory BentoML builds: the build directory given, else the build file's, else the project root. */
+export function buildDirOf({ workspaceRoot, projectRoot, buildDir, bentofilePath }: ServiceProjectOptions): string {
+  return buildDir ?? (bentofilePath ? dirname(bentofilePath) : join(workspaceRoot, projectRoot));
+}
+
 /** Reads and checks the project: a valid bentofile naming a service that exists, its interpreter and model files. */
 export async function readServiceProject(options: ServiceProjectOptions): Promise<ServiceProject> {
   const { workspaceRoot, projectRoot } = options;
-  const contextDir = options.buildDir ?? (options.bentofilePath ? dirname(options.bentofilePath) : join(workspaceRoot, projectRoot));
+  const contextDir = buildDirOf(options);
   const buildConfig = readBuildConfig(contextDir, options.bentofilePath, (path) => relative(workspaceRoot, path));
   const origin =
     buildConfig.form === 'pyproject' ? `the service of ${relative(workspaceRoot, buildConfig.path!)}` : "the bentofile's service";
