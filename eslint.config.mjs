@@ -20,7 +20,7 @@ const callers = ['**/executors/**', '**/generators/**', '**/plugins/**'];
 const nx = ['@nx/*', 'nx', 'nx/*'];
 
 export default tseslint.config(
-  { ignores: ['**/dist/**', '**/node_modules/**', 'tmp/**', '.e2e-env/**', '.nx/**', '**/files/**'] },
+  { ignores: ['**/dist/**', '**/node_modules/**', 'tmp/**', '.e2e-env/**', '.venv-lint/**', '.nx/**', '**/files/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
