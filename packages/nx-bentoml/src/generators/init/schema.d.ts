@@ -8,6 +8,7 @@ export interface InitGeneratorSchema {
   versionsTargetName?: string;
   promoteTargetName?: string;
   planTargetName?: string;
+  verifyTargetName?: string;
   skipFormat?: boolean;
   keepExistingVersions?: boolean;
 }
