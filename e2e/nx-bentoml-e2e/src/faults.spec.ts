@@ -106,9 +106,11 @@ describe('faults: the plugin fails cleanly and a rerun recovers', () => {
     // Three attempts by default: two retries, then the failure.
     expect(output.match(/retrying \(attempt \d\)/g)).toEqual(['retrying (attempt 2)', 'retrying (attempt 3)']);
     expectNoStackTrace(output);
-    // The previous output (the publish to the shared registry) is left as it was, and nothing half-written beside it.
+    // The previous output (the publish to the shared registry) is left as it was, and nothing half-written beside it:
+    // the outputs are the chain's own (smoke-test's gate.json from the gate that passed before the push).
     expect(readFileSync(file('dist/apps/north/push/push.json'), 'utf8')).toBe(pushBefore);
-    expect(readdirSync(file('dist/apps/north')).sort()).toEqual(['bento', 'image', 'push']);
+    expect(readdirSync(file('dist/apps/north')).sort()).toEqual(['bento', 'image', 'push', 'smoke-test']);
+    expect(readdirSync(file('dist/apps/north/smoke-test'))).toEqual(['gate.json']);
 
     await registry.start();
     nx(['run', 'north:docker-push', `--registry=${registry.address}`]);
