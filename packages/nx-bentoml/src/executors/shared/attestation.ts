@@ -8,8 +8,7 @@ import type { DockerClient } from '../../lib/docker/client';
 import { configuredTargetName } from './configured-targets';
 import { resolveOption } from './executor-context';
 import { gateOutputDir } from './handoffs';
-
-export const bentoOutputDefault = '{workspaceRoot}/dist/{projectRoot}/bento';
+import dockerPushSchema from '../docker-push/schema.json';
 
 /**
  * What docker-push signs, when NX_BENTOML_SIGNING_KEY names a key: the statements of the Bento
@@ -24,7 +23,7 @@ export async function pushAttestation(
 ): Promise<ImagePush['attest']> {
   const signer = signerFromEnvironment();
   if (!signer) return undefined;
-  const bentoDir = resolveOption(paths.bentoPath ?? bentoOutputDefault, context);
+  const bentoDir = resolveOption(paths.bentoPath ?? dockerPushSchema.properties.bentoPath.default, context);
   const bento = readHandoff('bento', {
     dir: bentoDir,
     workspaceRoot: context.root,

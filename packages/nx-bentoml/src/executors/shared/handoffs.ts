@@ -3,14 +3,15 @@ import { type ImageHandoff, type PushHandoff, hasHandoff, readHandoff } from '..
 import { UserError } from '../../lib/errors';
 import { configuredTargetName } from './configured-targets';
 import { resolveOption } from './executor-context';
+import smokeTestSchema from '../smoke-test/schema.json';
 
 /**
  * The hand-off files (lib/chain/handoff-files.ts) as executors read them: under the directory an
  * option names, a missing one explained with the producing target's name in this project.
  */
 
-/** Where smoke-test writes gate.json and docker-push reads it (smoke-test's outputPath default). */
-export const gateOutputDir = '{workspaceRoot}/dist/{projectRoot}/smoke-test';
+/** Where smoke-test writes gate.json and docker-push reads it, unless an option says otherwise: smoke-test's outputPath default. */
+export const gateOutputDir = smokeTestSchema.properties.outputPath.default;
 
 /** The image containerize handed off (image.json under the imagePath option), and containerize's name in this project. */
 export function readImageHandoff(imagePath: string, context: ExecutorContext): { image: ImageHandoff; containerizeTarget: string } {
