@@ -1,9 +1,8 @@
 import type { ImageSummary } from '../docker/client';
 import type { RegistryAccess } from '../registry/credentials';
-import { explainRegistryError } from '../registry/errors';
 import type { TagStep } from '../registry/push-plan';
 import type { ImageHandoff } from './handoff-files';
-import type { PushClients } from './image-push';
+import { type PushClients, planTagSteps } from './image-push';
 import { buildKeyLabel } from './image-labels';
 import { type ProjectIdentity, assertNoOtherProject, ownedBy } from './project-images';
 import { findReusableImage } from './reuse-rules';
@@ -42,16 +41,13 @@ export async function locateImage(wanted: WantedImage, clients: PushClients): Pr
   for (const registry of wanted.registries) {
     const repository = `${registry}/${wanted.imageName}`;
     const auth = await clients.registry.credentials(registry, wanted.access);
-    const steps = await clients.registry
-      .planPush(
-        repository,
-        { tags: wanted.tags },
-        { knownDigests: new Set(), buildKey: { label: buildKeyLabel, value: wanted.buildKey }, platform, owns: ownedBy(wanted.owner) },
-        auth,
-      )
-      .catch((error: unknown) => {
-        throw explainRegistryError(error, { passwordEnv: wanted.access.passwordEnv });
-      });
+    const local = {
+      knownDigests: new Set<string>(),
+      buildKey: { label: buildKeyLabel, value: wanted.buildKey },
+      platform,
+      owns: ownedBy(wanted.owner),
+    };
+    const steps = await planTagSteps(clients.registry, repository, { tags: wanted.tags }, local, auth, wanted.access);
     assertNoOtherProject(wanted.owner, wanted.imageName, repository, steps);
     const digest = sameInputsDigest(steps);
     const manifest = digest && (await clients.registry.imageManifest(repository, digest, auth));

@@ -169,8 +169,20 @@ function planRegistryPush(
   local: LocalImage,
   auth: RegistryAuth | undefined,
 ) {
-  return registry.planPush(repository, { tags: push.image.tags, force: push.force }, local, auth).catch((error: unknown) => {
-    throw explainRegistryError(error, { passwordEnv: push.access.passwordEnv });
+  return planTagSteps(registry, repository, { tags: push.image.tags, force: push.force }, local, auth, push.access);
+}
+
+/** Rule 3 for one repository, the registry's refusal explained with the options' password variable. */
+export function planTagSteps(
+  registry: RegistryClient,
+  repository: string,
+  target: { tags: string[]; force?: boolean },
+  local: LocalImage,
+  auth: RegistryAuth | undefined,
+  access: RegistryAccess,
+): Promise<TagStep[]> {
+  return registry.planPush(repository, target, local, auth).catch((error: unknown) => {
+    throw explainRegistryError(error, { passwordEnv: access.passwordEnv });
   });
 }
 
