@@ -13,19 +13,7 @@ const sha256 = (data: Buffer) => `sha256:${createHash('sha256').update(data).dig
 
 // DSSE's pre-authentication encoding and the ECDSA check written from the DSSE and in-toto specs with
 // Python's cryptography: code independent of the plugin's (which uses @sigstore/core and node:crypto).
-const pythonCheck = `
-import base64, json, sys
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-envelope = json.load(open(sys.argv[1]))
-key = serialization.load_pem_public_key(open(sys.argv[2], 'rb').read())
-payload = base64.b64decode(envelope['payload'])
-kind = envelope['payloadType'].encode()
-pae = b'DSSEv1 %d %s %d %s' % (len(kind), kind, len(payload), payload)
-key.verify(base64.b64decode(envelope['signatures'][0]['sig']), pae, ec.ECDSA(hashes.SHA256()))
-statement = json.loads(payload)
-print(json.dumps({'predicateType': statement['predicateType'], 'subject': statement['subject'][0]['digest']['sha256']}))
-`;
+const dsseCheck = join(__dirname, '../../../packages/nx-bentoml/src/testing/dsse_check.py');
 
 /**
  * A signed publish to the e2e registry (distribution 2.8: no referrers API, so the referrers tag
@@ -105,9 +93,7 @@ describe('signed statements on a registry without the referrers API', () => {
       const envelope = Buffer.from(await (await registryGet(`blobs/${manifest.layers[0].digest}`, '*/*')).arrayBuffer());
       expect(sha256(envelope)).toBe(manifest.layers[0].digest);
       writeFileSync(file('envelope.json'), envelope);
-      const checked = JSON.parse(
-        runOrThrow(python, ['-c', pythonCheck, file('envelope.json'), file('signing-key.pub')], workspace.root).stdout,
-      );
+      const checked = JSON.parse(runOrThrow(python, [dsseCheck, file('envelope.json'), file('signing-key.pub')], workspace.root).stdout);
       expect(checked.subject).toBe(digest.slice('sha256:'.length));
       expect(descriptor.annotations['in-toto.io/predicate-type']).toBe(checked.predicateType);
       predicateTypes.push(checked.predicateType);

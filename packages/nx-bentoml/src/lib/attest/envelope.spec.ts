@@ -6,21 +6,9 @@ import { useTempDir } from '../../testing/temp-dir';
 import { inTotoPayloadType, openEnvelope, signStatement, statement } from './envelope';
 import { keyFileSigner, verifyKeyFile } from './signer';
 
-// An independent check of one envelope: DSSE's pre-authentication encoding written here in Python
-// from the spec (https://github.com/secure-systems-lab/dsse/blob/master/protocol.md) and Python's
-// cryptography, sharing no code with the plugin. Run only where plain python3 has cryptography.
-const pythonCheck = `
-import base64, json, sys
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-envelope = json.load(open(sys.argv[1]))
-key = serialization.load_pem_public_key(open(sys.argv[2], 'rb').read())
-payload = base64.b64decode(envelope['payload'])
-kind = envelope['payloadType'].encode()
-pae = b'DSSEv1 %d %s %d %s' % (len(kind), kind, len(payload), payload)
-key.verify(base64.b64decode(envelope['signatures'][0]['sig']), pae, ec.ECDSA(hashes.SHA256()))
-print(json.loads(payload)['subject'][0]['digest']['sha256'])
-`;
+// An independent check of one envelope (testing/dsse_check.py: Python's cryptography, sharing no code
+// with the plugin). Run only where plain python3 has cryptography; e2e attest.spec.ts always runs it.
+const dsseCheck = join(__dirname, '../../testing/dsse_check.py');
 const pythonHasCryptography = spawnSync('python3', ['-c', 'import cryptography']).status === 0;
 
 describe('DSSE envelopes of in-toto statements', () => {
@@ -65,8 +53,8 @@ describe('DSSE envelopes of in-toto statements', () => {
     const { privatePath, publicPath } = writeKeyPair(temp.dir);
     const envelopePath = join(temp.dir, 'envelope.json');
     writeFileSync(envelopePath, JSON.stringify(await signStatement(content, keyFileSigner(privatePath))));
-    const result = spawnSync('python3', ['-c', pythonCheck, envelopePath, publicPath], { encoding: 'utf8' });
+    const result = spawnSync('python3', [dsseCheck, envelopePath, publicPath], { encoding: 'utf8' });
     expect(result.stderr).toBe('');
-    expect(result.stdout.trim()).toBe('ab'.repeat(32));
+    expect(JSON.parse(result.stdout).subject).toBe('ab'.repeat(32));
   });
 });
