@@ -161,22 +161,24 @@ function upgradeNx(root, version) {
 
 function createWorkspace(base, environment, prefix, nxVersion) {
   const ws = createBareWorkspace(base, environment, prefix, { nxVersion });
-  const { root } = ws;
-  for (const service of [...services, soloService]) {
-    log(`nx g nx-bentoml:service ${service}; train it`);
-    ws.nx([
-      'g',
-      'nx-bentoml:service',
-      service,
-      `--baseImage=${environment.baseImage}`,
-      `--registry=${environment.registry}`,
-      `--imageName=${prefix}/${service}`,
-      '--no-interactive',
-    ]);
-    run(join(root, '.venv/bin/python'), [join(root, `apps/${service}/train.py`)], { cwd: root, env: { ...baseEnv, ...ws.pluginEnv } });
-  }
+  for (const service of [...services, soloService]) addTrainedService(ws, environment, prefix, service);
   ws.commit('six model services');
   return ws;
+}
+
+/** One service from the plugin's generator (image `<prefix>/<service>` in the e2e registry), its model trained. */
+export function addTrainedService(ws, environment, prefix, service) {
+  log(`nx g nx-bentoml:service ${service}; train it`);
+  ws.nx([
+    'g',
+    'nx-bentoml:service',
+    service,
+    `--baseImage=${environment.baseImage}`,
+    `--registry=${environment.registry}`,
+    `--imageName=${prefix}/${service}`,
+    '--no-interactive',
+  ]);
+  run(join(ws.root, '.venv/bin/python'), [join(ws.root, `apps/${service}/train.py`)], { cwd: ws.root, env: { ...nxEnv, ...ws.pluginEnv } });
 }
 
 export function workspaceHandle(root, environment, prefix) {

@@ -14,7 +14,15 @@ import os from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { positiveInt, readJson, removeTempDirs, repoRoot, run, workspaceEnv } from './bench-common.mjs';
-import { createBareWorkspace, failures, log, nxEnv, removeImages, requireEnvironment, workspaceHandle } from './chain-bench.mjs';
+import {
+  addTrainedService,
+  createBareWorkspace,
+  failures,
+  nxEnv,
+  removeImages,
+  requireEnvironment,
+  workspaceHandle,
+} from './chain-bench.mjs';
 
 export const RUNS = positiveInt('BENCH_RUNS', 1);
 /** The origin URL of every checkout: the image's source label, the same on every machine. */
@@ -37,19 +45,7 @@ export const serviceNames = (count) => Array.from({ length: count }, (_, i) => `
  */
 export function createFleetWorkspace(base, environment, prefix, services, { sharedLibrary = false } = {}) {
   const ws = createBareWorkspace(base, environment, prefix);
-  for (const service of services) {
-    log(`nx g nx-bentoml:service ${service}; train it`);
-    ws.nx([
-      'g',
-      'nx-bentoml:service',
-      service,
-      `--baseImage=${environment.baseImage}`,
-      `--registry=${environment.registry}`,
-      `--imageName=${prefix}/${service}`,
-      '--no-interactive',
-    ]);
-    run(ws.file('.venv/bin/python'), [ws.file(`apps/${service}/train.py`)], { cwd: ws.root, env: { ...nxEnv, ...ws.pluginEnv } });
-  }
+  for (const service of services) addTrainedService(ws, environment, prefix, service);
   if (sharedLibrary) {
     mkdirSync(dirname(ws.file(libraryFile)), { recursive: true });
     writeFileSync(ws.file(`libs/${libraryName}/project.json`), JSON.stringify({ name: libraryName, root: `libs/${libraryName}` }));
