@@ -1,6 +1,6 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ReferrerDescriptor, RegistryClient } from '../lib/registry/client';
+import type { CosignAttestation, ReferrerDescriptor, RegistryClient } from '../lib/registry/client';
 import { type CredentialSources, resolveRegistryAuth } from '../lib/registry/credentials';
 import { sha256Digest } from '../lib/registry/distribution-api';
 import { type TagAnswer, needsImageFacts, stepsFromAnswers } from '../lib/registry/push-plan';
@@ -16,6 +16,8 @@ export interface RegistryContents {
   configs: Map<string, string>;
   /** The referrers attached to each subject, under "<repository>@<subject digest>", in the order attached. */
   referrers: Map<string, FakeReferrer[]>;
+  /** The layers of each subject's cosign attestation tag, under "<repository>@<subject digest>". */
+  cosignAttestations: Map<string, CosignAttestation[]>;
 }
 
 /** A referrer as the fake holds it: what the referrers API lists, and its blob. */
@@ -25,7 +27,14 @@ export interface FakeReferrer {
 }
 
 export function registryContents(): RegistryContents {
-  return { tags: new Map(), labels: new Map(), platforms: new Map(), configs: new Map(), referrers: new Map() };
+  return {
+    tags: new Map(),
+    labels: new Map(),
+    platforms: new Map(),
+    configs: new Map(),
+    referrers: new Map(),
+    cosignAttestations: new Map(),
+  };
 }
 
 /**
@@ -53,6 +62,13 @@ export function fakeRegistry(
   } = {},
 ) {
   const referrersOf = (repository: string, subject: string) => contents.referrers.get(`${repository}@${subject}`) ?? [];
+  const cosignOf = (repository: string, subject: string) => contents.cosignAttestations.get(`${repository}@${subject}`) ?? [];
+  const addCosign = (repository: string, subject: string, added: CosignAttestation[]) => {
+    const held = cosignOf(repository, subject);
+    const missing = added.filter((layer) => !held.some((mine) => mine.data.equals(layer.data)));
+    if (missing.length) contents.cosignAttestations.set(`${repository}@${subject}`, [...held, ...missing]);
+    return missing.length;
+  };
   const image = (digest: string) => ({
     digest,
     labels: contents.labels.get(digest) ?? {},
@@ -106,6 +122,7 @@ export function fakeRegistry(
         );
         if (missing.length) contents.referrers.set(`${to.repository}@${digest}`, [...held, ...missing]);
         referrers = missing.length;
+        addCosign(to.repository, digest, cosignOf(from.repository, digest));
       }
       return { digest, changed, blobs: { present: 0, mounted: 0, uploaded: 0 }, referrers };
     },
@@ -141,6 +158,20 @@ export function fakeRegistry(
       if (!referrer) throw new Error(`${repository} holds no referrer ${referrerDigest}`);
       const { artifactType, annotations } = referrer.descriptor;
       return { artifactType, annotations, data: referrer.data };
+    },
+    attachCosignAttestations: async (repository, subjectDigest, attestations) => {
+      calls.push(`attach ${attestations.length} to ${repository}:${subjectDigest.replace(':', '-')}.att`);
+      return addCosign(repository, subjectDigest, attestations);
+    },
+    listCosignAttestations: async (repository, subjectDigest) =>
+      cosignOf(repository, subjectDigest).map(({ data, annotations }) => ({ digest: sha256Digest(data), annotations })),
+    readCosignAttestation: async (repository, layerDigest) => {
+      const layer = [...contents.cosignAttestations]
+        .filter(([key]) => key.startsWith(`${repository}@`))
+        .flatMap(([, held]) => held)
+        .find((held) => sha256Digest(held.data) === layerDigest);
+      if (!layer) throw new Error(`${repository} holds no attestation layer ${layerDigest}`);
+      return layer.data;
     },
     ...overrides,
   };

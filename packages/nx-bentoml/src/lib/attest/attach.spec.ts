@@ -29,6 +29,39 @@ describe('attaching signed statements', () => {
     expect(openEnvelope(data, verifyKeyFile(publicPath))).toEqual({ statement: statements[0].statement });
   });
 
+  it("puts the same envelope bytes under cosign's attestation tag, annotated with the predicate type", async () => {
+    const signer = keyFileSigner(writeKeyPair(temp.dir).privatePath);
+    const registry = fakeRegistry();
+    await attachStatements(target, statements, signer, registry.client);
+    const layers = registry.cosignAttestations.get(`${target.repository}@${target.digest}`)!;
+    expect(layers.map((layer) => layer.annotations)).toEqual([
+      { predicateType: 'https://cyclonedx.org/bom', [keyIdAnnotation]: signer.keyId },
+      { predicateType: 'https://slsa.dev/provenance/v1', [keyIdAnnotation]: signer.keyId },
+    ]);
+    const referrers = registry.referrers.get(`${target.repository}@${target.digest}`)!;
+    expect(layers.map((layer) => layer.data)).toEqual(referrers.map((referrer) => referrer.data));
+  });
+
+  it('copies a statement this key signed to the place that lacks it, without signing it again', async () => {
+    const signer = keyFileSigner(writeKeyPair(temp.dir).privatePath);
+    const registry = fakeRegistry();
+    await attachStatements(target, statements, signer, registry.client);
+    const signed = registry.referrers.get(`${target.repository}@${target.digest}`)!.map((referrer) => referrer.data);
+    // A push that stopped between the two writes, or a registry that lost the tag.
+    registry.cosignAttestations.delete(`${target.repository}@${target.digest}`);
+    expect(await attachStatements(target, statements, signer, registry.client)).toEqual([
+      { kind: 'sbom', status: 'attached' },
+      { kind: 'provenance', status: 'attached' },
+    ]);
+    expect(registry.cosignAttestations.get(`${target.repository}@${target.digest}`)!.map((layer) => layer.data)).toEqual(signed);
+    expect(registry.referrers.get(`${target.repository}@${target.digest}`)).toHaveLength(2);
+
+    // And the other way round: a referrer lost, the tag's envelope is attached as it is.
+    registry.referrers.delete(`${target.repository}@${target.digest}`);
+    await attachStatements(target, statements, signer, registry.client);
+    expect(registry.referrers.get(`${target.repository}@${target.digest}`)!.map((referrer) => referrer.data)).toEqual(signed);
+  });
+
   it('adds nothing when this key already signed each kind for the digest, even when the statement changed', async () => {
     const signer = keyFileSigner(writeKeyPair(temp.dir).privatePath);
     const registry = fakeRegistry();

@@ -1,5 +1,6 @@
 import { UserError } from '../errors';
-import type { RegistryClient } from '../registry/client';
+import type { CosignAttestation, RegistryClient } from '../registry/client';
+import { cosignAttestationTag, cosignPredicateTypeAnnotation } from '../registry/cosign-attestations';
 import type { RegistryAuth } from '../registry/credentials';
 import { RegistryRefusal, explainRefusal } from '../registry/errors';
 import { type Statement, dsseMediaType, signStatement } from './envelope';
@@ -15,15 +16,18 @@ export interface AttachTarget {
 
 export interface Attached {
   kind: StatementKind;
-  /** "present": this key already signed a statement of this kind for this digest, so none is added. */
+  /** "present": this key already signed a statement of this kind for this digest, in both places, so none is added. */
   status: 'attached' | 'present';
   via?: 'referrers-api' | 'tag-schema';
 }
 
 /**
- * Signs each statement and attaches it to the image as a referrer, unless this key already signed
- * one of its kind for this digest: an unchanged publish adds nothing, and one digest never holds two
- * different statements of one kind from one key (the SBOM of a later run could differ in a tool's version).
+ * Signs each statement and attaches it to the image in two places with the same envelope bytes: as
+ * an OCI 1.1 referrer and as a layer of cosign's attestation tag (sha256-<hex>.att, which cosign
+ * verify-attestation and admission controllers read). A statement this key already signed for this
+ * digest is not signed again, only copied to the place that lacks it: an unchanged publish adds
+ * nothing, and one digest never holds two different statements of one kind from one key (the SBOM
+ * of a later run could differ in a tool's version).
  */
 export async function attachStatements(
   target: AttachTarget,
@@ -31,42 +35,57 @@ export async function attachStatements(
   signer: Signer,
   registry: RegistryClient,
 ): Promise<Attached[]> {
+  const { repository, digest, auth } = target;
+  const refusedBy = (what: string) => (error: unknown) => {
+    throw refusedReferrers(target, what, error);
+  };
+  const cosignRefused = refusedBy(`statements under cosign's tag ${cosignAttestationTag(digest)}`);
+  const tagged = statements.length ? await registry.listCosignAttestations(repository, digest, auth).catch(cosignRefused) : [];
+  const forTag: CosignAttestation[] = [];
   const attached: Attached[] = [];
   for (const { kind, statement, annotations } of statements) {
     const { artifactType, predicateType } = statementKinds[kind];
-    const refused = (error: unknown) => {
-      throw refusedReferrers(target, kind, error);
-    };
-    const held = await registry.listReferrers(target.repository, target.digest, target.auth, artifactType).catch(refused);
-    if (held.some((referrer) => referrer.annotations[keyIdAnnotation] === signer.keyId)) {
+    const refused = refusedBy(`${kind} statement`);
+    const signedBy = (held: Record<string, string>) => held[keyIdAnnotation] === signer.keyId;
+    const referrer = (await registry.listReferrers(repository, digest, auth, artifactType).catch(refused)).find((held) =>
+      signedBy(held.annotations),
+    );
+    const layer = tagged.find((held) => signedBy(held.annotations) && held.annotations[cosignPredicateTypeAnnotation] === predicateType);
+    if (referrer && layer) {
       attached.push({ kind, status: 'present' });
       continue;
     }
-    const envelope = await signStatement(statement, signer);
+    const envelope = referrer
+      ? (await registry.readReferrer(repository, referrer.digest, auth).catch(refused)).data
+      : layer
+        ? await registry.readCosignAttestation(repository, layer.digest, auth).catch(refused)
+        : Buffer.from(JSON.stringify(await signStatement(statement, signer)));
+    const labels = { ...annotations, [keyIdAnnotation]: signer.keyId };
+    if (!layer) forTag.push({ data: envelope, annotations: { ...labels, [cosignPredicateTypeAnnotation]: predicateType } });
+    if (referrer) {
+      attached.push({ kind, status: 'attached' });
+      continue;
+    }
     const { via } = await registry
       .attachReferrer(
-        target.repository,
-        target.digest,
-        {
-          artifactType,
-          mediaType: dsseMediaType,
-          data: Buffer.from(JSON.stringify(envelope)),
-          annotations: { ...annotations, [predicateTypeAnnotation]: predicateType, [keyIdAnnotation]: signer.keyId },
-        },
-        target.auth,
+        repository,
+        digest,
+        { artifactType, mediaType: dsseMediaType, data: envelope, annotations: { ...labels, [predicateTypeAnnotation]: predicateType } },
+        auth,
       )
       .catch(refused);
     attached.push({ kind, status: 'attached', via });
   }
+  if (forTag.length) await registry.attachCosignAttestations(repository, digest, forTag, auth).catch(cosignRefused);
   return attached;
 }
 
 /** A registry that will not list or take a statement: the image is pushed, its statements are not. */
-function refusedReferrers({ repository, digest }: AttachTarget, kind: StatementKind, error: unknown): UserError {
+function refusedReferrers({ repository, digest }: AttachTarget, what: string, error: unknown): UserError {
   const reason = error instanceof RegistryRefusal ? explainRefusal(error).message : (error as Error).message;
   return new UserError(
-    `${repository} refused the signed ${kind} statement for ${digest}: ${reason}\n` +
+    `${repository} refused the signed ${what} for ${digest}: ${reason}\n` +
       `The image and its tags are pushed, but not every statement is attached. Run docker-push again once the registry takes ` +
-      `OCI 1.1 artifacts (an image manifest with a subject, or the referrers tag sha256-<hex>), or unset NX_BENTOML_SIGNING_KEY to publish unsigned.`,
+      `OCI 1.1 artifacts (an image manifest with a subject, or the referrers tag sha256-<hex>) and cosign's tag sha256-<hex>.att, or unset NX_BENTOML_SIGNING_KEY to publish unsigned.`,
   );
 }

@@ -4,11 +4,20 @@ import { type RemoteImage, imageManifestTypes, listTags, putManifest, readImage,
 import { RegistryRefusal } from './errors';
 import { type PromoteRequest, type Promotion, promoteManifest } from './promote';
 import { type ReferrerArtifact, type ReferrerDescriptor, attachReferrer, isReferrersTag, listReferrers, readReferrer } from './referrers';
+import {
+  type CosignAttestation,
+  type CosignLayer,
+  addCosignAttestations,
+  isCosignTag,
+  listCosignAttestations,
+  readCosignAttestation,
+} from './cosign-attestations';
 import { type LocalImage, type TagAnswer, type TagStep, needsImageFacts, stepsFromAnswers } from './push-plan';
 import { repositoryApi } from './reference';
 import { type Fetch, type RegistrySession, registrySession } from './session';
 
 export type { ReferrerArtifact, ReferrerDescriptor } from './referrers';
+export type { CosignAttestation, CosignLayer } from './cosign-attestations';
 
 /**
  * Everything nx-bentoml asks of a registry, over the Distribution API (the Engine's push aside,
@@ -35,7 +44,7 @@ export interface RegistryClient {
   pointTag(repository: string, tag: string, digest: string, auth: RegistryAuth | undefined): Promise<boolean>;
   /**
    * Every tag of a repository with its image; `unread`, the tags that hold no single image this client can read (a manifest list).
-   * The referrers tag schema's tags (sha256-<hex>) are neither: they index a version's signed statements.
+   * The referrers tag schema's tags (sha256-<hex>) and cosign's (sha256-<hex>.att, .sig, .sbom) are neither: they hold a version's signed statements.
    */
   listImages(
     repository: string,
@@ -67,6 +76,20 @@ export interface RegistryClient {
     referrerDigest: string,
     auth: RegistryAuth | undefined,
   ): Promise<{ artifactType: string; annotations: Record<string, string>; data: Buffer }>;
+  /**
+   * Adds DSSE envelopes to the image's cosign attestation tag (sha256-<hex>.att, cosign-attestations.ts),
+   * where cosign verify-attestation and admission controllers read them; ones it holds are left. Answers how many it added.
+   */
+  attachCosignAttestations(
+    repository: string,
+    subjectDigest: string,
+    attestations: CosignAttestation[],
+    auth: RegistryAuth | undefined,
+  ): Promise<number>;
+  /** The layers of the image's cosign attestation tag; none is an empty list. */
+  listCosignAttestations(repository: string, subjectDigest: string, auth: RegistryAuth | undefined): Promise<CosignLayer[]>;
+  /** One layer's bytes from the cosign attestation tag. */
+  readCosignAttestation(repository: string, layerDigest: string, auth: RegistryAuth | undefined): Promise<Buffer>;
 }
 
 export function createRegistryClient({ fetch: fetchImpl = fetch, ...sources }: CredentialSources & { fetch?: Fetch } = {}): RegistryClient {
@@ -112,8 +135,8 @@ export function createRegistryClient({ fetch: fetchImpl = fetch, ...sources }: C
       const api = repositoryApi(repository);
       const images: Array<{ tag: string; image: RemoteImage }> = [];
       const unread: string[] = [];
-      // A referrers tag schema index (sha256-<hex>) lists the statements of a version; it is none itself.
-      for (const tag of (await listTags(session, api)).filter((tag) => !isReferrersTag(tag))) {
+      // A referrers tag schema index (sha256-<hex>) or cosign's tags (sha256-<hex>.att) hold a version's statements; they are none themselves.
+      for (const tag of (await listTags(session, api)).filter((tag) => !isReferrersTag(tag) && !isCosignTag(tag))) {
         const image = await readTagImage(session, repository, tag).catch((error: unknown) => {
           // The tag list was readable, so a refusal here concerns this tag alone (a manifest or config the registry
           // will not serve, or one that is not an image's: another tool's artifact); its tag is reported as left out.
@@ -137,6 +160,13 @@ export function createRegistryClient({ fetch: fetchImpl = fetch, ...sources }: C
       listReferrers(side(repository, auth, fetchImpl), subjectDigest, artifactType),
 
     readReferrer: (repository, referrerDigest, auth) => readReferrer(side(repository, auth, fetchImpl), referrerDigest),
+
+    attachCosignAttestations: (repository, subjectDigest, attestations, auth) =>
+      addCosignAttestations(side(repository, auth, fetchImpl), subjectDigest, attestations, 'attach'),
+
+    listCosignAttestations: (repository, subjectDigest, auth) => listCosignAttestations(side(repository, auth, fetchImpl), subjectDigest),
+
+    readCosignAttestation: (repository, layerDigest, auth) => readCosignAttestation(side(repository, auth, fetchImpl), layerDigest),
   };
 }
 

@@ -12,6 +12,7 @@ import {
 } from './distribution-api';
 import { RegistryRefusal } from './errors';
 import { carryReferrers, isReferrersTag } from './referrers';
+import { carryCosignAttestations, isCosignTag } from './cosign-attestations';
 import { repositoryApi } from './reference';
 import { type Fetch, registrySession } from './session';
 
@@ -56,7 +57,7 @@ export async function promoteManifest({ from, to, versionsCommand }: PromoteRequ
   const manifest = await readManifest(source.session, source.api, from.reference);
   if (!manifest) {
     // Only to name the tags in the message: a refusal to list them must not replace "no such version".
-    const tags = (await listTags(source.session, source.api).catch(() => [])).filter((tag) => !isReferrersTag(tag));
+    const tags = (await listTags(source.session, source.api).catch(() => [])).filter((tag) => !isReferrersTag(tag) && !isCosignTag(tag));
     throw new UserError(
       `${from.repository} holds no version ${from.reference}${tags.length ? ` (its tags: ${tags.join(', ')})` : ''}. ` +
         `Give --from a tag or digest (sha256:…) that it holds; ${versionsCommand} lists them.`,
@@ -70,7 +71,13 @@ export async function promoteManifest({ from, to, versionsCommand }: PromoteRequ
   const sameRepository = from.repository === to.repository;
   // A repository's referrers are its own: another repository gets copies of those it lacks, even when
   // the tag is already in place (the image may have been promoted before it was signed).
-  const carry = () => (sameRepository ? Promise.resolve(0) : carryReferrers(source, target, manifest.digest));
+  const carry = async () => {
+    if (sameRepository) return 0;
+    const referrers = await carryReferrers(source, target, manifest.digest);
+    // The same envelopes under cosign's attestation tag, for the admission controllers that read it.
+    await carryCosignAttestations(source, target, manifest.digest);
+    return referrers;
+  };
   const current = await readManifest(target.session, target.api, to.tag);
   if (current?.digest === manifest.digest) return { digest: manifest.digest, changed: false, blobs, referrers: await carry() };
   if (current && to.accept) {
