@@ -5,8 +5,9 @@
 #   3. a Python virtualenv with pinned bentoml + scikit-learn
 #   4. two loopback-only container registries with htpasswd auth (Debian's docker-registry),
 #      on NX_BENTOML_REGISTRY_PORT and the port after it
-#   5. $STATE/env.sh with the variables the e2e tests source
-#   6. .e2e-env/ in .gitignore
+#   5. cosign, built from the Go module proxy, to check the signed statements as users do
+#   6. $STATE/env.sh with the variables the e2e tests source
+#   7. .e2e-env/ in .gitignore
 #
 # Idempotent: a second run only checks that everything still answers.
 #
@@ -24,6 +25,9 @@ SKLEARN_VERSION="1.9.1"
 PILLOW_VERSION="13.0.0" # the image-upload e2e service (a PIL.Image API) is trained and built with it
 HF_HUB_VERSION="2.4.0"  # Hugging Face model services: BentoML resolves their revision with it, from the local cache offline
 REGISTRY_USER="nxbento"
+# cosign reads the signed statements from its attestation tag (sha256-<hex>.att) as users and admission
+# controllers do; no release binary can be downloaded here, so it is built from the Go module proxy.
+COSIGN_VERSION="v2.6.5"
 DEBIAN_SUITE="bookworm"
 UV_VERSION="0.13.9" # `bentoml build` pip-installs uv into the venv on the fly when it is missing
 # Packages of the base image. BentoML 1.4's generated Dockerfile (template base_v2.j2) needs:
@@ -401,7 +405,23 @@ EOF
 }
 
 # ---------------------------------------------------------------------------
-# 5. env.sh  6. .gitignore
+# 5. cosign
+# ---------------------------------------------------------------------------
+ensure_cosign() {
+  local bin="$STATE/bin/cosign"
+  if [ -x "$bin" ] && "$bin" version 2>/dev/null | grep -q "GitVersion: *$COSIGN_VERSION\$"; then return; fi
+  command -v go >/dev/null 2>&1 ||
+    die "Go (1.24 or later) is needed to build cosign $COSIGN_VERSION for the e2e tests: install it from https://go.dev/dl, or put a cosign $COSIGN_VERSION binary at $bin"
+  local start; start=$(date +%s)
+  log "building cosign $COSIGN_VERSION from the Go module proxy (a few minutes the first time)"
+  mkdir -p "$STATE/bin"
+  GOBIN="$STATE/bin" GOFLAGS=-trimpath go install "github.com/sigstore/cosign/v2/cmd/cosign@$COSIGN_VERSION" >&2 ||
+    die "go install github.com/sigstore/cosign/v2/cmd/cosign@$COSIGN_VERSION failed (see above): check that the Go module proxy answers (go env GOPROXY)"
+  log "cosign built in $(elapsed "$start")"
+}
+
+# ---------------------------------------------------------------------------
+# 6. env.sh  7. .gitignore
 # ---------------------------------------------------------------------------
 write_env_sh() {
   {
@@ -414,6 +434,7 @@ write_env_sh() {
     printf 'export NX_BENTOML_SECOND_REGISTRY=%q\n' "127.0.0.1:$SECOND_REGISTRY_PORT"
     printf 'export NX_BENTOML_REGISTRY_USERNAME=%q\n' "$REGISTRY_USER"
     printf 'export NX_BENTOML_REGISTRY_PASSWORD_FILE=%q\n' "$REGISTRY_DIR/password"
+    printf 'export NX_BENTOML_COSIGN=%q\n' "$STATE/bin/cosign"
   } | write_if_changed "$STATE/env.sh" 644 || true
 }
 
@@ -437,6 +458,7 @@ ensure_registry_credentials
 ensure_registry "$REGISTRY_PORT" "$REGISTRY_DIR"
 # A second registry, to publish to two registries in one run.
 ensure_registry "$SECOND_REGISTRY_PORT" "$STATE/registry-2"
+ensure_cosign
 write_env_sh
 ensure_gitignore
 
@@ -446,5 +468,6 @@ cat >&2 <<EOF
   base image    : $BASE_IMAGE
   python        : $VENV/bin/python (bentoml $BENTOML_VERSION, scikit-learn $SKLEARN_VERSION, uv $UV_VERSION)
   registries    : 127.0.0.1:$REGISTRY_PORT and 127.0.0.1:$SECOND_REGISTRY_PORT (user $REGISTRY_USER, password in $REGISTRY_DIR/password)
+  cosign        : $STATE/bin/cosign ($COSIGN_VERSION)
   env file      : source $STATE/env.sh
 EOF
