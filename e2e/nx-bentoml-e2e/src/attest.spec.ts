@@ -71,10 +71,15 @@ describe('signed statements on a registry without the referrers API', () => {
   });
 
   it('attaches the SBOM, provenance and gate result, each an envelope that Python verifies over the DSSE PAE', async () => {
+    // First published unsigned and without the gate: the registry holds the image, but no gate record.
+    runNx(workspace.root, ['run', 'classifier:publish', '--gate=false'], workspace.taskEnv);
     const output = runNx(workspace.root, ['run', 'classifier:publish'], {
       ...workspace.taskEnv,
       NX_BENTOML_SIGNING_KEY: file('signing-key.pem'),
     }).stdout;
+    expect(output).toMatch(
+      /Testing the image before docker-push, although a registry already holds it: .*carries no gate statement signed by key [0-9a-f]{12}/,
+    );
     expect(output).toMatch(/Signed and attached to .* \(key [0-9a-f]{12}, the referrers tag schema\): sbom, provenance, gate\./);
     expect(output).not.toContain('BEGIN PRIVATE KEY');
     const digest = latestDigest();
@@ -110,6 +115,7 @@ describe('signed statements on a registry without the referrers API', () => {
       NX_BENTOML_SIGNING_KEY: file('signing-key.pem'),
     }).stdout;
     expect(again).toMatch(/already holds the sbom, provenance(, gate)? statements signed by key [0-9a-f]{12}; none added/);
+    expect(again).toMatch(/Every tag already holds this image, with a passed gate statement signed by key [0-9a-f]{12}/);
     runNx(workspace.root, ['run', 'classifier:versions'], workspace.taskEnv);
     const versions = JSON.parse(readFileSync(file('dist/apps/classifier/versions/versions.json'), 'utf8'));
     expect(versions.versions[0].signatures).toMatchObject({ keyIds: [expect.stringMatching(/^[0-9a-f]{64}$/)], gate: 'passed' });

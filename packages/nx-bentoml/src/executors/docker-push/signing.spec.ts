@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { logger } from '@nx/devkit';
@@ -114,6 +114,27 @@ describe('docker-push with a signing key', () => {
     expect(referrersOf(registry)).toHaveLength(2);
     expect(JSON.stringify((logger.info as jest.Mock).mock.calls)).toMatch(
       /already holds the sbom, provenance statements signed by key [0-9a-f]{12}; none added/,
+    );
+  });
+
+  it('adds the gate statement alone to a digest whose tags are all up to date, once the gate has tested it', async () => {
+    const { registry, run } = setUp();
+    await run();
+    expect(referrersOf(registry)).toHaveLength(2);
+    // The next publish pushes nothing; the gate tested the image the registry holds (its record was missing).
+    write(
+      'dist/apps/classifier/smoke-test/gate.json',
+      JSON.stringify({ imageId: 'sha256:1', buildKey: 'key1', passed: true, requests: [] }),
+    );
+    expect(await run()).toEqual({ success: true });
+    expect(referrersOf(registry).map((referrer) => referrer.descriptor.artifactType)).toEqual(
+      Object.values(statementKinds).map((kind) => kind.artifactType),
+    );
+    expect(JSON.parse(readFileSync(join(root, 'dist/apps/classifier/push/push.json'), 'utf8')).pushed).toEqual([
+      expect.objectContaining({ tag: 'nx1', status: 'up-to-date' }),
+    ]);
+    expect(logger.info).toHaveBeenCalledWith(
+      expect.stringMatching(/^Signed and attached to .*\(key [0-9a-f]{12}, the referrers tag schema\): gate\.$/),
     );
   });
 

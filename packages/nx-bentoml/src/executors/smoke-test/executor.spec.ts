@@ -9,6 +9,9 @@ import { writeRegistryImageHandoff } from '../../testing/image-handoffs';
 import { fakeRegistry } from '../../testing/fake-registry';
 import { fakeExecutorContext } from '../../testing/executor-context';
 import { captureLogger } from '../../testing/logger';
+import { attachGateStatement, writeKeyPair } from '../../testing/signing-keys';
+import { type Signer, keyFileSigner } from '../../lib/attest/signer';
+import type { RegistryClient } from '../../lib/registry/client';
 import smokeTestExecutor from './executor';
 
 /** What the fake service received, readiness polls aside. */
@@ -339,6 +342,103 @@ describe('smoke-test executor', () => {
         docker.calls.length = 0;
         expect(await smokeTestExecutor(options(0), context(), docker.client, registryOf(docker))).toEqual({ success: true });
         expect(docker.calls).toEqual(['run sha256:config on 0', 'remove c1']);
+      });
+    });
+
+    describe('with a signing key: only a passed gate statement it signed is the record', () => {
+      const digest = `sha256:${'f'.repeat(64)}`;
+      const repository = '127.0.0.1:5000/classifier';
+      let signer: Signer;
+      beforeEach(() => {
+        const { privatePath } = writeKeyPair(root);
+        process.env['NX_BENTOML_SIGNING_KEY'] = privatePath;
+        signer = keyFileSigner(privatePath);
+      });
+      afterEach(() => delete process.env['NX_BENTOML_SIGNING_KEY']);
+      /** The image containerize found in the registry under nx1 (the push points latest at it), with the gate statement `record` attaches. */
+      const published = async (publishedPort: number, record?: (registry: RegistryClient) => Promise<void>) => {
+        writeRegistryImageHandoff(join(root, 'dist/apps/classifier/image'), digest, '127.0.0.1:5000', 1);
+        const docker = fakeDocker({}, { publishedPort });
+        docker.registry.tags.set(`${repository}:nx1`, digest);
+        docker.registry.configs.set(digest, 'sha256:config');
+        const registry = registryOf(docker);
+        await record?.(registry);
+        docker.calls.length = 0;
+        return { docker, registry };
+      };
+      const key = () => signer.keyId.slice(0, 12);
+
+      it('does not test an image the registry holds with a passed gate statement the key signed about its digest', async () => {
+        const { docker, registry } = await published(1, (registry) => attachGateStatement(registry, { repository, digest }, signer));
+        expect(await smokeTestExecutor(options(0), gateContext(), docker.client, registry)).toEqual({ success: true });
+        expect(docker.calls).toEqual([]);
+        expect(logger.info).toHaveBeenCalledWith(
+          `A registry already holds this image's build key, with a passed gate statement signed by key ${key()}: docker-push only writes tags, so the gate does not test it again.`,
+        );
+      });
+
+      const unrecorded: Array<[string, (registry: RegistryClient) => Promise<void>]> = [
+        ['none', async () => undefined],
+        [
+          'one signed by another key',
+          (registry) => attachGateStatement(registry, { repository, digest }, keyFileSigner(writeKeyPair(root, 'other').privatePath)),
+        ],
+        ['one that says failed', (registry) => attachGateStatement(registry, { repository, digest }, signer, { passed: false })],
+        [
+          'one about another digest',
+          (registry) => attachGateStatement(registry, { repository, digest }, signer, { about: `sha256:${'e'.repeat(64)}` }),
+        ],
+      ];
+      it.each(unrecorded)(
+        'pulls it by digest and tests it when it carries %s, and writes the result docker-push signs',
+        async (_case, record) => {
+          server = await fakeService({ status: 200, body: ['setosa'] });
+          const { docker, registry } = await published(portOf(server), record);
+          expect(await smokeTestExecutor(options(0), gateContext(), docker.client, registry)).toEqual({ success: true });
+          expect(docker.calls).toEqual([`pull ${repository}@${digest}`, 'run sha256:config on 0', 'remove c1']);
+          expect(logger.info).toHaveBeenCalledWith(
+            expect.stringMatching(
+              new RegExp(
+                `^Testing the image before docker-push, although a registry already holds it: 127\\.0\\.0\\.1:5000/classifier@sha256:ffffffffffff carries no gate statement signed by key ${key()}.*\\. docker-push then attaches the signed gate statement\\.$`,
+              ),
+            ),
+          );
+          const gate = JSON.parse(readFileSync(join(root, 'dist/apps/classifier/smoke-test/gate.json'), 'utf8'));
+          expect(gate).toEqual(expect.objectContaining({ imageId: 'sha256:config', buildKey: 'key-1', passed: true }));
+        },
+      );
+
+      it('tests an image every tag already holds when it carries no gate statement the key signed', async () => {
+        server = await fakeService({ status: 200, body: ['setosa'] });
+        const docker = engineWithImage(portOf(server));
+        docker.images.get('sha256:1')!.repoDigests.push(`${repository}@sha256:aa`);
+        docker.registry.tags.set(`${repository}:nx1`, 'sha256:aa');
+        expect(await smokeTestExecutor(options(0), gateContext(), docker.client, registryOf(docker))).toEqual({ success: true });
+        expect(docker.calls).toEqual(['run sha256:1 on 0', 'remove c1']);
+        expect(logger.info).toHaveBeenCalledWith(
+          `Testing the image before docker-push, although a registry already holds it: ${repository}@sha256:aa carries no gate statement signed by key ${key()}. docker-push then attaches the signed gate statement.`,
+        );
+      });
+
+      it('reads the record of the source image for a registry the push copies it into, which gets its statements along', async () => {
+        const { docker, registry } = await published(1, (registry) => attachGateStatement(registry, { repository, digest }, signer));
+        const listed = jest.spyOn(registry, 'listReferrers');
+        const context = gateContext({ registries: ['127.0.0.1:5000', 'ghcr.io/org'] });
+        expect(await smokeTestExecutor(options(0), context, docker.client, registry)).toEqual({ success: true });
+        expect(docker.calls).toEqual([]);
+        expect(listed.mock.calls.map(([listedRepository, listedDigest]) => `${listedRepository}@${listedDigest}`)).toEqual([
+          `${repository}@${digest}`,
+        ]);
+      });
+
+      it('refuses a signing key it cannot read before it starts anything', async () => {
+        process.env['NX_BENTOML_SIGNING_KEY'] = join(root, 'missing.pem');
+        const { docker, registry } = await published(1);
+        expect(await smokeTestExecutor(options(0), gateContext(), docker.client, registry)).toEqual({ success: false });
+        expect(docker.calls).toEqual([]);
+        expect(logger.error).toHaveBeenCalledWith(
+          expect.stringMatching(/^NX_BENTOML_SIGNING_KEY names .*missing\.pem, which cannot be read/),
+        );
       });
     });
 

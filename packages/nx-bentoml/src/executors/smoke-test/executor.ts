@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { relative } from 'node:path';
 import { type ExecutorContext, logger } from '@nx/devkit';
 import { type ImageHandoff, writeHandoff } from '../../lib/chain/handoff-files';
+import { type Signer, signerFromEnvironment } from '../../lib/attest/signer';
 import { gateNeed } from '../../lib/chain/image-push';
 import { type DockerClient, createDockerClient } from '../../lib/docker/client';
 import { UserError, isUserError } from '../../lib/errors';
@@ -42,18 +43,19 @@ export default async function smokeTestExecutor(
     const registries = pushRegistries(gate.options, image.imageName, gate.target);
     const owner = await projectIdentity(context);
     const push = { image, registries, access: gate.options, force: gate.options.force, containerizeTarget, owner };
-    const need = await gateNeed(push, { docker, registry });
-    if (need === 'nothing') {
-      logger.info(`Every tag already holds this image: ${gate.target} has nothing to push, so the gate does not test it again.`);
+    // With a signing key, only a passed gate statement that key signed counts as the gate's record.
+    const signer = signerFromEnvironment();
+    const { need, unrecorded } = await gateNeed(push, { docker, registry }, signer);
+    const skipped = unrecorded.length ? undefined : whyNotTested(need, gate.target, signer);
+    if (skipped) {
+      logger.info(skipped);
       return { success: true };
     }
-    if (need === 'published') {
-      logger.info(
-        `A registry already holds this image's build key, pushed after its gate passed: ${gate.target} only writes tags, so the gate does not test it again.`,
-      );
-      return { success: true };
-    }
-    logger.info(`Testing the image before ${gate.target} pushes it (the gate; --gate=false pushes without it).`);
+    logger.info(
+      unrecorded.length
+        ? `Testing the image before ${gate.target}, although a registry already holds it: ${unrecorded.join('; ')}. ${gate.target} then attaches the signed gate statement.`
+        : `Testing the image before ${gate.target} pushes it (the gate; --gate=false pushes without it).`,
+    );
     return smokeTest(options, context, clients, image).catch((error: Error) => {
       if (!isUserError(error)) throw error;
       throw new UserError(
@@ -62,6 +64,16 @@ export default async function smokeTestExecutor(
       );
     });
   });
+}
+
+/** Why the gate need not test the image the registry holds, or undefined for a new one: its record is that image, or with a key the statement. */
+function whyNotTested(need: 'new' | 'published' | 'nothing', target: string, signer: Signer | undefined): string | undefined {
+  const signed = signer && `with a passed gate statement signed by key ${signer.keyId.slice(0, 12)}`;
+  if (need === 'nothing')
+    return `Every tag already holds this image${signed ? `, ${signed}` : ''}: ${target} has nothing to push, so the gate does not test it again.`;
+  if (need === 'published')
+    return `A registry already holds this image's build key, ${signed ?? 'pushed after its gate passed'}: ${target} only writes tags, so the gate does not test it again.`;
+  return undefined;
 }
 
 /** Runs the image (pulled by digest when containerize found it in a registry), waits until it is ready and checks the sample requests. */

@@ -21,9 +21,11 @@ describe('signing keys', () => {
     );
   });
 
-  it('gives the public key the same key id as its private key', () => {
+  it('gives the public key the same key id as its private key, and the signer that public key', () => {
     const { privatePath, publicPath } = writeKeyPair(temp.dir);
-    expect(verifyKeyFile(publicPath).keyId).toBe(keyFileSigner(privatePath).keyId);
+    const signer = keyFileSigner(privatePath);
+    expect(verifyKeyFile(publicPath).keyId).toBe(signer.keyId);
+    expect(signer.publicKey.equals(verifyKeyFile(publicPath).publicKey)).toBe(true);
   });
 
   it('signs nothing when NX_BENTOML_SIGNING_KEY is unset', () => {

@@ -7,21 +7,21 @@ import { UserError } from '../errors';
 export const signingKeyVariable = 'NX_BENTOML_SIGNING_KEY';
 export const verifyKeyVariable = 'NX_BENTOML_VERIFY_KEY';
 
-/**
- * What signs a statement. A key file is the one kind today; a KMS key or keyless signing (a CI's
- * OIDC token exchanged for a certificate) fits the same two members.
- */
-export interface Signer {
-  /** The sha256 (hex) of the public key's SubjectPublicKeyInfo DER: the same id for the private and the public key. */
-  keyId: string;
-  /** ECDSA P-256 over SHA-256 of `bytes`, as a DER signature. */
-  sign(bytes: Buffer): Promise<Buffer>;
-}
-
 /** A public key to verify with, and its key id. */
 export interface VerifyKey {
+  /** The sha256 (hex) of the public key's SubjectPublicKeyInfo DER: the same id for the private and the public key. */
   keyId: string;
   publicKey: KeyObject;
+}
+
+/**
+ * What signs a statement, with its public half (the gate checks with it that this key recorded a
+ * passed test). A key file is the one kind today; a KMS key fits the same members; keyless signing
+ * (a CI's OIDC token exchanged for a certificate) would check the gate's record by identity instead.
+ */
+export interface Signer extends VerifyKey {
+  /** ECDSA P-256 over SHA-256 of `bytes`, as a DER signature. */
+  sign(bytes: Buffer): Promise<Buffer>;
 }
 
 /** The key id of a public key: sha256 of its SubjectPublicKeyInfo DER, hex. */
@@ -39,8 +39,8 @@ export function signerFromEnvironment(env: Record<string, string | undefined> = 
 export function keyFileSigner(path: string): Signer {
   const privateKey = readKey(path, signingKeyVariable, (text) => createPrivateKey({ key: text, format: 'pem' }));
   assertP256(privateKey, path, signingKeyVariable);
-  const keyId = keyIdOf(createPublicKey(privateKey));
-  return { keyId, sign: async (bytes) => sign('sha256', bytes, { key: privateKey, dsaEncoding: 'der' }) };
+  const publicKey = createPublicKey(privateKey);
+  return { keyId: keyIdOf(publicKey), publicKey, sign: async (bytes) => sign('sha256', bytes, { key: privateKey, dsaEncoding: 'der' }) };
 }
 
 /** The public key verify checks with: a PEM file (cosign.pub, or openssl's -pubout), from an option or NX_BENTOML_VERIFY_KEY. */

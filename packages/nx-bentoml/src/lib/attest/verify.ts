@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { RegistryClient } from '../registry/client';
+import type { ReferrerDescriptor, RegistryClient } from '../registry/client';
 import type { RegistryAuth } from '../registry/credentials';
 import { type Statement, openEnvelope } from './envelope';
 import type { VerifyKey } from './signer';
-import { type StatementKind, statementKinds } from './statements';
+import { type StatementKind, keyIdAnnotation, statementKinds } from './statements';
 
 /** One image to check: a tag (or a digest) in a repository. */
 export interface VerifyTarget {
@@ -54,40 +54,59 @@ export async function verifyImage(
   const statements: StatementCheck[] = [];
   const failures: string[] = [];
   let provenance: Statement | undefined;
-  for (const [kind, { artifactType, predicateType }] of Object.entries(statementKinds) as Array<
-    [StatementKind, (typeof statementKinds)[StatementKind]]
-  >) {
-    const candidates = referrers.filter((referrer) => referrer.artifactType === artifactType);
-    if (candidates.length === 0) {
+  for (const kind of Object.keys(statementKinds) as StatementKind[]) {
+    const { predicateType } = statementKinds[kind];
+    const found = await findStatement({ repository, digest, auth, named }, kind, referrers, key, registry);
+    if (found.status === 'verified') {
+      statements.push({ kind, predicateType, status: 'verified', referrer: found.referrer });
+      if (kind === 'provenance') provenance = found.statement;
+    } else if (found.status === 'failed') {
+      statements.push({ kind, predicateType, status: 'failed', problem: found.problem });
+      failures.push(`The ${kind} statement of ${named} (${digest}) ${found.problem}.`);
+    } else {
       statements.push({ kind, predicateType, status: 'absent' });
       if (requiredKinds.includes(kind))
         failures.push(`${named} (${digest}) carries no ${kind} statement: it was not published by a signed docker-push.`);
-      continue;
-    }
-    const problems: string[] = [];
-    let verified: { referrer: string; statement: Statement } | undefined;
-    for (const candidate of candidates) {
-      const opened = openEnvelope((await registry.readReferrer(repository, candidate.digest, auth)).data, key);
-      if ('problem' in opened) problems.push(opened.problem);
-      else if (opened.statement.predicateType !== predicateType)
-        problems.push(`states ${opened.statement.predicateType}, not ${predicateType}`);
-      else if (!opened.statement.subject.some((subject) => `sha256:${subject.digest?.sha256}` === digest)) {
-        const about = opened.statement.subject.map((subject) => `sha256:${subject.digest?.sha256}`).join(', ');
-        problems.push(`is about ${about}, not ${digest}, the image ${named} points at now`);
-      } else verified = { referrer: candidate.digest, statement: opened.statement };
-      if (verified) break;
-    }
-    if (verified) {
-      statements.push({ kind, predicateType, status: 'verified', referrer: verified.referrer });
-      if (kind === 'provenance') provenance = verified.statement;
-    } else {
-      const problem = problems.join('; ');
-      statements.push({ kind, predicateType, status: 'failed', problem });
-      failures.push(`The ${kind} statement of ${named} (${digest}) ${problem}.`);
     }
   }
   if (materials && provenance) failures.push(...(await materialProblems(provenance, materials)).map((problem) => `${named}: ${problem}`));
   return { repository, reference, digest, statements, failures };
+}
+
+/** A statement of one kind on a digest: one the key signed about that digest, or why none of its kind holds, or none of its kind. */
+export type FoundStatement =
+  { status: 'verified'; referrer: string; statement: Statement } | { status: 'failed'; problem: string } | { status: 'absent' };
+
+/**
+ * The statement of `kind` among a digest's `referrers` (one listing) that `key` signed about that
+ * digest. Reads the envelopes of that kind only, those annotated with the key's id first, until one
+ * holds; `named` is the tag the image was asked by, for the problem of a statement about another digest.
+ */
+export async function findStatement(
+  subject: { repository: string; digest: string; auth: RegistryAuth | undefined; named?: string },
+  kind: StatementKind,
+  referrers: ReferrerDescriptor[],
+  key: VerifyKey,
+  registry: RegistryClient,
+): Promise<FoundStatement> {
+  const { repository, digest, auth, named } = subject;
+  const { artifactType, predicateType } = statementKinds[kind];
+  const candidates = referrers.filter((referrer) => referrer.artifactType === artifactType);
+  if (candidates.length === 0) return { status: 'absent' };
+  // The annotation is unsigned: it only orders the reads, the signature decides.
+  const annotated = (referrer: ReferrerDescriptor) => referrer.annotations[keyIdAnnotation] === key.keyId;
+  const problems: string[] = [];
+  for (const candidate of [...candidates.filter(annotated), ...candidates.filter((referrer) => !annotated(referrer))]) {
+    const opened = openEnvelope((await registry.readReferrer(repository, candidate.digest, auth)).data, key);
+    if ('problem' in opened) problems.push(opened.problem);
+    else if (opened.statement.predicateType !== predicateType)
+      problems.push(`states ${opened.statement.predicateType}, not ${predicateType}`);
+    else if (!opened.statement.subject.some((entry) => `sha256:${entry.digest?.sha256}` === digest)) {
+      const about = opened.statement.subject.map((entry) => `sha256:${entry.digest?.sha256}`).join(', ');
+      problems.push(`is about ${about}, not ${digest}${named ? `, the image ${named} points at now` : ''}`);
+    } else return { status: 'verified', referrer: candidate.digest, statement: opened.statement };
+  }
+  return { status: 'failed', problem: problems.join('; ') };
 }
 
 /** Where the provenance's files and the workspace's inputs now differ: a changed, removed or new file. */

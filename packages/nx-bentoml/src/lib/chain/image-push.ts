@@ -1,6 +1,7 @@
 import { attachStatements } from '../attest/attach';
+import { type HeldImage, missingGateRecords } from '../attest/gate-record';
 import type { ImageStatements } from '../attest/image-statements';
-import type { Signer } from '../attest/signer';
+import type { Signer, VerifyKey } from '../attest/signer';
 import type { DockerClient } from '../docker/client';
 import { UserError } from '../errors';
 import type { RegistryClient } from '../registry/client';
@@ -139,15 +140,57 @@ async function attest(
  * What the gate must test before this push (refusing as pushImage does):
  * - "new": a registry would receive an image none of them holds yet (or the push is forced): test it;
  * - "published": the tags would only be written from an image with this build key a target registry
- *   already holds, which docker-push put there after its gate passed: the registry is that record;
+ *   already holds; without a signing key that registry is the gate's record (docker-push put the
+ *   image there after its gate passed);
  * - "nothing": every tag already holds the image.
+ * With a signing key (`gateKey`), only a passed gate statement it signed is the record: `unrecorded`
+ * says which held images lack one (attest/gate-record.ts), and the gate tests the image for them.
  */
-export async function gateNeed(push: ImagePush, clients: PushClients): Promise<'new' | 'published' | 'nothing'> {
-  if (push.force) return 'new';
+export async function gateNeed(
+  push: ImagePush,
+  clients: PushClients,
+  gateKey?: VerifyKey,
+): Promise<{ need: 'new' | 'published' | 'nothing'; unrecorded: string[] }> {
+  if (push.force) return { need: 'new', unrecorded: [] };
   const { local, source } = await describeImage(clients.docker, push.image, push.containerizeTarget, push.owner);
-  const steps = (await planRegistries(push, clients.registry, local)).flatMap((plan) => plan.steps);
-  if (steps.every((step) => step.action === 'keep')) return 'nothing';
-  return source || steps.every((step) => step.action !== 'push') ? 'published' : 'new';
+  const plans = await planRegistries(push, clients.registry, local);
+  const steps = plans.flatMap((plan) => plan.steps);
+  const need = steps.every((step) => step.action === 'keep')
+    ? 'nothing'
+    : source || steps.every((step) => step.action !== 'push')
+      ? 'published'
+      : 'new';
+  if (need === 'new' || !gateKey) return { need, unrecorded: [] };
+  const held = await heldImages(push, clients.registry, plans, source);
+  const unrecorded = await missingGateRecords(held, gateKey, clients.registry).catch((error: unknown) => {
+    throw explainRegistryError(error, { passwordEnv: push.access.passwordEnv });
+  });
+  return { need, unrecorded };
+}
+
+/**
+ * The registry images a push that writes no new image keeps tags on, or points or copies tags to,
+ * each once; a copy into another registry carries the source's statements along, so the source is read.
+ */
+async function heldImages(
+  push: ImagePush,
+  registry: RegistryClient,
+  plans: Awaited<ReturnType<typeof planRegistries>>,
+  source: RegistryImage | undefined,
+): Promise<HeldImage[]> {
+  const sourceAuth =
+    source && (plans.find((plan) => plan.registry === source.registry)?.auth ?? (await registry.credentials(source.registry, push.access)));
+  const held = new Map<string, HeldImage>();
+  for (const { repository, auth, steps } of plans) {
+    for (const step of steps) {
+      const image =
+        step.action === 'keep' || step.action === 'point'
+          ? { repository, digest: step.digest, auth }
+          : source && { repository: source.repository, digest: source.digest, auth: sourceAuth };
+      if (image) held.set(`${image.repository}@${image.digest}`, image);
+    }
+  }
+  return [...held.values()];
 }
 
 /** Rule 3 in every registry, before anything moves; a tag holding another project's image in any of them is refused. */
