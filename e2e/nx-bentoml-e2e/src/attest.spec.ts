@@ -6,6 +6,7 @@ import { type ChainEnvironment, requireChainEnvironment } from './support/enviro
 import { removeRepositoryImages } from './support/container';
 import { run, runNx, runNxUnchecked, runOrThrow } from './support/run';
 import { type ChainWorkspace, createChainWorkspace } from './support/chain-workspace';
+import { cosignStatements, cosignVerifyAttestation, requireCosign } from './support/cosign';
 
 const ociManifest = 'application/vnd.oci.image.manifest.v1+json';
 const ociIndex = 'application/vnd.oci.image.index.v1+json';
@@ -17,13 +18,15 @@ const dsseCheck = join(__dirname, '../../../packages/nx-bentoml/src/testing/dsse
 
 /**
  * A signed publish to the e2e registry (distribution 2.8: no referrers API, so the referrers tag
- * schema), its envelopes checked by Python's cryptography, and verify with the right key, another
- * key, and after the tag is moved to an unsigned image.
+ * schema), its envelopes checked by Python's cryptography and by cosign verify-attestation, verify
+ * with the right key and another key, promote to the second registry and both checks there, and
+ * verify after the tag is moved to an unsigned image.
  */
 describe('signed statements on a registry without the referrers API', () => {
   let environment: ChainEnvironment;
   let workspace: ChainWorkspace;
   let python: string;
+  let cosign: string;
   const imageName = `attest-${Date.now().toString(36)}/classifier`;
   const file = (path: string) => join(workspace.root, path);
   const basic = () => `Basic ${Buffer.from(`${environment.username}:${environment.password}`).toString('base64')}`;
@@ -36,6 +39,7 @@ describe('signed statements on a registry without the referrers API', () => {
 
   beforeAll(async () => {
     environment = await requireChainEnvironment();
+    cosign = requireCosign();
     workspace = createChainWorkspace('attest-ws', environment);
     runNx(
       workspace.root,
@@ -136,6 +140,55 @@ describe('signed statements on a registry without the referrers API', () => {
     expect(refused.stdout + refused.stderr).toMatch(
       /The sbom statement of .*classifier:latest \(sha256:[0-9a-f]{64}\) has no signature that verifies with the key/,
     );
+  });
+
+  // cosign's shortcut or the predicate type itself, and the predicate type its statement must carry.
+  const cosignTypes = [
+    ['slsaprovenance1', 'https://slsa.dev/provenance/v1'],
+    ['cyclonedx', 'https://cyclonedx.org/bom'],
+    ['https://nx-bentoml.dev/smoke-test/v1', 'https://nx-bentoml.dev/smoke-test/v1'],
+  ];
+  const checkWithCosign = (image: string, digest: string) => {
+    for (const [type, predicateType] of cosignTypes) {
+      const checked = cosignVerifyAttestation(cosign, environment, workspace.root, { image, key: file('signing-key.pub'), type });
+      expect({ type, status: checked.status, stderr: checked.status === 0 ? '' : checked.stderr }).toEqual({ type, status: 0, stderr: '' });
+      const statements = cosignStatements(checked.stdout).filter((found) => found.predicateType === predicateType);
+      expect(statements).toHaveLength(1);
+      expect(statements[0].subject.map((subject) => `sha256:${subject.digest.sha256}`)).toEqual([digest]);
+    }
+  };
+
+  it('cosign verify-attestation finds each statement with the key, and none with another key', () => {
+    const image = `${environment.registry}/${imageName}:latest`;
+    checkWithCosign(image, latestDigest());
+    const refused = cosignVerifyAttestation(cosign, environment, workspace.root, {
+      image,
+      key: file('other-key.pub'),
+      type: 'slsaprovenance1',
+    });
+    expect(refused.status).not.toBe(0);
+    expect(refused.stderr).toContain('no matching attestations');
+  });
+
+  it('promote to the second registry carries the statements: verify and cosign pass there', () => {
+    const promoted = runNx(
+      workspace.root,
+      ['run', 'classifier:promote', `--toRegistry=${environment.secondRegistry}`, '--to=production'],
+      workspace.taskEnv,
+    );
+    expect(promoted.stdout).toMatch(/production/);
+    const record = JSON.parse(readFileSync(file('dist/apps/classifier/promote/promote.json'), 'utf8'));
+    expect(record).toMatchObject({ digest: latestDigest(), referrers: 3 });
+
+    const verified = runNx(
+      workspace.root,
+      ['run', 'classifier:verify', `--registry=${environment.secondRegistry}`, '--tags=production', `--key=${file('signing-key.pub')}`],
+      workspace.taskEnv,
+    );
+    expect(verified.stdout).toMatch(
+      /classifier:production \(sha256:[0-9a-f]{64}\): sbom, provenance, gate verified with key [0-9a-f]{12}\./,
+    );
+    checkWithCosign(`${environment.secondRegistry}/${imageName}:production`, latestDigest());
   });
 
   it('verify fails after the tag is moved to an unsigned image', async () => {

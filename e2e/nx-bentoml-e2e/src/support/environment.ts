@@ -6,6 +6,8 @@ export interface ChainEnvironment {
   python: string;
   baseImage: string;
   registry: string;
+  /** A second registry of the same credentials: publish to two, promote from one to the other. */
+  secondRegistry: string;
   username: string;
   password: string;
   docker: Docker;
@@ -61,6 +63,7 @@ export async function requireChainEnvironment(): Promise<ChainEnvironment> {
     python,
     baseImage,
     registry,
+    secondRegistry: env('NX_BENTOML_SECOND_REGISTRY'),
     username: env('NX_BENTOML_REGISTRY_USERNAME'),
     password: readFileSync(env('NX_BENTOML_REGISTRY_PASSWORD_FILE'), 'utf8').trim(),
     docker,
