@@ -3,7 +3,7 @@ import { writeKeyPair } from '../../testing/signing-keys';
 import { useTempDir } from '../../testing/temp-dir';
 import { RegistryRefusal } from '../registry/errors';
 import { attachStatements } from './attach';
-import { openEnvelope, statement } from './envelope';
+import { openEnvelope, signStatement, statement } from './envelope';
 import { keyFileSigner, verifyKeyFile } from './signer';
 import { keyIdAnnotation, predicateTypeAnnotation, statementKinds } from './statements';
 
@@ -60,6 +60,42 @@ describe('attaching signed statements', () => {
     registry.referrers.delete(`${target.repository}@${target.digest}`);
     await attachStatements(target, statements, signer, registry.client);
     expect(registry.referrers.get(`${target.repository}@${target.digest}`)!.map((referrer) => referrer.data)).toEqual(signed);
+  });
+
+  it("does not count a statement annotated with this key's id whose signature does not verify", async () => {
+    const signer = keyFileSigner(writeKeyPair(temp.dir, 'mine').privatePath);
+    const forger = keyFileSigner(writeKeyPair(temp.dir, 'forger').privatePath);
+    const registry = fakeRegistry();
+    // Signed by another key, but labelled with this key's id in both places, as anyone with push rights could.
+    const forged = Buffer.from(JSON.stringify(await signStatement(statements[0].statement, forger)));
+    const labels = { [keyIdAnnotation]: signer.keyId };
+    await registry.client.attachReferrer(
+      target.repository,
+      target.digest,
+      {
+        artifactType: statementKinds.sbom.artifactType,
+        mediaType: 'application/vnd.dsse.envelope.v1+json',
+        data: forged,
+        annotations: labels,
+      },
+      undefined,
+    );
+    await registry.client.attachCosignAttestations(
+      target.repository,
+      target.digest,
+      [{ data: forged, annotations: { ...labels, predicateType: statementKinds.sbom.predicateType } }],
+      undefined,
+    );
+    expect(await attachStatements(target, [statements[0]], signer, registry.client)).toEqual([
+      { kind: 'sbom', status: 'attached', via: 'tag-schema' },
+    ]);
+    const held = registry.referrers.get(`${target.repository}@${target.digest}`)!;
+    expect(held).toHaveLength(2);
+    expect(openEnvelope(held[1].data, signer)).toEqual({ statement: statements[0].statement });
+    expect(registry.cosignAttestations.get(`${target.repository}@${target.digest}`)!.map((layer) => layer.data)).toEqual([
+      forged,
+      held[1].data,
+    ]);
   });
 
   it('adds nothing when this key already signed each kind for the digest, even when the statement changed', async () => {

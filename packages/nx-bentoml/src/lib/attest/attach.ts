@@ -4,6 +4,7 @@ import { cosignAttestationTag, cosignPredicateTypeAnnotation } from '../registry
 import type { RegistryAuth } from '../registry/credentials';
 import { RegistryRefusal, explainRefusal } from '../registry/errors';
 import { type Statement, dsseMediaType, signStatement } from './envelope';
+import { checkEnvelope, findStatement } from './verify';
 import type { Signer } from './signer';
 import { type StatementKind, keyIdAnnotation, predicateTypeAnnotation, statementKinds } from './statements';
 
@@ -24,10 +25,11 @@ export interface Attached {
 /**
  * Signs each statement and attaches it to the image in two places with the same envelope bytes: as
  * an OCI 1.1 referrer and as a layer of cosign's attestation tag (sha256-<hex>.att, which cosign
- * verify-attestation and admission controllers read). A statement this key already signed for this
- * digest is not signed again, only copied to the place that lacks it: an unchanged publish adds
- * nothing, and one digest never holds two different statements of one kind from one key (the SBOM
- * of a later run could differ in a tool's version).
+ * verify-attestation and admission controllers read). A statement this key signed for this digest,
+ * whose signature verifies (annotations are unsigned: a forged one does not count), is not signed
+ * again, only copied to the place that lacks it: an unchanged publish adds nothing, and one digest
+ * never holds two different statements of one kind from one key (the SBOM of a later run could
+ * differ in a tool's version).
  */
 export async function attachStatements(
   target: AttachTarget,
@@ -41,28 +43,35 @@ export async function attachStatements(
   };
   const cosignRefused = refusedBy(`statements under cosign's tag ${cosignAttestationTag(digest)}`);
   const tagged = statements.length ? await registry.listCosignAttestations(repository, digest, auth).catch(cosignRefused) : [];
+  /** The envelope of `kind` under cosign's tag that this key signed about this digest, those annotated with its id read first. */
+  const heldInTag = async (kind: StatementKind): Promise<Buffer | undefined> => {
+    const candidates = tagged.filter((layer) => layer.annotations[cosignPredicateTypeAnnotation] === statementKinds[kind].predicateType);
+    const annotated = candidates.filter((layer) => layer.annotations[keyIdAnnotation] === signer.keyId);
+    for (const layer of [...annotated, ...candidates.filter((layer) => !annotated.includes(layer))]) {
+      const envelope = await registry.readCosignAttestation(repository, layer.digest, auth).catch(cosignRefused);
+      if (!('problem' in checkEnvelope(envelope, kind, digest, signer))) return envelope;
+    }
+    return undefined;
+  };
   const forTag: CosignAttestation[] = [];
   const attached: Attached[] = [];
   for (const { kind, statement, annotations } of statements) {
     const { artifactType, predicateType } = statementKinds[kind];
     const refused = refusedBy(`${kind} statement`);
-    const signedBy = (held: Record<string, string>) => held[keyIdAnnotation] === signer.keyId;
-    const referrer = (await registry.listReferrers(repository, digest, auth, artifactType).catch(refused)).find((held) =>
-      signedBy(held.annotations),
-    );
-    const layer = tagged.find((held) => signedBy(held.annotations) && held.annotations[cosignPredicateTypeAnnotation] === predicateType);
-    if (referrer && layer) {
+    const referrers = await registry.listReferrers(repository, digest, auth, artifactType).catch(refused);
+    const asReferrer = await findStatement(target, kind, referrers, signer, registry).catch(refused);
+    const inTag = await heldInTag(kind);
+    if (asReferrer.status === 'verified' && inTag) {
       attached.push({ kind, status: 'present' });
       continue;
     }
-    const envelope = referrer
-      ? (await registry.readReferrer(repository, referrer.digest, auth).catch(refused)).data
-      : layer
-        ? await registry.readCosignAttestation(repository, layer.digest, auth).catch(refused)
-        : Buffer.from(JSON.stringify(await signStatement(statement, signer)));
+    const envelope =
+      asReferrer.status === 'verified'
+        ? asReferrer.envelope
+        : (inTag ?? Buffer.from(JSON.stringify(await signStatement(statement, signer))));
     const labels = { ...annotations, [keyIdAnnotation]: signer.keyId };
-    if (!layer) forTag.push({ data: envelope, annotations: { ...labels, [cosignPredicateTypeAnnotation]: predicateType } });
-    if (referrer) {
+    if (!inTag) forTag.push({ data: envelope, annotations: { ...labels, [cosignPredicateTypeAnnotation]: predicateType } });
+    if (asReferrer.status === 'verified') {
       attached.push({ kind, status: 'attached' });
       continue;
     }

@@ -75,7 +75,9 @@ export async function verifyImage(
 
 /** A statement of one kind on a digest: one the key signed about that digest, or why none of its kind holds, or none of its kind. */
 export type FoundStatement =
-  { status: 'verified'; referrer: string; statement: Statement } | { status: 'failed'; problem: string } | { status: 'absent' };
+  | { status: 'verified'; referrer: string; statement: Statement; envelope: Buffer }
+  | { status: 'failed'; problem: string }
+  | { status: 'absent' };
 
 /**
  * The statement of `kind` among a digest's `referrers` (one listing) that `key` signed about that
@@ -90,21 +92,17 @@ export async function findStatement(
   registry: RegistryClient,
 ): Promise<FoundStatement> {
   const { repository, digest, auth, named } = subject;
-  const { artifactType, predicateType } = statementKinds[kind];
+  const { artifactType } = statementKinds[kind];
   const candidates = referrers.filter((referrer) => referrer.artifactType === artifactType);
   if (candidates.length === 0) return { status: 'absent' };
   // The annotation is unsigned: it only orders the reads, the signature decides.
   const annotated = (referrer: ReferrerDescriptor) => referrer.annotations[keyIdAnnotation] === key.keyId;
   const problems: string[] = [];
   for (const candidate of [...candidates.filter(annotated), ...candidates.filter((referrer) => !annotated(referrer))]) {
-    const opened = openEnvelope((await registry.readReferrer(repository, candidate.digest, auth)).data, key);
-    if ('problem' in opened) problems.push(opened.problem);
-    else if (opened.statement.predicateType !== predicateType)
-      problems.push(`states ${opened.statement.predicateType}, not ${predicateType}`);
-    else if (!opened.statement.subject.some((entry) => `sha256:${entry.digest?.sha256}` === digest)) {
-      const about = opened.statement.subject.map((entry) => `sha256:${entry.digest?.sha256}`).join(', ');
-      problems.push(`is about ${about}, not ${digest}${named ? `, the image ${named} points at now` : ''}`);
-    } else return { status: 'verified', referrer: candidate.digest, statement: opened.statement };
+    const envelope = (await registry.readReferrer(repository, candidate.digest, auth)).data;
+    const checked = checkEnvelope(envelope, kind, digest, key, named);
+    if ('problem' in checked) problems.push(checked.problem);
+    else return { status: 'verified', referrer: candidate.digest, statement: checked.statement, envelope };
   }
   return { status: 'failed', problem: problems.join('; ') };
 }
@@ -140,4 +138,27 @@ async function fileSha256(path: string): Promise<string> {
   const hash = createHash('sha256');
   for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
   return hash.digest('hex');
+}
+
+/**
+ * An envelope's statement when it holds for `kind` on `digest`: signed by `key`, of the kind's
+ * predicate type, about that digest; else why not (`named`, the tag the image was asked by).
+ */
+export function checkEnvelope(
+  bytes: Buffer,
+  kind: StatementKind,
+  digest: string,
+  key: VerifyKey,
+  named?: string,
+): { statement: Statement } | { problem: string } {
+  const { predicateType } = statementKinds[kind];
+  const opened = openEnvelope(bytes, key);
+  if ('problem' in opened) return opened;
+  if (opened.statement.predicateType !== predicateType)
+    return { problem: `states ${opened.statement.predicateType}, not ${predicateType}` };
+  if (!opened.statement.subject.some((entry) => `sha256:${entry.digest?.sha256}` === digest)) {
+    const about = opened.statement.subject.map((entry) => `sha256:${entry.digest?.sha256}`).join(', ');
+    return { problem: `is about ${about}, not ${digest}${named ? `, the image ${named} points at now` : ''}` };
+  }
+  return opened;
 }
