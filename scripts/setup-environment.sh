@@ -5,7 +5,8 @@
 #   3. a Python virtualenv with pinned bentoml + scikit-learn
 #   4. two loopback-only container registries with htpasswd auth (Debian's docker-registry),
 #      on NX_BENTOML_REGISTRY_PORT and the port after it
-#   5. cosign, built from the Go module proxy, to check the signed statements as users do
+#   5. with --sigstore (the test suite's): cosign and policy-controller's tester, built from the Go
+#      module proxy, to check the signed statements as users and admission controllers do
 #   6. $STATE/env.sh with the variables the e2e tests source
 #   7. .e2e-env/ in .gitignore
 #
@@ -18,6 +19,14 @@
 #   DOCKER_HOST               respected when checking for a running engine
 set -euo pipefail
 
+WITH_SIGSTORE=0
+for arg in "$@"; do
+  case "$arg" in
+    --sigstore) WITH_SIGSTORE=1 ;;
+    *) printf '[setup-environment] ERROR: unknown option %s (the one option is --sigstore)\n' "$arg" >&2; exit 2 ;;
+  esac
+done
+
 BENTOML_VERSION="1.4.39"
 # The lower bound of the supported range: packages/nx-bentoml/package.json "nx-bentoml".bentoml.
 BENTOML_LOWEST_VERSION="$(sed -n 's/.*"bentoml": *">=\([0-9.]*\).*/\1/p' "$(dirname "${BASH_SOURCE[0]}")/../packages/nx-bentoml/package.json")"
@@ -28,6 +37,8 @@ REGISTRY_USER="nxbento"
 # cosign reads the signed statements from its attestation tag (sha256-<hex>.att) as users and admission
 # controllers do; no release binary can be downloaded here, so it is built from the Go module proxy.
 COSIGN_VERSION="v2.6.5"
+# sigstore's admission controller; its tester evaluates a ClusterImagePolicy (the README's) against an image.
+POLICY_CONTROLLER_VERSION="v0.13.1"
 DEBIAN_SUITE="bookworm"
 UV_VERSION="0.13.9" # `bentoml build` pip-installs uv into the venv on the fly when it is missing
 # Packages of the base image. BentoML 1.4's generated Dockerfile (template base_v2.j2) needs:
@@ -420,6 +431,24 @@ ensure_cosign() {
   log "cosign built in $(elapsed "$start")"
 }
 
+ensure_policy_tester() {
+  local bin="$STATE/bin/policy-tester" stamp="$STATE/bin/policy-tester.version"
+  if [ -x "$bin" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$POLICY_CONTROLLER_VERSION" ]; then return; fi
+  command -v go >/dev/null 2>&1 ||
+    die "Go (1.24 or later) is needed to build policy-controller's tester $POLICY_CONTROLLER_VERSION for the e2e tests: install it from https://go.dev/dl"
+  local start dir; start=$(date +%s)
+  log "building policy-controller's tester $POLICY_CONTROLLER_VERSION from the Go module proxy (a few minutes the first time)"
+  # Its go.mod has replace directives, which "go install pkg@version" refuses: built inside the downloaded module.
+  dir=$(go mod download -json "github.com/sigstore/policy-controller@$POLICY_CONTROLLER_VERSION" |
+    sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
+  [ -d "$dir" ] || die "go mod download github.com/sigstore/policy-controller@$POLICY_CONTROLLER_VERSION failed: check that the Go module proxy answers (go env GOPROXY)"
+  mkdir -p "$STATE/bin"
+  (cd "$dir" && GOFLAGS=-trimpath go build -o "$bin" ./cmd/tester) >&2 ||
+    die "building policy-controller's tester failed (see above)"
+  echo "$POLICY_CONTROLLER_VERSION" >"$stamp"
+  log "policy-controller's tester built in $(elapsed "$start")"
+}
+
 # ---------------------------------------------------------------------------
 # 6. env.sh  7. .gitignore
 # ---------------------------------------------------------------------------
@@ -434,7 +463,9 @@ write_env_sh() {
     printf 'export NX_BENTOML_SECOND_REGISTRY=%q\n' "127.0.0.1:$SECOND_REGISTRY_PORT"
     printf 'export NX_BENTOML_REGISTRY_USERNAME=%q\n' "$REGISTRY_USER"
     printf 'export NX_BENTOML_REGISTRY_PASSWORD_FILE=%q\n' "$REGISTRY_DIR/password"
-    printf 'export NX_BENTOML_COSIGN=%q\n' "$STATE/bin/cosign"
+    # Only once built (--sigstore): a run without the option keeps them when they are there.
+    if [ -x "$STATE/bin/cosign" ]; then printf 'export NX_BENTOML_COSIGN=%q\n' "$STATE/bin/cosign"; fi
+    if [ -x "$STATE/bin/policy-tester" ]; then printf 'export NX_BENTOML_POLICY_TESTER=%q\n' "$STATE/bin/policy-tester"; fi
   } | write_if_changed "$STATE/env.sh" 644 || true
 }
 
@@ -458,7 +489,10 @@ ensure_registry_credentials
 ensure_registry "$REGISTRY_PORT" "$REGISTRY_DIR"
 # A second registry, to publish to two registries in one run.
 ensure_registry "$SECOND_REGISTRY_PORT" "$STATE/registry-2"
-ensure_cosign
+if [ "$WITH_SIGSTORE" = 1 ]; then
+  ensure_cosign
+  ensure_policy_tester
+fi
 write_env_sh
 ensure_gitignore
 
@@ -468,6 +502,6 @@ cat >&2 <<EOF
   base image    : $BASE_IMAGE
   python        : $VENV/bin/python (bentoml $BENTOML_VERSION, scikit-learn $SKLEARN_VERSION, uv $UV_VERSION)
   registries    : 127.0.0.1:$REGISTRY_PORT and 127.0.0.1:$SECOND_REGISTRY_PORT (user $REGISTRY_USER, password in $REGISTRY_DIR/password)
-  cosign        : $STATE/bin/cosign ($COSIGN_VERSION)
+  sigstore      : $([ -x "$STATE/bin/policy-tester" ] && echo "cosign $COSIGN_VERSION, policy-controller tester $POLICY_CONTROLLER_VERSION in $STATE/bin" || echo "not built (--sigstore builds them)")
   env file      : source $STATE/env.sh
 EOF

@@ -6,7 +6,14 @@ import { type ChainEnvironment, requireChainEnvironment } from './support/enviro
 import { removeRepositoryImages } from './support/container';
 import { run, runNx, runNxUnchecked, runOrThrow } from './support/run';
 import { type ChainWorkspace, createChainWorkspace } from './support/chain-workspace';
-import { cosignStatements, cosignVerifyAttestation, requireCosign } from './support/cosign';
+import {
+  type SigstoreTools,
+  admits,
+  cosignStatements,
+  cosignVerifyAttestation,
+  readmePolicy,
+  requireSigstoreTools,
+} from './support/sigstore';
 
 const ociManifest = 'application/vnd.oci.image.manifest.v1+json';
 const ociIndex = 'application/vnd.oci.image.index.v1+json';
@@ -26,7 +33,7 @@ describe('signed statements on a registry without the referrers API', () => {
   let environment: ChainEnvironment;
   let workspace: ChainWorkspace;
   let python: string;
-  let cosign: string;
+  let sigstore: SigstoreTools;
   const imageName = `attest-${Date.now().toString(36)}/classifier`;
   const file = (path: string) => join(workspace.root, path);
   const basic = () => `Basic ${Buffer.from(`${environment.username}:${environment.password}`).toString('base64')}`;
@@ -39,7 +46,7 @@ describe('signed statements on a registry without the referrers API', () => {
 
   beforeAll(async () => {
     environment = await requireChainEnvironment();
-    cosign = requireCosign();
+    sigstore = requireSigstoreTools();
     workspace = createChainWorkspace('attest-ws', environment);
     runNx(
       workspace.root,
@@ -150,7 +157,7 @@ describe('signed statements on a registry without the referrers API', () => {
   ];
   const checkWithCosign = (image: string, digest: string) => {
     for (const [type, predicateType] of cosignTypes) {
-      const checked = cosignVerifyAttestation(cosign, environment, workspace.root, { image, key: file('signing-key.pub'), type });
+      const checked = cosignVerifyAttestation(sigstore, environment, workspace.root, { image, key: file('signing-key.pub'), type });
       expect({ type, status: checked.status, stderr: checked.status === 0 ? '' : checked.stderr }).toEqual({ type, status: 0, stderr: '' });
       const statements = cosignStatements(checked.stdout).filter((found) => found.predicateType === predicateType);
       expect(statements).toHaveLength(1);
@@ -158,10 +165,21 @@ describe('signed statements on a registry without the referrers API', () => {
     }
   };
 
-  it('cosign verify-attestation finds each statement with the key, and none with another key', () => {
+  const readme = join(__dirname, '../../../README.md');
+  const policyFor = (key: string) => readmePolicy(readme, file(key), `${environment.registry}/**`);
+
+  it("cosign verify-attestation and the README's admission policy accept it with the key, and not with another key", () => {
     const image = `${environment.registry}/${imageName}:latest`;
     checkWithCosign(image, latestDigest());
-    const refused = cosignVerifyAttestation(cosign, environment, workspace.root, {
+    const admitted = admits(sigstore, environment, workspace.root, { policy: policyFor('signing-key.pub'), image });
+    expect({ status: admitted.status, output: admitted.status === 0 ? '' : admitted.stdout + admitted.stderr }).toEqual({
+      status: 0,
+      output: '',
+    });
+    const otherKey = admits(sigstore, environment, workspace.root, { policy: policyFor('other-key.pub'), image });
+    expect(otherKey.status).not.toBe(0);
+    expect(otherKey.stdout + otherKey.stderr).toContain('no matching attestations');
+    const refused = cosignVerifyAttestation(sigstore, environment, workspace.root, {
       image,
       key: file('other-key.pub'),
       type: 'slsaprovenance1',
@@ -188,7 +206,10 @@ describe('signed statements on a registry without the referrers API', () => {
     expect(verified.stdout).toMatch(
       /classifier:production \(sha256:[0-9a-f]{64}\): sbom, provenance, gate verified with key [0-9a-f]{12}\./,
     );
-    checkWithCosign(`${environment.secondRegistry}/${imageName}:production`, latestDigest());
+    const production = `${environment.secondRegistry}/${imageName}:production`;
+    checkWithCosign(production, latestDigest());
+    const policy = readmePolicy(readme, file('signing-key.pub'), `${environment.secondRegistry}/**`);
+    expect(admits(sigstore, environment, workspace.root, { policy, image: production }).status).toBe(0);
   });
 
   it('verify fails after the tag is moved to an unsigned image', async () => {
@@ -222,5 +243,9 @@ describe('signed statements on a registry without the referrers API', () => {
     const moved = runNxUnchecked(workspace.root, ['run', 'classifier:verify', `--key=${file('signing-key.pub')}`], workspace.taskEnv);
     expect(moved.status).not.toBe(0);
     expect(moved.stdout + moved.stderr).toContain(`classifier:latest (${sha256(Buffer.from(manifest))}) carries no sbom statement`);
+    const image = `${environment.registry}/${imageName}:latest`;
+    const refused = admits(sigstore, environment, workspace.root, { policy: policyFor('signing-key.pub'), image });
+    expect(refused.status).not.toBe(0);
+    expect(refused.stdout + refused.stderr).toContain('no matching attestations');
   });
 });
