@@ -1,4 +1,5 @@
 import { ZodError } from 'zod';
+import { outboundFetch } from '../http/outbound-fetch';
 import { type CredentialSources, type RegistryAccess, type RegistryAuth, resolveRegistryAuth } from './credentials';
 import { type RemoteImage, imageManifestTypes, listTags, putManifest, readImage, readManifest } from './distribution-api';
 import { RegistryRefusal } from './errors';
@@ -92,7 +93,9 @@ export interface RegistryClient {
   readCosignAttestation(repository: string, layerDigest: string, auth: RegistryAuth | undefined): Promise<Buffer>;
 }
 
-export function createRegistryClient({ fetch: fetchImpl = fetch, ...sources }: CredentialSources & { fetch?: Fetch } = {}): RegistryClient {
+export function createRegistryClient({ fetch: injected, ...sources }: CredentialSources & { fetch?: Fetch } = {}): RegistryClient {
+  // The environment that names the credentials names the proxy too (HTTP_PROXY, HTTPS_PROXY, NO_PROXY).
+  const fetchImpl = injected ?? outboundFetch(sources.env);
   return {
     credentials: (registry, access) => resolveRegistryAuth(registry, { ...sources, ...definedOnly(access) }),
 

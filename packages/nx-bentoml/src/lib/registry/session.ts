@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { UserError } from '../errors';
+import { ProxyFailure } from '../http/outbound-fetch';
 import type { RegistryAuth } from './credentials';
 
 export type Fetch = typeof fetch;
@@ -9,7 +11,12 @@ const tokenSchema = z.union([z.object({ token: z.string() }), z.object({ access_
  * Requests to one registry that answer its auth challenge (Basic, or a Bearer token from its
  * realm) and reuse the answer; a new challenge, such as a push scope after a pull, is answered again.
  */
-export function registrySession(auth: RegistryAuth | undefined, fetchImpl: Fetch) {
+export function registrySession(auth: RegistryAuth | undefined, fetchThrough: Fetch) {
+  // A proxy that will not carry the request is the user's to fix: its message says how.
+  const fetchImpl: Fetch = (input, init) =>
+    fetchThrough(input, init).catch((error: unknown) => {
+      throw error instanceof ProxyFailure ? new UserError(error.message) : error;
+    });
   let authorization: string | undefined;
   let authorizedOrigin: string | undefined;
   const basic =
