@@ -225,8 +225,8 @@ describe('external models', () => {
         `the Hugging Face hub at ${closed} cannot be reached to learn its commit (ECONNREFUSED). Set HF_HUB_OFFLINE=1`,
       );
       const unreachable = parseExternalModels(`hf:org/tiny@main unreachable ${hub.endpoint} ETIMEDOUT\n`, tiny);
-      expect(() => assertExternalModelsAvailable(unreachable, 'apps/svc/service.py', { HTTPS_PROXY: 'http://proxy:3128' })).toThrow(
-        'then run again. Behind a proxy, set NODE_USE_ENV_PROXY=1 (Node 22.21 or later) so that Node uses HTTPS_PROXY as huggingface_hub does.',
+      expect(() => assertExternalModelsAvailable(unreachable, 'apps/svc/service.py', { HTTP_PROXY: 'http://proxy:3128' })).toThrow(
+        'then run again. The request goes through the proxy HTTP_PROXY names unless NO_PROXY lists the hub: check both.',
       );
     });
 

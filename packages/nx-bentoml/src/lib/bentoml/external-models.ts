@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { UserError } from '../errors';
 import { commandPath } from '../helper-programs';
+import { proxySettings } from '../http/outbound-fetch';
 import { notSearched } from './bento-contents';
 import { missingModelError } from './failures';
 import { huggingFaceHubCacheOrder } from './hugging-face-cache';
@@ -185,15 +186,12 @@ function hubFailureError(
 ): UserError {
   const hub = `the Hugging Face hub at ${failure.endpoint}`;
   if (failure.hub === 'unreachable') {
-    // Node's fetch ignores HTTPS_PROXY unless told; huggingface_hub does not.
-    const proxied = ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy'].some((name) => env[name]) && !env['NODE_USE_ENV_PROXY'];
+    const proxy = proxySettings(env)?.[failure.endpoint.startsWith('https:') ? 'https' : 'http'];
     return new UserError(
       `${asked}, and ${hub} cannot be reached to learn its commit (${failure.reason}). ` +
         `Set HF_HUB_OFFLINE=1 to build from this machine's Hugging Face cache (${huggingFaceHubCacheOrder}), ` +
         `or fix HF_ENDPOINT (the hub's address; unset, https://huggingface.co), then run again.` +
-        (proxied
-          ? ' Behind a proxy, set NODE_USE_ENV_PROXY=1 (Node 22.21 or later) so that Node uses HTTPS_PROXY as huggingface_hub does.'
-          : ''),
+        (proxy ? ` The request goes through the proxy ${proxy.name} names unless NO_PROXY lists the hub: check both.` : ''),
     );
   }
   const answered = `HTTP ${failure.status}${failure.errorCode === '-' ? '' : `, ${failure.errorCode}`}`;

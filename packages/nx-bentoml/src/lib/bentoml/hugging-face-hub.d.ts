@@ -16,4 +16,6 @@ export function askHubForCommit(request: {
   revision: string;
   token?: string;
   timeoutMs: number;
+  /** Where HTTP_PROXY, HTTPS_PROXY and NO_PROXY are read; process.env by default. */
+  env?: Record<string, string | undefined>;
 }): Promise<HubAnswer>;

@@ -1,10 +1,11 @@
 // How this machine reaches the Hugging Face hub, read from the environment as huggingface_hub
 // reads it (constants.py, utils/_auth.py), and the one request that turns a revision into its
 // commit: the one BentoML's HuggingFaceModel makes at build time (HfApi.model_info).
-// Plain CommonJS without dependencies: the Nx runtime input runs it with Node alone.
+// Plain CommonJS: the Nx runtime input runs it with Node alone.
 const { readFileSync } = require('node:fs');
 const { homedir } = require('node:os');
 const { join } = require('node:path');
+const { outboundFetch } = require('../http/outbound-fetch.js');
 const { expandHome } = require('./hugging-face-cache.js');
 
 const defaultEndpoint = 'https://huggingface.co';
@@ -58,13 +59,14 @@ function hubTimeoutMs(env = process.env) {
 
 /**
  * One request: GET {endpoint}/api/models/{repository}/revision/{revision}, with the token as a
- * bearer when there is one, answered within the timeout. Resolves to { commit }, or { status,
- * errorCode } when the hub refuses (4xx), or { unreachable: why }. Nothing returned holds the token.
+ * bearer when there is one, answered within the timeout, through the proxy `env` names (as
+ * huggingface_hub goes). Resolves to { commit }, or { status, errorCode } when the hub refuses
+ * (4xx), or { unreachable: why }. Nothing returned holds the token or the proxy's credentials.
  */
-async function askHubForCommit({ endpoint, repository, revision, token, timeoutMs }) {
+async function askHubForCommit({ endpoint, repository, revision, token, timeoutMs, env = process.env }) {
   let response;
   try {
-    response = await fetch(`${endpoint}/api/models/${repository}/revision/${encodeURIComponent(revision)}`, {
+    response = await outboundFetch(env)(`${endpoint}/api/models/${repository}/revision/${encodeURIComponent(revision)}`, {
       headers: token ? { authorization: `Bearer ${token}` } : {},
       signal: AbortSignal.timeout(timeoutMs),
     });
@@ -91,6 +93,7 @@ async function askHubForCommit({ endpoint, repository, revision, token, timeoutM
 /** Why a request failed, in a few words on one line: the system's error code, or the timeout. */
 function failureReason(error, timeoutMs) {
   if (error && error.name === 'TimeoutError') return `no answer within ${timeoutMs / 1000} s`;
+  if (error && error.name === 'ProxyFailure') return error.reason;
   const cause = error && error.cause;
   const why = (cause && (cause.code || cause.message)) || (error && error.message) || String(error);
   return why.replace(/\s+/g, ' ').trim();

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { startForwardProxy } from '../../testing/forward-proxy';
 import { closedEndpoint, useStandInHub } from '../../testing/hugging-face-hub';
 import { useTempDir } from '../../testing/temp-dir';
 import { askHubForCommit, huggingFaceEndpoint, huggingFaceOffline, huggingFaceToken, hubTimeoutMs } from './hugging-face-hub';
@@ -7,8 +8,15 @@ describe('the Hugging Face hub, as huggingface_hub reaches it', () => {
   const home = useTempDir('hf-home-');
   const hub = useStandInHub({ token: 'hf_secret' });
   const sha = 'c'.repeat(40);
-  const ask = (revision = 'main', { anonymous = false, timeoutMs = 2000 } = {}) =>
-    askHubForCommit({ endpoint: hub.endpoint, repository: 'org/tiny', revision, token: anonymous ? undefined : 'hf_secret', timeoutMs });
+  const ask = (revision = 'main', { anonymous = false, timeoutMs = 2000, env = process.env } = {}) =>
+    askHubForCommit({
+      endpoint: hub.endpoint,
+      repository: 'org/tiny',
+      revision,
+      token: anonymous ? undefined : 'hf_secret',
+      timeoutMs,
+      env,
+    });
 
   it('is offline with HF_HUB_OFFLINE (or TRANSFORMERS_OFFLINE) set to a true value', () => {
     expect(['1', 'on', 'YES', 'true'].map((value) => huggingFaceOffline({ HF_HUB_OFFLINE: value }))).toEqual([true, true, true, true]);
@@ -70,5 +78,21 @@ describe('the Hugging Face hub, as huggingface_hub reaches it', () => {
       timeoutMs: 2000,
     });
     expect(answer).toEqual({ unreachable: 'ECONNREFUSED' });
+  });
+
+  it('goes through the proxy HTTPS_PROXY or HTTP_PROXY names, as huggingface_hub does; its refusal names it without credentials', async () => {
+    hub.commit('org/tiny', 'main', sha);
+    const [proxy, refusing] = await Promise.all([startForwardProxy(), startForwardProxy({ refuse: 407 })]);
+    try {
+      expect(await ask('main', { env: { HTTP_PROXY: proxy.url } })).toEqual({ commit: sha });
+      expect(proxy.requests.map(({ url }) => url)).toEqual([`${hub.endpoint}/api/models/org/tiny/revision/main`]);
+      expect(await ask('main', { env: { HTTP_PROXY: refusing.url.replace('//', '//me:pw@') } })).toEqual({
+        unreachable: `the proxy ${refusing.url} (HTTP_PROXY), which answered HTTP 407 Proxy Authentication Required: it wants credentials, or refused the ones given`,
+      });
+      expect(hub.requests).toHaveLength(1);
+    } finally {
+      proxy.close();
+      refusing.close();
+    }
   });
 });
