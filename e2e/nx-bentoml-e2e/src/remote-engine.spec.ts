@@ -92,14 +92,18 @@ describe('a Docker Engine reached over TCP with TLS', () => {
 
     // The smoke test's container exists only while the gate runs: watch both engines for it until publish ends.
     const seen = { tls: new Map<string, SeenContainer>(), shared: new Map<string, SeenContainer>() };
+    // An exited container lists no ports: the snapshot taken while it ran, with its published port, is kept.
+    const remember = (map: Map<string, SeenContainer>, container: SeenContainer) => {
+      if (!map.get(container.id)?.ports.some((port) => port.port)) map.set(container.id, container);
+    };
     const publish = startNx(workspace.root, ['run', `${project}:publish`, `--registry=${environment.registry}`], env);
     let finished = false;
     void publish.done.then(() => (finished = true));
     await waitUntil(
       'publish ends',
       async () => {
-        for (const container of await smokeTestContainers(remote.docker)) seen.tls.set(container.id, container);
-        for (const container of await smokeTestContainers(environment.docker)) seen.shared.set(container.id, container);
+        for (const container of await smokeTestContainers(remote.docker)) remember(seen.tls, container);
+        for (const container of await smokeTestContainers(environment.docker)) remember(seen.shared, container);
         return finished;
       },
       30 * 60_000,
