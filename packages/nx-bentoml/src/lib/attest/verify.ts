@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto';
-import { createReadStream, existsSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileSha256 } from '../bentoml/bento-archive';
 import type { ReferrerDescriptor, RegistryClient } from '../registry/client';
 import type { RegistryAuth } from '../registry/credentials';
 import { type Statement, openEnvelope } from './envelope';
@@ -132,12 +132,6 @@ async function materialProblems(
   }
   for (const file of files) if (!recorded.has(file)) problems.push(`${file} is an input of the Bento now but not in the provenance.`);
   return problems;
-}
-
-async function fileSha256(path: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
 }
 
 /**
