@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { UserError } from '../errors';
-import { type Side, imageManifestTypes, readBlob, readManifest, sha256Digest, uploadBlob, writeManifest } from './distribution-api';
-import { RegistryRefusal, artifactsAlternative, artifactsRefused } from './errors';
+import { type Side, imageManifestTypes, readBlob, readManifest, sha256Digest, uploadBlob } from './distribution-api';
+import { type ArtifactWriter, writeArtifactManifest, mergeUnderTag } from './tag-merge';
 import { referrerBlobLimit, referrersTag } from './referrers';
 
 /**
@@ -62,57 +62,44 @@ export function readCosignAttestation(side: Side, layerDigest: string): Promise<
 
 /**
  * Adds envelopes the subject's attestation tag lacks (by the layer's digest), keeping every layer it
- * holds: uploads their blobs and the config, then writes the manifest under the tag. As with the
- * referrers tag schema the registry offers no compare-and-swap, so the tag is read back after the
- * write and merged once more when another writer's manifest replaced it. Answers how many it added.
+ * holds: uploads their blobs and the config, then writes the manifest under the tag (tag-merge.ts:
+ * read back, merged once more). Answers how many it added.
  */
 export async function addCosignAttestations(
   side: Side,
   subjectDigest: string,
   attestations: CosignAttestation[],
-  writer: keyof typeof artifactsAlternative,
+  writer: ArtifactWriter,
 ): Promise<number> {
   const tag = cosignAttestationTag(subjectDigest);
-  const added = attestations.map((attestation) => ({
-    mediaType: dsseLayerType,
-    digest: sha256Digest(attestation.data),
-    size: attestation.data.length,
-    annotations: { ...attestation.annotations, [cosignSignatureAnnotation]: '' },
-    data: attestation.data,
-  }));
-  let written = 0;
-  for (let attempt = 0; attempt < 2; attempt++) {
-    const current = await readAttestationLayers(side, subjectDigest);
-    const held = new Set(current.map((layer) => layer.digest));
-    const missing = added.filter((layer) => !held.has(layer.digest));
-    if (missing.length === 0) return written;
-    for (const layer of missing) await uploadBlob(side.session, side.api, layer.data);
-    const layers = [...current, ...missing.map(({ data: _data, ...descriptor }) => descriptor)];
-    const config = attestationConfig(layers.map((layer) => layer.digest));
-    await uploadBlob(side.session, side.api, config);
-    const body = Buffer.from(
-      JSON.stringify({
-        schemaVersion: 2,
-        mediaType: ociManifestType,
-        config: { mediaType: ociConfigType, size: config.length, digest: sha256Digest(config) },
-        layers,
-      }),
-    );
-    await writeManifest(side.session, side.api, tag, { contentType: ociManifestType, body }).catch((error: unknown) => {
-      throw error instanceof RegistryRefusal && [400, 415].includes(error.status)
-        ? artifactsRefused(error, artifactsAlternative[writer])
-        : error;
-    });
-    written = Math.max(written, missing.length);
-  }
-  const after = new Set((await readAttestationLayers(side, subjectDigest)).map((layer) => layer.digest));
-  if (added.some((layer) => !after.has(layer.digest))) {
-    throw new UserError(
+  return mergeUnderTag({
+    added: attestations.map((attestation) => ({
+      mediaType: dsseLayerType,
+      digest: sha256Digest(attestation.data),
+      size: attestation.data.length,
+      annotations: { ...attestation.annotations, [cosignSignatureAnnotation]: '' },
+      data: attestation.data,
+    })),
+    read: () => readAttestationLayers(side, subjectDigest),
+    write: async (current, missing) => {
+      for (const layer of missing) await uploadBlob(side.session, side.api, layer.data);
+      const layers = [...current, ...missing.map(({ data: _data, ...descriptor }) => descriptor)];
+      const config = attestationConfig(layers.map((layer) => layer.digest));
+      await uploadBlob(side.session, side.api, config);
+      const body = Buffer.from(
+        JSON.stringify({
+          schemaVersion: 2,
+          mediaType: ociManifestType,
+          config: { mediaType: ociConfigType, size: config.length, digest: sha256Digest(config) },
+          layers,
+        }),
+      );
+      await writeArtifactManifest(side, tag, { contentType: ociManifestType, body }, writer);
+    },
+    lostTwice: () =>
       `${side.api.reference}:${tag} lost an attestation twice to another writer of the same tag (two runs attaching to ${subjectDigest} at once). ` +
-        `Run again: attaching is idempotent.`,
-    );
-  }
-  return written;
+      `Run again: attaching is idempotent.`,
+  });
 }
 
 /** Copies the envelopes of the source's attestation tag that the target's lacks (promote to another repository). */

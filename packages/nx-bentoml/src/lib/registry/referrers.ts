@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { UserError } from '../errors';
-import { type Side, copyImageContents, readBlob, readManifest, sha256Digest, uploadBlob, writeManifest } from './distribution-api';
-import { BlobRejected, RegistryRefusal, artifactsAlternative, artifactsRefused } from './errors';
+import { type Side, copyImageContents, readBlob, readManifest, sha256Digest, uploadBlob } from './distribution-api';
+import { BlobRejected, RegistryRefusal } from './errors';
+import { type ArtifactWriter, mergeUnderTag, writeArtifactManifest } from './tag-merge';
 
 /**
  * Artifacts attached to an image manifest as OCI 1.1 referrers (OCI distribution spec 1.1,
@@ -30,8 +31,6 @@ export interface ReferrerDescriptor {
 }
 
 export type ReferrersVia = 'referrers-api' | 'tag-schema';
-/** Who writes referrers: docker-push attaching its statements, or promote carrying them. */
-type Writer = keyof typeof artifactsAlternative;
 
 const ociManifestType = 'application/vnd.oci.image.manifest.v1+json';
 const ociIndexType = 'application/vnd.oci.image.index.v1+json';
@@ -183,13 +182,9 @@ async function writeReferrerManifest(
   side: Side,
   digest: string,
   manifest: { contentType: string; body: Buffer },
-  writer: Writer,
+  writer: ArtifactWriter,
 ): Promise<ReferrersVia> {
-  const written = await writeManifest(side.session, side.api, digest, manifest).catch((error: unknown) => {
-    throw error instanceof RegistryRefusal && [400, 415].includes(error.status)
-      ? artifactsRefused(error, artifactsAlternative[writer])
-      : error;
-  });
+  const written = await writeArtifactManifest(side, digest, manifest, writer);
   return written.subject ? 'referrers-api' : 'tag-schema';
 }
 
@@ -234,39 +229,23 @@ function indexDescriptors(body: Buffer): ReferrerDescriptor[] {
   }));
 }
 
-/**
- * Adds descriptors to the subject's tag schema index (read, add what it lacks, write), keeping every
- * entry it has. Two writers of one index at once (two pushes signing one digest) can each write an
- * index without the other's entry: the registry has no compare-and-swap for tags that every registry
- * honours, so the index is read back after the write and, when an entry is missing, merged and
- * written once more. A third writer in that window would still lose; a registry with the referrers
- * API has no such race.
- */
-async function addToReferrersIndex(side: Side, subjectDigest: string, added: ReferrerDescriptor[], writer: Writer): Promise<void> {
+/** Adds descriptors to the subject's tag schema index, keeping every entry it has (tag-merge.ts: read back, merged once more). */
+async function addToReferrersIndex(side: Side, subjectDigest: string, added: ReferrerDescriptor[], writer: ArtifactWriter): Promise<void> {
   const tag = referrersTag(subjectDigest);
-  for (let attempt = 0; attempt < 2; attempt++) {
-    const current = await readReferrersIndex(side, subjectDigest);
-    const known = new Set(current.map((descriptor) => descriptor.digest));
-    const missing = added.filter((descriptor) => !known.has(descriptor.digest));
-    if (missing.length === 0) return;
-    const manifests = [...current, ...missing].map(({ artifactType, annotations, ...rest }) => ({
-      ...rest,
-      ...(artifactType ? { artifactType } : {}),
-      ...(Object.keys(annotations).length ? { annotations } : {}),
-    }));
-    const body = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: ociIndexType, manifests }));
-    await writeManifest(side.session, side.api, tag, { contentType: ociIndexType, body }).catch((error: unknown) => {
-      throw error instanceof RegistryRefusal && [400, 415].includes(error.status)
-        ? artifactsRefused(error, artifactsAlternative[writer])
-        : error;
-    });
-  }
-  const after = new Set((await readReferrersIndex(side, subjectDigest)).map((descriptor) => descriptor.digest));
-  const lost = added.filter((descriptor) => !after.has(descriptor.digest));
-  if (lost.length) {
-    throw new UserError(
+  await mergeUnderTag({
+    added,
+    read: () => readReferrersIndex(side, subjectDigest),
+    write: async (current, missing) => {
+      const manifests = [...current, ...missing].map(({ artifactType, annotations, ...rest }) => ({
+        ...rest,
+        ...(artifactType ? { artifactType } : {}),
+        ...(Object.keys(annotations).length ? { annotations } : {}),
+      }));
+      const body = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: ociIndexType, manifests }));
+      await writeArtifactManifest(side, tag, { contentType: ociIndexType, body }, writer);
+    },
+    lostTwice: (lost) =>
       `${side.api.reference}:${tag} lost ${lost.map((descriptor) => descriptor.digest).join(', ')} twice to another writer of the same referrers index ` +
-        `(two runs attaching to ${subjectDigest} at once). Run again: attaching is idempotent.`,
-    );
-  }
+      `(two runs attaching to ${subjectDigest} at once). Run again: attaching is idempotent.`,
+  });
 }
