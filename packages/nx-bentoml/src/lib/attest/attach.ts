@@ -4,7 +4,7 @@ import { cosignAttestationTag, cosignPredicateTypeAnnotation } from '../registry
 import type { RegistryAuth } from '../registry/credentials';
 import { RegistryRefusal, explainRefusal } from '../registry/errors';
 import { type Statement, dsseMediaType, signStatement } from './envelope';
-import { checkEnvelope, findStatement } from './verify';
+import { findSignedEnvelope, findStatement } from './verify';
 import type { Signer } from './signer';
 import { type StatementKind, keyIdAnnotation, predicateTypeAnnotation, statementKinds } from './statements';
 
@@ -42,23 +42,23 @@ export async function attachStatements(
     throw refusedReferrers(target, what, error);
   };
   const cosignRefused = refusedBy(`statements under cosign's tag ${cosignAttestationTag(digest)}`);
-  const tagged = statements.length ? await registry.listCosignAttestations(repository, digest, auth).catch(cosignRefused) : [];
-  /** The envelope of `kind` under cosign's tag that this key signed about this digest, those annotated with its id read first. */
+  if (statements.length === 0) return [];
+  const tagged = await registry.listCosignAttestations(repository, digest, auth).catch(cosignRefused);
+  // One listing for every kind: findStatement keeps each kind's own.
+  const referrers = await registry.listReferrers(repository, digest, auth).catch(refusedBy('statements'));
+  /** The envelope of `kind` under cosign's tag that this key signed about this digest. */
   const heldInTag = async (kind: StatementKind): Promise<Buffer | undefined> => {
-    const candidates = tagged.filter((layer) => layer.annotations[cosignPredicateTypeAnnotation] === statementKinds[kind].predicateType);
-    const annotated = candidates.filter((layer) => layer.annotations[keyIdAnnotation] === signer.keyId);
-    for (const layer of [...annotated, ...candidates.filter((layer) => !annotated.includes(layer))]) {
-      const envelope = await registry.readCosignAttestation(repository, layer.digest, auth).catch(cosignRefused);
-      if (!('problem' in checkEnvelope(envelope, kind, digest, signer))) return envelope;
-    }
-    return undefined;
+    const candidates = tagged
+      .filter((layer) => layer.annotations[cosignPredicateTypeAnnotation] === statementKinds[kind].predicateType)
+      .map((layer) => ({ ...layer, read: () => registry.readCosignAttestation(repository, layer.digest, auth).catch(cosignRefused) }));
+    const found = await findSignedEnvelope(candidates, { kind, digest, key: signer });
+    return found.status === 'verified' ? found.envelope : undefined;
   };
   const forTag: CosignAttestation[] = [];
   const attached: Attached[] = [];
   for (const { kind, statement, annotations } of statements) {
     const { artifactType, predicateType } = statementKinds[kind];
     const refused = refusedBy(`${kind} statement`);
-    const referrers = await registry.listReferrers(repository, digest, auth, artifactType).catch(refused);
     const asReferrer = await findStatement(target, kind, referrers, signer, registry).catch(refused);
     const inTag = await heldInTag(kind);
     if (asReferrer.status === 'verified' && inTag) {

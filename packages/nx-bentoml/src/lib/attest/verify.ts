@@ -58,7 +58,7 @@ export async function verifyImage(
     const { predicateType } = statementKinds[kind];
     const found = await findStatement({ repository, digest, auth, named }, kind, referrers, key, registry);
     if (found.status === 'verified') {
-      statements.push({ kind, predicateType, status: 'verified', referrer: found.referrer });
+      statements.push({ kind, predicateType, status: 'verified', referrer: found.held });
       if (kind === 'provenance') provenance = found.statement;
     } else if (found.status === 'failed') {
       statements.push({ kind, predicateType, status: 'failed', problem: found.problem });
@@ -75,16 +75,16 @@ export async function verifyImage(
 
 /** A statement of one kind on a digest: one the key signed about that digest, or why none of its kind holds, or none of its kind. */
 export type FoundStatement =
-  | { status: 'verified'; referrer: string; statement: Statement; envelope: Buffer }
+  | { status: 'verified'; held: string; statement: Statement; envelope: Buffer }
   | { status: 'failed'; problem: string }
   | { status: 'absent' };
 
 /**
  * The statement of `kind` among a digest's `referrers` (one listing) that `key` signed about that
- * digest. Reads the envelopes of that kind only, those annotated with the key's id first, until one
- * holds; `named` is the tag the image was asked by, for the problem of a statement about another digest.
+ * digest. Reads the envelopes of that kind only (findSignedEnvelope); `named` is the tag the image
+ * was asked by, for the problem of a statement about another digest.
  */
-export async function findStatement(
+export function findStatement(
   subject: { repository: string; digest: string; auth: RegistryAuth | undefined; named?: string },
   kind: StatementKind,
   referrers: ReferrerDescriptor[],
@@ -92,17 +92,40 @@ export async function findStatement(
   registry: RegistryClient,
 ): Promise<FoundStatement> {
   const { repository, digest, auth, named } = subject;
-  const { artifactType } = statementKinds[kind];
-  const candidates = referrers.filter((referrer) => referrer.artifactType === artifactType);
+  const candidates = referrers
+    .filter((referrer) => referrer.artifactType === statementKinds[kind].artifactType)
+    .map((referrer) => ({
+      digest: referrer.digest,
+      annotations: referrer.annotations,
+      read: async () => (await registry.readReferrer(repository, referrer.digest, auth)).data,
+    }));
+  return findSignedEnvelope(candidates, { kind, digest, key, named });
+}
+
+/** An envelope held in a registry (a referrer, a layer of cosign's tag): its digest, its unsigned annotations, its bytes on demand. */
+export interface HeldEnvelope {
+  digest: string;
+  annotations: Record<string, string>;
+  read: () => Promise<Buffer>;
+}
+
+/**
+ * The first of `candidates` whose envelope holds for `kind` on `digest` (checkEnvelope), reading
+ * those annotated with the key's id first; `held` is its digest. Every problem when none holds.
+ */
+export async function findSignedEnvelope(
+  candidates: HeldEnvelope[],
+  { kind, digest, key, named }: { kind: StatementKind; digest: string; key: VerifyKey; named?: string },
+): Promise<FoundStatement> {
   if (candidates.length === 0) return { status: 'absent' };
   // The annotation is unsigned: it only orders the reads, the signature decides.
-  const annotated = (referrer: ReferrerDescriptor) => referrer.annotations[keyIdAnnotation] === key.keyId;
+  const annotated = (candidate: HeldEnvelope) => candidate.annotations[keyIdAnnotation] === key.keyId;
   const problems: string[] = [];
-  for (const candidate of [...candidates.filter(annotated), ...candidates.filter((referrer) => !annotated(referrer))]) {
-    const envelope = (await registry.readReferrer(repository, candidate.digest, auth)).data;
+  for (const candidate of [...candidates.filter(annotated), ...candidates.filter((candidate) => !annotated(candidate))]) {
+    const envelope = await candidate.read();
     const checked = checkEnvelope(envelope, kind, digest, key, named);
     if ('problem' in checked) problems.push(checked.problem);
-    else return { status: 'verified', referrer: candidate.digest, statement: checked.statement, envelope };
+    else return { status: 'verified', held: candidate.digest, statement: checked.statement, envelope };
   }
   return { status: 'failed', problem: problems.join('; ') };
 }
@@ -138,7 +161,7 @@ async function materialProblems(
  * An envelope's statement when it holds for `kind` on `digest`: signed by `key`, of the kind's
  * predicate type, about that digest; else why not (`named`, the tag the image was asked by).
  */
-export function checkEnvelope(
+function checkEnvelope(
   bytes: Buffer,
   kind: StatementKind,
   digest: string,
