@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ImageHandoff } from '../lib/chain/handoff-files';
+import type { BentoHandoff, ImageHandoff } from '../lib/chain/handoff-files';
 
 /**
  * Writes the image.json containerize leaves when a registry already held the image: classifier's
@@ -18,4 +18,18 @@ export function writeRegistryImageHandoff(dir: string, digest: string, registry 
   };
   writeFileSync(join(dir, 'image.json'), JSON.stringify(image));
   return image;
+}
+
+/** classifier's bento.json for Bento `version`, with the sha256 of each input file where given (bento-build records them). */
+export function bentoHandoff(version: string, inputFiles?: Record<string, string>): BentoHandoff {
+  return {
+    tag: `classifier:${version}`,
+    name: 'classifier',
+    version,
+    models: [],
+    bentomlVersion: '1.4.39',
+    archive: 'bento.tar',
+    sizeBytes: 1,
+    ...(inputFiles ? { inputs: { files: inputFiles } } : {}),
+  };
 }

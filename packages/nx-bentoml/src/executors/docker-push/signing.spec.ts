@@ -9,6 +9,7 @@ import { fakeDocker } from '../../testing/fake-docker';
 import { fakeExecutorContext } from '../../testing/executor-context';
 import { tarOf } from '../../testing/fake-bentoml';
 import { fakeRegistry } from '../../testing/fake-registry';
+import { bentoHandoff } from '../../testing/image-handoffs';
 import { captureLogger } from '../../testing/logger';
 import { writeKeyPair } from '../../testing/signing-keys';
 import dockerPushExecutor from './executor';
@@ -56,19 +57,7 @@ describe('docker-push with a signing key', () => {
         buildKey: 'key1',
       }),
     );
-    const bento = {
-      tag: 'classifier:nx1',
-      name: 'classifier',
-      version: 'nx1',
-      models: [],
-      bentomlVersion: '1.4.39',
-      archive: 'bento.tar',
-      sizeBytes: 1,
-    };
-    write(
-      'dist/apps/classifier/bento/bento.json',
-      JSON.stringify({ ...bento, inputs: { files: { 'apps/classifier/src/service.py': 'aa' } } }),
-    );
+    write('dist/apps/classifier/bento/bento.json', JSON.stringify(bentoHandoff('nx1', { 'apps/classifier/src/service.py': 'aa' })));
     write('dist/apps/classifier/bento/bento.tar', await tarOf({ 'env/python/requirements.lock.txt': 'numpy==2.1.3\n' }));
   });
   afterEach(() => {

@@ -9,6 +9,7 @@ import { keyFileSigner } from '../../lib/attest/signer';
 import { statementKinds } from '../../lib/attest/statements';
 import { fakeExecutorContext } from '../../testing/executor-context';
 import { fakeRegistry } from '../../testing/fake-registry';
+import { bentoHandoff } from '../../testing/image-handoffs';
 import { captureLogger } from '../../testing/logger';
 import { writeKeyPair } from '../../testing/signing-keys';
 import verifyExecutor from './executor';
@@ -63,19 +64,7 @@ describe('verify executor', () => {
       JSON.stringify({ imageId: 'sha256:1', imageName: 'classifier', tags: ['latest'], bentoTag: 'classifier:v1', built: true }),
     );
     write('apps/classifier/src/service.py', 'v1');
-    const bento = {
-      tag: 'classifier:v1',
-      name: 'classifier',
-      version: 'v1',
-      models: [],
-      bentomlVersion: '1.4.39',
-      archive: 'bento.tar',
-      sizeBytes: 1,
-    };
-    write(
-      'dist/apps/classifier/bento/bento.json',
-      JSON.stringify({ ...bento, inputs: { files: { 'apps/classifier/src/service.py': sha256('v1') } } }),
-    );
+    write('dist/apps/classifier/bento/bento.json', JSON.stringify(bentoHandoff('v1', { 'apps/classifier/src/service.py': sha256('v1') })));
   });
   afterEach(() => rmSync(root, { recursive: true, force: true }));
 
@@ -142,18 +131,7 @@ describe('verify executor', () => {
     const registry = await signedRegistry();
     expect(await verifyExecutor(options({ tags: ['staging'] }), context(), registry.client)).toEqual({ success: false });
     expect(errors()).toMatch(/127\.0\.0\.1:5000\/classifier:staging names no image in the registry\./);
-    write(
-      'dist/apps/classifier/bento/bento.json',
-      JSON.stringify({
-        tag: 'classifier:v1',
-        name: 'classifier',
-        version: 'v1',
-        models: [],
-        bentomlVersion: '1.4.39',
-        archive: 'bento.tar',
-        sizeBytes: 1,
-      }),
-    );
+    write('dist/apps/classifier/bento/bento.json', JSON.stringify(bentoHandoff('v1')));
     expect(await verifyExecutor(options({ materials: true }), context(), registry.client)).toEqual({ success: false });
     expect(errors()).toMatch(/bento\.json records no inputs .*: run the bento-build target again, then verify --materials\./);
   });
