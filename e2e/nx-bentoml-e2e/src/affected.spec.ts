@@ -5,7 +5,7 @@ import { removeRepositoryImages } from './support/container';
 import { type ChainEnvironment, requireChainEnvironment } from './support/environment';
 import { registryManifestDigest } from './support/registry';
 import { runNx, runNxUnchecked, runOrThrow } from './support/run';
-import { type ChainWorkspace, createChainWorkspace } from './support/chain-workspace';
+import { type ChainWorkspace, addTrainedService, createChainWorkspace } from './support/chain-workspace';
 
 const services = ['alpha', 'beta', 'gamma'] as const;
 type Service = (typeof services)[number];
@@ -81,16 +81,7 @@ describe('nx affected -t publish rebuilds exactly the services that changed', ()
     workspace = createChainWorkspace('affected-ws', environment);
     taskEnv = workspace.taskEnv;
     for (const service of services) {
-      nx([
-        'g',
-        'nx-bentoml:service',
-        service,
-        `--baseImage=${environment.baseImage}`,
-        `--registry=${environment.registry}`,
-        `--imageName=${prefix}/${service}`,
-        '--no-interactive',
-      ]);
-      runOrThrow(file('.venv/bin/python'), [file(`apps/${service}/train.py`)], workspace.root, undefined, taskEnv);
+      addTrainedService(workspace, environment, service, `${prefix}/${service}`);
     }
     // A shared Python library of the workspace, packed by alpha and beta (not gamma).
     mkdirSync(file('libs/features/features'), { recursive: true });

@@ -5,7 +5,7 @@ import { gzipSync } from 'node:zlib';
 import { type ChainEnvironment, requireChainEnvironment } from './support/environment';
 import { removeRepositoryImages } from './support/container';
 import { run, runNx, runNxUnchecked, runOrThrow } from './support/run';
-import { type ChainWorkspace, createChainWorkspace } from './support/chain-workspace';
+import { type ChainWorkspace, addTrainedService, createChainWorkspace } from './support/chain-workspace';
 import {
   type SigstoreTools,
   admits,
@@ -48,20 +48,7 @@ describe('signed statements on a registry without the referrers API', () => {
     environment = await requireChainEnvironment();
     sigstore = requireSigstoreTools();
     workspace = createChainWorkspace('attest-ws', environment);
-    runNx(
-      workspace.root,
-      [
-        'g',
-        'nx-bentoml:service',
-        'classifier',
-        `--baseImage=${environment.baseImage}`,
-        `--registry=${environment.registry}`,
-        `--imageName=${imageName}`,
-        '--no-interactive',
-      ],
-      workspace.taskEnv,
-    );
-    runOrThrow(file('.venv/bin/python'), [file('apps/classifier/train.py')], workspace.root, undefined, workspace.taskEnv);
+    addTrainedService(workspace, environment, 'classifier', imageName);
     // Keys as the README makes them.
     for (const name of ['signing-key', 'other-key']) {
       runOrThrow('openssl', ['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', `${name}.pem`], workspace.root);

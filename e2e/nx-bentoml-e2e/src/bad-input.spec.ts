@@ -1,12 +1,12 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { type Server, createServer } from 'node:net';
 import { basename, dirname, join } from 'node:path';
-import { type ChainWorkspace, createChainWorkspace } from './support/chain-workspace';
+import { type ChainWorkspace, addTrainedService, createChainWorkspace } from './support/chain-workspace';
 import { removeRepositoryImages } from './support/container';
 import { type ChainEnvironment, requireChainEnvironment } from './support/environment';
 import { cachedTaskHashes, directoryState, filesContaining, nxDataDirectories } from './support/leftovers';
 import { registryManifestDigest } from './support/registry';
-import { type RunResult, run, runNx, runNxUnchecked, runOrThrow } from './support/run';
+import { type RunResult, run, runNx, runNxUnchecked } from './support/run';
 
 interface PushManifest {
   pushed: Array<{ tag: string; digest: string; status: 'pushed' | 'up-to-date' }>;
@@ -77,16 +77,7 @@ describe('bad input fails with one clear message and leaves nothing behind; secr
     environment = await requireChainEnvironment();
     workspace = createChainWorkspace('bad-input-ws', environment);
     taskEnv = workspace.taskEnv;
-    nx([
-      'g',
-      'nx-bentoml:service',
-      project,
-      `--baseImage=${environment.baseImage}`,
-      `--registry=${environment.registry}`,
-      `--imageName=${imageName}`,
-      '--no-interactive',
-    ]);
-    runOrThrow(file('.venv/bin/python'), [file(`apps/${project}/train.py`)], workspace.root, undefined, taskEnv);
+    addTrainedService(workspace, environment, project, imageName);
   });
 
   afterAll(async () => {

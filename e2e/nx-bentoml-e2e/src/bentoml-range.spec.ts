@@ -4,8 +4,8 @@ import { join, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { type ChainEnvironment, requireChainEnvironment } from './support/environment';
 import { removeRepositoryImages } from './support/container';
-import { runNx, runOrThrow } from './support/run';
-import { type ChainWorkspace, createChainWorkspace } from './support/chain-workspace';
+import { runNx } from './support/run';
+import { type ChainWorkspace, addTrainedService, createChainWorkspace } from './support/chain-workspace';
 
 /** The BentoML versions the plugin supports, as its package.json states them: ">=1.4.20 <1.5.0". */
 const supportedRange: string = JSON.parse(readFileSync(resolve(__dirname, '../../../packages/nx-bentoml/package.json'), 'utf8'))[
@@ -42,16 +42,7 @@ describe(`the chain on the lowest supported BentoML (${lowestBentoml}, of ${supp
     environment = { ...highest, python: lowest };
     workspace = createChainWorkspace('lowest-bentoml-ws', environment);
     taskEnv = workspace.taskEnv;
-    nx([
-      'g',
-      'nx-bentoml:service',
-      'classifier',
-      `--baseImage=${environment.baseImage}`,
-      `--registry=${environment.registry}`,
-      `--imageName=${imageName}`,
-      '--no-interactive',
-    ]);
-    runOrThrow(file('.venv/bin/python'), [file('apps/classifier/train.py')], workspace.root, undefined, taskEnv);
+    addTrainedService(workspace, environment, 'classifier', imageName);
   });
 
   afterAll(async () => {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type BackgroundRun, startNx, waitUntil } from './support/background';
 import { incompleteStoreEntries, loadAllBentos } from './support/bentoml-store';
-import { type ChainWorkspace, createChainWorkspace } from './support/chain-workspace';
+import { type ChainWorkspace, addTrainedService, createChainWorkspace } from './support/chain-workspace';
 import { removeRepositoryImages } from './support/container';
 import { type ChainEnvironment, requireChainEnvironment } from './support/environment';
 import { OwnRegistry } from './support/own-registry';
@@ -50,16 +50,7 @@ describe('faults: the plugin fails cleanly and a rerun recovers', () => {
     workspace = createChainWorkspace('faults-ws', environment);
     taskEnv = workspace.taskEnv;
     for (const service of services) {
-      nx([
-        'g',
-        'nx-bentoml:service',
-        service,
-        `--baseImage=${environment.baseImage}`,
-        `--registry=${environment.registry}`,
-        `--imageName=${prefix}/${service}`,
-        '--no-interactive',
-      ]);
-      runOrThrow(file('.venv/bin/python'), [file(`apps/${service}/train.py`)], workspace.root, undefined, taskEnv);
+      addTrainedService(workspace, environment, service, `${prefix}/${service}`);
     }
   });
 

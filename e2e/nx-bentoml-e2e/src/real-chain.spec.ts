@@ -12,7 +12,7 @@ import {
 } from './support/container';
 import { registryImageConfig, registryManifestDigest } from './support/registry';
 import { cleanEnv, runNx, runNxUnchecked, runOrThrow } from './support/run';
-import { type ChainWorkspace, createChainWorkspace } from './support/chain-workspace';
+import { type ChainWorkspace, addTrainedService, createChainWorkspace } from './support/chain-workspace';
 import { highestNx } from './support/workspace';
 
 interface PushManifest {
@@ -49,16 +49,7 @@ describe(`the real chain on Nx ${highestNx}: BentoML, Docker Engine and an authe
     // A remote with credentials in its URL: the source label must carry the URL without them.
     runOrThrow('git', ['remote', 'add', 'origin', 'https://ci-bot:remote-token-123@git.example.com/ml/models.git'], workspace.root);
 
-    nx([
-      'g',
-      'nx-bentoml:service',
-      'classifier',
-      `--baseImage=${environment.baseImage}`,
-      `--registry=${environment.registry}`,
-      `--imageName=${imageName}`,
-      '--no-interactive',
-    ]);
-    runOrThrow(file('.venv/bin/python'), [file('apps/classifier/train.py')], workspace.root, undefined, taskEnv);
+    addTrainedService(workspace, environment, 'classifier', imageName);
   });
 
   afterAll(async () => {

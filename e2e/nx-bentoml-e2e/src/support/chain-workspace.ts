@@ -1,7 +1,7 @@
 import { appendFileSync, mkdirSync, symlinkSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { ChainEnvironment } from './environment';
-import { runNx } from './run';
+import { runNx, runOrThrow } from './run';
 import { type TestWorkspace, type WorkspaceOptions, createWorkspace } from './workspace';
 
 export interface ChainWorkspace extends TestWorkspace {
@@ -28,4 +28,23 @@ export function createChainWorkspace(name: string, environment: ChainEnvironment
   appendFileSync(file('.gitignore'), '\n.venv\n.bentoml-home\n.docker-config\n');
   runNx(workspace.root, ['g', 'nx-bentoml:init', '--no-interactive'], taskEnv);
   return { ...workspace, taskEnv };
+}
+
+/** A service from the plugin's generator, its image `imageName` in the e2e registry, and its model trained with the workspace's Python. */
+export function addTrainedService(workspace: ChainWorkspace, environment: ChainEnvironment, service: string, imageName: string): void {
+  runNx(
+    workspace.root,
+    [
+      'g',
+      'nx-bentoml:service',
+      service,
+      `--baseImage=${environment.baseImage}`,
+      `--registry=${environment.registry}`,
+      `--imageName=${imageName}`,
+      '--no-interactive',
+    ],
+    workspace.taskEnv,
+  );
+  const file = (path: string) => join(workspace.root, path);
+  runOrThrow(file('.venv/bin/python'), [file(`apps/${service}/train.py`)], workspace.root, undefined, workspace.taskEnv);
 }
