@@ -15,7 +15,7 @@ import { resolvePython } from '../../lib/python';
 import { writeOutputDirectory } from '../../lib/outputs';
 import { runExecutor } from '../shared/run-executor';
 import { imagePythonCache } from '../../lib/workspace-data';
-import { configuredTargetName } from '../shared/configured-targets';
+import { chainTargetOptions, configuredTargetName } from '../shared/configured-targets';
 import { imageIdentity } from '../../lib/chain/image-identity';
 import { locateImage } from '../../lib/chain/image-location';
 import { type RegistryClient, createRegistryClient } from '../../lib/registry/client';
@@ -94,7 +94,13 @@ export default async function containerizeExecutor(
       logger.info(`Building ${imageName} from ${relative(context.root, join(bentoPath, bento.archive))} (${bento.tag})...`);
       const projectRoot = projectRootOf(context);
       // The interpreter bento-build used, unless containerize names its own.
-      const bentoml = createBentoml(resolvePython(options.python ?? bentoBuildOptions(context)?.python, projectRoot, context.root));
+      const bentoml = createBentoml(
+        resolvePython(
+          options.python ?? chainTargetOptions<BentoBuildExecutorSchema>(context, 'bento-build').python,
+          projectRoot,
+          context.root,
+        ),
+      );
       const bentomlVersion = await bentoml.version();
       if (bentomlVersion !== bento.bentomlVersion) {
         logger.warn(
@@ -129,15 +135,11 @@ export default async function containerizeExecutor(
   });
 }
 
-function bentoBuildOptions(context: ExecutorContext): Partial<BentoBuildExecutorSchema> | undefined {
-  return context.projectsConfigurations?.projects[context.projectName!]?.targets?.[configuredTargetName(context, 'bento-build')]?.options;
-}
-
 /** Where bento-build took the Bento's files from: its buildDir and bentofile options. */
 function bentoSources(context: ExecutorContext): BentoSources {
-  const options = bentoBuildOptions(context);
-  const bentofilePath = options?.bentofile ? resolveOption(options.bentofile, context) : undefined;
-  const buildDir = options?.buildDir ? resolveOption(options.buildDir, context) : undefined;
+  const options = chainTargetOptions<BentoBuildExecutorSchema>(context, 'bento-build');
+  const bentofilePath = options.bentofile ? resolveOption(options.bentofile, context) : undefined;
+  const buildDir = options.buildDir ? resolveOption(options.buildDir, context) : undefined;
   return {
     workspaceRoot: context.root,
     buildDir: buildDirOf({ workspaceRoot: context.root, projectRoot: projectRootOf(context), buildDir, bentofilePath }),

@@ -10,7 +10,7 @@ import { pushRegistries } from '../../lib/registry/reference';
 import { formatBytes } from '../../lib/text-table';
 import type { ContainerizeExecutorSchema } from '../containerize/schema';
 import type { DockerPushExecutorSchema } from '../docker-push/schema';
-import { configuredTargetName } from '../shared/configured-targets';
+import { chainTargetOptions, configuredTargetName } from '../shared/configured-targets';
 import { resolveOption } from '../shared/executor-context';
 import { projectIdentity } from '../shared/project-images';
 import { runExecutor } from '../shared/run-executor';
@@ -31,10 +31,10 @@ export default async function planExecutor(
     });
     const containerizeTarget = configuredTargetName(context, 'containerize');
     const pushTarget = configuredTargetName(context, 'docker-push');
-    const push = { ...targetOptions<DockerPushExecutorSchema>(context, pushTarget), ...definedOnly(options) };
+    const push = { ...chainTargetOptions<DockerPushExecutorSchema>(context, 'docker-push'), ...definedOnly(options) };
     const identity = imageIdentity(
       bento,
-      targetOptions<ContainerizeExecutorSchema>(context, containerizeTarget),
+      chainTargetOptions<ContainerizeExecutorSchema>(context, 'containerize'),
       await readSourceInfo(context.root),
       context.projectName,
       new Date(),
@@ -77,10 +77,6 @@ export function describePlan(plan: PlanHandoff): string {
     case 'up-to-date':
       return `${plan.project}: up to date. Every tag in ${where} holds the image of ${plan.bentoTag}; nothing to push.`;
   }
-}
-
-function targetOptions<T>(context: ExecutorContext, target: string): Partial<T> {
-  return (context.projectsConfigurations?.projects[context.projectName!]?.targets?.[target]?.options ?? {}) as Partial<T>;
 }
 
 /** The plan's own registry options, where given, over docker-push's. */

@@ -14,3 +14,9 @@ export function configuredTargetName(context: ExecutorContext, executor: ChainEx
   const match = Object.entries(targets ?? {}).find(([, target]) => target.executor === `nx-bentoml:${executor}`);
   return match?.[0] ?? executor;
 }
+
+/** The options this project gives the target that runs another of the chain's executors (e.g. docker-push's registries); none when it has none. */
+export function chainTargetOptions<T>(context: ExecutorContext, executor: ChainExecutor): Partial<T> {
+  const target = configuredTargetName(context, executor);
+  return (context.projectsConfigurations?.projects[context.projectName!]?.targets?.[target]?.options ?? {}) as Partial<T>;
+}

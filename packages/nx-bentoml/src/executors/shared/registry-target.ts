@@ -2,7 +2,8 @@ import type { ExecutorContext } from '@nx/devkit';
 import { UserError } from '../../lib/errors';
 import { explainRegistryError } from '../../lib/registry/errors';
 import { registryOption } from '../../lib/registry/reference';
-import { configuredTargetName } from './configured-targets';
+import { chainTargetOptions, configuredTargetName } from './configured-targets';
+import type { DockerPushExecutorSchema } from '../docker-push/schema';
 import { handedOffImageName } from './handoffs';
 
 /**
@@ -22,7 +23,7 @@ export function registryRepository(
 function registryOf(registry: string | undefined, context: ExecutorContext): string {
   if (registry) return registry;
   const push = configuredTargetName(context, 'docker-push');
-  const pushOptions = context.projectsConfigurations?.projects[context.projectName!]?.targets?.[push]?.options ?? {};
+  const pushOptions = chainTargetOptions<DockerPushExecutorSchema>(context, 'docker-push');
   const configured = pushOptions.registry ?? pushOptions.registries?.[0];
   if (typeof configured === 'string' && configured) return configured;
   throw new UserError(

@@ -8,7 +8,7 @@ import { UserError } from '../../lib/errors';
 import { writeOutputDirectory } from '../../lib/outputs';
 import { type RegistryClient, createRegistryClient } from '../../lib/registry/client';
 import { pushRegistries } from '../../lib/registry/reference';
-import { configuredTargetName } from '../shared/configured-targets';
+import { chainTargetOptions, configuredTargetName } from '../shared/configured-targets';
 import { resolveOption } from '../shared/executor-context';
 import { readImageHandoff } from '../shared/handoffs';
 import { explainRefusals } from '../shared/registry-target';
@@ -64,11 +64,7 @@ export default async function verifyExecutor(
 /** The registries verify checks: its own options, else docker-push's. */
 function configuredRegistries(options: VerifyExecutorSchema, context: ExecutorContext) {
   if (options.registry || options.registries?.length) return options;
-  const push = configuredTargetName(context, 'docker-push');
-  return (context.projectsConfigurations?.projects[context.projectName!]?.targets?.[push]?.options ?? {}) as Pick<
-    VerifyExecutorSchema,
-    'registry' | 'registries'
-  >;
+  return chainTargetOptions<Pick<VerifyExecutorSchema, 'registry' | 'registries'>>(context, 'docker-push');
 }
 
 /** The Bento's input files as bento-build last resolved them (bento.json). */
